@@ -1,0 +1,130 @@
+package debuginfo
+
+// Lang is the source language of a function, which decides how its values
+// are read: C and kernel code through stap's $var machinery, Go through the
+// register ABI (stap cannot evaluate Go's stack locations, see DESIGN.md).
+type Lang int
+
+const (
+	LangC Lang = iota
+	LangGo
+)
+
+func (l Lang) String() string {
+	if l == LangGo {
+		return "go"
+	}
+	return "c"
+}
+
+// Kind classifies a Type by what a probe has to do to read it.
+type Kind int
+
+const (
+	KindUnsupported Kind = iota
+	KindVoid
+	KindBool
+	KindInt   // signed integer, including C char types
+	KindUint  // unsigned integer, including uintptr
+	KindFloat // float32/float64, float/double
+	KindComplex
+	KindPointer
+	KindStruct
+	KindUnion
+	KindArray
+	KindEnum
+	KindFunc      // function pointer / Go func value
+	KindString    // Go string {str *uint8; len int}
+	KindSlice     // Go slice {array *T; len, cap int}
+	KindInterface // Go iface {tab, data} or eface {_type, data}
+	KindMap       // Go map: a pointer to the runtime map header
+	KindChan      // Go chan: a pointer to runtime.hchan
+)
+
+var kindNames = [...]string{"unsupported", "void", "bool", "int", "uint", "float", "complex",
+	"pointer", "struct", "union", "array", "enum", "func", "string", "slice", "interface", "map", "chan"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Type is a resolved DWARF type. Typedefs and qualifiers are folded into
+// Name (the spelling stap uses) while Kind describes the underlying type.
+// Types may be cyclic through Elem (struct list_head), so walkers must bound
+// their depth.
+type Type struct {
+	Kind Kind
+	// Name is SystemTap's own spelling: "struct qstr const*", "unsigned int",
+	// "struct string", "struct []uint8", "main.Opts*".
+	Name string
+	// GoName is the Go spelling for Go types ("*main.Opts", "[]uint8"), empty for C.
+	GoName string
+	Size   int64
+	// Elem is the pointee (pointer), element (array, slice, chan), value (map).
+	Elem *Type
+	// Key is the key type of a Go map.
+	Key *Type
+	// Count is the element count of an array, -1 when unknown (flexible array).
+	Count int64
+	// Fields are the members of a struct or union, and of Go string, slice and
+	// interface headers.
+	Fields []Field
+	// Char is true for C character types (char, signed char, unsigned char),
+	// so a pointer to them reads as a string.
+	Char bool
+	// EmptyInterface is true for Go's interface{} / any (eface), false for iface.
+	EmptyInterface bool
+	// Enumerators of a C enum, in declaration order.
+	Enumerators []Enumerator
+}
+
+// Field is a member of a struct or union.
+type Field struct {
+	Name   string
+	Type   *Type
+	Offset int64 // byte offset within the parent
+	// BitSize is non-zero for bitfields; BitOffset then counts from the
+	// start of the parent (DW_AT_data_bit_offset semantics).
+	BitSize   int64
+	BitOffset int64
+}
+
+// Enumerator is one named value of a C enum.
+type Enumerator struct {
+	Name  string
+	Value int64
+}
+
+// Variable is a formal parameter (or a Go result) of a function.
+type Variable struct {
+	Name string
+	Type *Type
+	// Result is true for Go results (~r0, named results).
+	Result bool
+	// Location describes where DWARF says the value lives at the entry pc,
+	// for display ("reg rax", "fbreg+16", "loclist", "optimized out").
+	Location string
+}
+
+// Function is one probe-able function of a target.
+type Function struct {
+	// Name is what a user types and what stap's .function("...") matches:
+	// "lookup_one_qstr_excl", "main.(*Server).Handle".
+	Name string
+	Lang Lang
+	File string
+	Line int
+	// Entry and End are file virtual addresses (link-time, before relocation).
+	Entry, End uint64
+	// Params include a Go method's receiver first. Results are Go results.
+	Params  []Variable
+	Results []Variable
+	// NoTypes is set when the function comes from a symbol table or
+	// .gopclntab only (stripped binary): no parameters are known.
+	NoTypes bool
+	// Inlined is true when the function has no out-of-line copy.
+	Inlined bool
+}

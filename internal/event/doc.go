@@ -1,0 +1,45 @@
+// Package event defines the record format that generated scripts print and
+// decodes it back into events.
+//
+// The plan (internal/plan) owns a Schema; templates print records that follow
+// it and the Decoder reads them back with the same Schema, so the two sides
+// can never disagree about what a column means.
+//
+// # Record format (version 1)
+//
+// One record is one line. It may be preceded on the same line by unrelated
+// bytes (a traced program's unterminated output), so the decoder looks for
+// the magic anywhere in a line and takes the record from there:
+//
+//	@@sg1 PROBE TIME CPU PID TID GOID FIELD...
+//
+//   - PROBE: decimal index into Schema.Probes.
+//   - TIME: nanoseconds (gettimeofday_ns), CPU, PID, TID: decimal.
+//   - GOID: decimal goroutine id, or "-" when the probe has none (C, kernel).
+//   - FIELD: one token per Schema field, in order. Tokens never contain a
+//     space, so any byte sequence in a value cannot split or merge records.
+//
+// Field tokens by encoding (FieldSchema.Enc):
+//
+//	int    signed decimal             -5
+//	uint   unsigned decimal           18446744073709551615
+//	ptr    hex with 0x prefix         0xc000012345
+//	bool   0 or 1
+//	str    LEN:HEX                    5:68656c6c6f
+//	       LEN is the real length when known (Go strings); LEN+ means "at
+//	       least LEN" (C strings read up to a bound without finding the NUL).
+//	       HEX is the bytes that were read; fewer than LEN bytes means the
+//	       value was truncated by the bound.
+//	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
+//	       fewer elements than LEN means truncated; "3/4:" with no elements
+//	       when none were read)
+//	iface  TYPE/DATA                  0x4a3b20/0xc000010000 (eface _type or
+//	       iface itab pointer, then the data word)
+//
+// Any token may instead be "!" when the value could not be read (a fault,
+// or a value the runtime cannot reach); the event then carries no value
+// for that field and says why.
+//
+// Lines that are not records (stap warnings on stdout, a target's own
+// output) are delivered as Raw events, never dropped.
+package event

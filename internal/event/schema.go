@@ -1,0 +1,50 @@
+package event
+
+// Enc is how one field is printed in a record; see the package doc.
+type Enc string
+
+const (
+	EncInt   Enc = "int"
+	EncUint  Enc = "uint"
+	EncPtr   Enc = "ptr"
+	EncBool  Enc = "bool"
+	EncStr   Enc = "str"
+	EncSlice Enc = "slice"
+	EncIface Enc = "iface"
+)
+
+// Site says where in a function a probe fires.
+type Site string
+
+const (
+	SiteEntry  Site = "entry"
+	SiteReturn Site = "return"
+)
+
+// Schema is the record layout of one generated script.
+type Schema struct {
+	// Version of the record format; 1.
+	Version int `json:"version"`
+	// Probes are indexed by the PROBE column of a record.
+	Probes []ProbeSchema `json:"probes"`
+}
+
+// ProbeSchema describes the records one probe handler prints.
+type ProbeSchema struct {
+	// Function is the probed function ("lookup_one_qstr_excl").
+	Function string `json:"function"`
+	Site     Site   `json:"site"`
+	// Fields in the order their tokens appear.
+	Fields []FieldSchema `json:"fields"`
+}
+
+// FieldSchema describes one token.
+type FieldSchema struct {
+	// Name is the user-facing path of the value: "name->name", "o.Name", "~r0".
+	Name string `json:"name"`
+	Enc  Enc    `json:"enc"`
+	// ElemEnc is the encoding of slice elements.
+	ElemEnc Enc `json:"elem_enc,omitempty"`
+	// Type is the source-language type spelling, for display.
+	Type string `json:"type"`
+}

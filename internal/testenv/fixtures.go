@@ -1,0 +1,145 @@
+package testenv
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// FixtureRoot is where fixtures are built. It is a fixed path, not a test
+// temp dir, because the lab needs targets at the same path on the host, in
+// the trixie chroot and in the guest VM. STAPGEN_FIXTURES overrides it.
+func FixtureRoot() string {
+	if d := os.Getenv("STAPGEN_FIXTURES"); d != "" {
+		return d
+	}
+	return "/var/tmp/stapgen-fixtures"
+}
+
+// GoVariant is one way of building the Go fixture.
+type GoVariant string
+
+const (
+	GoDefault  GoVariant = "default"  // go build
+	GoNoOpt    GoVariant = "noopt"    // -gcflags=all=-N -l
+	GoPIE      GoVariant = "pie"      // -buildmode=pie
+	GoExternal GoVariant = "external" // -ldflags=-linkmode=external (cgo linker)
+	GoStripped GoVariant = "stripped" // -ldflags=-s -w
+)
+
+// GoVariants lists every variant, for table tests.
+var GoVariants = []GoVariant{GoDefault, GoNoOpt, GoPIE, GoExternal, GoStripped}
+
+func (v GoVariant) args() []string {
+	switch v {
+	case GoNoOpt:
+		return []string{"-gcflags=all=-N -l"}
+	case GoPIE:
+		return []string{"-buildmode=pie"}
+	case GoExternal:
+		return []string{"-ldflags=-linkmode=external"}
+	case GoStripped:
+		return []string{"-ldflags=-s -w"}
+	}
+	return nil
+}
+
+// CVariant is one way of building the C fixture.
+type CVariant string
+
+const (
+	CO0 CVariant = "O0" // gcc -g -O0
+	CO2 CVariant = "O2" // gcc -g -O2
+)
+
+var buildMu sync.Mutex
+
+func sourceDir(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "fixtures", name)
+}
+
+// hashDir keys a build by its sources and flags, so a changed fixture is
+// rebuilt and an unchanged one is reused across packages and runs.
+func hashDir(dir string, extra ...string) string {
+	h := sha256.New()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), len(b))
+		h.Write(b)
+	}
+	for _, x := range extra {
+		fmt.Fprintf(h, "%s\x00", x)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func build(t testing.TB, out string, cmd *exec.Cmd) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := out + fmt.Sprintf(".tmp%d", os.Getpid())
+	// The output flag is the last two arguments of every build command.
+	cmd.Args = append(cmd.Args, "-o", tmp)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build fixture %s: %v\n%s", out, err, b)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// GoFixture builds the Go fixture (fixtures/gofix) in the given variant and
+// returns the binary's absolute path.
+func GoFixture(t testing.TB, v GoVariant) string {
+	t.Helper()
+	NeedTool(t, "go")
+	src := sourceDir("gofix")
+	out := filepath.Join(FixtureRoot(), "go-"+hashDir(src, string(v), runtime.Version()), string(v), "gofix")
+	args := append([]string{"build", "-trimpath=false"}, v.args()...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=off")
+	if v == GoExternal {
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=1")
+	}
+	return build(t, out, cmd)
+}
+
+// CFixture builds the C fixture (fixtures/cfix) and returns its path.
+func CFixture(t testing.TB, v CVariant) string {
+	t.Helper()
+	NeedTool(t, "gcc")
+	src := sourceDir("cfix")
+	out := filepath.Join(FixtureRoot(), "c-"+hashDir(src, string(v)), string(v), "cfix")
+	cmd := exec.Command("gcc", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cfix.c"))
+	return build(t, out, cmd)
+}
+
+// GoSource returns the path of a fixture source file, for tests that parse
+// what the fixture declares.
+func GoSource(name string) string { return filepath.Join(sourceDir("gofix"), name) }
+
+// Lines splits program output into lines, dropping the final empty one.
+func Lines(b []byte) []string {
+	s := strings.TrimRight(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
