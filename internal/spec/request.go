@@ -1,0 +1,187 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Runtime is the SystemTap runtime a script is generated for.
+type Runtime string
+
+const (
+	// RuntimeKernel is stap's default kernel-module runtime: full features.
+	RuntimeKernel Runtime = "kernel"
+	// RuntimeBPF is --runtime=bpf: no loops, no register access, small stack.
+	RuntimeBPF Runtime = "bpf"
+)
+
+// Aggregate selects an in-run summary in addition to (or instead of) events.
+type Aggregate string
+
+const (
+	AggNone    Aggregate = ""
+	AggCount   Aggregate = "count"   // calls per function
+	AggLatency Aggregate = "latency" // entry→return histogram per function
+)
+
+// Probe is one function (or glob of functions) to trace.
+type Probe struct {
+	// Function is an exact name or a glob ("lookup_*", "main.(*Server).*").
+	Function string
+	// Entry and Return select the sites; Entry alone is the default.
+	Entry, Return bool
+	// Fields are value paths to print; empty means every parameter (and
+	// every result at a return).
+	Fields []Path
+}
+
+// Limits bound every value a script reads; truncation is always marked.
+type Limits struct {
+	StringLen int // bytes of a string read
+	Elems     int // elements of a slice or array read
+	Depth     int // struct levels expanded when printing a whole struct
+}
+
+// DefaultLimits are used for zero fields of Limits.
+var DefaultLimits = Limits{StringLen: 128, Elems: 8, Depth: 1}
+
+// Request is a whole probe request: what `stapgen gen` was asked.
+type Request struct {
+	Probes  []Probe
+	Runtime Runtime
+	Limits  Limits
+	// PID restricts records to one process (stap's target() with -x/-c
+	// is the usual way; this is an explicit filter).
+	PID int
+	// Process restricts records to processes with this execname.
+	Process string
+	// Where are predicates on values, all of which must hold.
+	Where []Predicate
+	// Backtrace adds a kernel and/or user backtrace to each entry record.
+	KernelStack, UserStack bool
+	Aggregate              Aggregate
+	// Duration ends the script after this time (timer probe), 0 for never.
+	Duration time.Duration
+	// MaxEvents ends the script after this many records, 0 for no limit.
+	MaxEvents int
+}
+
+// ErrInvalid is wrapped by every validation error of a Request.
+var ErrInvalid = errors.New("invalid request")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// Normalize fills defaults and validates the request.
+func (r *Request) Normalize() error {
+	if len(r.Probes) == 0 {
+		return invalid("no function to probe")
+	}
+	if r.Runtime == "" {
+		r.Runtime = RuntimeKernel
+	}
+	if r.Runtime != RuntimeKernel && r.Runtime != RuntimeBPF {
+		return invalid("runtime %q: want kernel or bpf", r.Runtime)
+	}
+	d := DefaultLimits
+	if r.Limits.StringLen == 0 {
+		r.Limits.StringLen = d.StringLen
+	}
+	if r.Limits.Elems == 0 {
+		r.Limits.Elems = d.Elems
+	}
+	if r.Limits.Depth == 0 {
+		r.Limits.Depth = d.Depth
+	}
+	switch {
+	case r.Limits.StringLen < 0 || r.Limits.StringLen > 4096:
+		return invalid("string length %d: want 1..4096", r.Limits.StringLen)
+	case r.Limits.Elems < 0 || r.Limits.Elems > 256:
+		return invalid("elements %d: want 1..256", r.Limits.Elems)
+	case r.Limits.Depth < 0 || r.Limits.Depth > 4:
+		return invalid("depth %d: want 1..4", r.Limits.Depth)
+	case r.PID < 0:
+		return invalid("pid %d", r.PID)
+	case r.MaxEvents < 0:
+		return invalid("max events %d", r.MaxEvents)
+	case r.Duration < 0:
+		return invalid("duration %v", r.Duration)
+	}
+	if r.Process != "" && !isExecname(r.Process) {
+		return invalid("process name %q: want up to 15 printable characters without quotes or backslashes", r.Process)
+	}
+	switch r.Aggregate {
+	case AggNone, AggCount, AggLatency:
+	default:
+		return invalid("aggregate %q: want count or latency", r.Aggregate)
+	}
+	for i := range r.Probes {
+		p := &r.Probes[i]
+		if err := ValidateFunctionPattern(p.Function); err != nil {
+			return err
+		}
+		if !p.Entry && !p.Return {
+			p.Entry = true
+		}
+	}
+	if r.Aggregate == AggLatency {
+		for i := range r.Probes {
+			r.Probes[i].Entry, r.Probes[i].Return = true, true
+		}
+	}
+	return nil
+}
+
+func isExecname(s string) bool {
+	if len(s) > 15 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateFunctionPattern accepts the characters that real C, C++ and Go
+// symbol names use (Go: "pkg/path.(*T[go.shape.int]).M-fm"), and glob
+// metacharacters. It rejects quotes, backslashes, whitespace and control
+// bytes: those are the characters that could escape a stap string literal.
+func ValidateFunctionPattern(s string) error {
+	if s == "" {
+		return invalid("empty function name")
+	}
+	if len(s) > 1024 {
+		return invalid("function name longer than 1024 bytes")
+	}
+	for _, c := range []byte(s) {
+		if c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '\'' || c == '`' {
+			return invalid("function name %q: character %q cannot appear in a probe point", s, c)
+		}
+	}
+	if strings.Contains(s, "%{") || strings.Contains(s, "%}") {
+		return invalid("function name %q: %%{ and %%} are not allowed", s)
+	}
+	return nil
+}
+
+// IsGlob reports whether a function pattern has glob metacharacters.
+// Go names contain "(*T)", so "*" only counts outside "(*".
+func IsGlob(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '?':
+			return true
+		case '*':
+			if i > 0 && s[i-1] == '(' {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}

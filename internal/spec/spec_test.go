@@ -1,0 +1,162 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParsePath(t *testing.T) {
+	for _, tc := range []struct{ in, want, err string }{
+		{"name", "name", ""},
+		{"name->name", "name.name", ""},
+		{"o.Flags[0]", "o.Flags[0]", ""},
+		{"~r0", "~r0", ""},
+		{"a->b.c[3][4]", "a.b.c[3][4]", ""},
+		{"", "", "want a parameter name"},
+		{"$name", "", "want a parameter name"},
+		{"a.", "", "member name"},
+		{"a[-1]", "", "index"},
+		{"a[x]", "", "index"},
+		{"a.~r0", "", "member name"},
+		{`a"); system("x`, "", "unexpected"},
+		{"a%{ x %}", "", "unexpected"},
+	} {
+		p, err := ParsePath(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, ErrInvalid) {
+				t.Errorf("ParsePath(%q) = %v, want error containing %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || p.String() != tc.want {
+			t.Errorf("ParsePath(%q) = %q, %v; want %q", tc.in, p, err, tc.want)
+		}
+	}
+}
+
+func TestParsePredicate(t *testing.T) {
+	for _, tc := range []struct{ in, want, err string }{
+		{`flags > 0`, `flags > 0`, ""},
+		{`name->name == "a b\"c"`, `name.name == "a b\"c"`, ""},
+		{`x>=0x10`, `x >= 16`, ""},
+		{`x != -3`, `x != -3`, ""},
+		{`u == 18446744073709551615`, `u == -1`, ""},
+		{`s < "x"`, "", "only with == or !="},
+		{`x == y`, "", "neither"},
+		{`x == 1; exit()`, "", "neither"},
+		{`x == "a" %{ evil %}`, "", "bad string"},
+		{`== 3`, "", "want PATH OP VALUE"},
+		{`x ==`, "", "missing value"},
+	} {
+		p, err := ParsePredicate(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParsePredicate(%q) = %v, want error containing %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || p.String() != tc.want {
+			t.Errorf("ParsePredicate(%q) = %q, %v; want %q", tc.in, p, err, tc.want)
+		}
+	}
+}
+
+func TestValidateFunctionPattern(t *testing.T) {
+	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm"}
+	for _, s := range good {
+		if err := ValidateFunctionPattern(s); err != nil {
+			t.Errorf("%q rejected: %v", s, err)
+		}
+	}
+	bad := []string{"", `a"b`, `a\b`, "a b", "a\nb", "x%{y", "x%}y", "a'b", "a\x00b", "\xff"}
+	for _, s := range bad {
+		if err := ValidateFunctionPattern(s); err == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
+func TestIsGlob(t *testing.T) {
+	for s, want := range map[string]bool{"main.(*T).M": false, "main.*": true, "lookup_?": true, "vfs_read": false, "main.(*T).*": true} {
+		if IsGlob(s) != want {
+			t.Errorf("IsGlob(%q) = %v", s, !want)
+		}
+	}
+}
+
+func TestParseFile(t *testing.T) {
+	src := `# name: go-mount
+# description: Go syscall.Mount calls
+probe syscall.Mount entry return source target "fstype"
+where fstype=="overlay"
+limit strlen 256
+backtrace user
+process dockerd
+`
+	f, err := ParseFile(strings.NewReader(src), "mount.probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Request
+	if f.Meta["name"] != "go-mount" || f.Meta["description"] != "Go syscall.Mount calls" {
+		t.Errorf("meta = %v", f.Meta)
+	}
+	if len(r.Probes) != 1 || !r.Probes[0].Entry || !r.Probes[0].Return || len(r.Probes[0].Fields) != 3 || r.Probes[0].Fields[2].Root != "fstype" {
+		t.Errorf("probes = %+v", r.Probes)
+	}
+	if len(r.Where) != 1 || r.Where[0].Str != "overlay" || r.Limits.StringLen != 256 || !r.UserStack || r.Process != "dockerd" {
+		t.Errorf("request = %+v", r)
+	}
+	if err := r.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"probe", "probe a\"b", "limit strlen x", "frobnicate", `where x == "unterminated`, "backtrace sideways", "probe f $x"} {
+		_, err := ParseFile(strings.NewReader(bad+"\n"), "bad.probe")
+		var fe *FileError
+		if !errors.As(err, &fe) || fe.Line != 1 {
+			t.Errorf("%q: err = %v, want a FileError at line 1", bad, err)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	r := Request{Probes: []Probe{{Function: "f"}}, Aggregate: AggLatency}
+	if err := r.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Probes[0].Entry || !r.Probes[0].Return || r.Limits != DefaultLimits || r.Runtime != RuntimeKernel {
+		t.Errorf("normalized = %+v", r)
+	}
+	for _, bad := range []Request{
+		{},
+		{Probes: []Probe{{Function: "f"}}, Runtime: "dyninst"},
+		{Probes: []Probe{{Function: "f"}}, Process: `a"b`},
+		{Probes: []Probe{{Function: "f"}}, Limits: Limits{StringLen: 1 << 20}},
+		{Probes: []Probe{{Function: "f"}}, Aggregate: "median"},
+	} {
+		if err := bad.Normalize(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: err = %v", bad, err)
+		}
+	}
+}
+
+func FuzzParseFile(f *testing.F) {
+	f.Add("probe f entry return a->b c[1]\nwhere a == \"x\"\nlimit strlen 9\n")
+	f.Add("# name: x\nprobe main.(*T).M\naggregate latency\n")
+	f.Add("where x >= 0x10\nbacktrace kernel user\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		file, err := ParseFile(strings.NewReader(s), "fuzz")
+		if (file == nil) == (err == nil) {
+			t.Fatalf("file=%v err=%v", file, err)
+		}
+		if err != nil {
+			return
+		}
+		for _, p := range file.Request.Probes {
+			if ValidateFunctionPattern(p.Function) != nil {
+				t.Fatalf("invalid function accepted: %q", p.Function)
+			}
+		}
+	})
+}
