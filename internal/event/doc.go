@@ -33,6 +33,8 @@
 //	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
 //	       fewer elements than LEN means truncated; "3/4:" with no elements
 //	       when none were read)
+//	stack  ADDR,ADDR,...              0xffffffff81234567,0x4a3b20 (a backtrace,
+//	       innermost first; "-" when empty)
 //	iface  TYPE/DATA                  0x4a3b20/0xc000010000 (eface _type or
 //	       iface itab pointer, then the data word)
 //

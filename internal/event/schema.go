@@ -11,6 +11,7 @@ const (
 	EncStr   Enc = "str"
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
+	EncStack Enc = "stack"
 )
 
 // Site says where in a function a probe fires.
