@@ -29,7 +29,11 @@
 //	       LEN is the real length when known (Go strings); LEN+ means "at
 //	       least LEN" (C strings read up to a bound without finding the NUL).
 //	       HEX is the bytes that were read; fewer than LEN bytes means the
-//	       value was truncated by the bound.
+//	       value was truncated by the bound. LEN may be "?" (unknown: the
+//	       value ends at the first NUL among the bytes read; no NUL means
+//	       truncated). HEX may start with "w": then it is little-endian
+//	       64-bit words, 16 hex digits each (the BPF runtime reads strings
+//	       a word at a time); bytes past LEN are dropped.
 //	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
 //	       fewer elements than LEN means truncated; "3/4:" with no elements
 //	       when none were read)
