@@ -1,0 +1,375 @@
+// Package target opens the file a user wants to trace: a vmlinux, a C or a
+// Go ELF binary. It is the only package that opens ELF files. It classifies
+// the binary, maps it read-only so large debug sections are sliced rather
+// than copied, finds separate debuginfo, and indexes the symbol table.
+//
+// Every parser of file bytes here runs under recover: a hostile file yields
+// an error, never a panic.
+package target
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Kind classifies a binary by how it is probed.
+type Kind int
+
+const (
+	KindC Kind = iota
+	KindGo
+	KindKernel
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindGo:
+		return "go"
+	case KindKernel:
+		return "kernel"
+	}
+	return "c"
+}
+
+// Options tune Open. The zero value is the system default.
+type Options struct {
+	// DebugDirs are the roots searched for separate debuginfo
+	// (<dir>/.build-id/xx/rest.debug, <dir>/<path-dir>/<debuglink>).
+	// nil means /usr/lib/debug.
+	DebugDirs []string
+	// NoSeparate disables the separate debuginfo search.
+	NoSeparate bool
+}
+
+// Binary is one opened ELF file. It is safe for concurrent readers once
+// opened; Close unmaps it.
+type Binary struct {
+	Path      string
+	Kind      Kind
+	Arch      string // GOARCH spelling: amd64, arm64, 386, ...
+	PIE       bool
+	BuildID   string // hex NT_GNU_BUILD_ID, "" when absent
+	GoVersion string // "go1.26.8" for Go binaries when readable
+
+	// Debug is the separate debuginfo file holding the DWARF, or nil when
+	// the DWARF is in this file (or nowhere).
+	Debug *Binary
+
+	elf  *elf.File
+	file *os.File
+	data []byte // read-only mmap of the whole file
+
+	mu     sync.Mutex
+	decomp map[string][]byte // decompressed SHF_COMPRESSED sections
+
+	symOnce sync.Once
+	syms    *Symtab
+	symErr  error
+}
+
+// Open opens path with default options.
+func Open(path string) (*Binary, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens path, classifies it and, when it has no .debug_info,
+// looks for separate debuginfo.
+func OpenWith(path string, opts Options) (*Binary, error) {
+	b, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !b.hasOwnDWARF() && !opts.NoSeparate {
+		if d := findSeparate(b, opts); d != nil {
+			b.Debug = d
+		}
+	}
+	return b, nil
+}
+
+func openFile(path string) (b *Binary, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s: is a directory: %w", path, ErrNotELF)
+	}
+	var magic [4]byte
+	if n, _ := f.ReadAt(magic[:], 0); n < 4 || string(magic[:]) != elf.ELFMAG {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, ErrNotELF)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("mmap %s: %w", path, err)
+	}
+	b = &Binary{Path: path, file: f, data: data, decomp: map[string][]byte{}}
+	defer func() {
+		if r := recover(); r != nil {
+			b.Close()
+			b, err = nil, &FormatError{Path: path, Msg: fmt.Sprint(r)}
+		}
+		if err != nil && b != nil {
+			b.Close()
+			b = nil
+		}
+	}()
+	b.elf, err = elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return b, &FormatError{Path: path, Msg: err.Error()}
+	}
+	if err := b.checkSections(); err != nil {
+		return b, err
+	}
+	b.Arch = archName(b.elf.Machine)
+	b.BuildID = b.readBuildID()
+	b.Kind = b.classify()
+	b.PIE = b.isPIE()
+	if b.Kind == KindGo {
+		if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
+			b.GoVersion = bi.GoVersion
+		}
+	}
+	return b, nil
+}
+
+// checkSections rejects section headers pointing outside the file, so that
+// later slicing of the mmap cannot go out of range.
+func (b *Binary) checkSections() error {
+	size := uint64(len(b.data))
+	for _, s := range b.elf.Sections {
+		if s.Type == elf.SHT_NOBITS || s.Type == elf.SHT_NULL {
+			continue
+		}
+		if s.Offset > size || s.FileSize > size-s.Offset {
+			return &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %q extends past end of file", s.Name)}
+		}
+	}
+	return nil
+}
+
+// Close releases the mapping and the file, and the separate debuginfo.
+func (b *Binary) Close() error {
+	if b == nil {
+		return nil
+	}
+	if b.Debug != nil {
+		b.Debug.Close()
+		b.Debug = nil
+	}
+	if b.data != nil {
+		syscall.Munmap(b.data)
+		b.data = nil
+	}
+	if b.file != nil {
+		err := b.file.Close()
+		b.file = nil
+		return err
+	}
+	return nil
+}
+
+// ELF exposes the parsed headers (read-only use).
+func (b *Binary) ELF() *elf.File { return b.elf }
+
+// DWARFFile is the file holding the DWARF: the separate debuginfo when one
+// was found, else b itself.
+func (b *Binary) DWARFFile() *Binary {
+	if b.Debug != nil {
+		return b.Debug
+	}
+	return b
+}
+
+// HasDWARF reports whether DWARF is available in b or its separate file.
+func (b *Binary) HasDWARF() bool { return b.DWARFFile().hasOwnDWARF() }
+
+// RequireDWARF returns a *NoDebugInfoError when HasDWARF is false.
+func (b *Binary) RequireDWARF() error {
+	if b.HasDWARF() {
+		return nil
+	}
+	return noDebugInfo(b)
+}
+
+func (b *Binary) hasOwnDWARF() bool {
+	return b.elf.Section(".debug_info") != nil || b.elf.Section(".zdebug_info") != nil
+}
+
+func archName(m elf.Machine) string {
+	switch m {
+	case elf.EM_X86_64:
+		return "amd64"
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_386:
+		return "386"
+	case elf.EM_ARM:
+		return "arm"
+	case elf.EM_PPC64:
+		return "ppc64le"
+	case elf.EM_RISCV:
+		return "riscv64"
+	case elf.EM_S390:
+		return "s390x"
+	}
+	return strings.ToLower(strings.TrimPrefix(m.String(), "EM_"))
+}
+
+// kernelBase is where x86-64 and arm64 kernels are linked; a fixed ET_EXEC
+// image up there is a kernel.
+const kernelBase = 0xffff000000000000
+
+func (b *Binary) classify() Kind {
+	f := b.elf
+	if f.Section("__ksymtab") != nil || f.Section("__ksymtab_strings") != nil {
+		return KindKernel
+	}
+	if f.Type == elf.ET_EXEC && f.Entry >= kernelBase {
+		return KindKernel
+	}
+	if f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil || f.Section(".data.rel.ro.gopclntab") != nil {
+		return KindGo
+	}
+	if f.Type == elf.ET_EXEC {
+		if s := f.Section(".text"); s != nil && s.Addr >= kernelBase {
+			return KindKernel
+		}
+	}
+	return KindC
+}
+
+func (b *Binary) isPIE() bool {
+	f := b.elf
+	if f.Type != elf.ET_DYN {
+		return false
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	if v, err := f.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, x := range v {
+			if x&uint64(elf.DF_1_PIE) != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readBuildID parses the GNU build-id note from any SHT_NOTE section (or
+// PT_NOTE segment when sections are stripped).
+func (b *Binary) readBuildID() string {
+	var notes [][]byte
+	for _, s := range b.elf.Sections {
+		if s.Type == elf.SHT_NOTE {
+			notes = append(notes, b.data[s.Offset:s.Offset+s.FileSize])
+		}
+	}
+	if len(notes) == 0 {
+		for _, p := range b.elf.Progs {
+			if p.Type == elf.PT_NOTE && p.Off <= uint64(len(b.data)) && p.Filesz <= uint64(len(b.data))-p.Off {
+				notes = append(notes, b.data[p.Off:p.Off+p.Filesz])
+			}
+		}
+	}
+	bo := b.elf.ByteOrder
+	for _, n := range notes {
+		for len(n) >= 12 {
+			namesz, descsz, typ := uint64(bo.Uint32(n)), uint64(bo.Uint32(n[4:])), bo.Uint32(n[8:])
+			n = n[12:]
+			nameEnd := (namesz + 3) &^ 3
+			descEnd := (descsz + 3) &^ 3
+			if nameEnd > uint64(len(n)) || descsz > uint64(len(n))-nameEnd {
+				break
+			}
+			name, desc := n[:namesz], n[nameEnd:nameEnd+descsz]
+			if typ == 3 && string(bytes.TrimRight(name, "\x00")) == "GNU" && len(desc) > 0 {
+				return hex.EncodeToString(desc)
+			}
+			if descEnd > uint64(len(n))-nameEnd {
+				break
+			}
+			n = n[nameEnd+descEnd:]
+		}
+	}
+	return ""
+}
+
+// ReadAt reads n bytes of the loaded image at link-time virtual address
+// vaddr (for disassembly). The bytes alias the mapping: do not modify them.
+func (b *Binary) ReadAt(vaddr uint64, n int) ([]byte, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("read %#x: negative length", vaddr)
+	}
+	for _, s := range b.elf.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_COMPRESSED != 0 {
+			continue
+		}
+		if vaddr >= s.Addr && vaddr-s.Addr < s.FileSize {
+			off := vaddr - s.Addr
+			if uint64(n) > s.FileSize-off {
+				return nil, fmt.Errorf("read %#x+%d: crosses the end of section %s", vaddr, n, s.Name)
+			}
+			return b.data[s.Offset+off : s.Offset+off+uint64(n)], nil
+		}
+	}
+	return nil, fmt.Errorf("read %#x: address not in any loaded section of %s", vaddr, b.Path)
+}
+
+// maxDecompressed bounds what a compressed section may claim to inflate
+// to, so a hostile header cannot make us allocate without limit.
+const maxDecompressed = 2 << 30
+
+// Section returns the bytes of the named section: a slice of the mapping
+// when stored plainly, or its decompressed contents (computed once) when
+// SHF_COMPRESSED. It returns nil, nil when the section is absent. Callers
+// must not modify the result.
+func (b *Binary) Section(name string) (data []byte, err error) {
+	s := b.elf.Section(name)
+	if s == nil || s.Type == elf.SHT_NOBITS {
+		return nil, nil
+	}
+	raw := b.data[s.Offset : s.Offset+s.FileSize]
+	if s.Flags&elf.SHF_COMPRESSED == 0 {
+		return raw, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d, ok := b.decomp[name]; ok {
+		return d, nil
+	}
+	if s.Size > maxDecompressed || (s.FileSize > 0 && s.Size/s.FileSize > 2000) {
+		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s claims %d uncompressed bytes", name, s.Size)}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			data, err = nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s: %v", name, r)}
+		}
+	}()
+	d, err := io.ReadAll(io.LimitReader(s.Open(), int64(s.Size)))
+	if err != nil {
+		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("decompress %s: %v", name, err)}
+	}
+	b.decomp[name] = d
+	return d, nil
+}
+
+// HasSection reports whether a section of that name exists.
+func (b *Binary) HasSection(name string) bool { return b.elf.Section(name) != nil }

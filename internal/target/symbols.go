@@ -1,0 +1,168 @@
+package target
+
+import (
+	"debug/elf"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Symbol is one function symbol.
+type Symbol struct {
+	Name string
+	Addr uint64
+	Size uint64
+	// ABI0 is set for Go assembly-ABI wrappers (ELF name suffix ".abi0");
+	// Name then has the suffix removed.
+	ABI0 bool
+	// Clone is set for GCC clones (foo.isra.0, foo.cold); Name is then the
+	// full symbol name and Base the source function.
+	Clone bool
+	Base  string
+}
+
+// Symtab indexes the FUNC symbols of a binary by name and address.
+// Duplicates are kept: static C functions share names (jhash ×17 in a
+// kernel), and Go ABI0 wrappers share the name of their target.
+type Symtab struct {
+	Funcs  []Symbol // sorted by address
+	byName map[string][]int32
+	byBase map[string][]int32
+}
+
+// cloneMarkers are the suffixes GCC and LLVM append to specialised or
+// split copies of a function. SystemTap matches the base name for them.
+var cloneMarkers = []string{".isra.", ".constprop.", ".part.", ".cold", ".lto_priv.", ".llvm."}
+
+// BaseName strips a compiler clone suffix: "walk.isra.0" → "walk", true.
+func BaseName(name string) (string, bool) {
+	cut := -1
+	for _, m := range cloneMarkers {
+		i := strings.Index(name, m)
+		if i <= 0 {
+			continue
+		}
+		if m == ".cold" {
+			rest := name[i+len(m):]
+			if rest != "" && rest[0] != '.' {
+				continue
+			}
+		}
+		if cut < 0 || i < cut {
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return name, false
+	}
+	return name[:cut], true
+}
+
+// Symbols returns the function symbol table, built once. It reads .symtab
+// (or .dynsym when stripped) of the file, falling back to the separate
+// debuginfo file's .symtab when the file itself has none.
+func (b *Binary) Symbols() (*Symtab, error) {
+	b.symOnce.Do(func() {
+		b.syms, b.symErr = b.loadSymbols()
+		if b.symErr == nil && len(b.syms.Funcs) == 0 && b.Debug != nil {
+			if ds, err := b.Debug.loadSymbols(); err == nil && len(ds.Funcs) > 0 {
+				b.syms = ds
+			}
+		}
+	})
+	return b.syms, b.symErr
+}
+
+func (b *Binary) loadSymbols() (st *Symtab, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("symbol table: %v", r)}
+		}
+	}()
+	syms, err := b.elf.Symbols()
+	if err != nil {
+		syms, err = b.elf.DynamicSymbols()
+		if err != nil {
+			// No symbol table is not an error: stripped binaries exist.
+			return newSymtab(nil, b.Kind), nil
+		}
+	}
+	return newSymtab(syms, b.Kind), nil
+}
+
+func newSymtab(syms []elf.Symbol, kind Kind) *Symtab {
+	st := &Symtab{byName: map[string][]int32{}, byBase: map[string][]int32{}}
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Value == 0 || s.Section == elf.SHN_UNDEF {
+			continue
+		}
+		sym := Symbol{Name: s.Name, Addr: s.Value, Size: s.Size}
+		if kind == KindGo {
+			if n, ok := strings.CutSuffix(s.Name, ".abi0"); ok {
+				sym.Name, sym.ABI0 = n, true
+			}
+		} else if base, ok := BaseName(s.Name); ok {
+			sym.Clone, sym.Base = true, base
+		}
+		st.Funcs = append(st.Funcs, sym)
+	}
+	sort.SliceStable(st.Funcs, func(i, j int) bool { return st.Funcs[i].Addr < st.Funcs[j].Addr })
+	for i, s := range st.Funcs {
+		st.byName[s.Name] = append(st.byName[s.Name], int32(i))
+		if s.Clone {
+			st.byBase[s.Base] = append(st.byBase[s.Base], int32(i))
+		}
+	}
+	return st
+}
+
+// Lookup returns every symbol with exactly this name (ABI0 wrappers
+// included, marked), in address order.
+func (st *Symtab) Lookup(name string) []Symbol {
+	var out []Symbol
+	for _, i := range st.byName[name] {
+		out = append(out, st.Funcs[i])
+	}
+	return out
+}
+
+// Clones returns the compiler clones of base (base.isra.0, base.cold, ...).
+func (st *Symtab) Clones(base string) []Symbol {
+	var out []Symbol
+	for _, i := range st.byBase[base] {
+		out = append(out, st.Funcs[i])
+	}
+	return out
+}
+
+// Names returns the distinct function names, clone bases included, sorted.
+func (st *Symtab) Names() []string {
+	out := make([]string, 0, len(st.byName)+len(st.byBase))
+	for n := range st.byName {
+		out = append(out, n)
+	}
+	for n := range st.byBase {
+		if _, ok := st.byName[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// At returns the function symbol containing addr (the last one starting at
+// or before it whose size covers it; zero-size symbols match exactly).
+func (st *Symtab) At(addr uint64) (Symbol, bool) {
+	i := sort.Search(len(st.Funcs), func(i int) bool { return st.Funcs[i].Addr > addr }) - 1
+	for ; i >= 0; i-- {
+		s := st.Funcs[i]
+		if s.Addr == addr || addr-s.Addr < s.Size {
+			return s, true
+		}
+		if s.Size == 0 {
+			continue // a label-like symbol; an enclosing one may precede it
+		}
+		break
+	}
+	return Symbol{}, false
+}
