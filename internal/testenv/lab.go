@@ -36,3 +36,13 @@ func Vmlinux(t testing.TB) string {
 	Need(t, r != "" && err == nil, "lab kernel vmlinux missing at %s (run `make lab`)", p)
 	return p
 }
+
+// HostBuildTree returns the lab's private minimal kernel build tree for the
+// host kernel, which stap needs even for user-space probes (FIELD-NOTES.md).
+func HostBuildTree(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(LabDir(), "host", "build")
+	_, err := os.Stat(filepath.Join(p, ".config"))
+	Need(t, err == nil, "host build tree missing at %s (run `make lab`)", p)
+	return p
+}

@@ -1,0 +1,340 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/spec"
+)
+
+// Inputs is everything Build needs. Nothing here touches the live system.
+type Inputs struct {
+	Request *spec.Request
+	Target  Target
+	Funcs   Resolver
+	// Go is required when a Go function is probed with the kernel runtime.
+	Go GoFacts
+	// Stap is the version the script is for; zero means "newest".
+	Stap Version
+}
+
+// ErrRefused is wrapped by errors for requests that cannot work with the
+// chosen runtime or stap version; the message says why and what to change.
+var ErrRefused = errors.New("cannot generate")
+
+func refuse(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrRefused}, args...)...)
+}
+
+// Build resolves a request into a plan.
+func Build(in Inputs) (*Plan, error) {
+	req := in.Request
+	if err := req.Normalize(); err != nil {
+		return nil, err
+	}
+	if !in.Target.Kernel {
+		if err := checkPath(in.Target.Path); err != nil {
+			return nil, refuse("%v", err)
+		}
+	}
+	p := &Plan{
+		Target:    in.Target,
+		Runtime:   req.Runtime,
+		Stap:      in.Stap,
+		Limits:    req.Limits,
+		Process:   req.Process,
+		PID:       req.PID,
+		MaxEvents: req.MaxEvents,
+		Aggregate: req.Aggregate,
+		Schema:    event.Schema{Version: 1},
+	}
+	p.DurationMS = req.Duration.Milliseconds()
+	bpf := req.Runtime == spec.RuntimeBPF
+	if bpf {
+		if p.Limits.StringLen > 64 {
+			p.Limits.StringLen = 64
+			p.Notes = append(p.Notes, "BPF runtime: strings are read up to 64 bytes")
+		}
+		if req.KernelStack || req.UserStack {
+			return nil, refuse("backtraces need the kernel runtime (the BPF runtime has none); drop --backtrace or use --runtime=kernel")
+		}
+	}
+	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	seen := map[string]bool{}
+	for _, pr := range req.Probes {
+		fns, err := in.Funcs.Match(pr.Function)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+		for _, f := range fns {
+			if seen[f.Name] {
+				continue
+			}
+			seen[f.Name] = true
+			if err := b.function(f, pr); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+	}
+	if len(p.Probes) == 0 {
+		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
+	}
+	if req.UserStack && !in.Target.Kernel {
+		p.StapArgs = append(p.StapArgs, "-d", in.Target.Path, "--ldd")
+	}
+	if p.Guru {
+		p.StapArgs = append([]string{"-g"}, p.StapArgs...)
+	}
+	for _, pr := range p.Probes {
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		for _, f := range pr.Fields {
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type})
+		}
+		p.Schema.Probes = append(p.Schema.Probes, ps)
+	}
+	return p, nil
+}
+
+type builder struct {
+	in   Inputs
+	plan *Plan
+	em   emitter
+}
+
+func (b *builder) point(f *debuginfo.Function, suffix string) string {
+	if b.in.Target.Kernel {
+		return fmt.Sprintf("kernel.function(%q)%s", probeName(f.Name), suffix)
+	}
+	return fmt.Sprintf("process(%q).function(%q)%s", b.in.Target.Path, probeName(f.Name), suffix)
+}
+
+func (b *builder) add(pr Probe) {
+	pr.Index = len(b.plan.Probes)
+	b.plan.Probes = append(b.plan.Probes, pr)
+}
+
+func (b *builder) function(f *debuginfo.Function, req spec.Probe) error {
+	if f.Lang == debuginfo.LangGo {
+		return b.goFunction(f, req)
+	}
+	return b.cFunction(f, req)
+}
+
+// cFunction plans a C or kernel function: stap's own $var machinery reads
+// the values, and .return is safe.
+func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
+	params := map[string]ref{}
+	var order []string
+	for _, v := range f.Params {
+		if v.Name == "" || !isIdent(v.Name) {
+			continue
+		}
+		params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+		order = append(order, v.Name)
+	}
+	if req.Entry {
+		fields, err := b.selectFields(params, order, req.Fields)
+		if err != nil {
+			return err
+		}
+		cond, err := b.condition(params)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
+			Cond: cond, Fields: fields, KernelStack: b.in.Request.KernelStack, UserStack: b.in.Request.UserStack})
+	}
+	if req.Return {
+		if f.Inlined {
+			b.plan.Notes = append(b.plan.Notes, f.Name+": inlined everywhere, no return to probe")
+			return nil
+		}
+		// stap snapshots $params at entry for use in .return handlers, so
+		// filters on parameters still work here.
+		cond, err := b.condition(params)
+		if err != nil {
+			return err
+		}
+		ret := Field{Name: "return", Type: "return", Enc: event.EncInt,
+			Print: `if (@defined($return)) printf(" %d", $return) else print(" !")`}
+		if b.em.bpf {
+			ret.Print = `printf(" %ld", $return)`
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []string{b.point(f, ".return")},
+			Cond: cond, Fields: []Field{ret}})
+	}
+	return nil
+}
+
+// goFunction plans a Go function: values come from the register ABI
+// (kernel runtime) and returns from RET-site probes.
+func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
+	if f.NoTypes && len(req.Fields) > 0 {
+		return refuse("the binary is stripped: no parameter types are known, so fields cannot be read")
+	}
+	bpf := b.em.bpf
+	params, results := map[string]ref{}, map[string]ref{}
+	var porder, rorder []string
+	goid := ""
+	if !bpf && !f.NoTypes {
+		if b.in.Go == nil {
+			return refuse("no Go ABI facts for this binary")
+		}
+		ph, rh, err := b.in.Go.Homes(f)
+		if err != nil {
+			return fmt.Errorf("register assignment: %w", err)
+		}
+		for i, v := range f.Params {
+			if i < len(ph) && isIdent(v.Name) {
+				h := ph[i]
+				params[v.Name] = ref{typ: v.Type, home: &h}
+				porder = append(porder, v.Name)
+			}
+		}
+		for i, v := range f.Results {
+			if i < len(rh) && isIdent(v.Name) {
+				h := rh[i]
+				results[v.Name] = ref{typ: v.Type, home: &h}
+				rorder = append(rorder, v.Name)
+			}
+		}
+	}
+	if !bpf && b.in.Go != nil {
+		off, err := b.in.Go.GoidOffset()
+		if err != nil {
+			return fmt.Errorf("goroutine id: %w", err)
+		}
+		goid = fmt.Sprintf(`user_int64(u_register("r14") + %d)`, off)
+	}
+	if bpf {
+		for _, v := range f.Params {
+			if !isIdent(v.Name) {
+				continue
+			}
+			if len(v.Location) >= 3 && v.Location[:3] == "reg" {
+				params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+				porder = append(porder, v.Name)
+			} else {
+				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
+			}
+		}
+		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
+	}
+	filtered := len(b.in.Request.Where) > 0
+	if req.Entry {
+		fields, err := b.selectFields(params, porder, req.Fields)
+		if err != nil {
+			return err
+		}
+		cond, err := b.condition(params)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
+			Goid: goid, Cond: cond, Fields: fields, Mark: filtered && req.Return,
+			KernelStack: b.in.Request.KernelStack, UserStack: b.in.Request.UserStack})
+	}
+	if req.Return {
+		switch {
+		case bpf:
+			return refuse("Go returns need register reads at RET instructions, which the BPF runtime lacks; use --runtime=kernel or drop --return")
+		case !b.in.Stap.AtLeast(5, 0):
+			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
+		case b.in.Target.Kernel:
+			return refuse("Go function in a kernel target")
+		}
+		rets, err := b.in.Go.Rets(f)
+		if err != nil {
+			return fmt.Errorf("finding RET instructions: %w", err)
+		}
+		if len(rets) == 0 {
+			b.plan.Notes = append(b.plan.Notes, f.Name+": no RET instruction (the function never returns)")
+			return nil
+		}
+		var points []string
+		for _, a := range rets {
+			points = append(points, fmt.Sprintf("process(%q).statement(0x%x).absolute", b.in.Target.Path, a))
+		}
+		var fields []Field
+		if len(req.Fields) == 0 {
+			fields, err = b.selectFields(results, rorder, nil)
+		} else {
+			// Parameters are gone at a RET; only result paths print there.
+			var rf []spec.Path
+			for _, p := range req.Fields {
+				if _, ok := results[p.Root]; ok {
+					rf = append(rf, p)
+				}
+			}
+			if len(rf) > 0 {
+				fields, err = b.selectFields(results, rorder, rf)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		b.plan.Guru = true
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
+			Check: filtered && req.Entry, Fields: fields})
+	}
+	return nil
+}
+
+// selectFields prints the named paths, or every value in order.
+func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec.Path) ([]Field, error) {
+	var out []Field
+	if len(paths) == 0 {
+		for _, name := range order {
+			out = append(out, b.em.fields(vals[name], name, b.plan.Limits.Depth)...)
+		}
+	} else {
+		for _, p := range paths {
+			r, err := resolvePath(vals, order, p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b.em.fields(r, p.String(), b.plan.Limits.Depth)...)
+		}
+	}
+	if len(out) > maxFieldsPerProbe {
+		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("only the first %d values are printed", maxFieldsPerProbe))
+		out = out[:maxFieldsPerProbe]
+	}
+	return out, nil
+}
+
+func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) {
+	r, ok := vals[p.Root]
+	if !ok {
+		return ref{}, refuse("no parameter %q here (have: %v)", p.Root, order)
+	}
+	for _, s := range p.Steps {
+		var err error
+		if s.Field != "" {
+			r, err = r.member(s.Field)
+		} else {
+			r, err = r.index(s.Index)
+		}
+		if err != nil {
+			return ref{}, refuse("%s: %v", p, err)
+		}
+	}
+	return r, nil
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' || i == 0 && c == '~' {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,128 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/spec"
+)
+
+// Target says what the script probes.
+type Target struct {
+	// Path is the absolute path of a user-space binary, "" for the kernel.
+	Path string
+	// Kernel is true for vmlinux targets.
+	Kernel bool
+	// Release is the kernel release the vmlinux belongs to, if known.
+	Release string
+	BuildID string
+	// GoVersion is set for Go binaries ("go1.26.8").
+	GoVersion string
+}
+
+// Version is a stap translator version.
+type Version struct{ Major, Minor int }
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+
+// AtLeast reports whether v >= major.minor. The zero Version means unknown
+// and is treated as the newest.
+func (v Version) AtLeast(major, minor int) bool {
+	if v == (Version{}) {
+		return true
+	}
+	return v.Major > major || v.Major == major && v.Minor >= minor
+}
+
+// Piece is one register-held part of a Go value.
+type Piece struct {
+	Reg  string // "rax", "xmm0"
+	Off  int64  // byte offset of the piece within the value
+	Size int64
+}
+
+// Home is where a Go value lives at a probe site: in registers, or on the
+// stack at CFA+CFAOff (CFA = RSP+8 at the entry and at a RET).
+type Home struct {
+	Stack  bool
+	CFAOff int64
+	Pieces []Piece
+}
+
+// GoFacts is what the plan needs to know about a Go binary beyond DWARF:
+// the register ABI, the RET sites, and the runtime.g layout.
+type GoFacts interface {
+	// Homes returns where each param (receiver first) is at entry and where
+	// each result is at a RET.
+	Homes(f *debuginfo.Function) (params, results []Home, err error)
+	// Rets returns the address of every RET instruction of f.
+	Rets(f *debuginfo.Function) ([]uint64, error)
+	// GoidOffset is the offset of runtime.g.goid.
+	GoidOffset() (int64, error)
+}
+
+// Resolver finds functions by exact name or glob.
+type Resolver interface {
+	Match(patterns ...string) ([]*debuginfo.Function, error)
+}
+
+// Plan is the resolved, deterministic description of one script.
+type Plan struct {
+	Target  Target
+	Runtime spec.Runtime
+	Stap    Version
+	Limits  spec.Limits
+	// Guru is true only when a probe needs it (Go RET sites); never because
+	// of user input.
+	Guru bool
+	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
+	// recorded in the script header.
+	StapArgs []string
+	Probes   []Probe
+	Schema   event.Schema
+	// Process and PID filters apply to every probe.
+	Process   string
+	PID       int
+	MaxEvents int
+	// DurationMS ends the script after this many milliseconds, 0 for never.
+	DurationMS int64
+	// Aggregate is carried to the report; records are always printed.
+	Aggregate spec.Aggregate
+	// Notes are facts the user should know (skipped inline copies, …),
+	// printed in the script header.
+	Notes []string
+}
+
+// Probe is one handler: one function at one site.
+type Probe struct {
+	// Index is the PROBE column of its records.
+	Index    int
+	Function string
+	Lang     debuginfo.Lang
+	Site     event.Site
+	// Points are full stap probe points sharing this handler.
+	Points []string
+	// Goid is the stap expression of the goroutine id, "" for none.
+	Goid string
+	// Cond is a stap condition that must hold for a record, "" for always.
+	Cond string
+	// Mark and Check implement Go entry→return filter pairing: the entry
+	// marks the goroutine when Cond held, the return checks the mark.
+	Mark, Check bool
+	Fields      []Field
+	// KernelStack and UserStack add backtrace tokens (event.EncStack).
+	KernelStack, UserStack bool
+}
+
+// Field is one value printed by a probe.
+type Field struct {
+	Name string
+	Type string
+	Enc  event.Enc
+	// ElemEnc is the element encoding of a slice token.
+	ElemEnc event.Enc
+	// Print is the stap statement that prints this field's token, preceded
+	// by a space. It never fails the handler: faults print "!".
+	Print string
+}

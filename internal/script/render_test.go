@@ -1,0 +1,248 @@
+package script
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Hand-built types mirroring the fixtures; the real ones come from DWARF
+// and are exercised by the command package's end-to-end tests.
+var (
+	tInt    = &debuginfo.Type{Kind: debuginfo.KindInt, Name: "long int", GoName: "int", Size: 8}
+	tUint32 = &debuginfo.Type{Kind: debuginfo.KindUint, Name: "uint32", GoName: "uint32", Size: 4}
+	tU8     = &debuginfo.Type{Kind: debuginfo.KindUint, Name: "uint8", GoName: "uint8", Size: 1}
+	tPU8    = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "uint8*", GoName: "*uint8", Size: 8, Elem: tU8}
+	tGoStr  = &debuginfo.Type{Kind: debuginfo.KindString, Name: "struct string", GoName: "string", Size: 16,
+		Fields: []debuginfo.Field{{Name: "str", Type: tPU8}, {Name: "len", Type: tInt, Offset: 8}}}
+	tStrs = &debuginfo.Type{Kind: debuginfo.KindSlice, Name: "struct []string", GoName: "[]string", Size: 24, Elem: tGoStr,
+		Fields: []debuginfo.Field{{Name: "array", Type: &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "string*", Size: 8, Elem: tGoStr}}, {Name: "len", Type: tInt, Offset: 8}, {Name: "cap", Type: tInt, Offset: 16}}}
+	tOpts = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "main.Opts", GoName: "main.Opts", Size: 56,
+		Fields: []debuginfo.Field{{Name: "Name", Type: tGoStr}, {Name: "Flags", Type: tStrs, Offset: 16}, {Name: "Mode", Type: tUint32, Offset: 40}}}
+	tPOpts = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "main.Opts*", GoName: "*main.Opts", Size: 8, Elem: tOpts}
+
+	tCInt   = &debuginfo.Type{Kind: debuginfo.KindInt, Name: "int", Size: 4}
+	tChar   = &debuginfo.Type{Kind: debuginfo.KindInt, Name: "char", Size: 1, Char: true}
+	tCStr   = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "char const*", Size: 8, Elem: tChar}
+	tPoint  = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct point", Size: 8, Fields: []debuginfo.Field{{Name: "x", Type: tCInt}, {Name: "y", Type: tCInt, Offset: 4}}}
+	tNode   = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct node", Size: 48}
+	tPNode  = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct node*", Size: 8, Elem: tNode}
+	tQstr   = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct qstr", Size: 16}
+	tPQstr  = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct qstr const*", Size: 8, Elem: tQstr}
+	tDentry = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct dentry*", Size: 8, Elem: &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct dentry"}}
+	tUInt   = &debuginfo.Type{Kind: debuginfo.KindUint, Name: "unsigned int", Size: 4}
+)
+
+func init() {
+	tNode.Fields = []debuginfo.Field{{Name: "name", Type: tCStr}, {Name: "pt", Type: tPoint, Offset: 8}, {Name: "next", Type: tPNode, Offset: 16}}
+	tQstr.Fields = []debuginfo.Field{{Name: "hash", Type: tUInt}, {Name: "len", Type: tUInt, Offset: 4}, {Name: "name", Type: &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "unsigned char const*", Size: 8, Elem: &debuginfo.Type{Kind: debuginfo.KindUint, Name: "unsigned char", Size: 1, Char: true}}, Offset: 8}}
+}
+
+type fakeFuncs map[string]*debuginfo.Function
+
+func (f fakeFuncs) Match(p ...string) ([]*debuginfo.Function, error) {
+	var out []*debuginfo.Function
+	for _, n := range p {
+		if fn, ok := f[n]; ok {
+			out = append(out, fn)
+		}
+	}
+	return out, nil
+}
+
+// goFacts gives the ABIInternal homes of the fixture functions used here.
+type goFacts struct{}
+
+func regs(names ...string) plan.Home {
+	var h plan.Home
+	for i, n := range names {
+		h.Pieces = append(h.Pieces, plan.Piece{Reg: n, Off: int64(i) * 8, Size: 8})
+	}
+	return h
+}
+
+func (goFacts) Homes(f *debuginfo.Function) ([]plan.Home, []plan.Home, error) {
+	switch f.Name {
+	case "main.Str":
+		return []plan.Home{regs("rax", "rbx")}, []plan.Home{regs("rax")}, nil
+	case "main.Ptr":
+		return []plan.Home{regs("rax")}, []plan.Home{regs("rax")}, nil
+	case "main.Many":
+		var ps []plan.Home
+		for _, r := range []string{"rax", "rbx", "rcx", "rdi", "rsi", "r8", "r9", "r10", "r11"} {
+			ps = append(ps, regs(r))
+		}
+		ps = append(ps, plan.Home{Stack: true, CFAOff: 0}, plan.Home{Stack: true, CFAOff: 8})
+		return ps, []plan.Home{regs("rax")}, nil
+	case "main.Strs":
+		return []plan.Home{regs("rax", "rbx", "rcx")}, []plan.Home{regs("rax")}, nil
+	}
+	return nil, nil, nil
+}
+func (goFacts) Rets(f *debuginfo.Function) ([]uint64, error) { return []uint64{0x4a0010, 0x4a0020}, nil }
+func (goFacts) GoidOffset() (int64, error)                   { return 152, nil }
+
+func goFuncs() fakeFuncs {
+	many := &debuginfo.Function{Name: "main.Many", Lang: debuginfo.LangGo, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}}
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
+		many.Params = append(many.Params, debuginfo.Variable{Name: n, Type: tInt})
+	}
+	many.Params = append(many.Params, debuginfo.Variable{Name: "s", Type: tGoStr})
+	return fakeFuncs{
+		"main.Str":  {Name: "main.Str", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax"}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
+		"main.Ptr":  {Name: "main.Ptr", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "o", Type: tPOpts, Location: "reg rax"}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
+		"main.Strs": {Name: "main.Strs", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "xs", Type: tStrs}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
+		"main.Many": many,
+	}
+}
+
+func cFuncs() fakeFuncs {
+	return fakeFuncs{
+		"greet":    {Name: "greet", Params: []debuginfo.Variable{{Name: "who", Type: tCStr}, {Name: "n", Type: &debuginfo.Type{Kind: debuginfo.KindUint, Name: "size_t", Size: 8}}}},
+		"walk":     {Name: "walk", Params: []debuginfo.Variable{{Name: "n", Type: tPNode}}},
+		"by_value": {Name: "by_value", Params: []debuginfo.Variable{{Name: "p", Type: tPoint}}},
+	}
+}
+
+func kernelFuncs() fakeFuncs {
+	return fakeFuncs{"lookup_one_qstr_excl": {Name: "lookup_one_qstr_excl", Params: []debuginfo.Variable{{Name: "name", Type: tPQstr}, {Name: "base", Type: tDentry}, {Name: "flags", Type: tUInt}}}}
+}
+
+func paths(t *testing.T, ps ...string) []spec.Path {
+	var out []spec.Path
+	for _, s := range ps {
+		p, err := spec.ParsePath(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func preds(t *testing.T, ps ...string) []spec.Predicate {
+	var out []spec.Predicate
+	for _, s := range ps {
+		p, err := spec.ParsePredicate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+type genCase struct {
+	name   string
+	lang   string // go, c, kernel
+	req    spec.Request
+	stap   plan.Version
+	golden bool
+}
+
+func genCases(t *testing.T) []genCase {
+	return []genCase{
+		{name: "go-entry-return", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}, {Function: "main.Many", Entry: true}}}},
+		{name: "go-paths-filter", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Ptr", Fields: paths(t, "o.Name", "o.Flags", "o.Mode")}}, Where: preds(t, `o.Name == "opt name"`), Process: "gofix", MaxEvents: 100}},
+		{name: "go-slice-latency", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Strs"}}, Where: preds(t, "xs.len > 1"), Aggregate: spec.AggLatency}},
+		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
+		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
+		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
+		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
+	}
+}
+
+func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
+	t.Helper()
+	in := plan.Inputs{Request: &tc.req, Stap: tc.stap}
+	switch tc.lang {
+	case "go":
+		in.Target, in.Funcs, in.Go = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}
+	case "c":
+		in.Target, in.Funcs = plan.Target{Path: cBin}, cFuncs()
+	default:
+		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-47-cloud-amd64"}, kernelFuncs()
+	}
+	p, err := plan.Build(in)
+	if err != nil {
+		t.Fatalf("%s: %v", tc.name, err)
+	}
+	return p
+}
+
+func TestRenderGolden(t *testing.T) {
+	for _, tc := range genCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			p := build(t, tc, "/usr/local/bin/gofix", "/usr/local/bin/cfix")
+			var buf bytes.Buffer
+			if err := Builtin().Render(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.name+".stp")
+			if *update {
+				os.WriteFile(golden, buf.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("script differs from %s (go test -update to accept):\n%s", golden, buf.String())
+			}
+			s, err := ReadSchema(buf.Bytes())
+			if err != nil || len(s.Probes) != len(p.Probes) {
+				t.Fatalf("schema round trip: %v", err)
+			}
+		})
+	}
+}
+
+// TestRenderedScriptsPassStap checks every generated script with the real
+// stap's parser and resolver (-p2) against the real fixture binaries.
+func TestRenderedScriptsPassStap(t *testing.T) {
+	stap := testenv.NeedTool(t, "stap")
+	build_ := testenv.HostBuildTree(t)
+	goBin := testenv.GoFixture(t, testenv.GoDefault)
+	cBin := testenv.CFixture(t, testenv.CO0)
+	for _, tc := range genCases(t) {
+		if tc.lang == "kernel" {
+			continue // checked against the lab kernel in internal/command
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			p := build(t, tc, goBin, cBin)
+			var buf bytes.Buffer
+			if err := Builtin().Render(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(t.TempDir(), "s.stp")
+			os.WriteFile(f, buf.Bytes(), 0o644)
+			args := append([]string{"-r", build_, "-p2"}, p.StapArgs...)
+			if p.Runtime == spec.RuntimeBPF {
+				args = append(args, "--runtime=bpf")
+			}
+			for _, pr := range p.Probes {
+				if pr.Site == "return" && pr.Lang == debuginfo.LangGo {
+					t.Skip("Go RET-site probes need stap 5 (checked in the lab)")
+				}
+			}
+			out, err := exec.Command(stap, append(args, f)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("stap -p2: %v\n%s\n--- script:\n%s", err, out, buf.String())
+			}
+			if !strings.Contains(string(out), "# probes") {
+				t.Fatalf("stap -p2 printed no probes:\n%s", out)
+			}
+		})
+	}
+}
