@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
@@ -65,7 +66,7 @@ func Build(in Inputs) (*Plan, error) {
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
-		fns, err := in.Funcs.Match(pr.Function)
+		fns, err := matchFirst(in.Funcs, pr.Function)
 		if err != nil {
 			return nil, err
 		}
@@ -337,4 +338,28 @@ func isIdent(s string) bool {
 		return false
 	}
 	return true
+}
+
+// matchFirst resolves "a|b|c": the first alternative that names existing
+// functions wins, so one recipe serves kernels before and after a rename
+// (__lookup_hash became lookup_one_qstr_excl in Linux 6.x).
+func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
+	alts := strings.Split(pattern, "|")
+	var firstErr error
+	for _, a := range alts {
+		if a == "" {
+			continue
+		}
+		fns, err := r.Match(a)
+		if err == nil && len(fns) > 0 {
+			return fns, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = refuse("no function matches %s", pattern)
+	}
+	return nil, firstErr
 }
