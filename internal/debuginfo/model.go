@@ -107,6 +107,11 @@ type Variable struct {
 	// Location describes where DWARF says the value lives at the entry pc,
 	// for display ("reg rax", "fbreg+16", "loclist", "optimized out").
 	Location string
+	// LocList is true when DW_AT_location is a location list rather than
+	// a single expression. SystemTap 4.8 (elfutils 0.188) can evaluate Go
+	// locations only in this form: Go's single expressions are
+	// DW_FORM_block1, which libdw rejects, so stap -L omits those variables.
+	LocList bool
 }
 
 // Function is one probe-able function of a target.

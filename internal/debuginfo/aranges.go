@@ -1,0 +1,93 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"encoding/binary"
+	"fmt"
+	"sort"
+)
+
+// addrRange maps [lo, hi) to the index of a unit in Index.units.
+type addrRange struct {
+	lo, hi uint64
+	unit   int32
+}
+
+// cuTable answers "which compilation unit holds this pc" by binary search.
+// debug/dwarf's SeekPC walks every unit linearly; on a vmlinux that is
+// thousands of DIE decodes per query.
+type cuTable []addrRange
+
+func (t cuTable) find(pc uint64) (int, bool) {
+	i := sort.Search(len(t), func(i int) bool { return t[i].hi > pc })
+	if i < len(t) && t[i].lo <= pc {
+		return int(t[i].unit), true
+	}
+	return -1, false
+}
+
+func (t cuTable) sort() {
+	sort.Slice(t, func(i, j int) bool { return t[i].lo < t[j].lo })
+}
+
+// parseAranges reads .debug_aranges (DWARF 2-5, 32- and 64-bit). Each set
+// names the unit by its header offset, which unitByHdr turns into an index.
+func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offset]int) (cuTable, error) {
+	var t cuTable
+	off := 0
+	for off < len(data) {
+		if len(data)-off < 4 {
+			return t, fmt.Errorf("aranges at %#x: truncated", off)
+		}
+		length := uint64(order.Uint32(data[off:]))
+		lenSz, offSz := 4, 4
+		if length == 0xffffffff {
+			if len(data)-off < 12 {
+				return t, fmt.Errorf("aranges at %#x: truncated", off)
+			}
+			length = order.Uint64(data[off+4:])
+			lenSz, offSz = 12, 8
+		}
+		end := uint64(off) + uint64(lenSz) + length
+		if end > uint64(len(data)) || length < uint64(2+offSz+2) {
+			return t, fmt.Errorf("aranges at %#x: length %d past end", off, length)
+		}
+		p := off + lenSz + 2 // version
+		var cuOff uint64
+		if offSz == 8 {
+			cuOff = order.Uint64(data[p:])
+		} else {
+			cuOff = uint64(order.Uint32(data[p:]))
+		}
+		p += offSz
+		addrSz, segSz := int(data[p]), int(data[p+1])
+		p += 2
+		if addrSz != 4 && addrSz != 8 {
+			return t, fmt.Errorf("aranges at %#x: address size %d", off, addrSz)
+		}
+		// Tuples start at a multiple of twice the address size.
+		tuple := 2*addrSz + segSz
+		if r := (p - off) % (2 * addrSz); r != 0 {
+			p += 2*addrSz - r
+		}
+		u, ok := unitByHdr[dwarf.Offset(cuOff)]
+		for ; uint64(p+tuple) <= end; p += tuple {
+			q := p + segSz
+			var lo, n uint64
+			if addrSz == 8 {
+				lo, n = order.Uint64(data[q:]), order.Uint64(data[q+8:])
+			} else {
+				lo, n = uint64(order.Uint32(data[q:])), uint64(order.Uint32(data[q+4:]))
+			}
+			if lo == 0 && n == 0 {
+				break
+			}
+			if ok && n > 0 && lo+n > lo {
+				t = append(t, addrRange{lo: lo, hi: lo + n, unit: int32(u)})
+			}
+		}
+		off = int(end)
+	}
+	t.sort()
+	return t, nil
+}

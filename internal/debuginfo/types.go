@@ -1,0 +1,525 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Go's DWARF extension attributes (cmd/internal/dwarf).
+const (
+	attrGoKind      dwarf.Attr = 0x2900
+	attrGoKey       dwarf.Attr = 0x2901
+	attrGoElem      dwarf.Attr = 0x2902
+	attrGoDictIndex dwarf.Attr = 0x2906
+)
+
+// Go reflect.Kind values carried in DW_AT_go_kind.
+const (
+	goKindChan      = 18
+	goKindFunc      = 19
+	goKindInterface = 20
+	goKindMap       = 21
+	goKindSlice     = 23
+	goKindString    = 24
+)
+
+// maxTypeDepth bounds recursion through pointer-free nesting (arrays of
+// structs of arrays ...). Cycles go through the cache and never recurse
+// twice into one DIE.
+const maxTypeDepth = 64
+
+// typeReader converts DWARF type DIEs into the model. It reads DIEs with
+// stdlib debug/dwarf directly rather than through godwarf or dwarf.Type:
+// godwarf drops DW_AT_data_bit_offset (every GCC bitfield), and
+// dwarf.Type hides the DIE offset needed to read Go's DW_AT_go_* attributes.
+// Conversions are eager and cached per offset; cycles (struct list_head)
+// are closed through the cache.
+type typeReader struct {
+	d     *dwarf.Data
+	ptrSz int64
+	cache map[dwarf.Offset]*Type
+	// aliases are typedefs and qualifiers whose target may still be under
+	// construction when they are created; they are filled in by finish.
+	aliases map[*Type]aliasOf
+	// namers compute derived spellings (pointer, qualifier, array,
+	// subroutine) once the whole graph exists, so a cycle back into a type
+	// under construction never sees an empty name.
+	namers map[*Type]func()
+}
+
+type aliasOf struct {
+	target *Type
+	goName string
+}
+
+func newTypeReader(d *dwarf.Data, ptrSz int) *typeReader {
+	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}}
+}
+
+var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}
+
+// typeAt returns the model type of the DIE at off, with every alias it
+// created completed.
+func (tr *typeReader) typeAt(off dwarf.Offset, lang Lang) (t *Type, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, fmt.Errorf("type at %#x: corrupt DWARF: %v", off, r)
+		}
+	}()
+	t, err = tr.convert(off, lang, 0)
+	if err != nil {
+		return nil, err
+	}
+	for x := range tr.namers {
+		tr.name(x)
+	}
+	for a := range tr.aliases {
+		tr.finish(a)
+	}
+	return t, nil
+}
+
+// name runs the pending namer of t, after those it depends on.
+func (tr *typeReader) name(t *Type) {
+	if f, ok := tr.namers[t]; ok {
+		delete(tr.namers, t)
+		f()
+	}
+}
+
+// finish copies an alias's target into it, keeping the alias's own names.
+func (tr *typeReader) finish(a *Type) {
+	al, ok := tr.aliases[a]
+	if !ok {
+		return
+	}
+	delete(tr.aliases, a)
+	tr.finish(al.target)
+	name, goName := a.Name, a.GoName
+	*a = *al.target
+	a.Name, a.GoName = name, goName
+}
+
+func (tr *typeReader) entry(off dwarf.Offset) (*dwarf.Entry, *dwarf.Reader, error) {
+	r := tr.d.Reader()
+	r.Seek(off)
+	e, err := r.Next()
+	if err != nil {
+		return nil, nil, err
+	}
+	if e == nil {
+		return nil, nil, fmt.Errorf("no DIE at %#x", off)
+	}
+	return e, r, nil
+}
+
+func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error) {
+	if t, ok := tr.cache[off]; ok {
+		return t, nil
+	}
+	if depth > maxTypeDepth {
+		return &Type{Kind: KindUnsupported, Name: "?"}, nil
+	}
+	e, r, err := tr.entry(off)
+	if err != nil {
+		return nil, err
+	}
+	t := &Type{}
+	tr.cache[off] = t
+	name, _ := e.Val(dwarf.AttrName).(string)
+	size, _ := e.Val(dwarf.AttrByteSize).(int64)
+	t.Size = size
+	sub := func() (*Type, error) {
+		o, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
+		if !ok {
+			return voidType, nil
+		}
+		return tr.convert(o, lang, depth+1)
+	}
+	goRef := func(a dwarf.Attr) *Type {
+		o, ok := e.Val(a).(dwarf.Offset)
+		if !ok {
+			return nil
+		}
+		x, err := tr.convert(o, lang, depth+1)
+		if err != nil {
+			return nil
+		}
+		return x
+	}
+	goKind, _ := e.Val(attrGoKind).(int64)
+
+	switch e.Tag {
+	case dwarf.TagBaseType:
+		t.Name, t.GoName = name, goNameIf(lang, name)
+		enc, _ := e.Val(dwarf.AttrEncoding).(int64)
+		t.Kind, t.Char = baseKind(enc, lang)
+	case dwarf.TagUnspecifiedType:
+		t.Kind, t.Name = KindVoid, orDefault(name, "void")
+	case dwarf.TagPointerType:
+		elem, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		t.Kind, t.Elem, t.Size = KindPointer, elem, tr.ptrSz
+		if e2, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok && tr.isSubroutine(e2) && lang == LangC {
+			// stap spells a C function pointer "int (*) (void*)": the
+			// subroutine type already carries the (*).
+			t.Kind, t.Elem = KindFunc, nil
+		}
+		tr.namers[t] = func() {
+			tr.name(elem)
+			if t.Kind == KindFunc {
+				t.Name = elem.Name
+			} else {
+				t.Name = elem.Name + "*"
+			}
+			if lang == LangGo {
+				t.GoName = "*" + elem.GoName
+			}
+		}
+	case dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType:
+		inner, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		suffix := map[dwarf.Tag]string{dwarf.TagConstType: " const", dwarf.TagVolatileType: " volatile",
+			dwarf.TagRestrictType: " restrict", dwarf.TagAtomicType: " _Atomic"}[e.Tag]
+		tr.namers[t] = func() {
+			tr.name(inner)
+			t.Name, t.GoName = inner.Name+suffix, inner.GoName
+		}
+		tr.aliases[t] = aliasOf{target: inner}
+	case dwarf.TagTypedef:
+		t.Name, t.GoName = name, goNameIf(lang, name)
+		inner, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		if goKind != 0 && inner.Kind != KindVoid {
+			// Go map/chan/interface/func typedefs: the kind lives on the
+			// typedef, the target is the runtime representation.
+			tr.aliases[t] = aliasOf{target: inner}
+			tr.finish(t)
+			tr.applyGoKind(t, goKind, goRef)
+			if goKind == goKindMap || goKind == goKindChan || goKind == goKindFunc {
+				t.Size = tr.ptrSz
+			}
+			break
+		}
+		tr.aliases[t] = aliasOf{target: inner}
+	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType:
+		t.Kind = KindStruct
+		kw := "struct "
+		if e.Tag == dwarf.TagUnionType {
+			t.Kind, kw = KindUnion, "union "
+		}
+		t.Name = kw + orDefault(name, "{...}")
+		t.GoName = goNameIf(lang, name)
+		if err := tr.fields(t, e, r, lang, depth); err != nil {
+			return nil, err
+		}
+		if goKind != 0 {
+			tr.applyGoKind(t, goKind, goRef)
+		}
+	case dwarf.TagEnumerationType:
+		t.Kind, t.Name = KindEnum, "enum "+orDefault(name, "{...}")
+		if e.Children {
+			for {
+				c, err := r.Next()
+				if err != nil || c == nil || c.Tag == 0 {
+					break
+				}
+				if c.Tag == dwarf.TagEnumerator {
+					n, _ := c.Val(dwarf.AttrName).(string)
+					v, _ := c.Val(dwarf.AttrConstValue).(int64)
+					t.Enumerators = append(t.Enumerators, Enumerator{Name: n, Value: v})
+				}
+				if c.Children {
+					r.SkipChildren()
+				}
+			}
+		}
+	case dwarf.TagArrayType:
+		counts := tr.subranges(e, r)
+		elem, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		// int a[2][3] is one DIE with two subranges: build inside out.
+		cur := elem
+		for i := len(counts) - 1; i >= 1; i-- {
+			cur = arrayOf(cur, counts[i], lang)
+		}
+		c := int64(-1)
+		if len(counts) > 0 {
+			c = counts[0]
+		}
+		*t = *arrayOf(cur, c, lang)
+		if size > 0 {
+			t.Size = size
+		}
+		tr.namers[t] = func() { tr.nameArray(t) }
+	case dwarf.TagSubroutineType:
+		t.Kind, t.Size = KindFunc, tr.ptrSz
+		tr.funcSpelling(t, e, r, lang, depth)
+		t.GoName = goNameIf(lang, name)
+	default:
+		t.Kind, t.Name = KindUnsupported, orDefault(name, e.Tag.String())
+	}
+	return t, nil
+}
+
+func arrayOf(elem *Type, count int64, lang Lang) *Type {
+	a := &Type{Kind: KindArray, Elem: elem, Count: count}
+	if count >= 0 && elem.Size > 0 {
+		a.Size = count * elem.Size
+	}
+	if lang == LangGo {
+		a.GoName = "[" + strconv.FormatInt(max(count, 0), 10) + "]"
+	}
+	return a
+}
+
+// nameArray spells an array (and its inner dimensions) as stap does:
+// "u8[]", "struct page*[]".
+func (tr *typeReader) nameArray(t *Type) {
+	if t.Elem.Kind == KindArray && t.Elem.Name == "" {
+		tr.nameArray(t.Elem)
+	}
+	tr.name(t.Elem)
+	t.Name = t.Elem.Name + "[]"
+	t.GoName += t.Elem.GoName
+}
+
+func (tr *typeReader) isSubroutine(off dwarf.Offset) bool {
+	e, _, err := tr.entry(off)
+	return err == nil && e.Tag == dwarf.TagSubroutineType
+}
+
+// applyGoKind marks Go's runtime-represented kinds and links key/elem.
+func (tr *typeReader) applyGoKind(t *Type, goKind int64, goRef func(dwarf.Attr) *Type) {
+	switch goKind {
+	case goKindString:
+		t.Kind = KindString
+	case goKindSlice:
+		t.Kind = KindSlice
+		if el := goRef(attrGoElem); el != nil {
+			t.Elem = el
+		}
+	case goKindInterface:
+		t.Kind = KindInterface
+		t.EmptyInterface = len(t.Fields) > 0 && t.Fields[0].Name == "_type"
+	case goKindMap:
+		t.Kind, t.Key, t.Elem, t.Fields = KindMap, goRef(attrGoKey), goRef(attrGoElem), nil
+	case goKindChan:
+		t.Kind, t.Elem, t.Fields = KindChan, goRef(attrGoElem), nil
+	case goKindFunc:
+		t.Kind, t.Fields = KindFunc, nil
+	}
+}
+
+// fields reads the members of a struct or union. Children are collected
+// first because converting a member's type moves the reader.
+func (tr *typeReader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
+	if !e.Children {
+		return nil
+	}
+	type raw struct {
+		name    string
+		typ     dwarf.Offset
+		off     int64
+		bitSize int64
+		bitOff  int64
+	}
+	var ms []raw
+	for {
+		c, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if c == nil || c.Tag == 0 {
+			break
+		}
+		if c.Children {
+			r.SkipChildren()
+		}
+		if c.Tag != dwarf.TagMember {
+			continue
+		}
+		m := raw{}
+		m.name, _ = c.Val(dwarf.AttrName).(string)
+		m.typ, _ = c.Val(dwarf.AttrType).(dwarf.Offset)
+		m.off = memberOffset(c.Val(dwarf.AttrDataMemberLoc))
+		m.bitSize, _ = c.Val(dwarf.AttrBitSize).(int64)
+		if m.bitSize > 0 {
+			if dbo, ok := c.Val(dwarf.AttrDataBitOffset).(int64); ok {
+				m.bitOff = dbo
+				if c.Val(dwarf.AttrDataMemberLoc) == nil {
+					m.off = dbo / 8
+				}
+			} else if bo, ok := c.Val(dwarf.AttrBitOffset).(int64); ok {
+				// DWARF 2/3: bit_offset counts from the most significant
+				// bit of the storage unit of byte_size (little endian).
+				bs, _ := c.Val(dwarf.AttrByteSize).(int64)
+				m.bitOff = m.off*8 + bs*8 - bo - m.bitSize
+			}
+		}
+		ms = append(ms, m)
+	}
+	for _, m := range ms {
+		ft := voidType
+		if m.typ != 0 {
+			x, err := tr.convert(m.typ, lang, depth+1)
+			if err != nil {
+				return err
+			}
+			ft = x
+		}
+		t.Fields = append(t.Fields, Field{Name: m.name, Type: ft, Offset: m.off, BitSize: m.bitSize, BitOffset: m.bitOff})
+	}
+	return nil
+}
+
+func memberOffset(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case []byte: // DWARF 2: DW_OP_plus_uconst N
+		if len(x) > 1 && x[0] == 0x23 {
+			var n, shift uint64
+			for _, b := range x[1:] {
+				n |= uint64(b&0x7f) << shift
+				if b < 0x80 {
+					break
+				}
+				shift += 7
+			}
+			return int64(n)
+		}
+	}
+	return 0
+}
+
+// subranges returns the element counts of an array DIE's subrange
+// children (-1 when unknown: a flexible array member).
+func (tr *typeReader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
+	var out []int64
+	if !e.Children {
+		return out
+	}
+	for {
+		c, err := r.Next()
+		if err != nil || c == nil || c.Tag == 0 {
+			break
+		}
+		if c.Children {
+			r.SkipChildren()
+		}
+		if c.Tag != dwarf.TagSubrangeType {
+			continue
+		}
+		n := int64(-1)
+		if v, ok := c.Val(dwarf.AttrCount).(int64); ok {
+			n = v
+		} else if v, ok := c.Val(dwarf.AttrUpperBound).(int64); ok {
+			n = v + 1
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// funcSpelling renders a subroutine type as stap does:
+// "int (*) (struct dentry*, umode_t, void*)".
+func (tr *typeReader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
+	var params []dwarf.Offset
+	varargs := false
+	if e.Children {
+		for {
+			c, err := r.Next()
+			if err != nil || c == nil || c.Tag == 0 {
+				break
+			}
+			if c.Children {
+				r.SkipChildren()
+			}
+			switch c.Tag {
+			case dwarf.TagFormalParameter:
+				o, _ := c.Val(dwarf.AttrType).(dwarf.Offset)
+				params = append(params, o)
+			case dwarf.TagUnspecifiedParameters:
+				varargs = true
+			}
+		}
+	}
+	conv := func(o dwarf.Offset) *Type {
+		if o == 0 {
+			return voidType
+		}
+		x, err := tr.convert(o, lang, depth+1)
+		if err != nil {
+			return voidType
+		}
+		return x
+	}
+	ret := voidType
+	if o, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok {
+		ret = conv(o)
+	}
+	var pts []*Type
+	for _, o := range params {
+		pts = append(pts, conv(o))
+	}
+	tr.namers[t] = func() {
+		tr.name(ret)
+		var ps []string
+		for _, p := range pts {
+			tr.name(p)
+			ps = append(ps, p.Name)
+		}
+		if varargs {
+			ps = append(ps, "...")
+		}
+		if len(ps) == 0 {
+			ps = []string{"void"}
+		}
+		t.Name = ret.Name + " (*) (" + strings.Join(ps, ", ") + ")"
+	}
+}
+
+func baseKind(enc int64, lang Lang) (Kind, bool) {
+	switch enc {
+	case 0x02: // DW_ATE_boolean
+		return KindBool, false
+	case 0x03: // DW_ATE_complex_float
+		return KindComplex, false
+	case 0x04: // DW_ATE_float
+		return KindFloat, false
+	case 0x05: // DW_ATE_signed
+		return KindInt, false
+	case 0x06: // DW_ATE_signed_char
+		return KindInt, lang == LangC
+	case 0x07, 0x10: // DW_ATE_unsigned, DW_ATE_UTF
+		return KindUint, false
+	case 0x08: // DW_ATE_unsigned_char
+		return KindUint, lang == LangC
+	}
+	return KindUnsupported, false
+}
+
+func goNameIf(lang Lang, name string) string {
+	if lang == LangGo {
+		return name
+	}
+	return ""
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
