@@ -1,0 +1,101 @@
+package target
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+func TestBaseName(t *testing.T) {
+	cases := []struct {
+		in, base string
+		clone    bool
+	}{
+		{"walk", "walk", false},
+		{"walk.isra.0", "walk", true},
+		{"tcp_v4_rcv.cold", "tcp_v4_rcv", true},
+		{"foo.constprop.0.isra.0", "foo", true},
+		{"bar.part.3", "bar", true},
+		{"baz.cold.12", "baz", true},
+		{"x.coldstart", "x.coldstart", false},
+		{".isra.0", ".isra.0", false},
+	}
+	for _, c := range cases {
+		b, ok := BaseName(c.in)
+		if b != c.base || ok != c.clone {
+			t.Errorf("BaseName(%q) = %q, %v; want %q, %v", c.in, b, ok, c.base, c.clone)
+		}
+	}
+}
+
+// TestGoABI0Symbols: ABI0 wrappers keep their target's name, marked, so
+// lookups can prefer the ABIInternal body. readelf shows 100+ ".abi0"
+// symbols in the fixture (internal/cpu.cpuid.abi0 among them).
+func TestGoABI0Symbols(t *testing.T) {
+	b, err := Open(testenv.GoFixture(t, testenv.GoDefault))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	st, err := b.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := st.Lookup("internal/cpu.cpuid")
+	if len(got) != 1 || !got[0].ABI0 {
+		t.Fatalf("internal/cpu.cpuid = %+v, want one ABI0 symbol", got)
+	}
+	if s, ok := st.At(got[0].Addr + 1); !ok || s.Name != "internal/cpu.cpuid" {
+		t.Errorf("At(entry+1) = %+v, %v", s, ok)
+	}
+	ms := st.Lookup("main.Str")
+	if len(ms) != 1 || ms[0].ABI0 || ms[0].Size == 0 {
+		t.Fatalf("main.Str = %+v", ms)
+	}
+}
+
+// FuzzOpen feeds truncated and bit-flipped fixtures to Open and every
+// accessor: any input must give an error or a usable Binary, not a panic.
+func FuzzOpen(f *testing.F) {
+	for _, p := range []string{testenv.CFixture(f, testenv.CO0), testenv.GoFixture(f, testenv.GoDefault)} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, n := range []int{64, 1024, 8192, len(data) / 3} {
+			f.Add(append([]byte(nil), data[:n]...))
+		}
+		if len(data) < 64<<10 {
+			f.Add(data)
+			flipped := append([]byte(nil), data...)
+			for i := 40; i < len(flipped); i += 997 {
+				flipped[i] ^= 0x5a
+			}
+			f.Add(flipped)
+		}
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "in")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Skip()
+		}
+		b, err := OpenWith(p, Options{NoSeparate: true})
+		if err != nil {
+			if b != nil {
+				t.Fatal("error with a non-nil Binary")
+			}
+			return
+		}
+		defer b.Close()
+		b.Symbols()
+		b.RequireDWARF()
+		for _, s := range []string{".debug_info", ".debug_abbrev", ".gnu_debuglink", ".text"} {
+			b.Section(s)
+		}
+		b.debugLink()
+		b.ReadAt(b.ELF().Entry, 16)
+	})
+}
