@@ -175,8 +175,9 @@ func (ix *Index) unitOf(off dwarf.Offset) int {
 	return -1
 }
 
-// fileName returns the source file of DW_AT_decl_file n in unit i, made
-// relative to the compilation directory as stap prints it (fs/namei.c).
+// fileName returns the source file of DW_AT_decl_file n in unit i as the
+// line table spells it (what stap prints: fs/namei.c in the Debian kernel,
+// whose compilation directory is relative).
 func (ix *Index) fileName(i int, n int64) string {
 	m := ix.unitMeta(i)
 	if m == nil {
@@ -194,9 +195,6 @@ func (ix *Index) fileName(i int, n int64) string {
 				name := ""
 				if f != nil {
 					name = f.Name
-					if m.compDir != "" && m.compDir != "." {
-						name = strings.TrimPrefix(name, strings.TrimSuffix(m.compDir, "/")+"/")
-					}
 				}
 				m.files = append(m.files, name)
 			}

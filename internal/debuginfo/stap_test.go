@@ -1,0 +1,121 @@
+package debuginfo
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// stapVar is one "$name:type" of a stap -L line.
+type stapVar struct{ Name, Type string }
+
+// stapFunc is one line of stap -L output.
+type stapFunc struct {
+	Name, File string
+	Line       string
+	Vars       []stapVar
+}
+
+// buildTree makes the private minimal kernel build tree stap wants before
+// any pass (FIELD-NOTES.md): .config, Module.symvers, kernel.release, and
+// for kernel probes a vmlinux. Nothing outside the temp dir is touched.
+func buildTree(t testing.TB, release, vmlinux string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "include", "config"), 0o755)
+	cfg := []byte("CONFIG_64BIT=y\n")
+	if f, err := os.Open("/proc/config.gz"); err == nil {
+		if zr, err := gzip.NewReader(f); err == nil {
+			if b, err := io.ReadAll(zr); err == nil {
+				cfg = b
+			}
+		}
+		f.Close()
+	}
+	os.WriteFile(filepath.Join(dir, ".config"), cfg, 0o644)
+	os.WriteFile(filepath.Join(dir, "Module.symvers"), nil, 0o644)
+	if release == "" {
+		out, _ := exec.Command("uname", "-r").Output()
+		release = strings.TrimSpace(string(out))
+	}
+	os.WriteFile(filepath.Join(dir, "include", "config", "kernel.release"), []byte(release+"\n"), 0o644)
+	if vmlinux != "" {
+		if err := os.Symlink(vmlinux, filepath.Join(dir, "vmlinux")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var (
+	stapLineRe = regexp.MustCompile(`\.function\("([^"]*)"\)(.*)$`)
+	stapVarRe  = regexp.MustCompile(`\$([^:\s]+):`)
+)
+
+// stapList runs stap -L and parses its lines.
+func stapList(t testing.TB, tree string, probes ...string) []stapFunc {
+	t.Helper()
+	testenv.NeedTool(t, "stap")
+	args := append([]string{"-r", tree, "-L"}, probes...)
+	cmd := exec.Command("stap", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("stap %v: %v\n%s", args, err, stderr.Bytes())
+	}
+	var fns []stapFunc
+	for _, line := range testenv.Lines(out) {
+		m := stapLineRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		f := stapFunc{Name: m[1]}
+		if i := strings.LastIndex(m[1], "@"); i >= 0 {
+			f.Name = m[1][:i]
+			fl := m[1][i+1:]
+			if j := strings.LastIndex(fl, ":"); j >= 0 {
+				f.File, f.Line = fl[:j], fl[j+1:]
+			}
+		}
+		rest := m[2]
+		locs := stapVarRe.FindAllStringSubmatchIndex(rest, -1)
+		for k, l := range locs {
+			end := len(rest)
+			if k+1 < len(locs) {
+				end = locs[k+1][0]
+			}
+			f.Vars = append(f.Vars, stapVar{Name: rest[l[2]:l[3]], Type: strings.TrimSpace(rest[l[1]:end])})
+		}
+		fns = append(fns, f)
+	}
+	if len(fns) == 0 {
+		t.Fatalf("stap %v listed nothing:\n%s%s", args, out, stderr.Bytes())
+	}
+	return fns
+}
+
+func TestStapListParse(t *testing.T) {
+	// A real line from `stap -L` on the Debian 6.1 kernel.
+	line := `kernel.function("vfs_get_super@fs/super.c:1193") $fc:struct fs_context* $keying:enum vfs_get_super_keying $fill_super:int (*) (struct super_block*, struct fs_context*)`
+	m := stapLineRe.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatal("no match")
+	}
+	locs := stapVarRe.FindAllStringSubmatchIndex(m[2], -1)
+	if len(locs) != 3 {
+		t.Fatalf("%d vars", len(locs))
+	}
+	last := strings.TrimSpace(m[2][locs[2][1]:])
+	if last != "int (*) (struct super_block*, struct fs_context*)" {
+		t.Errorf("last type %q", last)
+	}
+}
