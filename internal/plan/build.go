@@ -216,7 +216,10 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			if !isIdent(v.Name) {
 				continue
 			}
-			if len(v.Location) >= 3 && v.Location[:3] == "reg" {
+			// stap 4.8's libdw evaluates Go locations only in location-list
+			// form (Go's single expressions are DW_FORM_block1, which it
+			// rejects), so only those parameters can be read as $vars.
+			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
 				params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
 				porder = append(porder, v.Name)
 			} else {

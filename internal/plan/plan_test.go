@@ -43,7 +43,7 @@ func (facts) Rets(*debuginfo.Function) ([]uint64, error) { return []uint64{0x100
 func (facts) GoidOffset() (int64, error)                 { return 152, nil }
 
 var goStr = &debuginfo.Function{Name: "main.Str", Lang: debuginfo.LangGo,
-	Params:  []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax"}},
+	Params:  []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax", LocList: true}},
 	Results: []debuginfo.Variable{{Name: "~r0", Type: tInt}}}
 var cGreet = &debuginfo.Function{Name: "greet", Params: []debuginfo.Variable{{Name: "who", Type: tCStr}}}
 

@@ -100,8 +100,8 @@ func goFuncs() fakeFuncs {
 	}
 	many.Params = append(many.Params, debuginfo.Variable{Name: "s", Type: tGoStr})
 	return fakeFuncs{
-		"main.Str":  {Name: "main.Str", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax"}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
-		"main.Ptr":  {Name: "main.Ptr", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "o", Type: tPOpts, Location: "reg rax"}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
+		"main.Str":  {Name: "main.Str", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax", LocList: true}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
+		"main.Ptr":  {Name: "main.Ptr", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "o", Type: tPOpts, Location: "reg rax", LocList: true}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
 		"main.Strs": {Name: "main.Strs", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "xs", Type: tStrs}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
 		"main.Many": many,
 	}
