@@ -28,7 +28,7 @@ const (
 // maxTypeDepth bounds recursion through pointer-free nesting (arrays of
 // structs of arrays ...). Cycles go through the cache and never recurse
 // twice into one DIE.
-const maxTypeDepth = 64
+const maxTypeDepth = 4096
 
 // typeReader converts DWARF type DIEs into the model. It reads DIEs with
 // stdlib debug/dwarf directly rather than through godwarf or dwarf.Type:

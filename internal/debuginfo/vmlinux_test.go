@@ -1,0 +1,254 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// The facts of FIELD-NOTES.md for the Debian 6.1 cloud kernel.
+func TestVmlinuxLookup(t *testing.T) {
+	ix := openIndex(t, testenv.Vmlinux(t))
+	fs, err := ix.Lookup("lookup_one_qstr_excl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Fatalf("%d functions", len(fs))
+	}
+	f := fs[0]
+	var got []string
+	for _, p := range f.Params {
+		got = append(got, p.Name+":"+p.Type.Name)
+	}
+	want := "name:struct qstr const* base:struct dentry* flags:unsigned int"
+	if strings.Join(got, " ") != want || f.File != "fs/namei.c" || f.Lang != LangC || f.Inlined {
+		t.Fatalf("lookup_one_qstr_excl@%s: %s; want %s", f.File, strings.Join(got, " "), want)
+	}
+	// x86-64 SysV: the first three integer arguments in rdi, rsi, rdx.
+	for i, reg := range []string{"reg rdi", "reg rsi", "reg rdx"} {
+		if f.Params[i].Location != reg {
+			t.Errorf("param %d at %q, want %q", i, f.Params[i].Location, reg)
+		}
+	}
+	q := f.Params[0].Type.Elem // struct qstr const
+	if q.Kind != KindStruct || len(q.Fields) == 0 || q.Fields[len(q.Fields)-1].Name != "name" {
+		t.Errorf("struct qstr: %+v", q)
+	}
+	code, err := ix.Code(f)
+	if err != nil || len(code) != int(f.End-f.Entry) {
+		t.Errorf("Code: %d bytes, %v", len(code), err)
+	}
+}
+
+// TestVmlinuxAgainstStap compares several kernel functions with stap -L
+// (parameters are a prefix of stap's list, which adds locals in scope).
+func TestVmlinuxAgainstStap(t *testing.T) {
+	vm := testenv.Vmlinux(t)
+	testenv.NeedTool(t, "stap")
+	tree := buildTree(t, testenv.KernelRelease(), vm)
+	names := []string{"vfs_read", "do_sys_openat2", "lookup_one_qstr_excl", "filename_create",
+		"vfs_get_super", "vfs_fstatat", "vfs_getattr", "tcp_sendmsg", "kthread_create_on_node", "vfs_fileattr_set"}
+	var probes []string
+	for _, n := range names {
+		probes = append(probes, fmt.Sprintf("kernel.function(%q)", n))
+	}
+	// stap -L lists only its first argument; a comma list is one probe.
+	stap := stapList(t, tree, strings.Join(probes, ","))
+	ix := openIndex(t, vm)
+	seen := map[string]bool{}
+	for _, s := range stap {
+		fs, err := ix.Lookup(s.Name)
+		if err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+			continue
+		}
+		var f *Function
+		for _, c := range fs {
+			if c.File == s.File && fmt.Sprint(c.Line) == s.Line {
+				f = c
+			}
+		}
+		if f == nil {
+			t.Errorf("%s@%s:%s: no function there (have %d)", s.Name, s.File, s.Line, len(fs))
+			continue
+		}
+		seen[s.Name] = true
+		var got []stapVar
+		for _, p := range f.Params {
+			got = append(got, stapVar{p.Name, p.Type.Name})
+		}
+		if len(got) > len(s.Vars) || varsString(got) != varsString(s.Vars[:len(got)]) {
+			t.Errorf("%s:\n got %s\nstap %s", s.Name, varsString(got), varsString(s.Vars))
+		}
+	}
+	for _, n := range names {
+		if !seen[n] {
+			t.Errorf("%s: not compared (stap did not list it)", n)
+		}
+	}
+
+	// Every function of two whole source files: a wide sample of types.
+	compared := 0
+	for _, s := range stapList(t, tree, `kernel.function("*@fs/namei.c"),kernel.function("*@net/ipv4/tcp.c")`) {
+		if s.File == "" {
+			continue // .cold parts are listed without a file
+		}
+		fs, err := ix.Lookup(s.Name)
+		if err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+			continue
+		}
+		for _, f := range fs {
+			if f.File != s.File || fmt.Sprint(f.Line) != s.Line || f.Inlined {
+				continue // inline instances list their vars in instance order
+			}
+			compared++
+			var got []stapVar
+			var locs []string
+			for _, p := range f.Params {
+				got = append(got, stapVar{p.Name, p.Type.Name})
+				locs = append(locs, p.Location)
+			}
+			if len(got) <= len(s.Vars) && varsString(got) == varsString(s.Vars[:len(got)]) {
+				continue
+			}
+			// stap prints one line per name@file:line; for a function that
+			// also has inline instances the variables may be those of an
+			// instance (some parameters constant-folded, other order).
+			// Then every parameter stap names must have our type.
+			if isInlineCopy(t, ix, f) {
+				types := map[string]string{}
+				for _, p := range f.Params {
+					types[p.Name] = p.Type.Name
+				}
+				for _, v := range s.Vars {
+					if ty, ok := types[v.Name]; ok && ty != v.Type {
+						t.Errorf("%s: $%s is %s, stap says %s", s.Name, v.Name, ty, v.Type)
+					}
+				}
+				continue
+			}
+			t.Errorf("%s:\n got %s %q\nstap %s", s.Name, varsString(got), locs, varsString(s.Vars))
+		}
+	}
+	if compared < 150 {
+		t.Errorf("only %d functions of fs/namei.c and net/ipv4/tcp.c compared", compared)
+	}
+	t.Logf("%d functions of fs/namei.c and net/ipv4/tcp.c compared with stap -L", compared)
+}
+
+// isInlineCopy reports whether f's DIE is an out-of-line copy of an
+// inline function (it has DW_AT_abstract_origin).
+func isInlineCopy(t *testing.T, ix *Index, f *Function) bool {
+	names, err := ix.nameIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range names.ByName[f.Name] {
+		if r.LowPC != f.Entry {
+			continue
+		}
+		rd := ix.d.Reader()
+		rd.Seek(r.Off)
+		e, err := rd.Next()
+		return err == nil && e != nil && e.Val(dwarf.AttrAbstractOrigin) != nil
+	}
+	return false
+}
+
+func TestVmlinuxSuggest(t *testing.T) {
+	ix := openIndex(t, testenv.Vmlinux(t))
+	cases := []struct{ q, want string }{
+		{"__lookup_hash", "lookup_one_qstr_excl"}, // renamed in 6.x
+		{"lookup_one_qstr_exc", "lookup_one_qstr_excl"},
+		{"vfs_reed", "vfs_read"},
+		{"qstr_excl_lookup_one", "lookup_one_qstr_excl"}, // words reordered
+	}
+	for _, c := range cases {
+		_, err := ix.Lookup(c.q)
+		var nf *NotFoundError
+		if !errors.As(err, &nf) {
+			t.Errorf("Lookup(%s) = %v", c.q, err)
+			continue
+		}
+		found := false
+		for _, n := range nf.Near {
+			found = found || n == c.want
+		}
+		if !found {
+			t.Errorf("Lookup(%s) suggests %v, want %s among them", c.q, nf.Near, c.want)
+		}
+	}
+}
+
+func TestVmlinuxMatch(t *testing.T) {
+	ix := openIndex(t, testenv.Vmlinux(t))
+	fs, err := ix.Match("lookup_one*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range fs {
+		names = append(names, f.Name)
+		if !strings.HasPrefix(f.Name, "lookup_one") {
+			t.Errorf("%s does not match", f.Name)
+		}
+	}
+	if !sort.StringsAreSorted(names) || !strings.Contains(strings.Join(names, " "), "lookup_one_qstr_excl") {
+		t.Errorf("Match(lookup_one*) = %v", names)
+	}
+	// An inline-only function is found by exact name through the index.
+	in, err := ix.Lookup("vfs_dedupe_get_folio")
+	if err != nil || !in[0].Inlined || len(in[0].Params) != 2 {
+		t.Errorf("vfs_dedupe_get_folio = %+v, %v", in, err)
+	}
+}
+
+// TestVmlinuxBitfields checks our bitfield offsets in struct sk_buff
+// against the standard library's own type decoder on the same DIE.
+func TestVmlinuxBitfields(t *testing.T) {
+	ix := openIndex(t, testenv.Vmlinux(t))
+	ours, err := ix.TypeByName("struct sk_buff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := ix.names.Types["struct sk_buff"]
+	st, err := ix.d.Type(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := st.(*dwarf.StructType)
+	if len(ref.Field) != len(ours.Fields) {
+		t.Fatalf("%d fields, stdlib %d", len(ours.Fields), len(ref.Field))
+	}
+	bits := 0
+	for i, rf := range ref.Field {
+		f := ours.Fields[i]
+		if f.Name != rf.Name || f.BitSize != rf.BitSize || (rf.BitSize > 0 && f.BitOffset != rf.DataBitOffset) {
+			t.Errorf("field %d: %s bits %d@%d; stdlib %s bits %d@%d", i, f.Name, f.BitSize, f.BitOffset, rf.Name, rf.BitSize, rf.DataBitOffset)
+		}
+		if rf.BitSize > 0 {
+			bits++
+		}
+	}
+	if bits == 0 {
+		t.Error("struct sk_buff has no bitfields here?")
+	}
+}
+
+func BenchmarkLookupVmlinux(b *testing.B) {
+	vm := testenv.Vmlinux(b)
+	for i := 0; i < b.N; i++ {
+		ix := openIndex(b, vm)
+		if _, err := ix.Lookup("lookup_one_qstr_excl"); err != nil {
+			b.Fatal(err)
+		}
+		ix.Binary().Close()
+	}
+}
