@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench/run.sh: stapgen against stap -L, perf probe -V and bpftrace -lv on the
+# same inputs, alternating, several rounds; prints medians and ratios.
+#
+# Inputs: the lab's Debian vmlinux (one kernel function, and a glob) and a
+# large Go binary (cmd/go built with DWARF). Usage: bench/run.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+LAB=${STAPGEN_LAB:-/var/cache/stapgen-lab}
+STAPGEN=${STAPGEN:-bin/stapgen}
+REL=$(cat "$LAB/kernel/release")
+VMLINUX="$LAB/kernel/$REL/vmlinux"
+GOBIG=${GOBIG:-/var/tmp/stapgen-fixtures/cmdgo}
+[ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
+[ -x "$GOBIG" ] || go build -o "$GOBIG" cmd/go
+CACHE=$(mktemp -d)
+trap 'rm -rf "$CACHE"' EXIT
+export XDG_CACHE_HOME=$CACHE
+
+# time_cmd prints the wall seconds of one run of "$@" (output discarded).
+time_cmd() {
+	local s e
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || true
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc -l
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
+
+declare -A RESULTS
+run_case() { # name cmd...
+	local name=$1
+	shift
+	RESULTS[$name]+="$(time_cmd "$@") "
+}
+
+STAP_R="$LAB/host/build"
+KFUNC=lookup_one_qstr_excl
+for ((i = 0; i < ROUNDS; i++)); do
+	rm -rf "$CACHE"/*
+	run_case "show-kernel-cold stapgen" "$STAPGEN" show "$VMLINUX" $KFUNC
+	run_case "show-kernel-warm stapgen" "$STAPGEN" show "$VMLINUX" $KFUNC
+	run_case "show-kernel-nocache stapgen" "$STAPGEN" show --no-cache "$VMLINUX" $KFUNC
+	command -v perf >/dev/null && run_case "show-kernel perf-probe-V" perf probe -k "$VMLINUX" -V $KFUNC
+	[ -x "$LAB/bin/stap51" ] && run_case "show-kernel stap-L(5.1)" "$LAB/bin/stap51" -r "$REL" -L "kernel.function(\"$KFUNC\")"
+	run_case "list-go-all-params stapgen" "$STAPGEN" list --params --no-cache "$GOBIG"
+	run_case "show-go-one stapgen" "$STAPGEN" show --no-cache "$GOBIG" main.main
+	command -v perf >/dev/null && run_case "show-go-one perf-probe-V" perf probe -x "$GOBIG" -V main.main
+	run_case "show-go-one stap-L" stap -r "$STAP_R" -L "process(\"$GOBIG\").function(\"main.main\")"
+	if [ "$i" = 0 ]; then # the slow peers once: they take tens of seconds
+		run_case "list-go-all-params stap-L" stap -r "$STAP_R" -L "process(\"$GOBIG\").function(\"*\")"
+		command -v bpftrace >/dev/null && run_case "list-go-os-params bpftrace-lv" bpftrace -lv "uprobe:$GOBIG:os.*"
+	fi
+	run_case "list-go-os-params stapgen" "$STAPGEN" list --params --no-cache "$GOBIG" 'os.*'
+done
+
+printf "%-34s %-18s %10s\n" case tool "median s"
+declare -A MED
+for k in "${!RESULTS[@]}"; do
+	MED[$k]=$(echo "${RESULTS[$k]}" | tr ' ' '\n' | grep . | median)
+done
+for k in $(printf '%s\n' "${!MED[@]}" | sort); do
+	printf "%-34s %-18s %10s\n" "${k% *}" "${k##* }" "${MED[$k]}"
+done
+echo
+echo "ratios (peer / stapgen; >1 means stapgen is faster):"
+ratio() { # case-stapgen case-peer
+	local a=${MED[$1]:-} b=${MED[$2]:-}
+	[ -n "$a" ] && [ -n "$b" ] && printf "  %-60s %8.1fx\n" "$2 vs $1" "$(echo "$b / ($a + 0.0005)" | bc -l)"
+	return 0
+}
+ratio "show-kernel-cold stapgen" "show-kernel perf-probe-V"
+ratio "show-kernel-cold stapgen" "show-kernel stap-L(5.1)"
+ratio "show-kernel-warm stapgen" "show-kernel stap-L(5.1)"
+ratio "show-go-one stapgen" "show-go-one perf-probe-V"
+ratio "show-go-one stapgen" "show-go-one stap-L"
+ratio "list-go-all-params stapgen" "list-go-all-params stap-L"
+ratio "list-go-os-params stapgen" "list-go-os-params bpftrace-lv"
