@@ -88,8 +88,14 @@ func OpenWith(b *target.Binary, opts Options) (ix *Index, err error) {
 	}
 	path := b.DWARFFile().Path
 	// The symbol table (about 50 ms on a vmlinux) loads while dwarf.New
-	// parses unit headers and abbreviations (about 85 ms): 2 cores.
-	go b.Symbols()
+	// parses unit headers and abbreviations (about 85 ms): 2 cores. We
+	// wait for it on every path: the caller may unmap b once we return.
+	symsDone := make(chan struct{})
+	go func() {
+		defer close(symsDone)
+		b.Symbols()
+	}()
+	defer func() { <-symsDone }()
 	d, err := sec.newData(path)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,152 @@
+package debuginfo
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/target"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// FuzzLoad corrupts the DWARF of the C fixture (whose .debug_* sections
+// are stored plainly) and runs every query: each must return a result or
+// an error, never panic or hang.
+func FuzzLoad(f *testing.F) {
+	src := testenv.CFixture(f, testenv.CO2)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := target.Open(src)
+	if err != nil {
+		f.Fatal(err)
+	}
+	info := b.ELF().Section(".debug_info")
+	abbrev := b.ELF().Section(".debug_abbrev")
+	b.Close()
+	f.Add(uint32(info.Offset+20), byte(0xff), uint16(1))
+	f.Add(uint32(info.Offset), byte(0x00), uint16(4))
+	f.Add(uint32(abbrev.Offset+3), byte(0x7f), uint16(2))
+	f.Add(uint32(info.Offset+uint64(info.Size)/2), byte(0x13), uint16(64))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, at uint32, x byte, n uint16) {
+		buf := append([]byte(nil), data...)
+		for i := 0; i < int(n%256); i++ {
+			p := int(at) + i*7
+			if p >= len(buf) {
+				break
+			}
+			buf[p] ^= x
+		}
+		p := filepath.Join(dir, "bin")
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Skip()
+		}
+		b, err := target.OpenWith(p, target.Options{NoSeparate: true})
+		if err != nil {
+			return
+		}
+		defer b.Close()
+		ix, err := OpenWith(b, Options{NoCache: true})
+		if err != nil {
+			return
+		}
+		ix.Lookup("walk")
+		ix.Match("*")
+		ix.TypeByName("struct node")
+	})
+}
+
+// cmdGo builds cmd/go (about 20 MB) into the fixture root: the large Go
+// input of the benchmarks.
+func cmdGo(t testing.TB) string {
+	t.Helper()
+	testenv.NeedTool(t, "go")
+	out := filepath.Join(testenv.FixtureRoot(), "cmdgo-"+runtime.Version(), "go")
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	os.MkdirAll(filepath.Dir(out), 0o755)
+	tmp := out + ".tmp"
+	if b, err := exec.Command("go", "build", "-o", tmp, "cmd/go").CombinedOutput(); err != nil {
+		t.Fatalf("build cmd/go: %v\n%s", err, b)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkMatchGo lists every function of cmd/go with parameters and
+// types, from a fresh open each time (no cache).
+func BenchmarkMatchGo(b *testing.B) {
+	bin := cmdGo(b)
+	n := 0
+	for i := 0; i < b.N; i++ {
+		ix := openIndex(b, bin)
+		fns, err := ix.Match("*")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(fns)
+		ix.Binary().Close()
+	}
+	b.ReportMetric(float64(n), "funcs")
+}
+
+// TestCache checks that a persisted index is reused (same functions) and
+// that a changed file is not served a stale one.
+func TestCache(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gofix")
+	data, err := os.ReadFile(testenv.GoFixture(t, testenv.GoDefault))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bin, data, 0o755)
+	open := func() *Index {
+		b, err := target.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		ix, err := OpenWith(b, Options{CacheDir: filepath.Join(dir, "cache")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	ix := open()
+	first, err := ix.Match("main.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(ix.CachePath()); err != nil {
+		t.Fatalf("no cache written: %v", err)
+	}
+	ix2 := open()
+	if ix2.loadCache() == nil {
+		t.Fatal("cache not reused")
+	}
+	second, err := ix2.Match("main.*")
+	if err != nil || len(second) != len(first) {
+		t.Fatalf("cached Match: %d functions, %v; want %d", len(second), err, len(first))
+	}
+	for i := range first {
+		if first[i].Name != second[i].Name || first[i].Entry != second[i].Entry {
+			t.Errorf("%d: %s@%#x vs %s@%#x", i, first[i].Name, first[i].Entry, second[i].Name, second[i].Entry)
+		}
+	}
+	// Touch the file: the stamp no longer matches, the cache is ignored.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(bin, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if open().loadCache() != nil {
+		t.Error("stale cache served after the file changed")
+	}
+}
