@@ -52,6 +52,9 @@ func (ix *Index) function(ref funcRef) (*Function, error) {
 		f.Entry = ref.LowPC
 	}
 	f.Inlined = !ref.Code && f.Entry == 0
+	if f.File == "" && !f.Inlined && f.Entry != 0 {
+		f.File, f.Line = ix.fileLineAt(u, f.Entry)
+	}
 	if err := ix.params(f, e, r, m); err != nil {
 		return nil, err
 	}

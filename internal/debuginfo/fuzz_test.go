@@ -86,6 +86,7 @@ func cmdGo(t testing.TB) string {
 func BenchmarkMatchGo(b *testing.B) {
 	bin := cmdGo(b)
 	n := 0
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ix := openIndex(b, bin)
 		fns, err := ix.Match("*")

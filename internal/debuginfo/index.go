@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/go-delve/delve/pkg/dwarf/line"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -51,6 +52,7 @@ type Index struct {
 	abi0    map[uint64]bool // entry addresses of Go ABI0 wrappers
 	types   *typeReader
 	dbgAddr *godwarf.DebugAddrSection
+	lines   map[int]*line.DebugLineInfo
 
 	// GoProducer is the DW_AT_producer of the first Go unit
 	// ("Go cmd/compile go1.26.8; regabi"), empty for C.

@@ -70,7 +70,7 @@ func TestGoAgainstStap(t *testing.T) {
 				if f.Lang != LangGo {
 					t.Errorf("%s: lang %v", f.Name, f.Lang)
 				}
-				if f.File != "" && (f.File != s.File || fmt.Sprint(f.Line) != s.Line) {
+				if f.File != s.File || fmt.Sprint(f.Line) != s.Line {
 					t.Errorf("%s: at %s:%d, stap says %s:%s", f.Name, f.File, f.Line, s.File, s.Line)
 				}
 				var want, got []stapVar
@@ -393,5 +393,20 @@ func TestCode(t *testing.T) {
 	// cmp 0x10(%r14),%rsp = 49 3b 66 10.
 	if !strings.HasPrefix(string(code), "\x49\x3b\x66\x10") {
 		t.Errorf("main.Str does not start with the stack check: % x", code[:8])
+	}
+	// The prologue ends after that check and its jbe to morestack
+	// (76 rel8 or 0f 86 rel32).
+	pe, ok := ix.PrologueEnd(fs[0])
+	if !ok || pe < fs[0].Entry+6 || pe >= fs[0].End {
+		t.Fatalf("PrologueEnd = %#x, %v (entry %#x)", pe, ok, fs[0].Entry)
+	}
+	if pro := string(code[:pe-fs[0].Entry]); !strings.Contains(pro, "\x49\x3b\x66\x10\x76") && !strings.Contains(pro, "\x49\x3b\x66\x10\x0f\x86") {
+		t.Errorf("prologue % x lacks cmp+jbe", code[:pe-fs[0].Entry])
+	}
+	// GCC emits no prologue_end.
+	cix := openIndex(t, testenv.CFixture(t, testenv.CO2))
+	add, _ := cix.Lookup("add")
+	if pc, ok := cix.PrologueEnd(add[0]); ok {
+		t.Errorf("C PrologueEnd = %#x, want none", pc)
 	}
 }

@@ -244,6 +244,7 @@ func TestVmlinuxBitfields(t *testing.T) {
 
 func BenchmarkLookupVmlinux(b *testing.B) {
 	vm := testenv.Vmlinux(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ix := openIndex(b, vm)
 		if _, err := ix.Lookup("lookup_one_qstr_excl"); err != nil {
