@@ -147,7 +147,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
-			Cond: cond, Fields: fields, KernelStack: b.in.Request.KernelStack, UserStack: b.in.Request.UserStack})
+			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
 	if req.Return {
 		if f.Inlined {
@@ -239,8 +239,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
-			Goid: goid, Cond: cond, Fields: fields, Mark: filtered && req.Return,
-			KernelStack: b.in.Request.KernelStack, UserStack: b.in.Request.UserStack})
+			Goid: goid, Cond: cond, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return})
 	}
 	if req.Return {
 		switch {
@@ -365,4 +364,19 @@ func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 		firstErr = refuse("no function matches %s", pattern)
 	}
 	return nil, firstErr
+}
+
+// stacks are the backtrace fields of an entry record. stap's backtrace
+// strings are space-separated addresses; the token joins them with commas.
+func (b *builder) stacks() []Field {
+	var out []Field
+	if b.in.Request.KernelStack {
+		out = append(out, Field{Name: "kernel_stack", Type: "backtrace", Enc: event.EncStack,
+			Print: `__sg_bt = backtrace(); printf(" %s", __sg_bt == "" ? "-" : str_replace(__sg_bt, " ", ","))`})
+	}
+	if b.in.Request.UserStack {
+		out = append(out, Field{Name: "user_stack", Type: "backtrace", Enc: event.EncStack,
+			Print: `__sg_bt = ubacktrace(); printf(" %s", __sg_bt == "" ? "-" : str_replace(__sg_bt, " ", ","))`})
+	}
+	return out
 }

@@ -111,8 +111,6 @@ type Probe struct {
 	// marks the goroutine when Cond held, the return checks the mark.
 	Mark, Check bool
 	Fields      []Field
-	// KernelStack and UserStack add backtrace tokens (event.EncStack).
-	KernelStack, UserStack bool
 }
 
 // Field is one value printed by a probe.
