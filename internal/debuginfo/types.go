@@ -47,6 +47,10 @@ type typeReader struct {
 	// subroutine) once the whole graph exists, so a cycle back into a type
 	// under construction never sees an empty name.
 	namers map[*Type]func()
+	// byKey shares one model of a named C struct, union or enum between
+	// compilation units: GCC repeats struct task_struct in every unit of a
+	// kernel, and converting each copy of its graph costs gigabytes.
+	byKey map[string]*Type
 }
 
 type aliasOf struct {
@@ -55,7 +59,7 @@ type aliasOf struct {
 }
 
 func newTypeReader(d *dwarf.Data, ptrSz int) *typeReader {
-	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}}
+	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}, byKey: map[string]*Type{}}
 }
 
 var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}
@@ -126,10 +130,20 @@ func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, er
 	if err != nil {
 		return nil, err
 	}
-	t := &Type{}
-	tr.cache[off] = t
 	name, _ := e.Val(dwarf.AttrName).(string)
 	size, _ := e.Val(dwarf.AttrByteSize).(int64)
+	key, shared := tr.sharedKey(e, name, size, lang)
+	if shared {
+		if t, ok := tr.byKey[key]; ok {
+			tr.cache[off] = t
+			return t, nil
+		}
+	}
+	t := &Type{}
+	tr.cache[off] = t
+	if shared {
+		tr.byKey[key] = t
+	}
 	t.Size = size
 	sub := func() (*Type, error) {
 		o, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
@@ -171,9 +185,14 @@ func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, er
 		}
 		tr.namers[t] = func() {
 			tr.name(elem)
-			if t.Kind == KindFunc {
+			switch {
+			case t.Kind == KindFunc:
 				t.Name = elem.Name
-			} else {
+			case elem.Name == "struct __va_list_tag" && lang == LangC:
+				// A va_list parameter decays to a pointer to the
+				// x86-64 ABI's __va_list_tag; stap calls it va_list.
+				t.Name = "va_list"
+			default:
 				t.Name = elem.Name + "*"
 			}
 			if lang == LangGo {
@@ -270,6 +289,23 @@ func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, er
 		t.Kind, t.Name = KindUnsupported, orDefault(name, e.Tag.String())
 	}
 	return t, nil
+}
+
+// sharedKey identifies a named C aggregate across units by what its
+// definition says: tag, name, size and declaration line and column.
+// Declarations (no size) and Go types (one unit holds them) are not shared.
+func (tr *typeReader) sharedKey(e *dwarf.Entry, name string, size int64, lang Lang) (string, bool) {
+	if lang != LangC || name == "" || size == 0 {
+		return "", false
+	}
+	switch e.Tag {
+	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagEnumerationType, dwarf.TagClassType:
+	default:
+		return "", false
+	}
+	line, _ := e.Val(dwarf.AttrDeclLine).(int64)
+	col, _ := e.Val(dwarf.AttrDeclColumn).(int64)
+	return fmt.Sprintf("%d|%s|%d|%d|%d", e.Tag, name, size, line, col), true
 }
 
 func arrayOf(elem *Type, count int64, lang Lang) *Type {
