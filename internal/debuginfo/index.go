@@ -326,6 +326,31 @@ func (ix *Index) Match(patterns ...string) (fns []*Function, err error) {
 	return fns, nil
 }
 
+// Names returns the distinct function names matching any pattern, sorted,
+// without building the functions: the cheap listing for huge inputs.
+func (ix *Index) Names(patterns ...string) (out []string, err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	defer ix.guard(&err)
+	names, err := ix.nameIndex()
+	if err != nil {
+		return nil, err
+	}
+	var globs []glob
+	for _, p := range patterns {
+		globs = append(globs, compileGlob(p))
+	}
+	for _, n := range names.Names {
+		for _, g := range globs {
+			if g.match(n) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 func sortFunctions(fns []*Function) {
 	sort.SliceStable(fns, func(i, j int) bool {
 		if fns[i].Name != fns[j].Name {
