@@ -1,10 +1,12 @@
 package debuginfo
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +151,28 @@ func TestCache(t *testing.T) {
 	}
 	if open().loadCache() != nil {
 		t.Error("stale cache served after the file changed")
+	}
+}
+
+// TestOpenNoDWARF: a binary without DWARF gives the typed error with a
+// hint, in one line.
+func TestOpenNoDWARF(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cfix")
+	testenv.NeedTool(t, "strip")
+	if out, err := exec.Command("strip", "-o", p, testenv.CFixture(t, testenv.CO2)).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, out)
+	}
+	for _, bin := range []string{p, testenv.GoFixture(t, testenv.GoStripped)} {
+		b, err := target.OpenWith(bin, target.Options{DebugDirs: []string{dir}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Open(b)
+		var nd *target.NoDebugInfoError
+		if !errors.As(err, &nd) || !errors.Is(err, target.ErrNoDebugInfo) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: Open = %v, want one-line NoDebugInfoError", bin, err)
+		}
+		b.Close()
 	}
 }

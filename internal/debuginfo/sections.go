@@ -38,8 +38,11 @@ func loadSections(b *target.Binary) (*sections, error) {
 		}
 		*x.dst = d
 	}
-	if len(s.info) == 0 {
-		return nil, b.RequireDWARF()
+	if len(s.info) == 0 || len(s.abbrev) == 0 {
+		if err := b.RequireDWARF(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: empty .debug_info or .debug_abbrev", f.Path)
 	}
 	return s, nil
 }

@@ -9,8 +9,10 @@ package target
 
 import (
 	"bytes"
+	"compress/zlib"
 	"debug/buildinfo"
 	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -341,13 +343,20 @@ const maxDecompressed = 2 << 30
 // when stored plainly, or its decompressed contents (computed once) when
 // SHF_COMPRESSED. It returns nil, nil when the section is absent. Callers
 // must not modify the result.
+//
+// Old GNU-style compressed debug sections (.zdebug_info: "ZLIB", a
+// big-endian size, a zlib stream) are found under their .debug_ name.
 func (b *Binary) Section(name string) (data []byte, err error) {
 	s := b.elf.Section(name)
+	gnu := false
+	if s == nil && strings.HasPrefix(name, ".debug_") {
+		s, gnu = b.elf.Section(".zdebug_"+strings.TrimPrefix(name, ".debug_")), true
+	}
 	if s == nil || s.Type == elf.SHT_NOBITS {
 		return nil, nil
 	}
 	raw := b.data[s.Offset : s.Offset+s.FileSize]
-	if s.Flags&elf.SHF_COMPRESSED == 0 {
+	if s.Flags&elf.SHF_COMPRESSED == 0 && !gnu {
 		return raw, nil
 	}
 	b.mu.Lock()
@@ -355,17 +364,32 @@ func (b *Binary) Section(name string) (data []byte, err error) {
 	if d, ok := b.decomp[name]; ok {
 		return d, nil
 	}
-	if s.Size > maxDecompressed || (s.FileSize > 0 && s.Size/s.FileSize > 2000) {
-		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s claims %d uncompressed bytes", name, s.Size)}
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			data, err = nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s: %v", name, r)}
 		}
 	}()
-	d, err := io.ReadAll(io.LimitReader(s.Open(), int64(s.Size)))
+	var rd io.Reader
+	size := s.Size
+	if gnu {
+		if len(raw) < 12 || string(raw[:4]) != "ZLIB" {
+			return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s: bad ZLIB header", s.Name)}
+		}
+		size = binary.BigEndian.Uint64(raw[4:12])
+		zr, err := zlib.NewReader(bytes.NewReader(raw[12:]))
+		if err != nil {
+			return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("decompress %s: %v", s.Name, err)}
+		}
+		rd = zr
+	} else {
+		rd = s.Open()
+	}
+	if size > maxDecompressed || (s.FileSize > 0 && size/s.FileSize > 2000) {
+		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("section %s claims %d uncompressed bytes", s.Name, size)}
+	}
+	d, err := io.ReadAll(io.LimitReader(rd, int64(size)))
 	if err != nil {
-		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("decompress %s: %v", name, err)}
+		return nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("decompress %s: %v", s.Name, err)}
 	}
 	b.decomp[name] = d
 	return d, nil

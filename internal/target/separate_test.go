@@ -95,3 +95,31 @@ func TestSeparateByDebuglink(t *testing.T) {
 		t.Fatalf("RequireDWARF = %v", err)
 	}
 }
+
+// TestCompressedDebugSections: both ELF compression styles objcopy can
+// write must read back as the original bytes.
+func TestCompressedDebugSections(t *testing.T) {
+	src := testenv.CFixture(t, testenv.CO2)
+	orig, err := Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	want, _ := orig.Section(".debug_info")
+	for _, style := range []string{"zlib", "zlib-gnu"} {
+		p := filepath.Join(t.TempDir(), "cfix")
+		run(t, "objcopy", "--compress-debug-sections="+style, src, p)
+		b, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Section(".debug_info")
+		if err != nil || string(got) != string(want) || len(want) == 0 {
+			t.Errorf("%s: %d bytes, %v; want %d", style, len(got), err, len(want))
+		}
+		if !b.HasDWARF() {
+			t.Errorf("%s: HasDWARF false", style)
+		}
+		b.Close()
+	}
+}
