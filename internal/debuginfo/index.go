@@ -290,6 +290,9 @@ func (ix *Index) Lookup(name string) (fns []*Function, err error) {
 		fns = ix.functions(names.ByName[name])
 	}
 	if len(fns) == 0 {
+		fns = ix.symbolOnly(name)
+	}
+	if len(fns) == 0 {
 		return nil, &NotFoundError{Name: name, Near: ix.near(name)}
 	}
 	sortFunctions(fns)
@@ -314,6 +317,19 @@ func (ix *Index) Match(patterns ...string) (fns []*Function, err error) {
 		for _, g := range globs {
 			if g.match(n) {
 				fns = append(fns, ix.functions(names.ByName[n])...)
+				break
+			}
+		}
+	}
+	// Functions without DWARF (CRT, cgo glue, assembly) are probe-able by
+	// symbol, as stap lists them; they come without types.
+	for _, n := range ix.symbols().Names() {
+		if _, ok := names.ByName[n]; ok {
+			continue
+		}
+		for _, g := range globs {
+			if g.match(n) {
+				fns = append(fns, ix.symbolOnly(n)...)
 				break
 			}
 		}
@@ -450,6 +466,29 @@ func (ix *Index) functions(refs []funcRef) []*Function {
 		f, err := ix.function(r)
 		if err != nil {
 			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// symbolOnly returns the functions of the symbol table named name, for a
+// name the DWARF does not know (NoTypes set). Clone symbols are listed
+// under their own names (xmalloc.cold), as stap does.
+func (ix *Index) symbolOnly(name string) []*Function {
+	var out []*Function
+	plain := false
+	syms := ix.symbols().Lookup(name)
+	for _, s := range syms {
+		plain = plain || !s.ABI0
+	}
+	for _, s := range syms {
+		if plain && s.ABI0 {
+			continue
+		}
+		f := &Function{Name: name, Entry: s.Addr, End: s.Addr + s.Size, NoTypes: true}
+		if ix.bin.Kind == target.KindGo && strings.Contains(name, ".") {
+			f.Lang = LangGo
 		}
 		out = append(out, f)
 	}

@@ -112,12 +112,16 @@ func TestCAgainstStap(t *testing.T) {
 			}
 			checked := 0
 			for _, s := range stap {
-				if s.File == "" {
-					continue // CRT functions without DWARF (_start, _init)
-				}
 				f := byName[s.Name]
 				if f == nil {
 					t.Errorf("%s: listed by stap, missing", s.Name)
+					continue
+				}
+				if s.File == "" {
+					// CRT functions without DWARF (_start, _init, xmalloc.cold).
+					if !f.NoTypes || len(f.Params) > 0 || f.Entry == 0 {
+						t.Errorf("%s: symbol-only function %+v", s.Name, f)
+					}
 					continue
 				}
 				checked++
@@ -136,6 +140,15 @@ func TestCAgainstStap(t *testing.T) {
 			}
 			if checked < 9 {
 				t.Errorf("only %d functions compared", checked)
+			}
+			for name := range byName {
+				found := false
+				for _, s := range stap {
+					found = found || s.Name == name
+				}
+				if !found {
+					t.Errorf("%s: listed by us, not by stap", name)
+				}
 			}
 		})
 	}

@@ -135,16 +135,12 @@ func (st *Symtab) Clones(base string) []Symbol {
 	return out
 }
 
-// Names returns the distinct function names, clone bases included, sorted.
+// Names returns the distinct function symbol names, sorted (clone bases
+// are not added: use Clones).
 func (st *Symtab) Names() []string {
-	out := make([]string, 0, len(st.byName)+len(st.byBase))
+	out := make([]string, 0, len(st.byName))
 	for n := range st.byName {
 		out = append(out, n)
-	}
-	for n := range st.byBase {
-		if _, ok := st.byName[n]; !ok {
-			out = append(out, n)
-		}
 	}
 	sort.Strings(out)
 	return out
