@@ -5,6 +5,9 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,9 +45,13 @@ func varsString(vs []stapVar) string {
 func TestGoAgainstStap(t *testing.T) {
 	testenv.NeedTool(t, "stap")
 	tree := buildTree(t, "", "")
+	bins := map[string]string{}
 	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoNoOpt, testenv.GoPIE, testenv.GoExternal} {
-		t.Run(string(v), func(t *testing.T) {
-			bin := testenv.GoFixture(t, v)
+		bins[string(v)] = testenv.GoFixture(t, v)
+	}
+	bins["dwarf4"] = goDWARF4(t) // .debug_loc instead of .debug_loclists
+	for v, bin := range bins {
+		t.Run(v, func(t *testing.T) {
 			stap := stapList(t, tree, fmt.Sprintf("process(%q).function(\"main.*\")", bin))
 			ix := openIndex(t, bin)
 			fns, err := ix.Match("main.*")
@@ -90,6 +97,20 @@ func TestGoAgainstStap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goDWARF4 builds the Go fixture with GOEXPERIMENT=nodwarf5 (DWARF 4, as
+// Go before 1.25 emitted).
+func goDWARF4(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "gofix")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir = filepath.Dir(testenv.GoSource("main.go"))
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=nodwarf5", "GO111MODULE=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build DWARF 4 fixture: %v\n%s", err, b)
+	}
+	return out
 }
 
 // TestCAgainstStap: stap -L lists parameters then the locals in scope at
