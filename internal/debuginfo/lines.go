@@ -3,6 +3,7 @@ package debuginfo
 import (
 	"bytes"
 	"debug/dwarf"
+	"encoding/binary"
 
 	"github.com/go-delve/delve/pkg/dwarf/line"
 )
@@ -30,8 +31,39 @@ func (ix *Index) lineInfo(i int) (li *line.DebugLineInfo) {
 	if !ok || off < 0 || off >= int64(len(ix.sec.line)) {
 		return nil
 	}
+	// delve's parser appends to a slice of its input when it decodes
+	// DW_FORM_strx3, writing one byte past it: give it a private copy of
+	// this unit's program, never the read-only mapping.
+	prog := ix.sec.line[off:]
+	if n := lineUnitLen(prog, ix.sec.order); n > 0 && n <= len(prog) {
+		prog = prog[:n]
+	}
+	if ix.lineStr == nil {
+		ix.lineStr = append([]byte{}, ix.sec.lineStr...)
+	}
 	nolog := func(string, ...any) {}
-	return line.Parse(m.compDir, bytes.NewBuffer(ix.sec.line[off:]), ix.sec.lineStr, nolog, 0, false, int(ix.types.ptrSz))
+	return line.Parse(m.compDir, bytes.NewBuffer(bytes.Clone(prog)), ix.lineStr, nolog, 0, false, int(ix.types.ptrSize()))
+}
+
+// lineUnitLen is the total size of the line program starting at b
+// (unit_length plus its own field), or 0 when unreadable.
+func lineUnitLen(b []byte, order binary.ByteOrder) int {
+	if len(b) < 4 {
+		return 0
+	}
+	n := uint64(order.Uint32(b))
+	if n == 0xffffffff {
+		if len(b) < 12 {
+			return 0
+		}
+		n = order.Uint64(b[4:]) + 12
+	} else {
+		n += 4
+	}
+	if n > uint64(len(b)) {
+		return 0
+	}
+	return int(n)
 }
 
 // PrologueEnd returns the first pc after f's prologue as marked by the

@@ -72,7 +72,7 @@ func (ix *Index) locAt(m *unitMeta, off int64, pc uint64) ([]byte, bool) {
 		if len(ix.sec.loc) == 0 || off < 0 || off >= int64(len(ix.sec.loc)) {
 			return nil, false
 		}
-		rd := loclist.NewDwarf2Reader(ix.sec.loc, ix.types.ptrSz32())
+		rd := loclist.NewDwarf2Reader(ix.sec.loc, ix.types.ptrSize())
 		ent, err = rd.Find(int(off), 0, m.lowPC, pc, da)
 	}
 	if err != nil || ent == nil {
@@ -95,7 +95,7 @@ func (ix *Index) loclistxOffset(m *unitMeta, idx int64) (int64, bool) {
 	return base + int64(ix.sec.order.Uint32(ix.sec.loclists[p:])), true
 }
 
-func (tr *typeReader) ptrSz32() int { return int(tr.ptrSz) }
+func (tr *typeReader) ptrSize() int { return int(tr.ptrSz) }
 
 // amd64Regs are the DWARF register names of x86-64 (psABI numbering).
 var amd64Regs = []string{"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",

@@ -1,0 +1,239 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// Lookup returns the functions named exactly name: every out-of-line copy
+// (static functions may share a name), or the inline-only abstract
+// function when there is no copy. It fails with *NotFoundError.
+func (ix *Index) Lookup(name string) (fns []*Function, err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	defer ix.guard(&err)
+	fns = ix.lookupBySymbol(name)
+	if len(fns) == 0 {
+		names, err := ix.nameIndex()
+		if err != nil {
+			return nil, err
+		}
+		fns = ix.functions(names.ByName[name])
+	}
+	if len(fns) == 0 {
+		fns = ix.symbolOnly(name)
+	}
+	if len(fns) == 0 {
+		return nil, &NotFoundError{Name: name, Near: ix.near(name)}
+	}
+	sortFunctions(fns)
+	return fns, nil
+}
+
+// Match returns the functions whose names match any of the glob patterns
+// (see glob.go), sorted by name. No match is a *NotFoundError.
+func (ix *Index) Match(patterns ...string) (fns []*Function, err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	defer ix.guard(&err)
+	names, err := ix.nameIndex()
+	if err != nil {
+		return nil, err
+	}
+	var globs []glob
+	for _, p := range patterns {
+		globs = append(globs, compileGlob(p))
+	}
+	for _, n := range names.Names {
+		for _, g := range globs {
+			if g.match(n) {
+				fns = append(fns, ix.functions(names.ByName[n])...)
+				break
+			}
+		}
+	}
+	// Functions without DWARF (CRT, cgo glue, assembly) are probe-able by
+	// symbol, as stap lists them; they come without types.
+	for _, n := range ix.symbols().Names() {
+		if _, ok := names.ByName[n]; ok {
+			continue
+		}
+		for _, g := range globs {
+			if g.match(n) {
+				fns = append(fns, ix.symbolOnly(n)...)
+				break
+			}
+		}
+	}
+	if len(fns) == 0 {
+		q := strings.Join(patterns, " ")
+		return nil, &NotFoundError{Name: q, Near: ix.near(strings.Trim(patterns[0], "*?"))}
+	}
+	sortFunctions(fns)
+	return fns, nil
+}
+
+// Names returns the distinct function names matching any pattern, sorted,
+// without building the functions: the cheap listing for huge inputs.
+func (ix *Index) Names(patterns ...string) (out []string, err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	defer ix.guard(&err)
+	names, err := ix.nameIndex()
+	if err != nil {
+		return nil, err
+	}
+	var globs []glob
+	for _, p := range patterns {
+		globs = append(globs, compileGlob(p))
+	}
+	for _, n := range names.Names {
+		for _, g := range globs {
+			if g.match(n) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortFunctions(fns []*Function) {
+	sort.SliceStable(fns, func(i, j int) bool {
+		if fns[i].Name != fns[j].Name {
+			return fns[i].Name < fns[j].Name
+		}
+		return fns[i].Entry < fns[j].Entry
+	})
+}
+
+// lookupBySymbol is the fast path: symbol addresses → unit by aranges →
+// the top-level DIE with that low_pc.
+func (ix *Index) lookupBySymbol(name string) []*Function {
+	st := ix.symbols()
+	syms := st.Lookup(name)
+	plain := false
+	for _, s := range syms {
+		plain = plain || !s.ABI0
+	}
+	for _, s := range st.Clones(name) {
+		if !strings.Contains(s.Name, ".cold") { // a .cold part belongs to its parent's DIE
+			syms = append(syms, s)
+		}
+	}
+	tab := ix.cuTable()
+	seen := map[dwarf.Offset]bool{}
+	var out []*Function
+	for _, s := range syms {
+		if plain && s.ABI0 {
+			continue // prefer the ABIInternal body over its ABI0 wrapper
+		}
+		u, ok := tab.find(s.Addr)
+		if !ok {
+			continue
+		}
+		off, ok := ix.scanUnitFor(u, s.Addr)
+		if !ok || seen[off] {
+			continue
+		}
+		seen[off] = true
+		f, err := ix.function(funcRef{Off: off, Unit: int32(u), LowPC: s.Addr, Code: true})
+		if err != nil || f.Name != name {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// scanUnitFor walks the top level of unit u (skipping children through
+// DW_AT_sibling, without decoding them) for the subprogram entered at addr.
+func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
+	r := ix.d.Reader()
+	r.Seek(ix.units[u].die)
+	cu, err := r.Next()
+	if err != nil || cu == nil || !cu.Children {
+		return 0, false
+	}
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil || e.Tag == 0 {
+			return 0, false
+		}
+		if e.Tag == dwarf.TagSubprogram {
+			if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
+				if lo == addr {
+					return e.Offset, true
+				}
+			} else if e.Val(dwarf.AttrRanges) != nil {
+				if rs, err := ix.d.Ranges(e); err == nil && len(rs) > 0 {
+					for _, rg := range rs {
+						if rg[0] == addr {
+							return e.Offset, true
+						}
+					}
+				}
+			}
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
+}
+
+// functions builds the functions of index refs, dropping Go ABI0 wrapper
+// DIEs when the real body is also there.
+func (ix *Index) functions(refs []funcRef) []*Function {
+	ix.symbols()
+	hasBody := false
+	for _, r := range refs {
+		hasBody = hasBody || (r.Code && !ix.abi0[r.LowPC])
+	}
+	var out []*Function
+	for _, r := range refs {
+		if hasBody && ix.abi0[r.LowPC] {
+			continue
+		}
+		f, err := ix.function(r)
+		if err != nil {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// symbolOnly returns the functions of the symbol table named name, for a
+// name the DWARF does not know (NoTypes set). Clone symbols are listed
+// under their own names (xmalloc.cold), as stap does.
+func (ix *Index) symbolOnly(name string) []*Function {
+	var out []*Function
+	plain := false
+	syms := ix.symbols().Lookup(name)
+	for _, s := range syms {
+		plain = plain || !s.ABI0
+	}
+	for _, s := range syms {
+		if plain && s.ABI0 {
+			continue
+		}
+		f := &Function{Name: name, Entry: s.Addr, End: s.Addr + s.Size, NoTypes: true}
+		if ix.bin.Kind == target.KindGo && strings.Contains(name, ".") {
+			f.Lang = LangGo
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Code returns the machine code of f (read-only; aliases the file mapping).
+func (ix *Index) Code(f *Function) ([]byte, error) {
+	if f.Inlined || f.End <= f.Entry {
+		return nil, fmt.Errorf("%s: no out-of-line code", f.Name)
+	}
+	return ix.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+}
