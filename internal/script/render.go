@@ -19,7 +19,11 @@ import (
 
 // schemaTag starts the header line that carries the record schema, so a
 // script (and stapgen decode) can be decoded without regenerating it.
-const schemaTag = "# stapgen-schema: "
+const (
+	schemaTag  = "# stapgen-schema: "
+	argsTag    = "# stapgen-stap-args: "
+	runtimeTag = "# stapgen-runtime: "
+)
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
@@ -105,9 +109,50 @@ func (v *View) RunLine() string {
 }
 
 // SchemaLine is the schema as one base64 line.
-func (v *View) SchemaLine() string {
-	b, _ := json.Marshal(v.Plan.Schema)
+func (v *View) SchemaLine() string { return encodeSchema(&v.Plan.Schema) }
+
+func encodeSchema(s *event.Schema) string {
+	b, _ := json.Marshal(s)
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// SchemaComment is the header line that carries s; stapgen run --save
+// writes it first so a saved output decodes without its script.
+func SchemaComment(s *event.Schema) string { return schemaTag + encodeSchema(s) }
+
+// ArgsLine is the stap options the plan needs, as a JSON list.
+func (v *View) ArgsLine() string {
+	b, _ := json.Marshal(append([]string{}, v.Plan.StapArgs...))
+	return string(b)
+}
+
+// ReadStapArgs returns the stap options recorded in a rendered script.
+func ReadStapArgs(script []byte) []string {
+	var args []string
+	if v := headerValue(script, argsTag); v != "" {
+		if json.Unmarshal([]byte(v), &args) != nil {
+			return nil
+		}
+	}
+	return args
+}
+
+// ReadRuntime returns the runtime a rendered script was generated for.
+func ReadRuntime(script []byte) spec.Runtime {
+	switch r := spec.Runtime(headerValue(script, runtimeTag)); r {
+	case spec.RuntimeKernel, spec.RuntimeBPF:
+		return r
+	}
+	return ""
+}
+
+func headerValue(script []byte, tag string) string {
+	for _, line := range strings.Split(string(script), "\n") {
+		if strings.HasPrefix(line, tag) {
+			return strings.TrimSpace(line[len(tag):])
+		}
+	}
+	return ""
 }
 
 // NeedsPass is true when Go entry/return filter pairing is used.

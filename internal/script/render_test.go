@@ -246,3 +246,26 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 		})
 	}
 }
+
+func TestHeaderRoundTrip(t *testing.T) {
+	tc := genCases(t)[0]
+	p := build(t, tc, "/bin/gofix", "/bin/cfix")
+	p.StapArgs = []string{"-g", "-d", "/path with space/x", "--ldd"}
+	var buf bytes.Buffer
+	if err := Builtin().Render(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := ReadStapArgs(buf.Bytes()); strings.Join(got, "|") != "-g|-d|/path with space/x|--ldd" {
+		t.Errorf("args = %q", got)
+	}
+	if got := ReadRuntime(buf.Bytes()); got != spec.RuntimeKernel {
+		t.Errorf("runtime = %q", got)
+	}
+	s, err := ReadSchema([]byte("noise\n" + SchemaComment(&p.Schema) + "\n@@sg1 0 1 2 3 4 5\n"))
+	if err != nil || len(s.Probes) != len(p.Schema.Probes) {
+		t.Errorf("schema from saved output: %v", err)
+	}
+	if _, err := ReadSchema([]byte("probe begin {}\n")); err != ErrNoSchema {
+		t.Errorf("err = %v", err)
+	}
+}
