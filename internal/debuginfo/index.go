@@ -54,6 +54,7 @@ type Index struct {
 	dbgAddr *godwarf.DebugAddrSection
 	lines   map[int]*line.DebugLineInfo
 	lineStr []byte // private copy of .debug_line_str for delve's parser
+	rows    map[int][]lineRow
 
 	// GoProducer is the DW_AT_producer of the first Go unit
 	// ("Go cmd/compile go1.26.8; regabi"), empty for C.
