@@ -176,3 +176,49 @@ func TestOpenNoDWARF(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestSeparateDebuginfo: a fully stripped binary with its DWARF in a
+// build-id debug file is queried like the original.
+func TestSeparateDebuginfo(t *testing.T) {
+	testenv.NeedTool(t, "objcopy")
+	dir := t.TempDir()
+	src := testenv.CFixture(t, testenv.CO2)
+	bin := filepath.Join(dir, "cfix")
+	dbg := filepath.Join(dir, "cfix.debug")
+	for _, args := range [][]string{
+		{"--only-keep-debug", src, dbg},
+		{"--strip-all", src, bin},
+	} {
+		if out, err := exec.Command("objcopy", args...).CombinedOutput(); err != nil {
+			t.Fatalf("objcopy %v: %v\n%s", args, err, out)
+		}
+	}
+	b0, err := target.OpenWith(bin, target.Options{NoSeparate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := b0.BuildID
+	b0.Close()
+	root := filepath.Join(dir, "debug")
+	p := filepath.Join(root, ".build-id", id[:2], id[2:]+".debug")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.Rename(dbg, p)
+
+	b, err := target.OpenWith(bin, target.Options{DebugDirs: []string{root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ix, err := Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ix.Lookup("walk")
+	if err != nil || len(fs) != 1 || len(fs[0].Params) != 1 || fs[0].Params[0].Type.Name != "struct node*" {
+		t.Fatalf("Lookup(walk) = %+v, %v", fs, err)
+	}
+	code, err := ix.Code(fs[0])
+	if err != nil || len(code) == 0 {
+		t.Errorf("Code from the stripped file: %v", err)
+	}
+}

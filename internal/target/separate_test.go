@@ -63,6 +63,29 @@ func TestSeparateByBuildID(t *testing.T) {
 	}
 }
 
+// TestSeparateSymbols: a fully stripped binary keeps only .dynsym; the
+// symbols of its debug file must be used instead.
+func TestSeparateSymbols(t *testing.T) {
+	dir := t.TempDir()
+	src := testenv.CFixture(t, testenv.CO2)
+	bin := filepath.Join(dir, "cfix")
+	dbg := filepath.Join(dir, "cfix.debug")
+	run(t, "objcopy", "--only-keep-debug", src, dbg)
+	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+dbg, src, bin)
+	b, err := OpenWith(bin, Options{DebugDirs: []string{t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Debug == nil {
+		t.Fatal("debug file not found")
+	}
+	st, err := b.Symbols()
+	if err != nil || len(st.Lookup("walk")) != 1 {
+		t.Fatalf("walk: %v, %v (static functions must come from the debug file)", st.Lookup("walk"), err)
+	}
+}
+
 func TestSeparateByDebuglink(t *testing.T) {
 	dir := t.TempDir()
 	bin, dbg := splitDebug(t, dir)

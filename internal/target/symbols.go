@@ -58,34 +58,41 @@ func BaseName(name string) (string, bool) {
 	return name[:cut], true
 }
 
-// Symbols returns the function symbol table, built once. It reads .symtab
-// (or .dynsym when stripped) of the file, falling back to the separate
-// debuginfo file's .symtab when the file itself has none.
+// Symbols returns the function symbol table, built once: the file's
+// .symtab, else the separate debuginfo file's .symtab (a stripped
+// distribution binary keeps only .dynsym, its -dbg file has the rest),
+// else the file's .dynsym.
 func (b *Binary) Symbols() (*Symtab, error) {
 	b.symOnce.Do(func() {
-		b.syms, b.symErr = b.loadSymbols()
-		if b.symErr == nil && len(b.syms.Funcs) == 0 && b.Debug != nil {
-			if ds, err := b.Debug.loadSymbols(); err == nil && len(ds.Funcs) > 0 {
+		b.syms, b.symErr = b.loadSymbols(false)
+		if b.symErr != nil || len(b.syms.Funcs) > 0 {
+			return
+		}
+		if b.Debug != nil {
+			if ds, err := b.Debug.loadSymbols(false); err == nil && len(ds.Funcs) > 0 {
 				b.syms = ds
+				return
 			}
 		}
+		b.syms, b.symErr = b.loadSymbols(true)
 	})
 	return b.syms, b.symErr
 }
 
-func (b *Binary) loadSymbols() (st *Symtab, err error) {
+func (b *Binary) loadSymbols(dynamic bool) (st *Symtab, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			st, err = nil, &FormatError{Path: b.Path, Msg: fmt.Sprintf("symbol table: %v", r)}
 		}
 	}()
-	syms, err := b.elf.Symbols()
+	read := b.elf.Symbols
+	if dynamic {
+		read = b.elf.DynamicSymbols
+	}
+	syms, err := read()
 	if err != nil {
-		syms, err = b.elf.DynamicSymbols()
-		if err != nil {
-			// No symbol table is not an error: stripped binaries exist.
-			return newSymtab(nil, b.Kind), nil
-		}
+		// No symbol table is not an error: stripped binaries exist.
+		return newSymtab(nil, b.Kind), nil
 	}
 	return newSymtab(syms, b.Kind), nil
 }
