@@ -114,6 +114,17 @@ type Variable struct {
 	LocList bool
 }
 
+// AtEntry reports whether DWARF gives the variable a location at the
+// function's entry pc. stap -L lists only such variables (and, for Go,
+// only those with LocList set); $var access to others fails in pass 2.
+func (v Variable) AtEntry() bool {
+	switch v.Location {
+	case "", "optimized out", "optimized out at entry", "inlined":
+		return false
+	}
+	return true
+}
+
 // Function is one probe-able function of a target.
 type Function struct {
 	// Name is what a user types and what stap's .function("...") matches:
