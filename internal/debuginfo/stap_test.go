@@ -3,6 +3,7 @@ package debuginfo
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -122,4 +123,50 @@ func TestStapListParse(t *testing.T) {
 	if last != "int (*) (struct super_block*, struct fs_context*)" {
 		t.Errorf("last type %q", last)
 	}
+}
+
+// agreesWithStap decides whether f matches one stap -L line. stap lists
+// the variables with a location at entry (for Go only location lists),
+// parameters first, then locals in scope; so our visible parameters must
+// be a prefix of its list. stap prints one line per name@file:line, and
+// for a function that also has inline instances the variables may come
+// from an instance (some constant-folded, another order): then every
+// parameter stap names must have our type.
+func agreesWithStap(t *testing.T, ix *Index, f *Function, vars []stapVar) bool {
+	var want []stapVar
+	for _, v := range vars {
+		if v.Name != goDictParam {
+			want = append(want, v)
+		}
+	}
+	var got []stapVar
+	for _, p := range f.Params {
+		if p.AtEntry() && (f.Lang != LangGo || p.LocList) {
+			got = append(got, stapVar{p.Name, p.Type.Name})
+		}
+	}
+	if len(got) <= len(want) && varsString(got) == varsString(want[:len(got)]) {
+		return true
+	}
+	if !f.Inlined && !isInlineCopy(t, ix, f) {
+		return false
+	}
+	types := map[string]string{}
+	for _, p := range f.Params {
+		types[p.Name] = p.Type.Name
+	}
+	for _, v := range want {
+		if ty, ok := types[v.Name]; ok && ty != v.Type {
+			return false
+		}
+	}
+	return true
+}
+
+func paramsString(f *Function) string {
+	var s []string
+	for _, p := range f.Params {
+		s = append(s, fmt.Sprintf("$%s:%s [%s loclist=%v]", p.Name, p.Type.Name, p.Location, p.LocList))
+	}
+	return strings.Join(s, " ")
 }
