@@ -20,14 +20,16 @@ func (ix *Index) describeLocation(e *dwarf.Entry, m *unitMeta, pc uint64, inline
 		}
 	}()
 	f := e.AttrField(dwarf.AttrLocation)
+	if inlined {
+		// An abstract function has no code: each inline site has its own
+		// locations.
+		return "inlined", false
+	}
 	if f == nil {
 		if e.AttrField(dwarf.AttrConstValue) != nil {
 			return "const", false
 		}
 		return "optimized out", false
-	}
-	if inlined {
-		return "inlined", f.Class == dwarf.ClassLocListPtr || f.Class == dwarf.ClassLocList
 	}
 	switch f.Class {
 	case dwarf.ClassExprLoc, dwarf.ClassBlock:

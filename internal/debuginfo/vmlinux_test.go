@@ -209,7 +209,7 @@ func TestVmlinuxMatch(t *testing.T) {
 	}
 	// An inline-only function is found by exact name through the index.
 	in, err := ix.Lookup("vfs_dedupe_get_folio")
-	if err != nil || !in[0].Inlined || len(in[0].Params) != 2 {
+	if err != nil || !in[0].Inlined || len(in[0].Params) != 2 || in[0].Params[0].Location != "inlined" {
 		t.Errorf("vfs_dedupe_get_folio = %+v, %v", in, err)
 	}
 }
