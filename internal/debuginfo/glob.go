@@ -46,8 +46,9 @@ func compileGlob(p string) glob {
 	return g
 }
 
-// isGlob reports whether p contains an unescaped wildcard.
-func isGlob(p string) bool {
+// IsPattern reports whether p contains an unescaped wildcard, so callers
+// can choose between Lookup (exact name, fast path) and Match.
+func IsPattern(p string) bool {
 	for i := 0; i < len(p); i++ {
 		switch p[i] {
 		case '\\':

@@ -40,7 +40,7 @@ func TestGlob(t *testing.T) {
 			t.Errorf("%q ~ %q = %v, want %v", c.pat, c.name, got, c.want)
 		}
 	}
-	if isGlob(`a\*b`) || !isGlob("a*") || isGlob("main.Sum[go.shape.int]") {
+	if IsPattern(`a\*b`) || !IsPattern("a*") || IsPattern("main.Sum[go.shape.int]") {
 		t.Error("isGlob")
 	}
 }
