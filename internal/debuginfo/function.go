@@ -18,8 +18,26 @@ const goDictParam = ".dict"
 // concrete DIE lacks (name, decl_file, type) come from its abstract origin
 // or specification, merged by delve's godwarf.
 func (ix *Index) function(ref funcRef) (*Function, error) {
-	r := ix.d.Reader()
-	r.Seek(ref.Off)
+	u := int(ref.Unit)
+	if u < 0 || u >= len(ix.units) || ix.units[u].hdr > ref.Off || ix.units[u].end <= ref.Off {
+		u = ix.unitOf(ref.Off)
+	}
+	f, err := ix.functionIn(u, ref)
+	if err != nil && ix.forgetUnit(u) {
+		// Something in the unit pointed outside it: read it whole.
+		return ix.functionIn(u, ref)
+	}
+	return f, err
+}
+
+func (ix *Index) functionIn(u int, ref funcRef) (*Function, error) {
+	m := ix.unitMeta(u)
+	if m == nil {
+		return nil, fmt.Errorf("no unit for DIE %#x", ref.Off)
+	}
+	v := m.view
+	r := v.d.Reader()
+	r.Seek(v.local(ref.Off))
 	e, err := r.Next()
 	if err != nil {
 		return nil, err
@@ -27,28 +45,20 @@ func (ix *Index) function(ref funcRef) (*Function, error) {
 	if e == nil || e.Tag != dwarf.TagSubprogram {
 		return nil, fmt.Errorf("no subprogram at %#x", ref.Off)
 	}
-	u := int(ref.Unit)
-	if u < 0 || u >= len(ix.units) || ix.units[u].hdr > ref.Off || ix.units[u].end <= ref.Off {
-		u = ix.unitOf(ref.Off)
-	}
-	m := ix.unitMeta(u)
-	if m == nil {
-		return nil, fmt.Errorf("no unit for DIE %#x", ref.Off)
-	}
-	comp, _ := godwarf.LoadAbstractOriginAndSpecification(e, ix.d.Reader())
+	comp, _ := godwarf.LoadAbstractOriginAndSpecification(e, v.d.Reader())
 	f := &Function{Lang: m.lang}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
 	if df, ok := comp.Val(dwarf.AttrDeclFile).(int64); ok {
 		fu := u
 		if origin := originOf(e); origin != 0 {
-			fu = ix.unitOf(origin) // decl_file indexes the origin's unit's table
+			fu = ix.unitOf(v.global(origin)) // decl_file indexes the origin's unit's table
 		}
 		f.File = ix.fileName(fu, df)
 	}
 	if dl, ok := comp.Val(dwarf.AttrDeclLine).(int64); ok {
 		f.Line = int(dl)
 	}
-	f.Entry, f.End = ix.pcRange(e)
+	f.Entry, f.End = pcRange(v, e)
 	if ref.LowPC != 0 && ref.Code {
 		f.Entry = ref.LowPC
 	}
@@ -85,7 +95,7 @@ func originOf(e *dwarf.Entry) dwarf.Offset {
 
 // pcRange returns the entry and end of a subprogram: low_pc/high_pc, or
 // the first range of DW_AT_ranges (GCC splits hot/cold parts).
-func (ix *Index) pcRange(e *dwarf.Entry) (uint64, uint64) {
+func pcRange(v *view, e *dwarf.Entry) (uint64, uint64) {
 	if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 		switch hi := e.Val(dwarf.AttrHighpc).(type) {
 		case uint64:
@@ -96,7 +106,7 @@ func (ix *Index) pcRange(e *dwarf.Entry) (uint64, uint64) {
 		return lo, lo
 	}
 	if e.Val(dwarf.AttrRanges) != nil {
-		if rs, err := ix.d.Ranges(e); err == nil && len(rs) > 0 {
+		if rs, err := v.d.Ranges(e); err == nil && len(rs) > 0 {
 			return rs[0][0], rs[0][1]
 		}
 	}
@@ -125,7 +135,7 @@ func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *unitMet
 			}
 		}
 	}
-	ar := ix.d.Reader()
+	ar := m.view.d.Reader()
 	for _, c := range kids {
 		comp, _ := godwarf.LoadAbstractOriginAndSpecification(c, ar)
 		v := Variable{}
@@ -134,7 +144,7 @@ func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *unitMet
 			continue
 		}
 		if tOff, ok := comp.Val(dwarf.AttrType).(dwarf.Offset); ok {
-			t, err := ix.types.typeAt(tOff, f.Lang)
+			t, err := m.view.types.typeAt(tOff, f.Lang)
 			if err != nil {
 				return fmt.Errorf("%s: parameter %s: %w", f.Name, v.Name, err)
 			}

@@ -31,7 +31,11 @@ func (ix *Index) TypeByName(name string) (t *Type, err error) {
 	if m := ix.unitMeta(ix.unitOf(off)); m != nil {
 		lang = m.lang
 	}
-	return ix.types.typeAt(off, lang)
+	fv, err := ix.full()
+	if err != nil {
+		return nil, err
+	}
+	return fv.types.typeAt(off, lang)
 }
 
 // GoidOffset returns the byte offset of the goroutine id in runtime.g,

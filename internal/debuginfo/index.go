@@ -38,7 +38,15 @@ type Index struct {
 	bin  *target.Binary
 	opts Options
 	sec  *sections
-	d    *dwarf.Data
+	path string // the file holding the DWARF
+	// d is the reader over all of .debug_info, built by full() when a
+	// query needs every unit; lookups by symbol read single units.
+	d        *dwarf.Data
+	fullView *view
+	views    map[int]*view // the view each unit is read through
+	noSplit  map[int]bool  // units that must be read through the full view
+	shared   map[string]*Type
+	ptrSize  int
 
 	units     []unit
 	unitByHdr map[dwarf.Offset]int
@@ -74,7 +82,9 @@ type unitMeta struct {
 	loclistsBase int64
 	files        []string // line table file names, indexed by DW_AT_decl_file
 	filesRead    bool
-	entry        *dwarf.Entry
+	entry        *dwarf.Entry // read through view
+	view         *view
+	unit         int
 }
 
 // Open reads the DWARF of b (or of its separate debuginfo file). It maps
@@ -100,24 +110,26 @@ func OpenWith(b *target.Binary, opts Options) (ix *Index, err error) {
 		b.Symbols()
 	}()
 	defer func() { <-symsDone }()
-	d, err := sec.newData(path)
-	if err != nil {
-		return nil, err
-	}
 	units, err := readUnits(sec.info, sec.order)
 	if err != nil && len(units) == 0 {
 		return nil, fmt.Errorf("%s: corrupt DWARF: %w", path, err)
 	}
-	ix = &Index{bin: b, opts: opts, sec: sec, d: d, units: units, unitByHdr: map[dwarf.Offset]int{}}
+	ix = &Index{bin: b, opts: opts, sec: sec, path: path, units: units, unitByHdr: map[dwarf.Offset]int{},
+		views: map[int]*view{}, noSplit: map[int]bool{}, shared: map[string]*Type{}}
 	ix.meta = make([]*unitMeta, len(units))
 	for i, u := range units {
 		ix.unitByHdr[u.hdr] = i
 	}
-	ptr := 8
+	ix.ptrSize = 8
 	if len(units) > 0 && units[0].addrSz > 0 {
-		ptr = units[0].addrSz
+		ix.ptrSize = units[0].addrSz
 	}
-	ix.types = newTypeReader(d, ptr)
+	if len(units) == 0 {
+		return nil, fmt.Errorf("%s: no compilation units in .debug_info", path)
+	}
+	if _, err := ix.viewOf(0); err != nil {
+		return nil, err // corrupt header or abbreviations: say so now
+	}
 	ix.dbgAddr = sec.debugAddr()
 	if b.Kind == target.KindGo {
 		ix.findGoProducer()
@@ -153,13 +165,11 @@ func (ix *Index) unitMeta(i int) *unitMeta {
 	if m := ix.meta[i]; m != nil {
 		return m
 	}
-	r := ix.d.Reader()
-	r.Seek(ix.units[i].die)
-	e, err := r.Next()
-	if err != nil || e == nil {
+	v, e, err := ix.unitEntry(i)
+	if err != nil {
 		return nil
 	}
-	m := &unitMeta{entry: e, loclistsBase: -1}
+	m := &unitMeta{entry: e, view: v, unit: i, loclistsBase: -1}
 	if l, _ := e.Val(dwarf.AttrLanguage).(int64); l == dwLangGo {
 		m.lang = LangGo
 	}
@@ -197,7 +207,7 @@ func (ix *Index) fileName(i int, n int64) string {
 		m.filesRead = true
 		func() {
 			defer func() { recover() }()
-			lr, err := ix.d.LineReader(m.entry)
+			lr, err := m.view.d.LineReader(m.entry)
 			if err != nil || lr == nil {
 				return
 			}
@@ -230,13 +240,18 @@ func (ix *Index) cuTable() cuTable {
 			return t
 		}
 	}
+	// Every unit is needed: read them through one full view rather than
+	// one reader per unit.
+	if _, err := ix.full(); err != nil {
+		return nil
+	}
 	var t cuTable
 	for i := range ix.units {
 		m := ix.unitMeta(i)
 		if m == nil {
 			continue
 		}
-		rs, err := ix.d.Ranges(m.entry)
+		rs, err := m.view.d.Ranges(m.entry)
 		if err != nil {
 			continue
 		}

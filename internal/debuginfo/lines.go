@@ -43,7 +43,7 @@ func (ix *Index) lineInfo(i int) (li *line.DebugLineInfo) {
 		ix.lineStr = append([]byte{}, ix.sec.lineStr...)
 	}
 	nolog := func(string, ...any) {}
-	return line.Parse(m.compDir, bytes.NewBuffer(bytes.Clone(prog)), ix.lineStr, nolog, 0, false, int(ix.types.ptrSize()))
+	return line.Parse(m.compDir, bytes.NewBuffer(bytes.Clone(prog)), ix.lineStr, nolog, 0, false, ix.ptrSize)
 }
 
 // lineUnitLen is the total size of the line program starting at b
@@ -136,7 +136,7 @@ func (ix *Index) readRows(u int) (rows []lineRow) {
 			rows = nil
 		}
 	}()
-	lr, err := ix.d.LineReader(m.entry)
+	lr, err := m.view.d.LineReader(m.entry)
 	if err != nil || lr == nil {
 		return nil
 	}

@@ -61,7 +61,7 @@ func (ix *Index) locAt(m *unitMeta, off int64, pc uint64) ([]byte, bool) {
 	da := ix.dbgAddr.GetSubsection(m.addrBase)
 	var ent *loclist.Entry
 	var err error
-	if u := ix.unitOf(m.entry.Offset); u >= 0 && ix.units[u].version >= 5 {
+	if ix.units[m.unit].version >= 5 {
 		if len(ix.sec.loclists) == 0 || off < 0 || off >= int64(len(ix.sec.loclists)) {
 			return nil, false
 		}
@@ -74,7 +74,7 @@ func (ix *Index) locAt(m *unitMeta, off int64, pc uint64) ([]byte, bool) {
 		if len(ix.sec.loc) == 0 || off < 0 || off >= int64(len(ix.sec.loc)) {
 			return nil, false
 		}
-		rd := loclist.NewDwarf2Reader(ix.sec.loc, ix.types.ptrSize())
+		rd := loclist.NewDwarf2Reader(ix.sec.loc, ix.ptrSize)
 		ent, err = rd.Find(int(off), 0, m.lowPC, pc, da)
 	}
 	if err != nil || ent == nil {
@@ -96,8 +96,6 @@ func (ix *Index) loclistxOffset(m *unitMeta, idx int64) (int64, bool) {
 	}
 	return base + int64(ix.sec.order.Uint32(ix.sec.loclists[p:])), true
 }
-
-func (tr *typeReader) ptrSize() int { return int(tr.ptrSz) }
 
 // amd64Regs are the DWARF register names of x86-64 (psABI numbering).
 var amd64Regs = []string{"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",

@@ -51,7 +51,11 @@ func (ix *Index) scanNames() *nameIndex {
 	}
 	var todo []pending
 	nameOf := map[dwarf.Offset]string{}
-	r := ix.d.Reader()
+	fv, err := ix.full()
+	if err != nil {
+		return n
+	}
+	r := fv.d.Reader()
 	for ui, u := range ix.units {
 		r.Seek(u.die)
 		cu, err := r.Next()
@@ -69,7 +73,7 @@ func (ix *Index) scanNames() *nameIndex {
 				if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 					ref.LowPC, ref.Code = lo, true
 				} else if e.Val(dwarf.AttrRanges) != nil {
-					if rs, err := ix.d.Ranges(e); err == nil && len(rs) > 0 {
+					if rs, err := fv.d.Ranges(e); err == nil && len(rs) > 0 {
 						ref.LowPC, ref.Code = rs[0][0], true
 					}
 				}
@@ -154,7 +158,11 @@ func typeKey(tag dwarf.Tag, name string) string {
 
 // dieName reads DW_AT_name of a DIE, following one level of origin.
 func (ix *Index) dieName(off dwarf.Offset) string {
-	r := ix.d.Reader()
+	fv, err := ix.full()
+	if err != nil {
+		return ""
+	}
+	r := fv.d.Reader()
 	for i := 0; i < 3; i++ {
 		r.Seek(off)
 		e, err := r.Next()

@@ -153,12 +153,13 @@ func (ix *Index) lookupBySymbol(name string) []*Function {
 // scanUnitFor walks the top level of unit u (skipping children through
 // DW_AT_sibling, without decoding them) for the subprogram entered at addr.
 func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
-	r := ix.d.Reader()
-	r.Seek(ix.units[u].die)
-	cu, err := r.Next()
-	if err != nil || cu == nil || !cu.Children {
+	v, cu, err := ix.unitEntry(u)
+	if err != nil || !cu.Children {
 		return 0, false
 	}
+	r := v.d.Reader()
+	r.Seek(cu.Offset)
+	r.Next()
 	for {
 		e, err := r.Next()
 		if err != nil || e == nil || e.Tag == 0 {
@@ -167,13 +168,13 @@ func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
 		if e.Tag == dwarf.TagSubprogram {
 			if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 				if lo == addr {
-					return e.Offset, true
+					return v.global(e.Offset), true
 				}
 			} else if e.Val(dwarf.AttrRanges) != nil {
-				if rs, err := ix.d.Ranges(e); err == nil && len(rs) > 0 {
+				if rs, err := v.d.Ranges(e); err == nil && len(rs) > 0 {
 					for _, rg := range rs {
 						if rg[0] == addr {
-							return e.Offset, true
+							return v.global(e.Offset), true
 						}
 					}
 				}

@@ -50,13 +50,13 @@ func loadSections(b *target.Binary) (*sections, error) {
 // newData builds a debug/dwarf reader over the sections without copying
 // them (elf.File.DWARF would copy every .debug_* section: 500 MB for a
 // vmlinux).
-func (s *sections) newData(path string) (d *dwarf.Data, err error) {
+func (s *sections) newData(info []byte, path string) (d *dwarf.Data, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, err = nil, fmt.Errorf("%s: corrupt DWARF: %v", path, r)
 		}
 	}()
-	d, err = dwarf.New(s.abbrev, nil, nil, s.info, s.line, nil, s.ranges, s.str)
+	d, err = dwarf.New(s.abbrev, nil, nil, info, s.line, nil, s.ranges, s.str)
 	if err != nil {
 		return nil, fmt.Errorf("%s: corrupt DWARF: %w", path, err)
 	}
@@ -84,6 +84,7 @@ type unit struct {
 	end     dwarf.Offset
 	version uint16
 	addrSz  int
+	abbrev  uint64 // offset of the unit's abbreviation table
 }
 
 // readUnits walks the unit headers of .debug_info without decoding DIEs.
@@ -119,6 +120,7 @@ func readUnits(info []byte, order binary.ByteOrder) ([]unit, error) {
 		case u.version >= 5:
 			utype := info[p]
 			u.addrSz = int(info[p+1])
+			u.abbrev = readOff(info[p+2:], offSz, order)
 			p += 2 + offSz
 			switch utype {
 			case 0x04, 0x05: // DW_UT_skeleton, DW_UT_split_compile
@@ -127,6 +129,7 @@ func readUnits(info []byte, order binary.ByteOrder) ([]unit, error) {
 				p += 8 + offSz
 			}
 		case u.version >= 2:
+			u.abbrev = readOff(info[p:], offSz, order)
 			p += offSz
 			u.addrSz = int(info[p])
 			p++
@@ -141,6 +144,13 @@ func readUnits(info []byte, order binary.ByteOrder) ([]unit, error) {
 		off = int(end)
 	}
 	return us, nil
+}
+
+func readOff(b []byte, size int, order binary.ByteOrder) uint64 {
+	if size == 8 {
+		return order.Uint64(b)
+	}
+	return uint64(order.Uint32(b))
 }
 
 // debugAddr returns delve's view of .debug_addr for loclist decoding, or

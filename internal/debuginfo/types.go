@@ -57,8 +57,8 @@ type aliasOf struct {
 	goName string
 }
 
-func newTypeReader(d *dwarf.Data, ptrSz int) *typeReader {
-	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}, byKey: map[string]*Type{}}
+func newTypeReader(d *dwarf.Data, ptrSz int, shared map[string]*Type) *typeReader {
+	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}, byKey: shared}
 }
 
 var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}

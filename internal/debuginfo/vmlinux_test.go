@@ -158,7 +158,11 @@ func isInlineCopy(t *testing.T, ix *Index, f *Function) bool {
 		if r.LowPC != f.Entry {
 			continue
 		}
-		rd := ix.d.Reader()
+		fv, err := ix.full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd := fv.d.Reader()
 		rd.Seek(r.Off)
 		e, err := rd.Next()
 		return err == nil && e != nil && e.Val(dwarf.AttrAbstractOrigin) != nil
@@ -223,7 +227,11 @@ func TestVmlinuxBitfields(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := ix.names.Types["struct sk_buff"]
-	st, err := ix.d.Type(off)
+	fv, err := ix.full()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := fv.d.Type(off)
 	if err != nil {
 		t.Fatal(err)
 	}
