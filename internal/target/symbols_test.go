@@ -1,6 +1,8 @@
 package target
 
 import (
+	"debug/elf"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -98,4 +100,52 @@ func FuzzOpen(f *testing.F) {
 		b.debugLink()
 		b.ReadAt(b.ELF().Entry, 16)
 	})
+}
+
+// TestSymbolsMatchDebugElf checks our direct .symtab reader against
+// debug/elf's decoder on every fixture (and the kernel when present).
+func TestSymbolsMatchDebugElf(t *testing.T) {
+	paths := []string{testenv.CFixture(t, testenv.CO0), testenv.CFixture(t, testenv.CO2),
+		testenv.GoFixture(t, testenv.GoDefault), testenv.GoFixture(t, testenv.GoPIE)}
+	if testenv.KernelRelease() != "" {
+		paths = append(paths, testenv.Vmlinux(t))
+	}
+	for _, p := range paths {
+		b, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := b.Symbols()
+		if err != nil {
+			t.Fatal(err)
+		}
+		syms, err := b.ELF().Symbols()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{}
+		for _, s := range syms {
+			if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 && s.Section != elf.SHN_UNDEF {
+				want[fmt.Sprintf("%s@%x+%d", s.Name, s.Value, s.Size)]++
+			}
+		}
+		got := map[string]int{}
+		for _, s := range st.Funcs {
+			name := s.Name
+			if s.ABI0 {
+				name += ".abi0"
+			}
+			got[fmt.Sprintf("%s@%x+%d", name, s.Addr, s.Size)]++
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d distinct symbols, debug/elf %d", p, len(got), len(want))
+		}
+		for k, n := range want {
+			if got[k] != n {
+				t.Errorf("%s: %s ×%d, debug/elf ×%d", p, k, got[k], n)
+				break
+			}
+		}
+		b.Close()
+	}
 }
