@@ -2,8 +2,10 @@ package target
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -120,7 +122,7 @@ func (b *Binary) funcSymbols(typ elf.SectionType) []Symbol {
 	if is64 {
 		size = 24
 	}
-	var out []Symbol
+	out := make([]Symbol, 0, len(data)/size/2)
 	for off := size; off+size <= len(data); off += size { // entry 0 is reserved
 		e := data[off : off+size]
 		var name uint32
@@ -150,8 +152,9 @@ func (b *Binary) funcSymbols(typ elf.SectionType) []Symbol {
 }
 
 func newSymtab(syms []Symbol, kind Kind) *Symtab {
-	st := &Symtab{byName: map[string][]int32{}, byBase: map[string][]int32{}}
-	for _, sym := range syms {
+	st := &Symtab{byName: make(map[string][]int32, len(syms)), byBase: map[string][]int32{}}
+	for i := range syms {
+		sym := &syms[i]
 		if kind == KindGo {
 			if n, ok := strings.CutSuffix(sym.Name, ".abi0"); ok {
 				sym.Name, sym.ABI0 = n, true
@@ -159,9 +162,24 @@ func newSymtab(syms []Symbol, kind Kind) *Symtab {
 		} else if base, ok := BaseName(sym.Name); ok {
 			sym.Clone, sym.Base = true, base
 		}
-		st.Funcs = append(st.Funcs, sym)
 	}
-	sort.SliceStable(st.Funcs, func(i, j int) bool { return st.Funcs[i].Addr < st.Funcs[j].Addr })
+	// Sort by address, keeping table order among aliases; an index
+	// permutation avoids moving 64-byte structs in a stable merge sort
+	// (40 ms on a vmlinux).
+	order := make([]int32, len(syms))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(syms[a].Addr, syms[b].Addr); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	st.Funcs = make([]Symbol, len(syms))
+	for i, o := range order {
+		st.Funcs[i] = syms[o]
+	}
 	for i, s := range st.Funcs {
 		st.byName[s.Name] = append(st.byName[s.Name], int32(i))
 		if s.Clone {
