@@ -260,7 +260,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		var points []string
 		for _, a := range rets {
-			points = append(points, fmt.Sprintf("process(%q).statement(0x%x).absolute", b.in.Target.Path, a))
+			points = append(points, fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, a))
 		}
 		var fields []Field
 		if len(req.Fields) == 0 {
