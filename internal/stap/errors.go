@@ -1,0 +1,142 @@
+package stap
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Class is a kind of stap failure the user can act on.
+type Class int
+
+const (
+	ClassUnknown Class = iota
+	ClassNotInstalled
+	ClassNoKernelBuildTree
+	ClassNoDebugInfo
+	ClassPermission
+	ClassNoUprobes
+	ClassNoKprobes
+	ClassBPFMemlock
+	ClassSemantic
+	ClassParse
+	ClassCompile
+	ClassModuleLoad
+)
+
+var classNames = map[Class]string{
+	ClassUnknown: "stap failed", ClassNotInstalled: "stap not installed", ClassNoKernelBuildTree: "no kernel build tree",
+	ClassNoDebugInfo: "no debuginfo", ClassPermission: "no permission", ClassNoUprobes: "no uprobes", ClassNoKprobes: "no kprobes",
+	ClassBPFMemlock: "BPF memlock limit", ClassSemantic: "semantic error", ClassParse: "parse error", ClassCompile: "compile error",
+	ClassModuleLoad: "module load failed",
+}
+
+func (c Class) String() string { return classNames[c] }
+
+// Error is a stap failure: one summary line, a hint, and the full stderr.
+type Error struct {
+	Class    Class
+	Summary  string
+	Hint     string
+	Stderr   string
+	ExitCode int
+	// Identifier is the probe point or variable a semantic error names,
+	// so the caller can map it back to the request.
+	Identifier string
+	Err        error
+}
+
+func (e *Error) Error() string { return "stap: " + e.Summary }
+func (e *Error) Unwrap() error { return e.Err }
+
+var (
+	buildTreeRE = regexp.MustCompile(`Checking "(/lib/modules/[^"]+/build)/\.config" failed`)
+	semanticRE  = regexp.MustCompile(`(?m)^semantic error: (.*)$`)
+	sourceRE    = regexp.MustCompile(`(?m)^\s+source: (.*)$`)
+	parseRE     = regexp.MustCompile(`(?m)^parse error: (.*)$`)
+	identRE     = regexp.MustCompile(`(?:identifier|operator) '([^']*)'`)
+	localRE     = regexp.MustCompile(`unable to find local '([^']*)'`)
+	releaseRE   = regexp.MustCompile(`/lib/modules/([^/]+)/build`)
+)
+
+// Classify reads stap's stderr after a failed run.
+func Classify(stderr string, exit int) *Error {
+	e := &Error{Stderr: stderr, ExitCode: exit}
+	has := func(s ...string) bool {
+		for _, x := range s {
+			if strings.Contains(stderr, x) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case buildTreeRE.MatchString(stderr):
+		dir := buildTreeRE.FindStringSubmatch(stderr)[1]
+		rel := ""
+		if m := releaseRE.FindStringSubmatch(dir); m != nil {
+			rel = m[1]
+		}
+		e.Class, e.Summary = ClassNoKernelBuildTree, "no kernel build tree at "+dir
+		e.Hint = "install linux-headers-" + rel + " (Debian/Ubuntu) or kernel-devel-" + rel + " (Fedora/RHEL), or pass --release with a build tree directory"
+	case has("could not increase map resource limit", "Operation not permitted") && has("bpf", "map"):
+		e.Class, e.Summary = ClassBPFMemlock, "the BPF runtime could not raise RLIMIT_MEMLOCK"
+		e.Hint = "run as root with CAP_SYS_RESOURCE (ulimit -l unlimited), or use a stap built for kernels >= 5.11"
+	case has("You are trying to run systemtap as a normal user", "not a member of the group", "stapusr", "stapdev") && !has("semantic error"):
+		e.Class, e.Summary = ClassPermission, "stap needs root, or membership of the stapusr and stapdev groups"
+		e.Hint = "run with sudo, or: usermod -aG stapusr,stapdev $USER"
+	case has("missing x86_64 kernel/module debuginfo", "missing kernel debuginfo", "Missing separate debuginfos", "no debuginfo") ||
+		(has("semantic error: while resolving probe point") && has("kernel.function") && has("debuginfo")):
+		e.Class, e.Summary = ClassNoDebugInfo, "kernel debug info is missing"
+		e.Hint = "install linux-image-$(uname -r)-dbg (Debian), linux-image-$(uname -r)-dbgsym (Ubuntu) or run debuginfo-install kernel-$(uname -r) (Fedora/RHEL)"
+	case has("uprobes") && has("not available", "not supported", "CONFIG_UPROBES"):
+		e.Class, e.Summary, e.Hint = ClassNoUprobes, "this kernel has no uprobes", "user-space probes need a kernel with CONFIG_UPROBES"
+	case has("kprobes") && has("not available", "not supported", "CONFIG_KPROBES"):
+		e.Class, e.Summary, e.Hint = ClassNoKprobes, "this kernel has no kprobes", "kernel function probes need CONFIG_KPROBES"
+	case semanticRE.MatchString(stderr):
+		e.Class = ClassSemantic
+		e.Summary = "semantic error: " + strings.TrimSpace(semanticRE.FindStringSubmatch(stderr)[1])
+		if m := localRE.FindStringSubmatch(stderr); m != nil {
+			e.Identifier = m[1]
+		} else if m := identRE.FindStringSubmatch(stderr); m != nil {
+			e.Identifier = m[1]
+		}
+		if m := sourceRE.FindStringSubmatch(stderr); m != nil {
+			e.Hint = "at: " + strings.TrimSpace(m[1])
+		}
+	case parseRE.MatchString(stderr):
+		e.Class, e.Summary = ClassParse, "parse error: "+strings.TrimSpace(parseRE.FindStringSubmatch(stderr)[1])
+	case has("Pass 4: compilation failed"):
+		e.Class, e.Summary = ClassCompile, "the generated module did not compile"
+		e.Hint = "the kernel headers may not match this stap version; rerun with --verbose for the compiler output"
+	case has("Couldn't insert module", "insmod", "Required key not available"):
+		e.Class, e.Summary = ClassModuleLoad, "the kernel refused the module"
+		e.Hint = "Secure Boot/lockdown refuses unsigned modules; try --runtime=bpf"
+	default:
+		e.Class = ClassUnknown
+		e.Summary = lastMeaningful(stderr)
+		e.Hint = "rerun with --verbose for stap's full output"
+	}
+	return e
+}
+
+// lastMeaningful picks the most telling line of stderr: an ERROR line, or
+// the last line that is not a tip or a pass banner.
+func lastMeaningful(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "ERROR:") {
+			return strings.TrimSpace(l)
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || strings.HasPrefix(l, "Tip:") || strings.HasPrefix(l, "Pass ") {
+			continue
+		}
+		return l
+	}
+	if s == "" {
+		return "stap failed without a message"
+	}
+	return strings.TrimSpace(lines[0])
+}

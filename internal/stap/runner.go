@@ -1,0 +1,266 @@
+package stap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Runner is one stap executable.
+type Runner struct {
+	// Path is the stap binary ("stap" from PATH when empty).
+	Path string
+	// Env is added to the process environment.
+	Env []string
+}
+
+func (r *Runner) path() string {
+	if r.Path == "" {
+		return "stap"
+	}
+	return r.Path
+}
+
+// Version of a stap translator.
+type Version struct {
+	Major, Minor int
+	// Elfutils is the elfutils version stap was built with ("0.188").
+	Elfutils string
+	Line     string
+}
+
+func (v Version) String() string {
+	s := fmt.Sprintf("%d.%d", v.Major, v.Minor)
+	if v.Elfutils != "" {
+		s += "/" + v.Elfutils
+	}
+	return s
+}
+
+var versionRE = regexp.MustCompile(`version (\d+)\.(\d+)[^/ ]*(?:/([0-9.]+))?`)
+
+// ParseVersion reads the first line of `stap -V`.
+func ParseVersion(out string) (Version, error) {
+	m := versionRE.FindStringSubmatch(out)
+	if m == nil {
+		return Version{}, fmt.Errorf("unrecognised stap version output %q", firstLine(out))
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[2])
+	return Version{Major: a, Minor: b, Elfutils: m[3], Line: firstLine(out)}, nil
+}
+
+// Version runs stap -V.
+func (r *Runner) Version(ctx context.Context) (Version, error) {
+	cmd := exec.CommandContext(ctx, r.path(), "-V")
+	cmd.Env = append(os.Environ(), r.Env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return Version{}, classifyStart(r.path(), err, string(out))
+	}
+	return ParseVersion(string(out))
+}
+
+// Options are the stap command-line options stapgen uses.
+type Options struct {
+	// Runtime is "kernel" (default) or "bpf".
+	Runtime string
+	Cmd     string // -c: run and trace this command
+	PID     int    // -x: trace this process
+	Release string // -r: another kernel release or build tree
+	Output  string // -o: write script output here
+	// Stdout receives stap's own stdout when Output is set (the -c
+	// command's output); nil discards it.
+	Stdout io.Writer
+	// Pass stops after pass N (1-4) when non-zero.
+	Pass  int
+	Extra []string // anything else, e.g. -g, -d BIN, --ldd, -DNAME=VAL
+}
+
+// Args is the stap argument list for running script with o.
+func (o Options) Args(script string) []string {
+	var a []string
+	if o.Runtime == "bpf" {
+		a = append(a, "--runtime=bpf")
+	}
+	if o.Release != "" {
+		a = append(a, "-r", o.Release)
+	}
+	if o.Pass > 0 {
+		a = append(a, "-p", strconv.Itoa(o.Pass))
+	}
+	if o.Output != "" {
+		a = append(a, "-o", o.Output)
+	}
+	a = append(a, o.Extra...)
+	a = append(a, script)
+	if o.Cmd != "" {
+		a = append(a, "-c", o.Cmd)
+	}
+	if o.PID > 0 {
+		a = append(a, "-x", strconv.Itoa(o.PID))
+	}
+	return a
+}
+
+// maxStderr bounds the stderr kept in memory; the rest is counted.
+const maxStderr = 1 << 20
+
+// boundedBuffer keeps the first maxStderr bytes written to it.
+type boundedBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	dropped int
+}
+
+func (w *boundedBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	room := maxStderr - w.b.Len()
+	if room < len(p) {
+		if room > 0 {
+			w.b.Write(p[:room])
+		}
+		w.dropped += len(p) - max(room, 0)
+		return len(p), nil
+	}
+	return w.b.Write(p)
+}
+
+func (w *boundedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dropped > 0 {
+		return w.b.String() + fmt.Sprintf("\n[%d more bytes of stderr dropped]\n", w.dropped)
+	}
+	return w.b.String()
+}
+
+// Process is a running stap.
+type Process struct {
+	cmd    *exec.Cmd
+	stdout io.ReadCloser
+	stderr *boundedBuffer
+	done   chan struct{}
+	err    error
+}
+
+// GracePeriod is how long a stopped stap gets to unload before SIGKILL.
+var GracePeriod = 15 * time.Second
+
+// Start runs stap on script. Cancelling ctx sends SIGINT (stap then stops
+// its probes and flushes what they printed), and SIGKILL after GracePeriod.
+func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process, error) {
+	cmd := exec.CommandContext(ctx, r.path(), o.Args(script)...)
+	cmd.Env = append(os.Environ(), r.Env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = GracePeriod
+	// Its own process group: a terminal's Ctrl-C reaches stapgen, which then
+	// stops stap in order, instead of killing both at once.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &Process{cmd: cmd, stderr: &boundedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if o.Output != "" {
+		if o.Stdout != nil {
+			cmd.Stdout = o.Stdout
+		}
+	} else {
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		p.stdout = out
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, classifyStart(r.path(), err, "")
+	}
+	return p, nil
+}
+
+// Stdout is what the script prints (nil when Options.Output was set).
+func (p *Process) Stdout() io.Reader { return p.stdout }
+
+// Stderr is what stap printed on stderr so far.
+func (p *Process) Stderr() string { return p.stderr.String() }
+
+// Stop asks stap to end the run (SIGINT).
+func (p *Process) Stop() {
+	if p.cmd.Process != nil {
+		p.cmd.Process.Signal(os.Interrupt)
+	}
+}
+
+// Wait waits for stap to exit and classifies a failure. Read Stdout to the
+// end before calling Wait.
+func (p *Process) Wait() error {
+	err := p.cmd.Wait()
+	if err == nil {
+		return nil
+	}
+	// A run stopped through its context (Ctrl-C, a time limit) that exited
+	// cleanly on SIGINT is a normal end, not a failure.
+	if st := p.cmd.ProcessState; st != nil {
+		ws, _ := st.Sys().(syscall.WaitStatus)
+		if st.Success() || ws.Signaled() && ws.Signal() == syscall.SIGINT {
+			return nil
+		}
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		st, _ := ee.Sys().(syscall.WaitStatus)
+		if st.Signaled() && st.Signal() == syscall.SIGINT {
+			return nil // stopped on request
+		}
+		return Classify(p.stderr.String(), ee.ExitCode())
+	}
+	return fmt.Errorf("stap: %w", err)
+}
+
+// Check runs stap through pass n (2: resolve probes and types; 4: compile)
+// and returns a classified error when it fails.
+func (r *Runner) Check(ctx context.Context, script string, o Options, n int) error {
+	o.Pass = n
+	o.Cmd, o.PID, o.Output = "", 0, ""
+	cmd := exec.CommandContext(ctx, r.path(), o.Args(script)...)
+	cmd.Env = append(os.Environ(), r.Env...)
+	var stderr boundedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return Classify(stderr.String(), ee.ExitCode())
+		}
+		return classifyStart(r.path(), err, stderr.String())
+	}
+	return nil
+}
+
+func classifyStart(path string, err error, out string) error {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		return &Error{Class: ClassNotInstalled, Summary: fmt.Sprintf("stap not found (%s)", path),
+			Hint: "install systemtap (apt-get install systemtap; dnf install systemtap), or give its path with --stap or $STAPGEN_STAP", Err: err}
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return &Error{Class: ClassPermission, Summary: fmt.Sprintf("cannot run %s: permission denied", path), Hint: "check the file's permissions", Err: err}
+	}
+	if out != "" {
+		return Classify(out, -1)
+	}
+	return fmt.Errorf("run %s: %w", path, err)
+}
+
+func firstLine(s string) string {
+	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
