@@ -4,7 +4,8 @@
 //
 // It is the only package that imports delve's pkg/dwarf. Function lookup
 // by name avoids scanning the whole DWARF where it can: symbol table →
-// address → .debug_aranges → one compilation unit → its top-level DIEs.
+// address → .debug_aranges → one compilation unit, read on its own
+// (view.go) → its top-level DIEs.
 // Globs, inline-only functions and suggestions use a name index built by a
 // top-level scan of every unit (about 1.5 s on a 587 MB vmlinux), which
 // can be persisted by build-id (cache.go).
