@@ -239,7 +239,8 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
-			Goid: goid, Cond: cond, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return})
+			Goid: goid, Cond: cond, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
+			Dedup: req.Return && !bpf})
 	}
 	if req.Return {
 		switch {
@@ -282,7 +283,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
-			Check: filtered && req.Entry, Fields: fields})
+			Check: filtered && req.Entry, Fields: fields, ClearDedup: req.Entry})
 	}
 	return nil
 }

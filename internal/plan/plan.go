@@ -110,7 +110,12 @@ type Probe struct {
 	// Mark and Check implement Go entry→return filter pairing: the entry
 	// marks the goroutine when Cond held, the return checks the mark.
 	Mark, Check bool
-	Fields      []Field
+	// Dedup (Go entries with RET probes) drops a second firing at the same
+	// stack pointer before a return: the kernel re-runs a uprobe handler
+	// when a signal interrupts the single-step of the probed instruction.
+	// ClearDedup marks the RET side.
+	Dedup, ClearDedup bool
+	Fields            []Field
 }
 
 // Field is one value printed by a probe.

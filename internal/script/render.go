@@ -165,6 +165,16 @@ func (v *View) NeedsPass() bool {
 	return false
 }
 
+// NeedsDedup is true when Go entries drop repeated uprobe firings.
+func (v *View) NeedsDedup() bool {
+	for _, p := range v.Plan.Probes {
+		if p.Dedup {
+			return true
+		}
+	}
+	return false
+}
+
 // ProbeView is what the "probe" template receives.
 type ProbeView struct {
 	P          plan.Probe

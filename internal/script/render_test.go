@@ -90,8 +90,10 @@ func (goFacts) Homes(f *debuginfo.Function) ([]plan.Home, []plan.Home, error) {
 	}
 	return nil, nil, nil
 }
-func (goFacts) Rets(f *debuginfo.Function) ([]uint64, error) { return []uint64{0x4a0010, 0x4a0020}, nil }
-func (goFacts) GoidOffset() (int64, error)                   { return 152, nil }
+func (goFacts) Rets(f *debuginfo.Function) ([]uint64, error) {
+	return []uint64{0x4a0010, 0x4a0020}, nil
+}
+func (goFacts) GoidOffset() (int64, error) { return 152, nil }
 
 func goFuncs() fakeFuncs {
 	many := &debuginfo.Function{Name: "main.Many", Lang: debuginfo.LangGo, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}}

@@ -17,8 +17,8 @@ import (
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]string{
 		"Systemtap translator/driver (version 4.8/0.188, Debian version 4.8-2)\nCopyright": "4.8/0.188",
-		"Systemtap translator/driver (version 5.1/0.192, Debian version 5.1-5)":             "5.1/0.192",
-		"Systemtap translator/driver (version 5.2~pre17234/0.190, commit ...)":              "5.2/0.190",
+		"Systemtap translator/driver (version 5.1/0.192, Debian version 5.1-5)":            "5.1/0.192",
+		"Systemtap translator/driver (version 5.2~pre17234/0.190, commit ...)":             "5.2/0.190",
 	} {
 		v, err := ParseVersion(in)
 		if err != nil || v.String() != want {
