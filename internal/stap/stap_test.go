@@ -167,6 +167,7 @@ while [ $i -lt 3 ]; do echo "line $i"; i=$((i+1)); done
 while :; do sleep 0.05; done
 `), 0o755)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	p, err := (&Runner{Path: fake}).Start(ctx, "x.stp", Options{})
 	if err != nil {
 		t.Fatal(err)
