@@ -1,0 +1,238 @@
+package event
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// magic starts every record.
+var magic = []byte("@@sg1 ")
+
+// MaxLine bounds one line; a longer one is reported and skipped, so memory
+// stays flat whatever a script or a traced program prints.
+const MaxLine = 1 << 20
+
+// Event is one decoded record, or a line that was not one.
+type Event struct {
+	// Probe indexes Schema.Probes; -1 for a Raw line.
+	Probe    int
+	Function string
+	Site     Site
+	Time     int64 // ns since the epoch
+	CPU      int
+	PID, TID int
+	// Goid is the goroutine id, -1 when the probe has none.
+	Goid   int64
+	Fields []Value
+	// Raw is a non-record line (Probe == -1), or the offending line when
+	// Err is set.
+	Raw string
+	// Err says why a record could not be decoded; it is never dropped.
+	Err string
+}
+
+// Decoder reads events from stap's output.
+type Decoder struct {
+	r       *bufio.Reader
+	s       *Schema
+	pending []Event
+}
+
+// NewDecoder decodes r with schema s.
+func NewDecoder(r io.Reader, s *Schema) *Decoder {
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
+}
+
+// Next returns the next event, or io.EOF.
+func (d *Decoder) Next() (Event, error) {
+	for {
+		if len(d.pending) > 0 {
+			e := d.pending[0]
+			d.pending = d.pending[1:]
+			return e, nil
+		}
+		line, partial, err := d.readLine()
+		if err == io.EOF && line == nil {
+			return Event{}, io.EOF
+		}
+		if err != nil && err != io.EOF {
+			return Event{}, err
+		}
+		if line == nil {
+			continue
+		}
+		d.line(line, partial)
+	}
+}
+
+// readLine returns one line without its newline; partial is set when the
+// input ended without one. Over-long lines come back truncated to MaxLine
+// with the rest skipped.
+func (d *Decoder) readLine() (line []byte, partial bool, err error) {
+	b, err := d.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		acc := append([]byte(nil), b...)
+		for err == bufio.ErrBufferFull {
+			b, err = d.r.ReadSlice('\n')
+			if len(acc) < MaxLine {
+				acc = append(acc, b...)
+			}
+		}
+		if len(acc) > MaxLine {
+			d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Err: "line longer than 1 MiB skipped", Raw: string(acc[:256])})
+			return nil, false, nilEOF(err)
+		}
+		b = acc
+	}
+	if err == io.EOF {
+		if len(b) == 0 {
+			return nil, false, io.EOF
+		}
+		return b, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	b = b[:len(b)-1]
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b, false, nil
+}
+
+func nilEOF(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
+}
+
+func (d *Decoder) line(line []byte, partial bool) {
+	i := bytes.Index(line, magic)
+	if i < 0 {
+		if len(bytes.TrimSpace(line)) > 0 {
+			d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line)})
+		}
+		return
+	}
+	if i > 0 {
+		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line[:i])})
+	}
+	rec := line[i:]
+	if partial {
+		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: "partial record (output ended mid-line)"})
+		return
+	}
+	e, err := d.record(rec[len(magic):])
+	if err != nil {
+		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: err.Error()})
+		return
+	}
+	d.pending = append(d.pending, e)
+}
+
+var errTokens = errors.New("wrong number of fields")
+
+// record decodes the part after the magic.
+func (d *Decoder) record(b []byte) (Event, error) {
+	var head [6][]byte
+	for k := range head {
+		var tok []byte
+		tok, b = nextToken(b)
+		if tok == nil {
+			return Event{}, errTokens
+		}
+		head[k] = tok
+	}
+	probe, ok := atoi(head[0])
+	if !ok || probe < 0 || probe >= len(d.s.Probes) {
+		return Event{}, errors.New("unknown probe " + strconv.Quote(string(head[0])))
+	}
+	ps := &d.s.Probes[probe]
+	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1}
+	t, ok1 := atoi64(head[1])
+	cpu, ok2 := atoi(head[2])
+	pid, ok3 := atoi(head[3])
+	tid, ok4 := atoi(head[4])
+	if !(ok1 && ok2 && ok3 && ok4) {
+		return Event{}, errors.New("bad record header")
+	}
+	e.Time, e.CPU, e.PID, e.TID = t, cpu, pid, tid
+	if g := head[5]; !(len(g) == 1 && g[0] == '-') {
+		gv, ok := atoi64(g)
+		if !ok {
+			return Event{}, errors.New("bad goroutine id")
+		}
+		if gv >= 0 {
+			e.Goid = gv
+		}
+	}
+	e.Fields = make([]Value, len(ps.Fields))
+	for k := range ps.Fields {
+		var tok []byte
+		tok, b = nextToken(b)
+		if tok == nil {
+			return Event{}, errTokens
+		}
+		v, err := decodeValue(&ps.Fields[k], tok)
+		if err != nil {
+			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
+		}
+		e.Fields[k] = v
+	}
+	if tok, _ := nextToken(b); tok != nil {
+		return Event{}, errTokens
+	}
+	return e, nil
+}
+
+func nextToken(b []byte) (tok, rest []byte) {
+	for len(b) > 0 && b[0] == ' ' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	i := bytes.IndexByte(b, ' ')
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i+1:]
+}
+
+func atoi(b []byte) (int, bool) {
+	n, ok := atoi64(b)
+	return int(n), ok && n >= -1<<31 && n < 1<<31
+}
+
+// atoi64 parses a decimal without allocating.
+func atoi64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	if neg {
+		return -int64(n), true
+	}
+	return int64(n), true
+}

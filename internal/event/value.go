@@ -1,0 +1,379 @@
+package event
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Value is one decoded field.
+type Value struct {
+	Name, Type string
+	Enc        Enc
+	// Missing: the script could not read the value ("!").
+	Missing bool
+	Int     int64  // int, bool
+	Uint    uint64 // uint, ptr
+	// Bytes of a string (what was read).
+	Bytes []byte
+	// Len is a string's real length, or a slice's length; -1 when unknown.
+	Len int64
+	// AtLeast: the real length is at least Len (the read hit its bound
+	// before the string's end).
+	AtLeast bool
+	// Truncated: fewer bytes or elements were read than the value has.
+	Truncated bool
+	Cap       int64
+	Elems     []Value
+	// TypeWord and DataWord are an interface's two words.
+	TypeWord, DataWord uint64
+	Stack              []uint64
+}
+
+var errToken = errors.New("malformed value")
+
+func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
+	v := Value{Name: fs.Name, Type: fs.Type, Enc: fs.Enc}
+	if len(tok) == 1 && tok[0] == '!' {
+		v.Missing = true
+		return v, nil
+	}
+	err := v.parse(fs.Enc, fs.ElemEnc, tok)
+	return v, err
+}
+
+func (v *Value) parse(enc, elem Enc, tok []byte) error {
+	var ok bool
+	switch enc {
+	case EncInt, EncBool:
+		v.Int, ok = atoi64(tok)
+		if !ok {
+			return errToken
+		}
+	case EncUint:
+		n, err := strconv.ParseUint(string(tok), 10, 64)
+		if err != nil {
+			return errToken
+		}
+		v.Uint = n
+	case EncPtr:
+		n, err := parseHex(tok)
+		if err != nil {
+			return err
+		}
+		v.Uint = n
+	case EncStr:
+		return v.parseStr(tok)
+	case EncSlice:
+		return v.parseSlice(elem, tok)
+	case EncIface:
+		t, d, found := bytes.Cut(tok, []byte("/"))
+		if !found {
+			return errToken
+		}
+		var err1, err2 error
+		v.TypeWord, err1 = parseHex(t)
+		v.DataWord, err2 = parseHex(d)
+		if err1 != nil || err2 != nil {
+			return errToken
+		}
+	case EncStack:
+		if len(tok) == 1 && tok[0] == '-' {
+			return nil
+		}
+		for _, a := range bytes.Split(tok, []byte(",")) {
+			n, err := parseHex(a)
+			if err != nil {
+				return err
+			}
+			v.Stack = append(v.Stack, n)
+		}
+	default:
+		return fmt.Errorf("unknown encoding %q", enc)
+	}
+	return nil
+}
+
+func parseHex(b []byte) (uint64, error) {
+	b = bytes.TrimPrefix(b, []byte("0x"))
+	n, err := strconv.ParseUint(string(b), 16, 64)
+	if err != nil {
+		return 0, errToken
+	}
+	return n, nil
+}
+
+// parseStr reads LEN:HEX, LEN+:HEX, ?:HEX and the word form LEN:wHEX.
+func (v *Value) parseStr(tok []byte) error {
+	l, data, found := bytes.Cut(tok, []byte(":"))
+	if !found {
+		return errToken
+	}
+	unknown := len(l) == 1 && l[0] == '?'
+	if !unknown {
+		if n := len(l); n > 0 && l[n-1] == '+' {
+			v.AtLeast = true
+			l = l[:n-1]
+		}
+		var ok bool
+		if v.Len, ok = atoi64(l); !ok || v.Len < 0 {
+			return errToken
+		}
+	}
+	var raw []byte
+	if len(data) > 0 && data[0] == 'w' {
+		data = data[1:]
+		if len(data)%16 != 0 {
+			return errToken
+		}
+		raw = make([]byte, 0, len(data)/2)
+		var w [8]byte
+		for i := 0; i < len(data); i += 16 {
+			n, err := strconv.ParseUint(string(data[i:i+16]), 16, 64)
+			if err != nil {
+				return errToken
+			}
+			binary.LittleEndian.PutUint64(w[:], n)
+			raw = append(raw, w[:]...)
+		}
+	} else {
+		if len(data)%2 != 0 {
+			return errToken
+		}
+		raw = make([]byte, len(data)/2)
+		if _, err := hex.Decode(raw, data); err != nil {
+			return errToken
+		}
+	}
+	switch {
+	case unknown:
+		if i := bytes.IndexByte(raw, 0); i >= 0 {
+			raw = raw[:i]
+			v.Len = int64(i)
+		} else {
+			v.Len, v.AtLeast = int64(len(raw)), true
+		}
+	case int64(len(raw)) > v.Len:
+		raw = raw[:v.Len] // words read past the end
+	}
+	v.Bytes = raw
+	v.Truncated = v.AtLeast || int64(len(raw)) < v.Len
+	return nil
+}
+
+// parseSlice reads LEN/CAP:E,E,...
+func (v *Value) parseSlice(elem Enc, tok []byte) error {
+	head, data, found := bytes.Cut(tok, []byte(":"))
+	if !found {
+		return errToken
+	}
+	l, c, found := bytes.Cut(head, []byte("/"))
+	var ok1, ok2 bool
+	v.Len, ok1 = atoi64(l)
+	v.Cap, ok2 = atoi64(c)
+	if !found || !ok1 || !ok2 {
+		return errToken
+	}
+	if len(data) > 0 {
+		for _, e := range bytes.Split(data, []byte(",")) {
+			ev := Value{Enc: elem}
+			if err := ev.parse(elem, "", e); err != nil {
+				return err
+			}
+			v.Elems = append(v.Elems, ev)
+		}
+	}
+	v.Truncated = int64(len(v.Elems)) < v.Len
+	return nil
+}
+
+// String is the value for people: Go-quoted strings, "…" after truncated
+// ones, "!" for values the script could not read.
+func (v Value) String() string {
+	if v.Missing {
+		return "!"
+	}
+	switch v.Enc {
+	case EncInt:
+		return strconv.FormatInt(v.Int, 10)
+	case EncBool:
+		return strconv.FormatBool(v.Int != 0)
+	case EncUint:
+		return strconv.FormatUint(v.Uint, 10)
+	case EncPtr:
+		return "0x" + strconv.FormatUint(v.Uint, 16)
+	case EncStr:
+		s := strconv.Quote(string(v.Bytes))
+		if v.Truncated {
+			s += "…"
+		}
+		return s
+	case EncSlice:
+		parts := make([]string, len(v.Elems))
+		for i, e := range v.Elems {
+			parts[i] = e.String()
+		}
+		s := "[" + strings.Join(parts, " ")
+		if v.Truncated {
+			s += " …"
+		}
+		return s + "]" + fmt.Sprintf("(len=%d)", v.Len)
+	case EncIface:
+		if v.TypeWord == 0 {
+			return "nil"
+		}
+		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
+	case EncStack:
+		parts := make([]string, len(v.Stack))
+		for i, a := range v.Stack {
+			parts[i] = "0x" + strconv.FormatUint(a, 16)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return "?"
+}
+
+// MarshalJSON writes {"type":…, "value":…} plus "hex" for strings that are
+// not UTF-8, and "truncated"/"missing"/"len"/"cap" when they apply.
+func (v Value) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"type":`)
+	b.WriteString(strconv.Quote(v.Type))
+	if v.Missing {
+		b.WriteString(`,"missing":true}`)
+		return b.Bytes(), nil
+	}
+	b.WriteString(`,"value":`)
+	v.jsonValue(&b)
+	switch v.Enc {
+	case EncStr:
+		if !utf8.Valid(v.Bytes) {
+			b.WriteString(`,"hex":"` + hex.EncodeToString(v.Bytes) + `"`)
+		}
+		if v.Truncated {
+			b.WriteString(`,"truncated":true`)
+		}
+		fmt.Fprintf(&b, `,"len":%d`, v.Len)
+	case EncSlice:
+		fmt.Fprintf(&b, `,"len":%d,"cap":%d`, v.Len, v.Cap)
+		if v.Truncated {
+			b.WriteString(`,"truncated":true`)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func (v Value) jsonValue(b *bytes.Buffer) {
+	switch v.Enc {
+	case EncInt:
+		b.WriteString(strconv.FormatInt(v.Int, 10))
+	case EncBool:
+		b.WriteString(strconv.FormatBool(v.Int != 0))
+	case EncUint:
+		b.WriteString(strconv.FormatUint(v.Uint, 10))
+	case EncPtr:
+		b.WriteString(`"0x` + strconv.FormatUint(v.Uint, 16) + `"`)
+	case EncStr:
+		b.WriteString(jsonString(v.Bytes))
+	case EncSlice:
+		b.WriteByte('[')
+		for i, e := range v.Elems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			e.jsonValue(b)
+		}
+		b.WriteByte(']')
+	case EncIface:
+		fmt.Fprintf(b, `{"type_word":"0x%x","data_word":"0x%x"}`, v.TypeWord, v.DataWord)
+	case EncStack:
+		b.WriteByte('[')
+		for i, a := range v.Stack {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"0x` + strconv.FormatUint(a, 16) + `"`)
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteString("null")
+	}
+}
+
+// jsonString quotes bytes as a JSON string; invalid UTF-8 becomes U+FFFD
+// (the exact bytes are in "hex").
+func jsonString(p []byte) string {
+	s := strings.ToValidUTF8(string(p), "\uFFFD")
+	var b bytes.Buffer
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// MarshalJSON writes one event for people and tools:
+// {"probe":"main.Str","site":"entry","time_ns":…,"cpu":…,"pid":…,"tid":…,
+// "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
+func (e Event) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if e.Probe < 0 {
+		b.WriteString(`{"raw":` + jsonString([]byte(e.Raw)))
+		if e.Err != "" {
+			b.WriteString(`,"error":` + jsonString([]byte(e.Err)))
+		}
+		b.WriteByte('}')
+		return b.Bytes(), nil
+	}
+	fmt.Fprintf(&b, `{"probe":%s,"site":%q,"time_ns":%d,"cpu":%d,"pid":%d,"tid":%d`, jsonString([]byte(e.Function)), e.Site, e.Time, e.CPU, e.PID, e.TID)
+	if e.Goid >= 0 {
+		fmt.Fprintf(&b, `,"goid":%d`, e.Goid)
+	}
+	b.WriteString(`,"fields":{`)
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(jsonString([]byte(f.Name)))
+		b.WriteByte(':')
+		j, _ := f.MarshalJSON()
+		b.Write(j)
+	}
+	b.WriteString("}}")
+	return b.Bytes(), nil
+}
+
+// String is a one-line form of an event, for logs and errors.
+func (e Event) String() string {
+	if e.Probe < 0 {
+		if e.Err != "" {
+			return "error: " + e.Err + ": " + e.Raw
+		}
+		return e.Raw
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s pid=%d tid=%d", e.Function, e.Site, e.PID, e.TID)
+	if e.Goid >= 0 {
+		fmt.Fprintf(&b, " g=%d", e.Goid)
+	}
+	for _, f := range e.Fields {
+		b.WriteString(" " + f.Name + "=" + f.String())
+	}
+	return b.String()
+}
