@@ -11,13 +11,13 @@
 // bytes (a traced program's unterminated output), so the decoder looks for
 // the magic anywhere in a line and takes the record from there:
 //
-//	@@sg1 PROBE TIME CPU PID TID GOID FIELD...
+//		@@sg1 PROBE TIME CPU PID TID GOID FIELD...
 //
-//   - PROBE: decimal index into Schema.Probes.
-//   - TIME: nanoseconds (gettimeofday_ns), CPU, PID, TID: decimal.
-//   - GOID: decimal goroutine id, or "-" when the probe has none (C, kernel).
-//   - FIELD: one token per Schema field, in order. Tokens never contain a
-//     space, so any byte sequence in a value cannot split or merge records.
+//	  - PROBE: decimal index into Schema.Probes.
+//	  - TIME: nanoseconds (gettimeofday_ns), CPU, PID, TID: decimal.
+//	  - GOID: decimal goroutine id, or "-" when the probe has none (C, kernel).
+//	  - FIELD: one token per Schema field, in order. Tokens never contain a
+//	    space, so any byte sequence in a value cannot split or merge records.
 //
 // Field tokens by encoding (FieldSchema.Enc):
 //
