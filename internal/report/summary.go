@@ -1,0 +1,173 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math/bits"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/stapgen/stapgen/internal/event"
+)
+
+// maxOpen bounds the entries waiting for their return, so memory stays flat
+// when returns are never seen (entry-only probes, a lost record).
+const maxOpen = 1 << 16
+
+type key struct {
+	fn     string
+	pid    int
+	thread int64 // goroutine id for Go, thread id otherwise
+}
+
+type stats struct {
+	n             int64
+	min, max, sum int64
+	buckets       [64]int64 // log2 of latency in ns
+}
+
+func (s *stats) add(ns int64) {
+	if ns < 0 {
+		return
+	}
+	if s.n == 0 || ns < s.min {
+		s.min = ns
+	}
+	if ns > s.max {
+		s.max = ns
+	}
+	s.n++
+	s.sum += ns
+	s.buckets[bits.Len64(uint64(ns))]++
+}
+
+type summary struct {
+	w      io.Writer
+	counts map[string]int64
+	open   map[key][]int64 // entry times, innermost last (recursion)
+	nOpen  int
+	lat    map[string]*stats
+	raw    int
+	errs   int
+}
+
+// NewSummary prints counts per probe and, where entries and returns pair
+// (by goroutine for Go, by thread otherwise), latency histograms, at Close.
+func NewSummary(w io.Writer, s *event.Schema) Sink {
+	return &summary{w: w, counts: map[string]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}}
+}
+
+func (s *summary) Event(e event.Event) error {
+	switch {
+	case e.Err != "":
+		s.errs++
+		return nil
+	case e.Probe < 0:
+		s.raw++
+		return nil
+	}
+	s.counts[e.Function+" "+string(e.Site)]++
+	k := key{fn: e.Function, pid: e.PID, thread: int64(e.TID)}
+	if e.Goid >= 0 {
+		k.thread = -1 - e.Goid
+	}
+	switch e.Site {
+	case event.SiteEntry:
+		if s.nOpen < maxOpen {
+			s.open[k] = append(s.open[k], e.Time)
+			s.nOpen++
+		}
+	case event.SiteReturn:
+		st := s.open[k]
+		if len(st) == 0 {
+			return nil
+		}
+		t0 := st[len(st)-1]
+		if len(st) == 1 {
+			delete(s.open, k)
+		} else {
+			s.open[k] = st[:len(st)-1]
+		}
+		s.nOpen--
+		l := s.lat[e.Function]
+		if l == nil {
+			l = &stats{}
+			s.lat[e.Function] = l
+		}
+		l.add(e.Time - t0)
+	}
+	return nil
+}
+
+func human(ns int64) string {
+	switch {
+	case ns < 1e3:
+		return fmt.Sprintf("%dns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.1fµs", float64(ns)/1e3)
+	case ns < 1e9:
+		return fmt.Sprintf("%.1fms", float64(ns)/1e6)
+	}
+	return fmt.Sprintf("%.2fs", float64(ns)/1e9)
+}
+
+func (s *summary) Close() error {
+	fmt.Fprintln(s.w, "\nsummary")
+	tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)
+	var names []string
+	for k := range s.counts {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(tw, "  %s\t%d\n", n, s.counts[n])
+	}
+	if s.raw > 0 || s.errs > 0 {
+		fmt.Fprintf(tw, "  other lines\t%d\n  malformed records\t%d\n", s.raw, s.errs)
+	}
+	tw.Flush()
+	var fns []string
+	for f := range s.lat {
+		fns = append(fns, f)
+	}
+	sort.Strings(fns)
+	for _, f := range fns {
+		l := s.lat[f]
+		fmt.Fprintf(s.w, "\nlatency of %s: %d calls, min %s, avg %s, max %s\n", f, l.n, human(l.min), human(l.sum/l.n), human(l.max))
+		s.histogram(l)
+	}
+	return nil
+}
+
+// histogram draws log2 buckets like stap's @hist_log.
+func (s *summary) histogram(l *stats) {
+	lo, hi := -1, 0
+	var most int64
+	for i, c := range l.buckets {
+		if c > 0 {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+			if c > most {
+				most = c
+			}
+		}
+	}
+	if lo < 0 {
+		return
+	}
+	fmt.Fprintf(s.w, "%12s |%-50s %s\n", "value (ns)", strings.Repeat("-", 50), "count")
+	for i := lo; i <= hi; i++ {
+		var from int64
+		if i > 0 {
+			from = 1 << (i - 1)
+		}
+		bar := int(l.buckets[i] * 50 / most)
+		if l.buckets[i] > 0 && bar == 0 {
+			bar = 1
+		}
+		fmt.Fprintf(s.w, "%12d |%-50s %d\n", from, strings.Repeat("@", bar), l.buckets[i])
+	}
+}
