@@ -229,8 +229,23 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
 	}
 	filtered := len(b.in.Request.Where) > 0
+	// A field path belongs to the site where its root exists: parameters at
+	// entry, results at a RET.
+	var pf, rf []spec.Path
+	for _, p := range req.Fields {
+		_, isParam := params[p.Root]
+		_, isResult := results[p.Root]
+		switch {
+		case isParam:
+			pf = append(pf, p)
+		case isResult:
+			rf = append(rf, p)
+		case !bpf:
+			return refuse("no parameter or result %q (have: %v, results %v)", p.Root, porder, rorder)
+		}
+	}
 	if req.Entry {
-		fields, err := b.selectFields(params, porder, req.Fields)
+		fields, err := b.selectFields(params, porder, pf)
 		if err != nil {
 			return err
 		}
@@ -238,8 +253,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
+		guard := ""
+		if !bpf && b.in.Go != nil {
+			if frame, off, ok := b.in.Go.StackGuard(f); ok {
+				guard = fmt.Sprintf(`__sg_gd = user_int64(u_register("r14") + %d); if (__sg_gd < 0 || u_register("rsp") - %d <= __sg_gd) next`, off, frame)
+			}
+		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
-			Goid: goid, Cond: cond, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
+			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf})
 	}
 	if req.Return {
@@ -264,22 +285,11 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			points = append(points, fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, a))
 		}
 		var fields []Field
-		if len(req.Fields) == 0 {
-			fields, err = b.selectFields(results, rorder, nil)
-		} else {
-			// Parameters are gone at a RET; only result paths print there.
-			var rf []spec.Path
-			for _, p := range req.Fields {
-				if _, ok := results[p.Root]; ok {
-					rf = append(rf, p)
-				}
+		if len(req.Fields) == 0 || len(rf) > 0 {
+			// Parameters are gone at a RET; only results print there.
+			if fields, err = b.selectFields(results, rorder, rf); err != nil {
+				return err
 			}
-			if len(rf) > 0 {
-				fields, err = b.selectFields(results, rorder, rf)
-			}
-		}
-		if err != nil {
-			return err
 		}
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
@@ -373,11 +383,11 @@ func (b *builder) stacks() []Field {
 	var out []Field
 	if b.in.Request.KernelStack {
 		out = append(out, Field{Name: "kernel_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = backtrace(); printf(" %s", __sg_bt == "" ? "-" : str_replace(__sg_bt, " ", ","))`})
+			Print: `__sg_bt = backtrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
 	}
 	if b.in.Request.UserStack {
 		out = append(out, Field{Name: "user_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = ubacktrace(); printf(" %s", __sg_bt == "" ? "-" : str_replace(__sg_bt, " ", ","))`})
+			Print: `__sg_bt = ubacktrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
 	}
 	return out
 }

@@ -104,7 +104,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 			return []Field{e.missing(name, t, err.Error())}
 		}
 		n := fmt.Sprintf("len(%s)", name)
-		return []Field{{Name: n, Type: "int", Enc: event.EncInt, Print: e.guard(fmt.Sprintf(`__sg_p = %s; printf(" %%d", __sg_p ? user_int64(__sg_p) : 0)`, p))}}
+		return []Field{{Name: n, Type: "int", Enc: event.EncInt, Print: e.guard(fmt.Sprintf(`__sg_p = %s; printf(" %%d", (__sg_p != 0) ? user_int64(__sg_p) : 0)`, p))}}
 	case debuginfo.KindString:
 		return []Field{e.goString(r, name, t)}
 	case debuginfo.KindSlice:

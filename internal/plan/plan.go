@@ -60,6 +60,9 @@ type GoFacts interface {
 	Rets(f *debuginfo.Function) ([]uint64, error)
 	// GoidOffset is the offset of runtime.g.goid.
 	GoidOffset() (int64, error)
+	// StackGuard describes f's stack-check prologue: the entry fires again
+	// after morestack when RSP-frame <= *(g+guard) (unsigned).
+	StackGuard(f *debuginfo.Function) (frame, guard int64, ok bool)
 }
 
 // Resolver finds functions by exact name or glob.
@@ -105,6 +108,10 @@ type Probe struct {
 	Points []string
 	// Goid is the stap expression of the goroutine id, "" for none.
 	Goid string
+	// Guard is a stap condition under which this firing is not a call: the
+	// Go prologue is about to call morestack, which runs the function again
+	// from its entry. "" when there is none.
+	Guard string
 	// Cond is a stap condition that must hold for a record, "" for always.
 	Cond string
 	// Mark and Check implement Go entry→return filter pairing: the entry

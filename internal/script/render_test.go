@@ -95,6 +95,12 @@ func (goFacts) Rets(f *debuginfo.Function) ([]uint64, error) {
 	return []uint64{0x4a0010, 0x4a0020}, nil
 }
 func (goFacts) GoidOffset() (int64, error) { return 152, nil }
+func (goFacts) StackGuard(f *debuginfo.Function) (int64, int64, bool) {
+	if f.Name == "main.Many" {
+		return 0x88, 16, true
+	}
+	return 0, 16, true
+}
 
 func goFuncs() fakeFuncs {
 	many := &debuginfo.Function{Name: "main.Many", Lang: debuginfo.LangGo, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}}

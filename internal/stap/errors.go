@@ -58,8 +58,12 @@ var (
 	releaseRE   = regexp.MustCompile(`/lib/modules/([^/]+)/build`)
 )
 
+// ansiRE matches the colour escapes stap 5 puts in its messages.
+var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*[mK]")
+
 // Classify reads stap's stderr after a failed run.
 func Classify(stderr string, exit int) *Error {
+	stderr = ansiRE.ReplaceAllString(stderr, "")
 	e := &Error{Stderr: stderr, ExitCode: exit}
 	has := func(s ...string) bool {
 		for _, x := range s {

@@ -1,0 +1,96 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Version is set at build time (-ldflags -X).
+var Version = "dev"
+
+// Env is what commands read from the process: streams and environment.
+// Tests supply their own.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// IsTerminal reports whether Stdout is a terminal (for colour).
+	IsTerminal bool
+}
+
+// Main runs stapgen with args (args[0] is the program name) and returns the
+// exit code. Nothing below it exits the process.
+func Main(ctx context.Context, args []string, env *Env) int {
+	app := NewApp(env)
+	if err := app.RunContext(ctx, hoistFlags(app, args)); err != nil {
+		return printError(env.Stderr, err)
+	}
+	return ExitOK
+}
+
+// NewApp builds the command tree.
+func NewApp(env *Env) *cli.App {
+	app := &cli.App{
+		Name:    "stapgen",
+		Usage:   "generate, run and decode SystemTap scripts from debug info",
+		Version: fmt.Sprintf("%s (%s)", Version, runtime.Version()),
+		Description: `stapgen reads DWARF from a kernel image or an ELF binary (C, C++, Go), writes a
+correct SystemTap script for the functions you name, runs stap, and decodes what it
+prints into events.
+
+TARGET is a path to an ELF binary, a vmlinux, or "kernel" for the running kernel
+(its vmlinux with debug info is looked up where distributions install it).
+
+Typical use:
+   stapgen list kernel 'lookup_*'
+   stapgen show /usr/bin/dockerd syscall.Mount
+   stapgen gen  /usr/bin/dockerd syscall.Mount --return -o mount.stp
+   stapgen run  -c ./myprog ./myprog main.Handle --fields req.URL --format json
+   stapgen doctor`,
+		Writer:                 env.Stdout,
+		ErrWriter:              env.Stderr,
+		Reader:                 env.Stdin,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		HideHelpCommand:        true,
+		UseShortOptionHandling: false,
+		EnableBashCompletion:   true,
+		Commands: []*cli.Command{
+			listCommand(env),
+			showCommand(env),
+			genCommand(env),
+			runCommand(env),
+			decodeCommand(env),
+			doctorCommand(env),
+			probesCommand(env),
+		},
+		OnUsageError: onUsageError,
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsageError
+	}
+	return app
+}
+
+func onUsageError(_ *cli.Context, err error, _ bool) error { return usagef("%v", err) }
+
+// DefaultEnv is the real process environment.
+func DefaultEnv() *Env {
+	fi, err := os.Stdout.Stat()
+	return &Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		IsTerminal: err == nil && fi.Mode()&os.ModeCharDevice != 0,
+	}
+}
+
+// needArgs checks the positional argument count.
+func needArgs(c *cli.Context, min int, what string) error {
+	if c.NArg() < min {
+		return usagef("%s: missing %s", c.Command.Name, what)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package command
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/script"
+	"github.com/urfave/cli/v2"
+)
+
+func decodeCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "decode",
+		Usage:     "decode saved stap output of a generated script",
+		ArgsUsage: "[OUTPUT]",
+		Description: `Decodes what a generated script printed (stap -o FILE, or stapgen run --save FILE)
+into events. The record schema comes from --script, or from the output itself
+when it was saved by stapgen run --save. OUTPUT "-" or none reads standard input.
+
+Examples:
+   stap -o out.txt mount.stp -c ./mountd && stapgen decode --script mount.stp out.txt
+   stapgen decode --format json saved.out`,
+		Flags: append(outputFlags(), &cli.StringFlag{Name: "script", Usage: "the generated script `FILE` whose records these are"}),
+		Action: func(c *cli.Context) error {
+			var in io.Reader = env.Stdin
+			if name := c.Args().First(); name != "" && name != "-" {
+				f, err := os.Open(name)
+				if err != nil {
+					return withHint(err, ExitUsage, "")
+				}
+				defer f.Close()
+				in = f
+			}
+			var schema *event.Schema
+			if s := c.String("script"); s != "" {
+				b, err := os.ReadFile(s)
+				if err != nil {
+					return withHint(err, ExitUsage, "")
+				}
+				if schema, err = script.ReadSchema(b); err != nil {
+					return err
+				}
+			} else {
+				// The schema line of a saved output comes first; peek at the
+				// head without reading the whole stream.
+				head := make([]byte, 64<<10)
+				n, _ := io.ReadFull(in, head)
+				head = head[:n]
+				var err error
+				schema, err = script.ReadSchema(head)
+				if errors.Is(err, script.ErrNoSchema) {
+					return withHint(err, ExitUsage, "pass --script with the generated script these records came from")
+				}
+				if err != nil {
+					return err
+				}
+				in = io.MultiReader(bytes.NewReader(head), in)
+			}
+			sink, err := newSink(c, env, schema)
+			if err != nil {
+				return err
+			}
+			_, err = decodeAll(in, schema, sink)
+			if cerr := sink.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+}

@@ -1,0 +1,110 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// Exit codes. Each class of failure has its own so scripts can act on it.
+const (
+	ExitOK          = 0
+	ExitError       = 1 // anything not classified below
+	ExitUsage       = 2 // bad flags or arguments
+	ExitTarget      = 3 // target file missing, not ELF, corrupt, no debug info
+	ExitNotFound    = 4 // function not found
+	ExitRefused     = 5 // the request cannot work with this runtime/stap version
+	ExitStap        = 6 // stap failed (semantic error, compile error, no permission, ...)
+	ExitNoStap      = 7 // stap not installed or not runnable
+	ExitInterrupted = 130
+)
+
+// usageError is an argument problem; the message is printed with a pointer
+// to --help.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// hinted carries a hint line for the user next to the error.
+type hinted struct {
+	err  error
+	hint string
+	code int
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+func withHint(err error, code int, format string, args ...any) error {
+	return &hinted{err: err, hint: fmt.Sprintf(format, args...), code: code}
+}
+
+// classify maps an error to its exit code and hint.
+func classify(err error) (code int, hint string) {
+	var h *hinted
+	if errors.As(err, &h) {
+		c, hint2 := classify(h.err)
+		if h.code != 0 {
+			c = h.code
+		}
+		if h.hint != "" {
+			return c, h.hint
+		}
+		return c, hint2
+	}
+	var ue *usageError
+	var nf *debuginfo.NotFoundError
+	var se *stap.Error
+	var fe *spec.FileError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted, ""
+	case errors.As(err, &ue):
+		return ExitUsage, "see `stapgen --help` or `stapgen COMMAND --help`"
+	case errors.As(err, &fe), errors.Is(err, spec.ErrInvalid):
+		return ExitUsage, ""
+	case errors.As(err, &nf):
+		if len(nf.Near) > 0 {
+			return ExitNotFound, "did you mean: " + strings.Join(nf.Near, ", ")
+		}
+		return ExitNotFound, "list what is there with `stapgen list TARGET 'PATTERN*'`"
+	case errors.Is(err, plan.ErrRefused):
+		return ExitRefused, ""
+	case errors.As(err, &se):
+		if se.Class == stap.ClassNotInstalled {
+			return ExitNoStap, se.Hint
+		}
+		return ExitStap, se.Hint
+	case errors.Is(err, target.ErrNotELF), errors.Is(err, target.ErrNoDebugInfo), errors.Is(err, target.ErrKernelNotFound):
+		return ExitTarget, ""
+	}
+	var fmtErr *target.FormatError
+	if errors.As(err, &fmtErr) {
+		return ExitTarget, ""
+	}
+	return ExitError, ""
+}
+
+// printError prints err as one line plus an optional hint.
+func printError(w io.Writer, err error) int {
+	code, hint := classify(err)
+	msg := strings.TrimSpace(err.Error())
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	fmt.Fprintf(w, "stapgen: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", hint)
+	}
+	return code
+}

@@ -1,0 +1,253 @@
+package command
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/urfave/cli/v2"
+)
+
+// requestFlags describe a probe request; gen and run share them.
+func requestFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "entry", Value: true, Usage: "probe function entries (--entry=false with --return for returns only)"},
+		&cli.BoolFlag{Name: "return", Usage: "probe returns too (Go: at every RET instruction, never uretprobes)"},
+		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0 (default: all parameters and results)"},
+		&cli.StringSliceFlag{Name: "where", Aliases: []string{"w"}, Usage: "only record calls where `PATH OP VALUE` holds (== != < <= > >=; strings in double quotes); repeatable, all must hold"},
+		&cli.IntFlag{Name: "pid", Usage: "only record calls in process `PID`"},
+		&cli.StringFlag{Name: "process", Usage: "only record calls in processes named `NAME` (execname)"},
+		&cli.IntFlag{Name: "strlen", Usage: "read at most `N` bytes of each string (default 128; 64 max under BPF)"},
+		&cli.IntFlag{Name: "elems", Usage: "read at most `N` elements of each slice or array (default 8)"},
+		&cli.IntFlag{Name: "depth", Usage: "expand structs `N` levels when printing whole values (default 1)"},
+		&cli.StringFlag{Name: "runtime", Value: "kernel", Usage: "SystemTap `RUNTIME`: kernel (module, full features) or bpf"},
+		&cli.StringSliceFlag{Name: "backtrace", Usage: "add a `kernel` and/or `user` backtrace to each entry record"},
+		&cli.StringFlag{Name: "aggregate", Usage: "summary to compute: count or latency (implies --return)"},
+		&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (e.g. 10s)"},
+		&cli.IntFlag{Name: "max-events", Usage: "stop after `N` records"},
+		&cli.StringFlag{Name: "probe-file", Aliases: []string{"F"}, Usage: "read the request from `FILE` (format: `stapgen probes --help`)"},
+		&cli.StringFlag{Name: "probe", Usage: "use the catalog recipe `NAME` (list them with `stapgen probes`)"},
+		&cli.StringFlag{Name: "stap-version", Usage: "generate for stap `X.Y` (default: the version of the stap found, else the newest)"},
+		&cli.StringFlag{Name: "stap", EnvVars: []string{"STAPGEN_STAP"}, Usage: "the stap `PATH` to use ($STAPGEN_STAP)"},
+		&cli.StringFlag{Name: "templates", Usage: "render with the templates in `DIR` instead of the built-in ones"},
+	}
+}
+
+// splitList splits comma-separated flag values, keeping commas inside
+// brackets or quotes.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		depth, quote, start := 0, byte(0), 0
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; {
+			case quote != 0:
+				if c == '\\' {
+					i++
+				} else if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '`':
+				quote = c
+			case c == '[':
+				depth++
+			case c == ']':
+				depth--
+			case c == ',' && depth == 0:
+				out = append(out, strings.TrimSpace(v[start:i]))
+				start = i + 1
+			}
+		}
+		out = append(out, strings.TrimSpace(v[start:]))
+	}
+	var clean []string
+	for _, s := range out {
+		if s != "" {
+			clean = append(clean, s)
+		}
+	}
+	return clean
+}
+
+// buildRequest reads a request from flags and functions (or a probe file).
+func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
+	var req spec.Request
+	if f := c.String("probe-file"); f != "" {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, withHint(err, ExitUsage, "")
+		}
+		defer fh.Close()
+		pf, err := spec.ParseFile(fh, f)
+		if err != nil {
+			return nil, err
+		}
+		req = pf.Request
+	}
+	if name := c.String("probe"); name != "" {
+		if c.IsSet("probe-file") {
+			return nil, usagef("--probe and --probe-file exclude each other")
+		}
+		r, err := findRecipe(name)
+		if err != nil {
+			return nil, err
+		}
+		req = r.Parsed.Request
+	}
+	var fields []spec.Path
+	for _, s := range splitList(c.StringSlice("fields")) {
+		p, err := spec.ParsePath(s)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, p)
+	}
+	for _, fn := range functions {
+		if err := spec.ValidateFunctionPattern(fn); err != nil {
+			return nil, err
+		}
+		req.Probes = append(req.Probes, spec.Probe{Function: fn, Entry: c.Bool("entry"), Return: c.Bool("return"), Fields: fields})
+	}
+	if len(functions) == 0 && len(fields) > 0 {
+		for i := range req.Probes {
+			req.Probes[i].Fields = append(req.Probes[i].Fields, fields...)
+		}
+	}
+	for _, w := range c.StringSlice("where") {
+		p, err := spec.ParsePredicate(w)
+		if err != nil {
+			return nil, err
+		}
+		req.Where = append(req.Where, p)
+	}
+	if c.IsSet("runtime") || req.Runtime == "" {
+		req.Runtime = spec.Runtime(c.String("runtime"))
+	}
+	setInt := func(name string, dst *int) {
+		if c.IsSet(name) {
+			*dst = c.Int(name)
+		}
+	}
+	setInt("pid", &req.PID)
+	setInt("strlen", &req.Limits.StringLen)
+	setInt("elems", &req.Limits.Elems)
+	setInt("depth", &req.Limits.Depth)
+	setInt("max-events", &req.MaxEvents)
+	if c.IsSet("process") {
+		req.Process = c.String("process")
+	}
+	for _, b := range splitList(c.StringSlice("backtrace")) {
+		switch b {
+		case "kernel":
+			req.KernelStack = true
+		case "user":
+			req.UserStack = true
+		default:
+			return nil, usagef("--backtrace %q: want kernel or user", b)
+		}
+	}
+	if c.IsSet("aggregate") {
+		req.Aggregate = spec.Aggregate(c.String("aggregate"))
+	}
+	if c.IsSet("duration") {
+		req.Duration = c.Duration("duration")
+	}
+	if len(req.Probes) == 0 {
+		return nil, usagef("%s: name at least one FUNCTION (or --probe-file)", c.Command.Name)
+	}
+	if err := req.Normalize(); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
+func parseVersion(s string) (plan.Version, error) {
+	maj, min, ok := strings.Cut(strings.TrimSpace(s), ".")
+	a, err1 := strconv.Atoi(maj)
+	b, err2 := strconv.Atoi(min)
+	if !ok || err1 != nil || err2 != nil {
+		return plan.Version{}, usagef("stap version %q: want X.Y, e.g. 5.1", s)
+	}
+	return plan.Version{Major: a, Minor: b}, nil
+}
+
+// generate opens the target and renders the script for the request.
+func generate(c *cli.Context, env *Env, targetName string, functions []string) (*plan.Plan, []byte, error) {
+	req, err := buildRequest(c, functions)
+	if err != nil {
+		return nil, nil, err
+	}
+	ver := plan.Version{}
+	if v := c.String("stap-version"); v != "" {
+		if ver, err = parseVersion(v); err != nil {
+			return nil, nil, err
+		}
+	} else if v, ok := detectStapVersion(c, env); ok {
+		ver = v
+	}
+	tmpl := script.Builtin()
+	if dir := c.String("templates"); dir != "" {
+		if tmpl, err = script.Load(os.DirFS(dir)); err != nil {
+			return nil, nil, withHint(err, ExitUsage, "a template directory needs script.stp.tmpl, helpers.stp.tmpl and probe.stp.tmpl (copy them from the stapgen source's templates/)")
+		}
+	}
+	l, err := openTarget(c, targetName)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer l.Close()
+	p, err := plan.Build(plan.Inputs{Request: req, Target: l.planTarget(), Funcs: l.funcs, Go: l.goFacts, Stap: ver})
+	if err != nil {
+		return nil, nil, err
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Render(&buf, p); err != nil {
+		return nil, nil, err
+	}
+	return p, buf.Bytes(), nil
+}
+
+func genCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "gen",
+		Usage:     "write a SystemTap script for functions of a target",
+		ArgsUsage: "TARGET FUNCTION...",
+		Description: `Writes a script that prints one record per call (and per return with --return)
+with the values you ask for, in stapgen's record format (decode it with
+"stapgen decode" or let "stapgen run" do everything). The header says how to run it.
+
+FUNCTION is an exact name or a glob. Go functions are read through the register
+ABI and their returns probed at each RET instruction (guru mode, stap >= 5.0),
+never with .return, which crashes Go programs.
+
+Examples:
+   stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
+   stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
+   stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
+   stapgen gen ./app main.Work --aggregate latency --duration 30s`,
+		Flags: append(append(targetFlags(), requestFlags()...),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the script to `FILE` instead of standard output"},
+		),
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, "TARGET"); err != nil {
+				return err
+			}
+			_, out, err := generate(c, env, c.Args().First(), c.Args().Tail())
+			if err != nil {
+				return err
+			}
+			if o := c.String("output"); o != "" {
+				return os.WriteFile(o, out, 0o644)
+			}
+			_, err = env.Stdout.Write(out)
+			return err
+		},
+	}
+}
+
+func notImplemented(what string) error { return fmt.Errorf("%s is not implemented yet", what) }

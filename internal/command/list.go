@@ -1,0 +1,166 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/urfave/cli/v2"
+)
+
+func listCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "list",
+		Usage:     "list functions of a target that match glob patterns",
+		ArgsUsage: "TARGET [PATTERN...]",
+		Description: `Lists the probe-able functions of TARGET whose names match any PATTERN (shell
+globs: * and ?; Go's "(*T)" needs no quoting beyond the shell's). Without a
+pattern every function is listed.
+
+Examples:
+   stapgen list kernel 'lookup_*'
+   stapgen list /usr/lib/debug/boot/vmlinux-6.1.0-47-cloud-amd64 'vfs_*'
+   stapgen list --params ./server 'main.*'
+   stapgen list --json /usr/bin/dockerd 'syscall.*'`,
+		Flags: append(targetFlags(),
+			&cli.BoolFlag{Name: "params", Aliases: []string{"p"}, Usage: "also print each function's parameters and types"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON lines, one function per line"},
+		),
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, "TARGET"); err != nil {
+				return err
+			}
+			l, err := openTarget(c, c.Args().First())
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			patterns := c.Args().Tail()
+			if len(patterns) == 0 {
+				patterns = []string{"*"}
+			}
+			fns, err := l.funcs.Match(patterns...)
+			if err != nil {
+				return err
+			}
+			if len(fns) == 0 {
+				return withHint(fmt.Errorf("no function matches %s", strings.Join(patterns, " ")), ExitNotFound, "patterns are globs: quote them from the shell, e.g. 'vfs_*'")
+			}
+			if c.Bool("json") {
+				return writeFunctionsJSON(env.Stdout, fns)
+			}
+			return writeFunctionsText(env.Stdout, fns, c.Bool("params"))
+		},
+	}
+}
+
+func location(f *debuginfo.Function) string {
+	if f.File == "" {
+		return "-"
+	}
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	return f.File
+}
+
+func paramSummary(f *debuginfo.Function) string {
+	if f.NoTypes {
+		return "(no types: stripped binary)"
+	}
+	var parts []string
+	for _, v := range f.Params {
+		parts = append(parts, v.Name+":"+typeOf(v.Type))
+	}
+	if len(f.Results) > 0 {
+		var rs []string
+		for _, v := range f.Results {
+			rs = append(rs, v.Name+":"+typeOf(v.Type))
+		}
+		return strings.Join(parts, " ") + " -> " + strings.Join(rs, " ")
+	}
+	return strings.Join(parts, " ")
+}
+
+func typeOf(t *debuginfo.Type) string {
+	if t == nil {
+		return "?"
+	}
+	return t.Name
+}
+
+func writeFunctionsText(w io.Writer, fns []*debuginfo.Function, params bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range fns {
+		if params {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, location(f), paramSummary(f))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\n", f.Name, location(f))
+		}
+	}
+	return tw.Flush()
+}
+
+// jsonVar and jsonFunc are the JSON shapes of list and show.
+type jsonVar struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	GoType   string `json:"go_type,omitempty"`
+	Kind     string `json:"kind"`
+	Location string `json:"dwarf_location,omitempty"`
+	ABI      string `json:"abi,omitempty"`
+}
+
+type jsonFunc struct {
+	Name          string    `json:"name"`
+	Lang          string    `json:"lang"`
+	File          string    `json:"file,omitempty"`
+	Line          int       `json:"line,omitempty"`
+	Entry         string    `json:"entry,omitempty"`
+	End           string    `json:"end,omitempty"`
+	AfterPrologue string    `json:"after_stack_check,omitempty"`
+	Rets          []string  `json:"rets,omitempty"`
+	NoTypes       bool      `json:"no_types,omitempty"`
+	Inlined       bool      `json:"inlined,omitempty"`
+	Params        []jsonVar `json:"params"`
+	Results       []jsonVar `json:"results,omitempty"`
+}
+
+func toJSONVar(v debuginfo.Variable) jsonVar {
+	j := jsonVar{Name: v.Name, Type: typeOf(v.Type), Location: v.Location}
+	if v.Type != nil {
+		j.GoType = v.Type.GoName
+		j.Kind = v.Type.Kind.String()
+	}
+	return j
+}
+
+func toJSONFunc(f *debuginfo.Function) jsonFunc {
+	j := jsonFunc{Name: f.Name, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	if f.Entry != 0 {
+		j.Entry = fmt.Sprintf("0x%x", f.Entry)
+	}
+	if f.End != 0 {
+		j.End = fmt.Sprintf("0x%x", f.End)
+	}
+	for _, v := range f.Params {
+		j.Params = append(j.Params, toJSONVar(v))
+	}
+	for _, v := range f.Results {
+		j.Results = append(j.Results, toJSONVar(v))
+	}
+	return j
+}
+
+func writeFunctionsJSON(w io.Writer, fns []*debuginfo.Function) error {
+	enc := json.NewEncoder(w)
+	for _, f := range fns {
+		if err := enc.Encode(toJSONFunc(f)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/gofacts"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/urfave/cli/v2"
+)
+
+func showCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show what a probe can read at a function: parameters, types, locations, returns",
+		ArgsUsage: "TARGET FUNCTION",
+		Description: `Prints every parameter (and for Go every result) of FUNCTION with its type in
+SystemTap's spelling and where it lives at entry. For Go functions the location
+is the register ABI assignment computed from the types (the DWARF locations of
+Go stack values are not usable by stap), plus the address after the stack-check
+prologue and every RET instruction (where stapgen probes returns).
+
+Examples:
+   stapgen show kernel lookup_one_qstr_excl
+   stapgen show /usr/bin/dockerd syscall.Mount
+   stapgen show --json ./server 'main.(*Server).Handle'`,
+		Flags: append(targetFlags(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 2, "TARGET and FUNCTION"); err != nil {
+				return err
+			}
+			l, err := openTarget(c, c.Args().Get(0))
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			fns, err := l.funcs.Lookup(c.Args().Get(1))
+			if err != nil {
+				return err
+			}
+			var out []jsonFunc
+			for _, f := range fns {
+				out = append(out, describe(l, f))
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if len(out) == 1 {
+					return enc.Encode(out[0])
+				}
+				return enc.Encode(out)
+			}
+			for i, f := range out {
+				if i > 0 {
+					fmt.Fprintln(env.Stdout)
+				}
+				writeShowText(env.Stdout, f)
+			}
+			return nil
+		},
+	}
+}
+
+// describe adds the Go ABI facts to a function's JSON form.
+func describe(l *loaded, f *debuginfo.Function) jsonFunc {
+	j := toJSONFunc(f)
+	gf, ok := l.goFacts.(*gofacts.Facts)
+	if f.Lang != debuginfo.LangGo || !ok {
+		return j
+	}
+	if a, ok := gf.AfterStackCheck(f); ok {
+		j.AfterPrologue = fmt.Sprintf("0x%x", a)
+	}
+	if rets, err := gf.Rets(f); err == nil {
+		for _, r := range rets {
+			j.Rets = append(j.Rets, fmt.Sprintf("0x%x", r))
+		}
+	}
+	ph, rh, err := gf.Homes(f)
+	if err != nil {
+		return j
+	}
+	for i := range j.Params {
+		if i < len(ph) {
+			j.Params[i].ABI = homeString(ph[i])
+		}
+	}
+	for i := range j.Results {
+		if i < len(rh) {
+			j.Results[i].ABI = homeString(rh[i])
+		}
+	}
+	return j
+}
+
+func homeString(h plan.Home) string {
+	if h.Stack {
+		return fmt.Sprintf("stack CFA+%d", h.CFAOff)
+	}
+	if len(h.Pieces) == 0 {
+		return "none (zero size)"
+	}
+	var regs []string
+	for _, p := range h.Pieces {
+		regs = append(regs, p.Reg)
+	}
+	return strings.Join(regs, ",")
+}
+
+func writeShowText(w io.Writer, f jsonFunc) {
+	fmt.Fprintf(w, "function  %s\n", f.Name)
+	fmt.Fprintf(w, "language  %s\n", f.Lang)
+	if f.File != "" {
+		fmt.Fprintf(w, "source    %s:%d\n", f.File, f.Line)
+	}
+	if f.Entry != "" {
+		fmt.Fprintf(w, "entry     %s\n", f.Entry)
+	}
+	if f.AfterPrologue != "" {
+		fmt.Fprintf(w, "body      %s (after the stack check)\n", f.AfterPrologue)
+	}
+	if len(f.Rets) > 0 {
+		fmt.Fprintf(w, "returns   %s (RET instructions)\n", strings.Join(f.Rets, " "))
+	}
+	if f.Inlined {
+		fmt.Fprintf(w, "inlined   yes: no out-of-line copy, only inline sites\n")
+	}
+	if f.NoTypes {
+		fmt.Fprintf(w, "types     none: stripped binary (names from .gopclntab)\n")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	section := func(title string, vs []jsonVar, at string) {
+		if len(vs) == 0 {
+			return
+		}
+		fmt.Fprintf(tw, "%s\n", title)
+		for _, v := range vs {
+			where := v.ABI
+			if where != "" {
+				where += at
+			} else {
+				where = v.Location
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, v.Type, where)
+		}
+	}
+	section("params", f.Params, "")
+	section("results", f.Results, " (at RET)")
+	tw.Flush()
+}

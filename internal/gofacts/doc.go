@@ -1,0 +1,6 @@
+// Package gofacts answers the plan's questions about a Go binary: where each
+// argument and result lives (the register ABI, computed from DWARF types),
+// where the function returns (RET instructions), where its body starts after
+// the stack check, and where runtime.g keeps the goroutine id. For stripped
+// binaries it lists functions from .gopclntab.
+package gofacts

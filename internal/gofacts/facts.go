@@ -1,0 +1,103 @@
+package gofacts
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/disasm"
+	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// Facts implements plan.GoFacts for a Go binary with DWARF.
+type Facts struct {
+	bin *target.Binary
+	idx *debuginfo.Index
+
+	goidOnce sync.Once
+	goid     int64
+	goidErr  error
+}
+
+// New returns the facts of bin, whose DWARF idx was opened from.
+func New(bin *target.Binary, idx *debuginfo.Index) *Facts {
+	return &Facts{bin: bin, idx: idx}
+}
+
+var _ plan.GoFacts = (*Facts)(nil)
+
+func options(f *debuginfo.Function, regABI bool) goabi.Options {
+	if !regABI {
+		return goabi.Options{ABI0: true}
+	}
+	// A method of a generic type carries its receiver before the
+	// dictionary: "pkg.(*T[go.shape.int]).M" or "pkg.T[go.shape.int].M".
+	recv := strings.Contains(f.Name, ").") || strings.Contains(f.Name, "].")
+	return goabi.Options{Dict: goabi.DictFor(f.Name, recv)}
+}
+
+// Homes computes where each param is at entry and each result at a RET.
+func (x *Facts) Homes(f *debuginfo.Function) (params, results []plan.Home, err error) {
+	var pt, rt []*debuginfo.Type
+	for _, v := range f.Params {
+		pt = append(pt, v.Type)
+	}
+	for _, v := range f.Results {
+		rt = append(rt, v.Type)
+	}
+	in, out, err := goabi.Assign(pt, rt, options(f, x.idx.GoRegABI))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return homes(in), homes(out), nil
+}
+
+func homes(locs []goabi.Loc) []plan.Home {
+	out := make([]plan.Home, len(locs))
+	for i, l := range locs {
+		h := plan.Home{Stack: l.Stack, CFAOff: l.Off}
+		for _, p := range l.Pieces {
+			h.Pieces = append(h.Pieces, plan.Piece{Reg: p.Reg, Off: p.Off, Size: p.Size})
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// Rets returns the address of every RET instruction of f.
+func (x *Facts) Rets(f *debuginfo.Function) ([]uint64, error) {
+	code, err := x.idx.Code(f)
+	if err != nil {
+		return nil, err
+	}
+	return disasm.Rets(code, f.Entry)
+}
+
+// AfterStackCheck is the first address past the stack-check prologue.
+func (x *Facts) AfterStackCheck(f *debuginfo.Function) (uint64, bool) {
+	code, err := x.idx.Code(f)
+	if err != nil {
+		return 0, false
+	}
+	return disasm.AfterStackCheck(code, f.Entry)
+}
+
+// GoidOffset is the offset of runtime.g.goid, from the binary's DWARF.
+func (x *Facts) GoidOffset() (int64, error) {
+	x.goidOnce.Do(func() { x.goid, x.goidErr = x.idx.GoidOffset() })
+	return x.goid, x.goidErr
+}
+
+// StackGuard describes f's stack-check prologue for the plan's morestack
+// guard.
+func (x *Facts) StackGuard(f *debuginfo.Function) (frame, guard int64, ok bool) {
+	code, err := x.idx.Code(f)
+	if err != nil {
+		return 0, 0, false
+	}
+	sc, ok := disasm.FindStackCheck(code, f.Entry)
+	return sc.Frame, sc.Guard, ok
+}
