@@ -13,7 +13,7 @@ VMLINUX=$LAB/kernel/$(cat "$LAB/kernel/release")/vmlinux
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 step "$STAPGEN" show "$MOUNTD" syscall.Mount
-step "$STAPGEN" gen "$MOUNTD" syscall.Mount --return --fields source,target,fstype,data,err -o /var/tmp/stapgen-demo/mount.stp
+step "$STAPGEN" gen --stap "$LAB/bin/stap51" "$MOUNTD" syscall.Mount --return --fields source,target,fstype,data,err -o /var/tmp/stapgen-demo/mount.stp
 echo "(script written to /var/tmp/stapgen-demo/mount.stp: $(wc -l </var/tmp/stapgen-demo/mount.stp) lines)"
 # The kernel-module runtime, in the lab's VM: arguments, the error returned
 # (read at each RET instruction), goroutine ids.
