@@ -7,7 +7,8 @@ ROOT=$LAB/trixie
 BASE=$LAB/initramfs/base
 KEY=v3
 if ! done_stamp initramfs "$KEY"; then
-	rm -rf "$BASE" && mkdir -p "$BASE"/{bin,sbin,proc,sys,dev,tmp,run,etc,root,usr/lib/systemtap,sys/kernel/debug}
+	remove_tree "$BASE"
+	mkdir -p "$BASE"/{bin,sbin,proc,sys,dev,tmp,run,etc,root,usr/lib/systemtap,sys/kernel/debug}
 	cp /bin/busybox "$BASE/bin/busybox"
 	for a in $("$BASE/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$BASE/bin/$a"; done
 	mkdir -p "$BASE/usr/bin"

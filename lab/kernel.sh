@@ -17,7 +17,8 @@ if ! done_stamp "kernel-$R" v3; then
 	COMMON=$(dep "$HDR" '^linux-headers-.*-common')
 	KBUILD=$(dep "$HDR" '^linux-kbuild-')
 	D=$LAB/debs
-	rm -rf "$D" && mkdir -p "$D" "$K"
+	remove_tree "$D"
+	mkdir -p "$D" "$K"
 	(cd "$D" && apt-get download -q "linux-image-$R" "linux-image-$R-dbg" "$HDR" "$COMMON" "$KBUILD" >/dev/null)
 	X=$LAB/debs/x
 	dpkg-deb -x "$D"/linux-image-"$R"_*.deb "$X"

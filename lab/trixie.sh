@@ -6,7 +6,7 @@ ROOT=$LAB/trixie
 KEY=v1
 if ! done_stamp trixie "$KEY"; then
 	log "debootstrap trixie (about a minute)"
-	rm -rf "$ROOT"
+	remove_tree "$ROOT"
 	debootstrap --variant=minbase trixie "$ROOT" http://deb.debian.org/debian >"$LAB/debootstrap.log" 2>&1 ||
 		{ tail -20 "$LAB/debootstrap.log" >&2; exit 1; }
 	cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
