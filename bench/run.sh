@@ -61,9 +61,9 @@ declare -A MED
 for k in "${!RESULTS[@]}"; do
 	MED[$k]=$(echo "${RESULTS[$k]}" | tr ' ' '\n' | grep . | median)
 done
-for k in $(printf '%s\n' "${!MED[@]}" | sort); do
+while IFS= read -r k; do
 	printf "%-34s %-18s %10s\n" "${k% *}" "${k##* }" "${MED[$k]}"
-done
+done < <(printf '%s\n' "${!MED[@]}" | sort)
 echo
 echo "ratios (peer / stapgen; >1 means stapgen is faster):"
 ratio() { # case-stapgen case-peer
