@@ -160,8 +160,8 @@ func runAction(c *cli.Context, env *Env) error {
 	if c.Bool("verbose") {
 		fmt.Fprint(env.Stderr, proc.Stderr())
 	}
-	if waitErr != nil && !(errors.Is(c.Context.Err(), context.Canceled) && n >= 0) {
-		return waitErr
+	if waitErr != nil && c.Context.Err() == nil {
+		return explainStapError(waitErr, c)
 	}
 	if decErr != nil {
 		return decErr
@@ -254,4 +254,27 @@ func detectStapVersion(c *cli.Context, env *Env) (plan.Version, bool) {
 		return plan.Version{}, false
 	}
 	return plan.Version{Major: v.Major, Minor: v.Minor}, true
+}
+
+// explainStapError points a semantic error at the part of the request that
+// named the identifier stap complains about.
+func explainStapError(err error, c *cli.Context) error {
+	var se *stap.Error
+	if !errors.As(err, &se) || se.Class != stap.ClassSemantic || se.Identifier == "" {
+		return err
+	}
+	id := strings.TrimPrefix(se.Identifier, "$")
+	for _, flag := range []string{"fields", "where"} {
+		for _, v := range c.StringSlice(flag) {
+			if strings.Contains(v, id) {
+				return withHint(err, ExitStap, "stap cannot read %q, named in --%s %q; `stapgen show` lists what is readable", id, flag, v)
+			}
+		}
+	}
+	for _, fn := range c.Args().Tail() {
+		if strings.Contains(fn, id) {
+			return withHint(err, ExitStap, "stap cannot place a probe on %q; check it with `stapgen show TARGET %s`", fn, fn)
+		}
+	}
+	return err
 }

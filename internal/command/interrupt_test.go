@@ -1,0 +1,88 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// syncBuffer lets the test read what the CLI wrote while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	ch  chan struct{}
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	n, err := b.buf.Write(p)
+	b.mu.Unlock()
+	select {
+	case b.ch <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+// TestInterruptDeliversEverything: Ctrl-C (a cancelled context) ends the run
+// with stap's SIGINT; the events printed before it are all decoded and the
+// exit code says the run was interrupted.
+func TestInterruptDeliversEverything(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out := &syncBuffer{ch: make(chan struct{}, 1)}
+	var errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: &errb, Getenv: os.Getenv}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Stop once the first events are out.
+		deadline := time.After(2 * time.Minute)
+		for {
+			select {
+			case <-out.ch:
+				if strings.Count(out.String(), "\n") >= 7 {
+					time.Sleep(200 * time.Millisecond)
+					cancel()
+					return
+				}
+			case <-deadline:
+				cancel()
+				return
+			}
+		}
+	}()
+	code := Main(ctx, []string{"stapgen", "run", "--stap", host, "--runtime", "bpf", "--format", "json",
+		"-c", bin + " -loops 100000", bin, "main.Str"}, env)
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errb.String())
+	}
+	evs := parseEvents(t, out.String())
+	if len(evs) < 7 {
+		t.Fatalf("%d events after the interrupt", len(evs))
+	}
+	// Every record is whole: decoded with its field, in the program's order.
+	want := []string{"hello", "hello world", "quote\"d", "new\nline", "\xff\xfe\x00z", ""}
+	for i, e := range evs[:6] {
+		if s, _ := e.text(t, "s"); s != want[i] {
+			t.Errorf("event %d: %q, want %q", i, s, want[i])
+		}
+	}
+	if !strings.Contains(errb.String(), "interrupted after") {
+		t.Errorf("no interruption message: %s", errb.String())
+	}
+}
