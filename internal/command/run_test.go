@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -294,5 +295,42 @@ func TestRunMountdInVM(t *testing.T) {
 		if e := returns[i].field("err"); e == nil || fmt.Sprint(e["value"]) == "" {
 			t.Errorf("mount %d: no error value at return: %v", i, returns[i])
 		}
+	}
+}
+
+// TestRunCLineInVM: a source-line probe in a C program, named variables and
+// $$vars, against what the program printed.
+func TestRunCLineInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.CFixture(t, testenv.CO0)
+	src, err := os.ReadFile(filepath.Join(filepath.Dir(testenv.GoSource("main.go")), "..", "cfix", "cfix.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, `CALL add a=%d`) {
+			line = i + 1
+		}
+	}
+	at := fmt.Sprintf("cfix.c:%d", line)
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "-c", bin, bin, at, "--fields", "a,b")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	evs := parseEvents(t, out)
+	if len(evs) != 1 || evs[0].num(t, "a") != 2 || evs[0].num(t, "b") != 40 || evs[0].str("site") != "line" {
+		t.Fatalf("events %v (the program called add(2, 40))", evs)
+	}
+	out, errs, code = stapgen(t, "run", "--stap", vm, "--format", "json", "-c", bin, bin, at)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	evs = parseEvents(t, out)
+	if len(evs) != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	if vars, _ := evs[0].text(t, "vars"); vars != "a=0x2 b=0x28" {
+		t.Errorf("$$vars = %q", vars)
 	}
 }

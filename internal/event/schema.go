@@ -20,6 +20,7 @@ type Site string
 const (
 	SiteEntry  Site = "entry"
 	SiteReturn Site = "return"
+	SiteLine   Site = "line"
 )
 
 // Schema is the record layout of one generated script.

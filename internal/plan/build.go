@@ -66,6 +66,12 @@ func Build(in Inputs) (*Plan, error) {
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
+		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if err := b.line(file, line, pr); err != nil {
+				return nil, fmt.Errorf("%s: %w", pr.Function, err)
+			}
+			continue
+		}
 		fns, err := matchFirst(in.Funcs, pr.Function)
 		if err != nil {
 			return nil, err
@@ -390,4 +396,35 @@ func (b *builder) stacks() []Field {
 			Print: `__sg_bt = ubacktrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
 	}
 	return out
+}
+
+// line plans a probe on a source line. stap resolves the line and the
+// variables in scope there; without their types here, named variables print
+// as integers and the default is every variable in scope ($$vars) as one
+// hex-encoded string, so its bytes round-trip.
+func (b *builder) line(file string, line int, req spec.Probe) error {
+	if b.em.bpf {
+		return refuse("line probes print $$vars, which needs the kernel runtime")
+	}
+	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
+		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
+	where := fmt.Sprintf("*@%s:%d", file, line)
+	point := fmt.Sprintf("kernel.statement(%q)", where)
+	if !b.in.Target.Kernel {
+		point = fmt.Sprintf("process(%q).statement(%q)", b.in.Target.Path, where)
+	}
+	var fields []Field
+	for _, p := range req.Fields {
+		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {
+			return refuse("at a line, name plain variables (%s has members or is a result)", p)
+		}
+		fields = append(fields, Field{Name: p.Root, Type: "long", Enc: event.EncInt,
+			Print: b.em.guard(fmt.Sprintf(`printf(" %%d", $%s)`, p.Root))})
+	}
+	if len(fields) == 0 {
+		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Print: b.em.guard(`__sg_sstr($$vars)`)}}
+	}
+	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []string{point}, Fields: fields})
+	return nil
 }

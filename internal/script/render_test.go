@@ -168,6 +168,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
+		{name: "c-line", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "cfix.c:26"}, {Function: "cfix.c:26", Fields: paths(t, "a", "b")}}}},
+		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }
@@ -218,7 +220,8 @@ func TestRenderGolden(t *testing.T) {
 }
 
 // TestRenderedScriptsPassStap checks every generated script with the real
-// stap's parser and resolver (-p2) against the real fixture binaries: the
+// stap's parser and resolver (-p2), and compiles it (-p4), against the real
+// fixture binaries: the
 // host's stap 4.8 where it can resolve the probes, the lab's stap 5.1 for Go
 // RET-site probes (4.8 cannot place address probes in Go binaries) and for
 // the kernel (the lab's Debian kernel and its vmlinux).
@@ -255,6 +258,18 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 			}
 			if !strings.Contains(string(out), "# probes") {
 				t.Fatalf("stap -p2 printed no probes:\n%s", out)
+			}
+			// Pass 4 builds what would run: a kernel module with stap 5.1
+			// against the lab kernel, or a BPF program with the host stap.
+			p4 := []string{"-r", lab.Release(), "-p4"}
+			bin = stap51
+			if p.Runtime == spec.RuntimeBPF {
+				bin, p4 = stap, []string{"-r", build_, "-p4", "--runtime=bpf"}
+			}
+			cmd = exec.Command(bin, append(append(p4, p.StapArgs...), f)...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s -p4: %v\n%s", filepath.Base(bin), err, out)
 			}
 		})
 	}

@@ -26,9 +26,10 @@ const (
 	AggLatency Aggregate = "latency" // entry→return histogram per function
 )
 
-// Probe is one function (or glob of functions) to trace.
+// Probe is one function (or glob of functions) to trace, or a source line.
 type Probe struct {
 	// Function is an exact name or a glob ("lookup_*", "main.(*Server).*").
+	// For a line probe it is "FILE:LINE" ("fs/namei.c:1600"); see IsLine.
 	Function string
 	// Entry and Return select the sites; Entry alone is the default.
 	Entry, Return bool
@@ -184,4 +185,26 @@ func IsGlob(s string) bool {
 		}
 	}
 	return false
+}
+
+// IsLine reports whether a probe target names a source line, FILE:LINE,
+// where FILE has a directory or an extension ("namei.c:1600",
+// "fs/namei.c:1600"); Go's "type:.eq.T" and "go:buildid" are names.
+func IsLine(s string) (file string, line int, ok bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 || i == len(s)-1 {
+		return "", 0, false
+	}
+	n := 0
+	for _, c := range s[i+1:] {
+		if c < '0' || c > '9' || n > 1e7 {
+			return "", 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	file = s[:i]
+	if n == 0 || strings.ContainsAny(file, "*?:()[]") || !(strings.Contains(file, "/") || strings.Contains(file, ".")) {
+		return "", 0, false
+	}
+	return file, n, true
 }

@@ -160,3 +160,12 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestIsLine(t *testing.T) {
+	for s, want := range map[string]bool{"fs/namei.c:1600": true, "cfix.c:12": true, "main.go:7": true,
+		"type:.eq.main.Rect": false, "go:buildid": false, "lookup_one_qstr_excl": false, "a.c:": false, "a.c:0": false, "x:12": false, "*.c:3": false} {
+		if _, _, ok := IsLine(s); ok != want {
+			t.Errorf("IsLine(%q) = %v", s, ok)
+		}
+	}
+}
