@@ -221,7 +221,9 @@ func genCommand(env *Env) *cli.Command {
 with the values you ask for, in stapgen's record format (decode it with
 "stapgen decode" or let "stapgen run" do everything). The header says how to run it.
 
-FUNCTION is an exact name or a glob. Go functions are read through the register
+FUNCTION is an exact name, a glob, a|b (the first that exists), or a source
+line FILE:LINE (prints the variables in scope, or those named with --fields).
+Go functions are read through the register
 ABI and their returns probed at each RET instruction (guru mode, stap >= 5.0),
 never with .return, which crashes Go programs.
 
@@ -229,7 +231,8 @@ Examples:
    stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
-   stapgen gen ./app main.Work --aggregate latency --duration 30s`,
+   stapgen gen ./app main.Work --aggregate latency --duration 30s
+   stapgen gen kernel fs/namei.c:1597`,
 		Flags: append(append(targetFlags(), requestFlags()...),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the script to `FILE` instead of standard output"},
 		),

@@ -23,6 +23,7 @@ func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line) or summary (counts and latency histograms at the end)"},
 		&cli.BoolFlag{Name: "summary", Usage: "print the end-of-run summary after the events"},
+		&cli.StringFlag{Name: "top", Usage: "in the summary, list the most frequent values of `FIELD`"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print stap's full stderr and the stap command line"},
 	}
 }
@@ -232,8 +233,8 @@ func newSink(c *cli.Context, env *Env, s *event.Schema) (report.Sink, error) {
 	default:
 		return nil, usagef("--format %q: want table, json or summary", f)
 	}
-	if c.String("format") == "summary" || c.Bool("summary") {
-		sinks = append(sinks, report.NewSummary(env.Stdout, s))
+	if c.String("format") == "summary" || c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "" {
+		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: c.String("top")}))
 	}
 	return report.Multi(sinks...), nil
 }

@@ -97,3 +97,11 @@ func TestJSONLines(t *testing.T) {
 		}
 	}
 }
+
+func TestTopValues(t *testing.T) {
+	var sum bytes.Buffer
+	run(t, NewSummary(&sum, schema, SummaryOptions{Top: "~r0"}))
+	if !strings.Contains(sum.String(), "top values of ~r0\n  1  3\n  1  300\n  1  5\n") {
+		t.Errorf("top values:\n%s", sum.String())
+	}
+}

@@ -50,12 +50,28 @@ type summary struct {
 	lat    map[string]*stats
 	raw    int
 	errs   int
+	// top counts the values of one field, when asked.
+	topField string
+	top      map[string]int64
 }
+
+// SummaryOptions tune the summary.
+type SummaryOptions struct {
+	// Top names a field whose most frequent values are listed.
+	Top string
+}
+
+// maxDistinct bounds the values counted for --top.
+const maxDistinct = 100000
 
 // NewSummary prints counts per probe and, where entries and returns pair
 // (by goroutine for Go, by thread otherwise), latency histograms, at Close.
-func NewSummary(w io.Writer, s *event.Schema) Sink {
-	return &summary{w: w, counts: map[string]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}}
+func NewSummary(w io.Writer, s *event.Schema, o ...SummaryOptions) Sink {
+	sum := &summary{w: w, counts: map[string]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}, top: map[string]int64{}}
+	if len(o) > 0 {
+		sum.topField = o[0].Top
+	}
+	return sum
 }
 
 func (s *summary) Event(e event.Event) error {
@@ -68,6 +84,16 @@ func (s *summary) Event(e event.Event) error {
 		return nil
 	}
 	s.counts[e.Function+" "+string(e.Site)]++
+	if s.topField != "" {
+		for _, f := range e.Fields {
+			if f.Name == s.topField {
+				v := f.String()
+				if _, ok := s.top[v]; ok || len(s.top) < maxDistinct {
+					s.top[v]++
+				}
+			}
+		}
+	}
 	k := key{fn: e.Function, pid: e.PID, thread: int64(e.TID)}
 	if e.Goid >= 0 {
 		k.thread = -1 - e.Goid
@@ -127,6 +153,26 @@ func (s *summary) Close() error {
 		fmt.Fprintf(tw, "  other lines\t%d\n  malformed records\t%d\n", s.raw, s.errs)
 	}
 	tw.Flush()
+	if len(s.top) > 0 {
+		type kv struct {
+			v string
+			n int64
+		}
+		var all []kv
+		for v, n := range s.top {
+			all = append(all, kv{v, n})
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n || all[i].n == all[j].n && all[i].v < all[j].v })
+		fmt.Fprintf(s.w, "\ntop values of %s\n", s.topField)
+		tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)
+		for i, x := range all {
+			if i == 10 {
+				break
+			}
+			fmt.Fprintf(tw, "  %d\t%s\n", x.n, x.v)
+		}
+		tw.Flush()
+	}
 	var fns []string
 	for f := range s.lat {
 		fns = append(fns, f)
