@@ -82,6 +82,13 @@ func TestClassifyRealStderr(t *testing.T) {
 			t.Errorf("%v %q: %s", e.Class, e.Identifier, e.Stderr)
 		}
 	})
+	t.Run("no kernel debuginfo", func(t *testing.T) {
+		// The host has a build tree from the lab but no vmlinux with DWARF.
+		e := realStderr(t, host, withTree, `probe kernel.function("vfs_read") { exit() }`)
+		if e.Class != ClassNoDebugInfo || !strings.Contains(e.Hint, "-dbg") {
+			t.Errorf("%v: %s", e.Class, e.Stderr)
+		}
+	})
 	t.Run("parse", func(t *testing.T) {
 		e := realStderr(t, host, withTree, `probe begin { x = }`)
 		if e.Class != ClassParse {
@@ -199,11 +206,12 @@ func TestClassifyUnknownKeepsMeaningfulLine(t *testing.T) {
 // from real stap runs (rewritten by TestClassifyRealStderr).
 func TestClassifySavedStderr(t *testing.T) {
 	want := map[string]Class{
-		"TestClassifyRealStderr-no_build_tree.stderr":  ClassNoKernelBuildTree,
-		"TestClassifyRealStderr-semantic.stderr":       ClassSemantic,
-		"TestClassifyRealStderr-parse.stderr":          ClassParse,
-		"TestClassifyRealStderr-no_such_binary.stderr": ClassSemantic,
-		"TestClassifyRealStderr-permission.stderr":     ClassPermission,
+		"TestClassifyRealStderr-no_build_tree.stderr":       ClassNoKernelBuildTree,
+		"TestClassifyRealStderr-semantic.stderr":            ClassSemantic,
+		"TestClassifyRealStderr-parse.stderr":               ClassParse,
+		"TestClassifyRealStderr-no_such_binary.stderr":      ClassSemantic,
+		"TestClassifyRealStderr-permission.stderr":          ClassPermission,
+		"TestClassifyRealStderr-no_kernel_debuginfo.stderr": ClassNoDebugInfo,
 	}
 	for name, class := range want {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
