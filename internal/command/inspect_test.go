@@ -39,27 +39,6 @@ type showJSON struct {
 	Results []struct{ Name, Type, ABI string }
 }
 
-// objdumpRets is ground truth for RET sites.
-func objdumpRets(t *testing.T, bin, fn string) []string {
-	out, err := exec.Command("objdump", "-d", "--no-show-raw-insn", bin).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rets []string
-	in := false
-	for _, l := range strings.Split(string(out), "\n") {
-		switch {
-		case strings.HasSuffix(l, "<"+fn+">:"):
-			in = true
-		case in && strings.TrimSpace(l) == "":
-			return rets
-		case in && regexp.MustCompile(`\sret\b`).MatchString(l):
-			rets = append(rets, "0x"+strings.TrimSpace(strings.Split(l, ":")[0]))
-		}
-	}
-	return rets
-}
-
 // TestShowGoABI: the register assignment of main.Many (nine integer
 // registers, then the stack) and its RET sites, against objdump.
 func TestShowGoABI(t *testing.T) {
@@ -83,7 +62,7 @@ func TestShowGoABI(t *testing.T) {
 	if len(s.Results) != 1 || s.Results[0].ABI != "rax" {
 		t.Errorf("results = %+v", s.Results)
 	}
-	if w := objdumpRets(t, bin, "main.Many"); strings.Join(s.Rets, " ") != strings.Join(w, " ") {
+	if w := testenv.ObjdumpRets(t, bin, "main.Many"); strings.Join(s.Rets, " ") != strings.Join(w, " ") {
 		t.Errorf("rets = %v, objdump says %v", s.Rets, w)
 	}
 }

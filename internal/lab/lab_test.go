@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -58,22 +57,7 @@ func goFacts(t *testing.T, bin string) (goid int64, rets []string) {
 	if goid, err = ix.GoidOffset(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("objdump", "-d", "--no-show-raw-insn", bin).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := false
-	for _, l := range strings.Split(string(out), "\n") {
-		switch {
-		case strings.HasSuffix(l, "<main.Str>:"):
-			in = true
-		case in && strings.TrimSpace(l) == "":
-			return goid, rets
-		case in && regexp.MustCompile(`\sret\b`).MatchString(l):
-			rets = append(rets, "0x"+strings.TrimSpace(strings.Split(l, ":")[0]))
-		}
-	}
-	return goid, rets
+	return goid, testenv.ObjdumpRets(t, bin, "main.Str")
 }
 
 var callRE = regexp.MustCompile(`^CALL main.Str s=(".*")$`)
