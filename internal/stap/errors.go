@@ -92,6 +92,12 @@ func Classify(stderr string, exit int) *Error {
 		(has("semantic error: while resolving probe point") && has("kernel.function") && has("debuginfo")):
 		e.Class, e.Summary = ClassNoDebugInfo, "kernel debug info is missing"
 		e.Hint = "install linux-image-$(uname -r)-dbg (Debian), linux-image-$(uname -r)-dbgsym (Ubuntu) or run debuginfo-install kernel-$(uname -r) (Fedora/RHEL)"
+	case has("kprobe_events: No such file"):
+		e.Class, e.Summary = ClassNoKprobes, "this kernel has no kprobes (no tracing/kprobe_events)"
+		e.Hint = "kernel function probes need CONFIG_KPROBES; user-space probes still work"
+	case has("uprobe_events: No such file"):
+		e.Class, e.Summary = ClassNoUprobes, "no tracing/uprobe_events: debugfs is not mounted, or the kernel has no uprobes"
+		e.Hint = "mount -t debugfs none /sys/kernel/debug; user-space probes need CONFIG_UPROBES"
 	case has("uprobes") && has("not available", "not supported", "CONFIG_UPROBES"):
 		e.Class, e.Summary, e.Hint = ClassNoUprobes, "this kernel has no uprobes", "user-space probes need a kernel with CONFIG_UPROBES"
 	case has("kprobes") && has("not available", "not supported", "CONFIG_KPROBES"):

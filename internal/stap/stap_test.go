@@ -89,6 +89,22 @@ func TestClassifyRealStderr(t *testing.T) {
 			t.Errorf("%v: %s", e.Class, e.Stderr)
 		}
 	})
+	t.Run("no kprobes", func(t *testing.T) {
+		if _, err := os.Stat("/sys/kernel/debug/tracing/kprobe_events"); err == nil {
+			t.Skip("this kernel has kprobes")
+		}
+		f := filepath.Join(t.TempDir(), "s.stp")
+		os.WriteFile(f, []byte(`probe kprobe.function("vfs_read") { exit() }`), 0o644)
+		p, err := (&Runner{Path: "/usr/bin/stap", Env: []string{"LD_PRELOAD=" + filepath.Join(filepath.Dir(filepath.Dir(bt)), "host", "memlock.so")}}).Start(context.Background(), f, Options{Release: bt, Runtime: "bpf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(p)
+		var e *Error
+		if err := p.Wait(); !errors.As(err, &e) || e.Class != ClassNoKprobes {
+			t.Errorf("err = %v\n%s", err, p.Stderr())
+		}
+	})
 	t.Run("parse", func(t *testing.T) {
 		e := realStderr(t, host, withTree, `probe begin { x = }`)
 		if e.Class != ClassParse {
