@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
 
@@ -72,6 +73,19 @@ Typical use:
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
+	}
+	// --version also says which stap would run and its version.
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Fprintf(c.App.Writer, "stapgen %s\n", c.App.Version)
+		path := env.Getenv("STAPGEN_STAP")
+		if path == "" {
+			path = "stap"
+		}
+		if v, err := (&stap.Runner{Path: path}).Version(c.Context); err != nil {
+			fmt.Fprintf(c.App.Writer, "stap: not usable (%v)\n", err)
+		} else {
+			fmt.Fprintf(c.App.Writer, "stap: %s (%s)\n", v, path)
+		}
 	}
 	return app
 }

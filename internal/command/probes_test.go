@@ -3,6 +3,8 @@ package command
 import (
 	"strings"
 	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
 )
 
 // TestCatalogRecipes: every recipe parses, names a target kind and an
@@ -36,5 +38,14 @@ func TestCatalogRecipes(t *testing.T) {
 	}
 	if _, _, code := stapgen(t, "probes", "no-such-recipe"); code != ExitUsage {
 		t.Errorf("unknown recipe: exit %d", code)
+	}
+}
+
+func TestVersionNamesStap(t *testing.T) {
+	testenv.NeedTool(t, "stap")
+	t.Setenv("STAPGEN_STAP", "")
+	out, _, code := stapgen(t, "--version")
+	if code != 0 || !strings.Contains(out, "stapgen ") || !strings.Contains(out, "stap: ") || !strings.Contains(out, "go1.") {
+		t.Errorf("--version: %q", out)
 	}
 }
