@@ -237,6 +237,36 @@ func TestRunGoOnHostBPF(t *testing.T) {
 	}
 }
 
+// TestRunCOnHostBPF: C strings under the BPF runtime, where one faulting
+// read would end the whole run: a NULL pointer prints as missing and the
+// calls after it are still recorded. The wanted values are the literals
+// cfix.c passes.
+func TestRunCOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.CFixture(t, testenv.CO0)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" 2", "--format", "json", bin, "greet")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	evs := parseEvents(t, out)
+	want := []string{"world with spaces", "new\nline", ""}
+	if len(evs) != 2*len(want) {
+		t.Fatalf("%d events, want %d\n%s\n%s", len(evs), 2*len(want), out, errs)
+	}
+	for i, e := range evs {
+		w := want[i%len(want)]
+		if w == "" {
+			if m, _ := e.field("who")["missing"].(bool); !m {
+				t.Errorf("event %d: NULL who = %v, want missing", i, e.field("who"))
+			}
+			continue
+		}
+		if got, _ := e.text(t, "who"); got != w {
+			t.Errorf("event %d: who = %q, want %q", i, got, w)
+		}
+	}
+}
+
 // TestRunKernelInVM: lookup_one_qstr_excl in the guest, names as typed.
 func TestRunKernelInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)

@@ -160,7 +160,11 @@ func (e *emitter) cString(r ref, name string, t *debuginfo.Type) Field {
 func (e *emitter) cStringAt(addr, name, typ string) Field {
 	f := Field{Name: name, Type: typ, Enc: event.EncStr}
 	if e.bpf {
-		f.Print = "printf(\" ?:w\")\n" + e.bpfWords(addr, "", e.limits.StringLen)
+		// A faulting read ends the whole BPF run ("user copy fault"), so a
+		// NULL pointer must never reach the word reads.
+		// (The address is repeated, not put in a local: a local pushes
+		// the handler past the 512-byte BPF stack.)
+		f.Print = fmt.Sprintf("if (%s == 0) printf(\" !\") else {\nprintf(\" ?:w\")\n%s\n}", addr, e.bpfWords(addr, "", e.limits.StringLen))
 		return f
 	}
 	helper := "__sg_ucstr"
