@@ -28,7 +28,13 @@ type Env struct {
 // exit code. Nothing below it exits the process.
 func Main(ctx context.Context, args []string, env *Env) int {
 	app := NewApp(env)
-	if err := app.RunContext(ctx, hoistFlags(app, args)); err != nil {
+	unknown := ""
+	app.CommandNotFound = func(_ *cli.Context, name string) { unknown = name }
+	err := app.RunContext(ctx, hoistFlags(app, args))
+	if err == nil && unknown != "" {
+		err = usagef("no command %q", unknown)
+	}
+	if err != nil {
 		return printError(env.Stderr, err)
 	}
 	return ExitOK
@@ -52,7 +58,12 @@ Typical use:
    stapgen show /usr/bin/dockerd syscall.Mount
    stapgen gen  /usr/bin/dockerd syscall.Mount --return -o mount.stp
    stapgen run  -c ./myprog ./myprog main.Handle --fields req.URL --format json
-   stapgen doctor`,
+   stapgen doctor
+
+Exit status: 0 done; 1 other failure; 2 bad usage; 3 target missing, not ELF or
+without debug info; 4 function not found; 5 request refused (this runtime or stap
+cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
+130 interrupted.`,
 		Writer:                 env.Stdout,
 		ErrWriter:              env.Stderr,
 		Reader:                 env.Stdin,

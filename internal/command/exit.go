@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
@@ -24,6 +25,7 @@ const (
 	ExitRefused     = 5 // the request cannot work with this runtime/stap version
 	ExitStap        = 6 // stap failed (semantic error, compile error, no permission, ...)
 	ExitNoStap      = 7 // stap not installed or not runnable
+	ExitPermission  = 8 // a file or stap refused for lack of privilege
 	ExitInterrupted = 130
 )
 
@@ -81,10 +83,15 @@ func classify(err error) (code int, hint string) {
 	case errors.Is(err, plan.ErrRefused):
 		return ExitRefused, ""
 	case errors.As(err, &se):
-		if se.Class == stap.ClassNotInstalled {
+		switch se.Class {
+		case stap.ClassNotInstalled:
 			return ExitNoStap, se.Hint
+		case stap.ClassPermission:
+			return ExitPermission, se.Hint
 		}
 		return ExitStap, se.Hint
+	case errors.Is(err, os.ErrPermission):
+		return ExitPermission, "stapgen reads targets and runs stap as root (or as a member of stapdev/stapusr)"
 	case errors.Is(err, target.ErrNotELF), errors.Is(err, target.ErrNoDebugInfo), errors.Is(err, target.ErrKernelNotFound):
 		return ExitTarget, ""
 	}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,6 +73,9 @@ func openTarget(c *cli.Context, name string) (*loaded, error) {
 		path = abs
 	}
 	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("target %s: %w", name, err)
+		}
 		return nil, withHint(fmt.Errorf("target %s: %w", name, err), ExitTarget, "TARGET is a path to an ELF binary or vmlinux, or \"kernel\"")
 	}
 	bin, err := target.OpenWith(path, target.Options{DebugDirs: debugDirs(c)})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stapgen runs the CLI in-process and returns stdout, stderr and the code.
@@ -15,9 +16,19 @@ func stapgen(t *testing.T, args ...string) (string, string, int) {
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: os.Getenv}
 	// Each test gets its own index cache.
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	code := Main(context.Background(), append([]string{"stapgen"}, args...), env)
+	// A run that hangs is stopped like Ctrl-C would stop it, so the test
+	// fails with what stap said instead of the whole package timing out.
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	code := Main(ctx, append([]string{"stapgen"}, args...), env)
+	if ctx.Err() != nil {
+		t.Errorf("stapgen %q still running after %s; stopped it\nstderr: %s", args, runLimit, errb.String())
+	}
 	return out.String(), errb.String(), code
 }
+
+// runLimit bounds one in-process stapgen run; the VM's own limit is 240 s.
+const runLimit = 5 * time.Minute
 
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())

@@ -161,8 +161,20 @@ func runAction(c *cli.Context, env *Env) error {
 	if c.Bool("verbose") {
 		fmt.Fprint(env.Stderr, proc.Stderr())
 	}
+	losses := proc.Losses()
+	if losses.Any() {
+		fmt.Fprintf(env.Stderr, "stapgen: warning: stap lost records (%s): the %d events decoded are not all that happened\n", losses, n)
+	}
 	if waitErr != nil && c.Context.Err() == nil {
+		if losses.Perf > 0 {
+			// stapbpf assembles one printf from several perf events; once
+			// one is lost it aborts ("printf already started").
+			return withHint(waitErr, ExitStap, "stapbpf stops when its perf buffer overflows; trace fewer calls (--where, fewer functions) or use --runtime kernel")
+		}
 		return explainStapError(waitErr, c)
+	}
+	if losses.Any() {
+		fmt.Fprintf(env.Stderr, "hint: %s\n", lossHint(losses))
 	}
 	if decErr != nil {
 		return decErr
@@ -278,4 +290,17 @@ func explainStapError(err error, c *cli.Context) error {
 		}
 	}
 	return err
+}
+
+// lossHint says what makes stap keep up.
+func lossHint(l stap.Losses) string {
+	switch {
+	case l.Transport > 0:
+		return "stap's output buffer filled up: raise it with --stap-arg=-s64 (MB per CPU), or trace fewer calls (--where, fewer functions)"
+	case l.Perf > 0:
+		return "stapbpf's perf buffer filled up: trace fewer calls (--where, fewer functions) or use --runtime kernel"
+	case l.Skipped > 0:
+		return "stap skipped handlers (rerun with --verbose for its reasons); tracing fewer calls at once usually helps"
+	}
+	return "rerun with --verbose for stap's full output"
 }

@@ -87,3 +87,51 @@ func AfterStackCheck(code []byte, start uint64) (uint64, bool) {
 	sc, ok := FindStackCheck(code, start)
 	return sc.After, ok
 }
+
+// FrameSetup is how far RSP moves between from and to, the frame set-up
+// after a Go stack check ("push rbp; mov rbp, rsp; sub rsp, N", or the
+// older "sub rsp, N; mov [rsp+k], rbp; lea rbp, [rsp+k]"). ok is false when
+// any instruction in between does something else: then a register that
+// held an argument at from may no longer hold it at to.
+func FrameSetup(code []byte, start, from, to uint64) (delta int64, ok bool) {
+	if from < start || to < from || to-start > uint64(len(code)) {
+		return 0, false
+	}
+	for off := from - start; off < to-start; {
+		in, err := x86asm.Decode(code[off:], 64)
+		if err != nil || in.Len == 0 {
+			return 0, false
+		}
+		off += uint64(in.Len)
+		d, ok := frameStep(in)
+		if !ok {
+			return 0, false
+		}
+		delta += d
+	}
+	return delta, true
+}
+
+// frameStep is one frame set-up instruction's effect on RSP.
+func frameStep(in x86asm.Inst) (int64, bool) {
+	imm := func() (int64, bool) { i, ok := in.Args[1].(x86asm.Imm); return int64(i), ok }
+	switch {
+	case in.Op == x86asm.PUSH && in.Args[0] == x86asm.RBP:
+		return 8, true
+	case in.Op == x86asm.SUB && in.Args[0] == x86asm.RSP:
+		n, ok := imm()
+		return n, ok
+	case in.Op == x86asm.ADD && in.Args[0] == x86asm.RSP:
+		n, ok := imm()
+		return -n, ok
+	case in.Op == x86asm.MOV && in.Args[0] == x86asm.RBP && in.Args[1] == x86asm.RSP:
+		return 0, true
+	case in.Op == x86asm.MOV && in.Args[1] == x86asm.RBP:
+		m, ok := in.Args[0].(x86asm.Mem)
+		return 0, ok && m.Base == x86asm.RSP
+	case in.Op == x86asm.LEA && in.Args[0] == x86asm.RBP:
+		m, ok := in.Args[1].(x86asm.Mem)
+		return 0, ok && m.Base == x86asm.RSP && m.Index == 0
+	}
+	return 0, false
+}

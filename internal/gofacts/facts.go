@@ -91,13 +91,21 @@ func (x *Facts) GoidOffset() (int64, error) {
 	return x.goid, x.goidErr
 }
 
-// StackGuard describes f's stack-check prologue for the plan's morestack
-// guard.
-func (x *Facts) StackGuard(f *debuginfo.Function) (frame, guard int64, ok bool) {
+// StackCheck describes f's stack-check prologue for the plan.
+func (x *Facts) StackCheck(f *debuginfo.Function) (plan.StackCheck, bool) {
 	code, err := x.idx.Code(f)
 	if err != nil {
-		return 0, 0, false
+		return plan.StackCheck{}, false
 	}
 	sc, ok := disasm.FindStackCheck(code, f.Entry)
-	return sc.Frame, sc.Guard, ok
+	if !ok {
+		return plan.StackCheck{}, false
+	}
+	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard}
+	if pe, ok := x.idx.PrologueEnd(f); ok {
+		if d, ok := disasm.FrameSetup(code, f.Entry, sc.After, pe); ok {
+			out.Body, out.BodySP = pe, d
+		}
+	}
+	return out, true
 }

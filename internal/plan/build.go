@@ -251,21 +251,33 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 	}
 	if req.Entry {
-		fields, err := b.selectFields(params, porder, pf)
-		if err != nil {
-			return err
+		point, guard, at := b.point(f, ".call"), "", params
+		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
-		cond, err := b.condition(params)
-		if err != nil {
-			return err
-		}
-		guard := ""
 		if !bpf && b.in.Go != nil {
-			if frame, off, ok := b.in.Go.StackGuard(f); ok {
-				guard = fmt.Sprintf(`__sg_gd = user_int64(u_register("r14") + %d); if (__sg_gd < 0 || u_register("rsp") - %d <= __sg_gd) next`, off, frame)
+			if sc, ok := b.in.Go.StackCheck(f); ok {
+				if sc.Body != 0 && b.in.Stap.AtLeast(5, 0) && !b.in.Target.Kernel {
+					// Past the branch the call is committed: a probe there
+					// fires once, where reading the guard at the entry races
+					// with the runtime setting it (a preemption request)
+					// between the handler and the comparison.
+					point = fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, sc.Body)
+					at = belowFrame(params, sc.BodySP)
+				} else {
+					guard = fmt.Sprintf(`__sg_gd = user_int64(u_register("r14") + %d); if (__sg_gd < 0 || u_register("rsp") - %d <= __sg_gd) next`, sc.Guard, sc.Frame)
+				}
 			}
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
+		fields, err := b.selectFields(at, porder, pf)
+		if err != nil {
+			return err
+		}
+		cond, err := b.condition(at)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf})
 	}
@@ -427,4 +439,24 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	}
 	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []string{point}, Fields: fields})
 	return nil
+}
+
+// belowFrame re-bases stack-passed parameters for a probe placed after the
+// frame set-up, where RSP is sp bytes lower than at the entry.
+func belowFrame(params map[string]ref, sp int64) map[string]ref {
+	out := make(map[string]ref, len(params))
+	for k, r := range params {
+		if r.home != nil && r.home.Stack {
+			h := *r.home
+			h.CFAOff += sp
+			r.home = &h
+		}
+		out[k] = r
+	}
+	return out
+}
+
+func hasStackCheck(g GoFacts, f *debuginfo.Function) bool {
+	_, ok := g.StackCheck(f)
+	return ok
 }

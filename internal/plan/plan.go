@@ -60,9 +60,25 @@ type GoFacts interface {
 	Rets(f *debuginfo.Function) ([]uint64, error)
 	// GoidOffset is the offset of runtime.g.goid.
 	GoidOffset() (int64, error)
-	// StackGuard describes f's stack-check prologue: the entry fires again
-	// after morestack when RSP-frame <= *(g+guard) (unsigned).
-	StackGuard(f *debuginfo.Function) (frame, guard int64, ok bool)
+	// StackCheck describes f's stack-check prologue, ok false when f has
+	// none the plan recognises.
+	StackCheck(f *debuginfo.Function) (sc StackCheck, ok bool)
+}
+
+// StackCheck is Go's prologue "cmp rsp-Frame, g.stackguard0; jbe morestack".
+// morestack (stack growth, and the preemption requests that reuse the
+// guard) runs the function again from its entry, so an entry probe fires
+// twice for one call; a probe at Body, past the branch, fires once.
+type StackCheck struct {
+	Frame int64 // bytes below RSP compared with the guard
+	Guard int64 // offset of stackguard0 in runtime.g
+	// Body is the compiler's prologue end, a line-table row (stap places
+	// address probes only there), past the check and the frame set-up;
+	// 0 when the binary marks none or the code in between is not a plain
+	// frame set-up. Argument registers still hold the arguments there, and
+	// RSP is BodySP bytes below its value at the entry.
+	Body   uint64
+	BodySP int64
 }
 
 // Resolver finds functions by exact name or glob.

@@ -39,9 +39,11 @@ func (facts) Homes(f *debuginfo.Function) ([]Home, []Home, error) {
 	h := Home{Pieces: []Piece{{Reg: "rax", Size: 8}, {Reg: "rbx", Off: 8, Size: 8}}}
 	return []Home{h}, []Home{{Pieces: []Piece{{Reg: "rax", Size: 8}}}}, nil
 }
-func (facts) Rets(*debuginfo.Function) ([]uint64, error)          { return []uint64{0x1000}, nil }
-func (facts) GoidOffset() (int64, error)                          { return 152, nil }
-func (facts) StackGuard(*debuginfo.Function) (int64, int64, bool) { return 0, 16, true }
+func (facts) Rets(*debuginfo.Function) ([]uint64, error) { return []uint64{0x1000}, nil }
+func (facts) GoidOffset() (int64, error)                 { return 152, nil }
+func (facts) StackCheck(*debuginfo.Function) (StackCheck, bool) {
+	return StackCheck{Guard: 16, Body: 0x2008, BodySP: 16}, true
+}
 
 var goStr = &debuginfo.Function{Name: "main.Str", Lang: debuginfo.LangGo,
 	Params:  []debuginfo.Variable{{Name: "s", Type: tGoStr, Location: "reg rax", LocList: true}},

@@ -115,16 +115,19 @@ func (o Options) Args(script string) []string {
 // maxStderr bounds the stderr kept in memory; the rest is counted.
 const maxStderr = 1 << 20
 
-// boundedBuffer keeps the first maxStderr bytes written to it.
+// boundedBuffer keeps the first maxStderr bytes written to it, and counts
+// stap's loss reports in all of them.
 type boundedBuffer struct {
 	mu      sync.Mutex
 	b       bytes.Buffer
 	dropped int
+	losses  lossScanner
 }
 
 func (w *boundedBuffer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.losses.write(p)
 	room := maxStderr - w.b.Len()
 	if room < len(p) {
 		if room > 0 {
@@ -191,6 +194,13 @@ func (p *Process) Stdout() io.Reader { return p.stdout }
 
 // Stderr is what stap printed on stderr so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
+
+// Losses is what stap reported lost so far.
+func (p *Process) Losses() Losses {
+	p.stderr.mu.Lock()
+	defer p.stderr.mu.Unlock()
+	return p.stderr.losses.l
+}
 
 // Stop asks stap to end the run (SIGINT).
 func (p *Process) Stop() {
