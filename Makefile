@@ -39,8 +39,16 @@ demo: lab build
 bench: lab build
 	bench/run.sh
 
+# fuzz: every fuzzer of untrusted bytes for FUZZTIME each.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseFile -fuzztime 30s ./internal/spec
+	$(GO) test -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME) ./internal/spec
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./internal/target
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/debuginfo
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./internal/gopclntab
+	$(GO) test -run '^$$' -fuzz FuzzRets -fuzztime $(FUZZTIME) ./internal/disasm
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzLosses -fuzztime $(FUZZTIME) ./internal/stap
 
 clean:
 	rm -rf bin

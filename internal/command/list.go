@@ -121,7 +121,7 @@ type jsonFunc struct {
 	Line          int       `json:"line,omitempty"`
 	Entry         string    `json:"entry,omitempty"`
 	End           string    `json:"end,omitempty"`
-	AfterPrologue string    `json:"after_stack_check,omitempty"`
+	AfterPrologue string    `json:"body,omitempty"`
 	Rets          []string  `json:"rets,omitempty"`
 	NoTypes       bool      `json:"no_types,omitempty"`
 	Inlined       bool      `json:"inlined,omitempty"`

@@ -72,8 +72,8 @@ func describe(l *loaded, f *debuginfo.Function) jsonFunc {
 	if f.Lang != debuginfo.LangGo || !ok {
 		return j
 	}
-	if a, ok := gf.AfterStackCheck(f); ok {
-		j.AfterPrologue = fmt.Sprintf("0x%x", a)
+	if sc, ok := gf.StackCheck(f); ok && sc.Body != 0 {
+		j.AfterPrologue = fmt.Sprintf("0x%x", sc.Body)
 	}
 	if rets, err := gf.Rets(f); err == nil {
 		for _, r := range rets {
@@ -121,7 +121,7 @@ func writeShowText(w io.Writer, f jsonFunc) {
 		fmt.Fprintf(w, "entry     %s\n", f.Entry)
 	}
 	if f.AfterPrologue != "" {
-		fmt.Fprintf(w, "body      %s (after the stack check)\n", f.AfterPrologue)
+		fmt.Fprintf(w, "body      %s (prologue end, past the stack check: where entries are probed)\n", f.AfterPrologue)
 	}
 	if len(f.Rets) > 0 {
 		fmt.Fprintf(w, "returns   %s (RET instructions)\n", strings.Join(f.Rets, " "))

@@ -82,12 +82,6 @@ func FindStackCheck(code []byte, start uint64) (StackCheck, bool) {
 	return sc, true
 }
 
-// AfterStackCheck is the first address past the prologue's branch.
-func AfterStackCheck(code []byte, start uint64) (uint64, bool) {
-	sc, ok := FindStackCheck(code, start)
-	return sc.After, ok
-}
-
 // FrameSetup is how far RSP moves between from and to, the frame set-up
 // after a Go stack check ("push rbp; mov rbp, rsp; sub rsp, N", or the
 // older "sub rsp, N; mov [rsp+k], rbp; lea rbp, [rsp+k]"). ok is false when

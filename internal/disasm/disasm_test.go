@@ -1,11 +1,14 @@
 package disasm
 
 import (
+	"cmp"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/exp/slices"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/target"
@@ -32,8 +35,9 @@ func objdump(t *testing.T, bin string) (rets map[string][]uint64, first map[stri
 		if m == nil || fn == "" {
 			continue
 		}
+		in := strings.Join(strings.Fields(m[2]), " ")
 		if len(first[fn]) < 3 {
-			first[fn] = append(first[fn], strings.Join(strings.Fields(m[2]), " "))
+			first[fn] = append(first[fn], in)
 		}
 		if strings.HasPrefix(m[2], "ret") {
 			a, _ := strconv.ParseUint(m[1], 16, 64)
@@ -41,6 +45,52 @@ func objdump(t *testing.T, bin string) (rets map[string][]uint64, first map[stri
 		}
 	}
 	return rets, first
+}
+
+// cfaRow is one row of objdump's interpreted call-frame table: from pc on,
+// the CFA is RSP+off (off -1: another rule).
+type cfaRow struct {
+	pc  uint64
+	off int64
+}
+
+// cfaTable reads the CFA rules of bin's .debug_frame through objdump: the
+// ground truth for how far RSP is below its entry value at any pc.
+func cfaTable(t *testing.T, bin string) []cfaRow {
+	out, err := exec.Command("objdump", "--dwarf=frames-interp", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`^([0-9a-f]{16}) (\S+)`)
+	var rows []cfaRow
+	for _, l := range strings.Split(string(out), "\n") {
+		m := row.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		pc, _ := strconv.ParseUint(m[1], 16, 64)
+		off := int64(-1)
+		if strings.HasPrefix(m[2], "rsp+") {
+			off, _ = strconv.ParseInt(strings.TrimPrefix(m[2], "rsp+"), 10, 64)
+		}
+		rows = append(rows, cfaRow{pc, off})
+	}
+	slices.SortStableFunc(rows, func(a, b cfaRow) int { return cmp.Compare(a.pc, b.pc) })
+	return rows
+}
+
+// cfaAt is the CFA offset in force at pc (rows of one function only:
+// entry is where its table starts).
+func cfaAt(rows []cfaRow, entry, pc uint64) (int64, bool) {
+	i, _ := slices.BinarySearchFunc(rows, entry, func(r cfaRow, x uint64) int { return cmp.Compare(r.pc, x) })
+	if i >= len(rows) || rows[i].pc != entry {
+		return 0, false
+	}
+	off := rows[i].off
+	for ; i < len(rows) && rows[i].pc <= pc; i++ {
+		off = rows[i].off
+	}
+	return off, off >= 0
 }
 
 func TestAgainstObjdump(t *testing.T) {
@@ -56,11 +106,12 @@ func TestAgainstObjdump(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRets, first := objdump(t, bin)
+	cfa := cfaTable(t, bin)
 	fns, err := ix.Match("main.*", "runtime.mallocgc", "fmt.Fprintf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := 0
+	checked, framed := 0, 0
 	for _, f := range fns {
 		code, err := ix.Code(f)
 		if err != nil || len(code) == 0 {
@@ -82,10 +133,20 @@ func TestAgainstObjdump(t *testing.T) {
 				t.Errorf("%s: frame %d, objdump %q", f.Name, sc.Frame, fi[0])
 			}
 		}
+		// At the prologue end RSP is as far below its entry value as the
+		// call-frame table says (the CFA is entry RSP + 8).
+		if pe, okPE := ix.PrologueEnd(f); ok && okPE {
+			want, okC := cfaAt(cfa, f.Entry, pe)
+			if d, okF := FrameSetup(code, f.Entry, sc.After, pe); !okC || !okF || d != want-8 {
+				t.Errorf("%s: frame set-up %d (ok %v) at %#x, .debug_frame says CFA rsp+%d (ok %v)", f.Name, d, okF, pe, want, okC)
+			} else {
+				framed++
+			}
+		}
 		checked++
 	}
-	if checked < 20 {
-		t.Fatalf("only %d functions checked", checked)
+	if checked < 20 || framed < 10 {
+		t.Fatalf("only %d functions checked, %d frame set-ups", checked, framed)
 	}
 }
 
@@ -110,5 +171,7 @@ func FuzzRets(f *testing.F) {
 		if sc, ok := FindStackCheck(code, 0x1000); ok && (sc.After <= 0x1000 || sc.After > 0x1000+uint64(len(code))) {
 			t.Fatalf("after %x outside the code", sc.After)
 		}
+		FrameSetup(code, 0x1000, 0x1000, 0x1000+uint64(len(code)))
+		FrameSetup(code, 0x1000, 0x1004, 0x0fff)
 	})
 }

@@ -76,15 +76,6 @@ func (x *Facts) Rets(f *debuginfo.Function) ([]uint64, error) {
 	return disasm.Rets(code, f.Entry)
 }
 
-// AfterStackCheck is the first address past the stack-check prologue.
-func (x *Facts) AfterStackCheck(f *debuginfo.Function) (uint64, bool) {
-	code, err := x.idx.Code(f)
-	if err != nil {
-		return 0, false
-	}
-	return disasm.AfterStackCheck(code, f.Entry)
-}
-
 // GoidOffset is the offset of runtime.g.goid, from the binary's DWARF.
 func (x *Facts) GoidOffset() (int64, error) {
 	x.goidOnce.Do(func() { x.goid, x.goidErr = x.idx.GoidOffset() })
