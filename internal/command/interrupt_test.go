@@ -86,3 +86,31 @@ func TestInterruptDeliversEverything(t *testing.T) {
 		t.Errorf("no interruption message: %s", errb.String())
 	}
 }
+
+// TestTimeLimitDeliversEverything: --duration ends the run from inside the
+// script while the target still runs; every record stap wrote (the raw
+// output saved with --save is the count to match) is decoded, and a cut
+// one would be reported.
+func TestTimeLimitDeliversEverything(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	raw := t.TempDir() + "/raw"
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "--format", "json", "--duration", "2s",
+		"--save", raw, "-c", bin+" -loops 10000000", bin, "main.Str")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := strings.Count(string(b), "\n@@sg1 ")
+	evs := parseEvents(t, out)
+	partial := strings.Count(out, `"error":"partial record`)
+	if records == 0 || len(evs)+partial != records {
+		t.Errorf("stap wrote %d records; %d decoded, %d reported partial", records, len(evs), partial)
+	}
+	if strings.Contains(errs, "gofix: done") {
+		t.Errorf("the target finished before the time limit; the test proves nothing")
+	}
+}
