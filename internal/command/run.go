@@ -44,13 +44,19 @@ Examples:
    stapgen run -c './mountd -n 3' ./mountd syscall.Mount --return --format json
    stapgen run -x $(pidof dockerd) /usr/bin/dockerd syscall.Mount --duration 30s
    stapgen run kernel lookup_one_qstr_excl --fields name->name --duration 10s
-   stapgen run --script mount.stp -c ./mountd`,
+   stapgen run --script mount.stp -c ./mountd
+   stapgen run --remote web1 --remote web2 kernel lookup_one_qstr_excl --duration 10s
+
+With --remote, stap compiles here and runs on each HOST (it needs stap's
+runtime there and ssh access); the -c command runs on the host, and its output
+shares stap's stdout, so it shows as raw lines among the events.`,
 		Flags: append(append(append(targetFlags(), requestFlags()...), outputFlags()...),
 			&cli.StringFlag{Name: "cmd", Aliases: []string{"c"}, Usage: "run `CMD` under stap and trace it (stap -c)"},
 			&cli.IntFlag{Name: "target-pid", Aliases: []string{"x"}, Usage: "trace the running process `PID` (stap -x)"},
 			&cli.StringFlag{Name: "script", Usage: "run a script written by gen (`FILE`) instead of generating one; TARGET and FUNCTION are then not needed"},
 			&cli.StringFlag{Name: "save", Usage: "also save stap's raw output to `FILE` (decode it later with stapgen decode)"},
 			&cli.StringSliceFlag{Name: "stap-arg", Usage: "extra `ARG` passed to stap as is (repeatable), e.g. -DMAXACTION=10000"},
+			&cli.StringSliceFlag{Name: "remote", Usage: "run on `HOST` through stap --remote (repeatable: one run per host, events tagged with it); HOST is ssh://[USER@]NAME, NAME, or direct: for this machine"},
 		),
 		Action: func(c *cli.Context) error { return runAction(c, env) },
 	}
@@ -64,6 +70,9 @@ func runAction(c *cli.Context, env *Env) error {
 	runtime := spec.RuntimeKernel
 	if c.IsSet("cmd") && c.IsSet("target-pid") {
 		return usagef("-c and -x exclude each other")
+	}
+	if c.IsSet("remote") && (c.IsSet("target-pid") || c.IsSet("save")) {
+		return usagef("--remote works with -c or system-wide probes; -x and --save name one machine's process and file")
 	}
 	if f := c.String("script"); f != "" {
 		b, err := os.ReadFile(f)
@@ -119,6 +128,9 @@ func runAction(c *cli.Context, env *Env) error {
 	opts.Output = outPath
 	opts.Stdout = env.Stderr
 	runner := stapRunner(c, env)
+	if hosts := c.StringSlice("remote"); len(hosts) > 0 {
+		return runRemote(c, env, runner, scriptPath, opts, schema, hosts)
+	}
 	if c.Bool("verbose") {
 		fmt.Fprintf(env.Stderr, "stapgen: %s %s\n", runner.Path, strings.Join(opts.Args(scriptPath), " "))
 	}

@@ -32,6 +32,9 @@ type Event struct {
 	Raw string
 	// Err says why a record could not be decoded; it is never dropped.
 	Err string
+	// Host is the machine the event came from in a run on several hosts
+	// (stapgen run --remote), "" otherwise.
+	Host string
 }
 
 // Decoder reads events from stap's output.

@@ -333,15 +333,19 @@ func jsonString(p []byte) string {
 // "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
 func (e Event) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	host := ""
+	if e.Host != "" {
+		host = `"host":` + jsonString([]byte(e.Host)) + ","
+	}
 	if e.Probe < 0 {
-		b.WriteString(`{"raw":` + jsonString([]byte(e.Raw)))
+		b.WriteString(`{` + host + `"raw":` + jsonString([]byte(e.Raw)))
 		if e.Err != "" {
 			b.WriteString(`,"error":` + jsonString([]byte(e.Err)))
 		}
 		b.WriteByte('}')
 		return b.Bytes(), nil
 	}
-	fmt.Fprintf(&b, `{"probe":%s,"site":%q,"time_ns":%d,"cpu":%d,"pid":%d,"tid":%d`, jsonString([]byte(e.Function)), e.Site, e.Time, e.CPU, e.PID, e.TID)
+	fmt.Fprintf(&b, `{%s"probe":%s,"site":%q,"time_ns":%d,"cpu":%d,"pid":%d,"tid":%d`, host, jsonString([]byte(e.Function)), e.Site, e.Time, e.CPU, e.PID, e.TID)
 	if e.Goid >= 0 {
 		fmt.Fprintf(&b, `,"goid":%d`, e.Goid)
 	}

@@ -53,6 +53,9 @@ func clock(ns int64) string {
 }
 
 func (t *text) Event(e event.Event) error {
+	if e.Host != "" {
+		t.w.WriteString(t.paint(dim, "["+e.Host+"] "))
+	}
 	switch {
 	case e.Err != "":
 		fmt.Fprintf(t.w, "%s %s\n", t.paint(red, "! "+e.Err+":"), e.Raw)

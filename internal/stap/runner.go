@@ -81,6 +81,9 @@ type Options struct {
 	// Stdout receives stap's own stdout when Output is set (the -c
 	// command's output); nil discards it.
 	Stdout io.Writer
+	// Remote runs the script on this host (stap --remote: "ssh://HOST",
+	// "HOST", or "direct:" for this machine through the same path).
+	Remote string
 	// Pass stops after pass N (1-4) when non-zero.
 	Pass  int
 	Extra []string // anything else, e.g. -g, -d BIN, --ldd, -DNAME=VAL
@@ -100,6 +103,9 @@ func (o Options) Args(script string) []string {
 	}
 	if o.Output != "" {
 		a = append(a, "-o", o.Output)
+	}
+	if o.Remote != "" {
+		a = append(a, "--remote", o.Remote)
 	}
 	a = append(a, o.Extra...)
 	a = append(a, script)
