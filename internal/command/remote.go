@@ -47,7 +47,7 @@ type hostSink struct {
 }
 
 func (h hostSink) Event(e event.Event) error { e.Host = h.host; return h.s.Event(e) }
-func (h hostSink) Close() error             { return nil }
+func (h hostSink) Close() error              { return nil }
 
 // runRemote runs the script on every host at once (one stap --remote each:
 // stap's own multi-host mode writes all output to one stream with nothing
