@@ -46,6 +46,9 @@ type Decoder struct {
 
 // NewDecoder decodes r with schema s.
 func NewDecoder(r io.Reader, s *Schema) *Decoder {
+	if s.Chunked {
+		r = newChunkReader(r)
+	}
 	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
 }
 

@@ -29,6 +29,9 @@ type Schema struct {
 	Version int `json:"version"`
 	// Probes are indexed by the PROBE column of a record.
 	Probes []ProbeSchema `json:"probes"`
+	// Chunked output (stapbpf's) prefixes every print with "\x1fCPU|";
+	// the decoder joins each CPU's pieces into its lines.
+	Chunked bool `json:"chunked,omitempty"`
 }
 
 // ProbeSchema describes the records one probe handler prints.

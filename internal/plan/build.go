@@ -103,6 +103,7 @@ func Build(in Inputs) (*Plan, error) {
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
+	p.Schema.Chunked = p.Runtime == spec.RuntimeBPF
 	return p, nil
 }
 

@@ -177,19 +177,32 @@ func (e *emitter) cStringAt(addr, name, typ string) Field {
 
 // bpfWords prints up to max bytes at addr as little-endian 64-bit words;
 // the BPF runtime has no loops, so the reads are unrolled, each guarded by
-// the length when it is known.
+// the length when it is known. Unguarded words share a print, four at a
+// time: fewer prints keep the handler inside BPF's 512-byte stack.
 func (e *emitter) bpfWords(addr, length string, max int) string {
 	var b strings.Builder
+	var group []string
+	flush := func() {
+		if len(group) > 0 {
+			fmt.Fprintf(&b, "printf(\"%s\", %s)\n", strings.Repeat("%016lx", len(group)), strings.Join(group, ", "))
+			group = group[:0]
+		}
+	}
 	for i := 0; i*8 < max && i < 8; i++ {
 		a := addr
 		if i > 0 {
 			a = fmt.Sprintf("%s + %d", addr, i*8)
 		}
-		if length != "" {
-			fmt.Fprintf(&b, "if (%s > %d) ", length, i*8)
+		read := fmt.Sprintf("user_uint64(%s)", a)
+		if length == "" {
+			if group = append(group, read); len(group) == 4 {
+				flush()
+			}
+			continue
 		}
-		fmt.Fprintf(&b, "printf(\"%%016lx\", user_uint64(%s))\n", a)
+		fmt.Fprintf(&b, "if (%s > %d) printf(\"%%016lx\", %s)\n", length, i*8, read)
 	}
+	flush()
 	return strings.TrimRight(b.String(), "\n")
 }
 

@@ -74,6 +74,16 @@ func Builtin() *Templates {
 type View struct {
 	Plan *plan.Plan
 	BPF  bool
+	t    *template.Template
+}
+
+// BPFProbe renders one probe for stapbpf, every print tagged with its CPU.
+func (v *View) BPFProbe(p plan.Probe) (string, error) {
+	var b strings.Builder
+	if err := v.t.ExecuteTemplate(&b, "probe", v.Probe(p)); err != nil {
+		return "", err
+	}
+	return tagPrints(b.String()), nil
 }
 
 // TargetLine names the target for the header.
@@ -207,7 +217,7 @@ func (v *View) Probe(p plan.Probe) ProbeView {
 // Render writes the script for p.
 func (t *Templates) Render(w io.Writer, p *plan.Plan) error {
 	var buf bytes.Buffer
-	v := &View{Plan: p, BPF: p.Runtime == spec.RuntimeBPF}
+	v := &View{Plan: p, BPF: p.Runtime == spec.RuntimeBPF, t: t.t}
 	if err := t.t.ExecuteTemplate(&buf, "script", v); err != nil {
 		return fmt.Errorf("render script: %w", err)
 	}

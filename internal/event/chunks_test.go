@@ -1,0 +1,107 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+)
+
+// chunked splits each record into the pieces stapbpf would print for it,
+// tagged with cpu.
+func chunked(cpu string, pieces ...string) [][]byte {
+	var out [][]byte
+	for _, p := range pieces {
+		out = append(out, []byte("\x1f"+cpu+"|"+p+"\x1e"))
+	}
+	return out
+}
+
+func decodeAllJSON(t *testing.T, in []byte, s *Schema) []string {
+	t.Helper()
+	d := NewDecoder(bytes.NewReader(in), s)
+	var got []string
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(e)
+		got = append(got, string(b))
+	}
+}
+
+// TestChunksInterleaved: two CPUs' prints interleaved piece by piece (as
+// stapbpf writes them) decode to the same events as the records written one
+// after the other; what a CPU left unfinished at the end is reported.
+func TestChunksInterleaved(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	a := chunked("0", "@@sg1 0 100 0 10 10 -", " 5:68656c6c6f", "\n")
+	b := chunked("13", "@@sg1 1 200 13 20 21 -", " 42", "\n")
+	var mixed []byte
+	for i := range a {
+		mixed = append(append(mixed, a[i]...), b[i]...)
+	}
+	plain := "@@sg1 0 100 0 10 10 - 5:68656c6c6f\n@@sg1 1 200 13 20 21 - 42\n"
+	want := decodeAllJSON(t, []byte(plain), schema)
+	got := decodeAllJSON(t, mixed, &s)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("interleaved:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// CPU 1 stops mid-record: its piece is delivered as a partial record
+	// after CPU 0's whole one.
+	cut := append(append(append([]byte{}, a[0]...), chunked("1", "@@sg1 1 300 1 5 5 - 7")[0]...), append(a[1], a[2]...)...)
+	got = decodeAllJSON(t, cut, &s)
+	if len(got) != 2 || !strings.Contains(got[0], `"probe":"main.Str"`) || !strings.Contains(got[1], `partial record`) {
+		t.Errorf("cut run: %q", got)
+	}
+	// Untagged text between pieces (a command's output sharing the
+	// stream) is its own line, and does not break the record around it.
+	mixed = nil
+	for i := range a {
+		mixed = append(mixed, a[i]...)
+		if i == 1 {
+			mixed = append(mixed, "CALL f\n"...)
+		}
+	}
+	got = decodeAllJSON(t, mixed, &s)
+	// The command's line ends first, so it comes first.
+	if len(got) != 2 || got[1] != want[0] || got[0] != `{"raw":"CALL f"}` {
+		t.Errorf("with command output: %q", got)
+	}
+	// A 0x1f that is not followed by a tag is data.
+	got = decodeAllJSON(t, []byte("x\x1fy|z\n"), &s)
+	if len(got) != 1 || !strings.Contains(got[0], `x\u001fy|z`) {
+		t.Errorf("untagged 0x1f: %q", got)
+	}
+}
+
+// FuzzChunks: any input decodes under the chunked schema without a panic,
+// and a CPU that never ends its line cannot make the reader hold more than
+// about MaxLine of it.
+func FuzzChunks(f *testing.F) {
+	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f1|@@sg1 1 2 1 2 2 - 9\x1eout\x1f0| 1:61\x1e\x1f1|\n\x1e\x1f0|\n\x1e"))
+	f.Add([]byte("\x1f99999999|x\x1f|\x1f7"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := *schema
+		s.Chunked = true
+		d := NewDecoder(bytes.NewReader(in), &s)
+		for i := 0; ; i++ {
+			_, err := d.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > len(in)+1 {
+				t.Fatal("more events than input bytes")
+			}
+		}
+	})
+}
