@@ -14,11 +14,22 @@ import (
 // CPU are collected apart until their newline; bytes outside pieces (the
 // -c command's output on a shared stdout) are lines of their own.
 type chunkReader struct {
-	src  *bufio.Reader
-	cur  int // CPU of the piece being read; -1 for untagged bytes
-	bufs map[int][]byte
-	out  []byte // whole lines, ready
-	err  error  // from src, returned once out is drained
+	src   *bufio.Reader
+	cur   int // CPU of the piece being read; -1 for untagged bytes
+	bufs  map[int][]byte
+	lines []chunkLine // whole lines, ready
+	err   error       // from src, returned once lines are drained
+}
+
+// chunkLine is one joined line, without its newline.
+type chunkLine struct {
+	b []byte
+	// partial: the input ended before this CPU's newline. Every CPU can
+	// leave one such line, so the flag travels with the line instead of
+	// being inferred from a missing newline at the end of the stream.
+	partial bool
+	// long: the line passed MaxLine; b holds its start only.
+	long bool
 }
 
 // maxCPUTag bounds a tag's CPU number; a larger one is not a tag.
@@ -28,16 +39,19 @@ func newChunkReader(r io.Reader) *chunkReader {
 	return &chunkReader{src: bufio.NewReaderSize(r, 64<<10), cur: -1, bufs: map[int][]byte{}}
 }
 
-func (c *chunkReader) Read(p []byte) (int, error) {
-	for len(c.out) == 0 {
+// next returns the next joined line, or the input's error (io.EOF) once
+// every line has been returned.
+func (c *chunkReader) next() (chunkLine, error) {
+	for len(c.lines) == 0 {
 		if c.err != nil {
-			return 0, c.err
+			return chunkLine{}, c.err
 		}
 		c.fill()
 	}
-	n := copy(p, c.out)
-	c.out = c.out[n:]
-	return n, nil
+	l := c.lines[0]
+	c.lines[0] = chunkLine{}
+	c.lines = c.lines[1:]
+	return l, nil
 }
 
 // fill moves one piece of input into its CPU's buffer: a tagged piece up
@@ -89,37 +103,37 @@ func (c *chunkReader) add(cpu int, data []byte) {
 		return
 	}
 	b := append(c.bufs[cpu], data...)
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		c.out = append(c.out, b[:i+1]...)
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		c.lines = append(c.lines, chunkLine{b: bytes.Clone(b[:i])})
 		b = b[i+1:]
 	}
-	// A CPU that never ends its line must not grow without bound: what is
-	// past MaxLine goes out as it is, to be reported as an over-long line.
+	// A CPU that never ends its line must not grow without bound: past
+	// MaxLine its start goes out, to be reported as an over-long line.
 	if len(b) > MaxLine {
-		c.out = append(c.out, b...)
-		c.out = append(c.out, '\n')
-		b = b[:0]
+		c.lines = append(c.lines, chunkLine{b: bytes.Clone(b[:256]), long: true})
+		b = nil
 	}
-	c.bufs[cpu] = append(b[:0:0], b...)
-	if len(c.bufs[cpu]) == 0 {
+	if len(b) == 0 {
 		delete(c.bufs, cpu)
+		return
 	}
+	c.bufs[cpu] = bytes.Clone(b)
 }
 
 // flushAll releases what each CPU left unfinished at the end of the input,
-// one line each, so a cut record is reported rather than lost.
+// so a cut record is reported rather than lost.
 func (c *chunkReader) flushAll() {
 	cpus := make([]int, 0, len(c.bufs))
 	for cpu := range c.bufs {
 		cpus = append(cpus, cpu)
 	}
 	sort.Ints(cpus)
-	for i, cpu := range cpus {
-		c.out = append(c.out, c.bufs[cpu]...)
-		// The last one keeps no newline: the decoder then calls it partial.
-		if i < len(cpus)-1 {
-			c.out = append(c.out, '\n')
-		}
+	for _, cpu := range cpus {
+		c.lines = append(c.lines, chunkLine{b: c.bufs[cpu], partial: true})
 		delete(c.bufs, cpu)
 	}
 }

@@ -60,6 +60,13 @@ func TestChunksInterleaved(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0], `"probe":"main.Str"`) || !strings.Contains(got[1], `partial record`) {
 		t.Errorf("cut run: %q", got)
 	}
+	// Two CPUs cut at once (stapbpf ending mid-print on both): each is
+	// reported partial, not as a malformed record.
+	cut = append(append([]byte{}, a[0]...), b[0]...)
+	got = decodeAllJSON(t, cut, &s)
+	if len(got) != 2 || !strings.Contains(got[0], `partial record`) || !strings.Contains(got[1], `partial record`) {
+		t.Errorf("two CPUs cut: %q", got)
+	}
 	// Untagged text between pieces (a command's output sharing the
 	// stream) is its own line, and does not break the record around it.
 	mixed = nil

@@ -40,6 +40,7 @@ type Event struct {
 // Decoder reads events from stap's output.
 type Decoder struct {
 	r       *bufio.Reader
+	chunks  *chunkReader // set when the schema is Chunked; r is unused then
 	s       *Schema
 	pending []Event
 }
@@ -47,7 +48,7 @@ type Decoder struct {
 // NewDecoder decodes r with schema s.
 func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.Chunked {
-		r = newChunkReader(r)
+		return &Decoder{chunks: newChunkReader(r), s: s}
 	}
 	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
 }
@@ -59,6 +60,12 @@ func (d *Decoder) Next() (Event, error) {
 			e := d.pending[0]
 			d.pending = d.pending[1:]
 			return e, nil
+		}
+		if d.chunks != nil {
+			if err := d.chunk(); err != nil {
+				return Event{}, err
+			}
+			continue
 		}
 		line, partial, err := d.readLine()
 		if err == io.EOF && line == nil {
@@ -107,6 +114,24 @@ func (d *Decoder) readLine() (line []byte, partial bool, err error) {
 		b = b[:n-1]
 	}
 	return b, false, nil
+}
+
+// chunk decodes the next line the chunk reader joined.
+func (d *Decoder) chunk() error {
+	l, err := d.chunks.next()
+	if err != nil {
+		return err
+	}
+	if l.long {
+		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Err: "line longer than 1 MiB skipped", Raw: string(l.b)})
+		return nil
+	}
+	b := l.b
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	d.line(b, l.partial)
+	return nil
 }
 
 func nilEOF(err error) error {

@@ -159,8 +159,7 @@ type Process struct {
 	cmd    *exec.Cmd
 	stdout io.ReadCloser
 	stderr *boundedBuffer
-	done   chan struct{}
-	err    error
+	done   chan struct{} // closed when stap has exited
 }
 
 // GracePeriod is how long a stopped stap gets to unload before SIGKILL.
@@ -192,6 +191,9 @@ func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process,
 	if err := cmd.Start(); err != nil {
 		return nil, classifyStart(r.path(), err, "")
 	}
+	if o.Runtime == "bpf" && o.Cmd != "" {
+		go p.watchBPFChild(p.done)
+	}
 	return p, nil
 }
 
@@ -219,6 +221,7 @@ func (p *Process) Stop() {
 // end before calling Wait.
 func (p *Process) Wait() error {
 	err := p.cmd.Wait()
+	close(p.done)
 	if err == nil {
 		return nil
 	}
