@@ -38,6 +38,8 @@ run_case() { # name cmd...
 
 STAP_R="$LAB/host/build"
 KFUNC=lookup_one_qstr_excl
+# 100 functions of one package of the large Go binary, for gen.
+mapfile -t GEN100 < <("$STAPGEN" list "$GOBIG" 'cmd/go/internal/load.*' | awk '{print $1}' | head -100)
 for ((i = 0; i < ROUNDS; i++)); do
 	rm -rf "$CACHE"/*
 	run_case "show-kernel-cold stapgen" "$STAPGEN" show "$VMLINUX" $KFUNC
@@ -54,7 +56,14 @@ for ((i = 0; i < ROUNDS; i++)); do
 		command -v bpftrace >/dev/null && run_case "list-go-os-params bpftrace-lv" bpftrace -lv "uprobe:$GOBIG:os.*"
 	fi
 	run_case "list-go-os-params stapgen" "$STAPGEN" list --params --no-cache "$GOBIG" 'os.*'
+	run_case "gen-go-100-funcs stapgen" "$STAPGEN" gen --no-cache "$GOBIG" "${GEN100[@]}"
 done
+
+# Peak memory (max RSS) of one cold show on the vmlinux, and of one list of
+# every Go function with parameters.
+rm -rf "$CACHE"/*
+RSS_SHOW=$(/usr/bin/time -f %M "$STAPGEN" show "$VMLINUX" $KFUNC 2>&1 >/dev/null | tail -1)
+RSS_LIST=$(/usr/bin/time -f %M "$STAPGEN" list --params --no-cache "$GOBIG" 2>&1 >/dev/null | tail -1)
 
 printf "%-34s %-18s %10s\n" case tool "median s"
 declare -A MED
@@ -78,3 +87,9 @@ ratio "show-go-one stapgen" "show-go-one perf-probe-V"
 ratio "show-go-one stapgen" "show-go-one stap-L"
 ratio "list-go-all-params stapgen" "list-go-all-params stap-L"
 ratio "list-go-os-params stapgen" "list-go-os-params bpftrace-lv"
+echo
+echo "peak RSS: show on the vmlinux (cold) $((RSS_SHOW / 1024)) MB; list --params of $GOBIG $((RSS_LIST / 1024)) MB"
+echo "gen of ${#GEN100[@]} Go functions: median ${MED["gen-go-100-funcs stapgen"]} s"
+echo
+echo "record decoding to JSON on one core (go test -bench):"
+go test ./internal/report -run '^$' -bench DecodeToJSON -benchtime 2s -cpu 1 | awk '/records\/s/ {for (i = 1; i < NF; i++) if ($(i+1) == "records/s") printf "  %.0f records/s\n", $i}'

@@ -11,20 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// lockedSink lets several hosts' decoders share one output.
-type lockedSink struct {
-	mu sync.Mutex
-	s  report.Sink
-}
-
-func (l *lockedSink) Event(e event.Event) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.s.Event(e)
-}
-
-func (l *lockedSink) Close() error { return l.s.Close() }
-
 // hostLabels names each host as given, numbering repeats so events from
 // two runs on the same host stay apart.
 func hostLabels(hosts []string) []string {
@@ -57,7 +43,7 @@ func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string,
 	if err != nil {
 		return err
 	}
-	shared := &lockedSink{s: sink}
+	shared := sink // report.Live: safe for the hosts' goroutines
 	labels := hostLabels(hosts)
 	errs := make([]error, len(hosts))
 	counts := make([]int, len(hosts))

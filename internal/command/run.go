@@ -260,7 +260,7 @@ func newSink(c *cli.Context, env *Env, s *event.Schema) (report.Sink, error) {
 	if c.String("format") == "summary" || c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "" {
 		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: c.String("top")}))
 	}
-	return report.Multi(sinks...), nil
+	return report.Live(report.Multi(sinks...), 100*time.Millisecond), nil
 }
 
 func stapRunner(c *cli.Context, env *Env) *stap.Runner {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -261,6 +262,52 @@ func BenchmarkLookupVmlinux(b *testing.B) {
 		ix := openIndex(b, vm)
 		if _, err := ix.Lookup("lookup_one_qstr_excl"); err != nil {
 			b.Fatal(err)
+		}
+		ix.Binary().Close()
+	}
+}
+
+// BenchmarkLookupVmlinuxCached is show's warm path: the persisted index
+// loaded from the cache directory, then one function resolved.
+func BenchmarkLookupVmlinuxCached(b *testing.B) {
+	vm := testenv.Vmlinux(b)
+	dir := b.TempDir()
+	open := func() *Index {
+		bin, err := target.OpenWith(vm, target.Options{DebugDirs: []string{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix, err := OpenWith(bin, Options{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ix
+	}
+	warm := open() // builds and saves the index
+	if _, err := warm.Lookup("lookup_one_qstr_excl"); err != nil {
+		b.Fatal(err)
+	}
+	warm.Binary().Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := open()
+		if _, err := ix.Lookup("lookup_one_qstr_excl"); err != nil {
+			b.Fatal(err)
+		}
+		ix.Binary().Close()
+	}
+}
+
+// BenchmarkTypeVmlinux decodes one large C type tree (struct sk_buff and
+// all it reaches) from a fresh open each time.
+func BenchmarkTypeVmlinux(b *testing.B) {
+	vm := testenv.Vmlinux(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := openIndex(b, vm)
+		t, err := ix.TypeByName("struct sk_buff")
+		if err != nil || len(t.Fields) == 0 {
+			b.Fatalf("%v %v", t, err)
 		}
 		ix.Binary().Close()
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Value is one decoded field.
@@ -236,131 +235,6 @@ func (v Value) String() string {
 		return "[" + strings.Join(parts, " ") + "]"
 	}
 	return "?"
-}
-
-// MarshalJSON writes {"type":…, "value":…} plus "hex" for strings that are
-// not UTF-8, and "truncated"/"missing"/"len"/"cap" when they apply.
-func (v Value) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"type":`)
-	b.WriteString(strconv.Quote(v.Type))
-	if v.Missing {
-		b.WriteString(`,"missing":true}`)
-		return b.Bytes(), nil
-	}
-	b.WriteString(`,"value":`)
-	v.jsonValue(&b)
-	switch v.Enc {
-	case EncStr:
-		if !utf8.Valid(v.Bytes) {
-			b.WriteString(`,"hex":"` + hex.EncodeToString(v.Bytes) + `"`)
-		}
-		if v.Truncated {
-			b.WriteString(`,"truncated":true`)
-		}
-		fmt.Fprintf(&b, `,"len":%d`, v.Len)
-	case EncSlice:
-		fmt.Fprintf(&b, `,"len":%d,"cap":%d`, v.Len, v.Cap)
-		if v.Truncated {
-			b.WriteString(`,"truncated":true`)
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-func (v Value) jsonValue(b *bytes.Buffer) {
-	switch v.Enc {
-	case EncInt:
-		b.WriteString(strconv.FormatInt(v.Int, 10))
-	case EncBool:
-		b.WriteString(strconv.FormatBool(v.Int != 0))
-	case EncUint:
-		b.WriteString(strconv.FormatUint(v.Uint, 10))
-	case EncPtr:
-		b.WriteString(`"0x` + strconv.FormatUint(v.Uint, 16) + `"`)
-	case EncStr:
-		b.WriteString(jsonString(v.Bytes))
-	case EncSlice:
-		b.WriteByte('[')
-		for i, e := range v.Elems {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			e.jsonValue(b)
-		}
-		b.WriteByte(']')
-	case EncIface:
-		fmt.Fprintf(b, `{"type_word":"0x%x","data_word":"0x%x"}`, v.TypeWord, v.DataWord)
-	case EncStack:
-		b.WriteByte('[')
-		for i, a := range v.Stack {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(`"0x` + strconv.FormatUint(a, 16) + `"`)
-		}
-		b.WriteByte(']')
-	default:
-		b.WriteString("null")
-	}
-}
-
-// jsonString quotes bytes as a JSON string; invalid UTF-8 becomes U+FFFD
-// (the exact bytes are in "hex").
-func jsonString(p []byte) string {
-	s := strings.ToValidUTF8(string(p), "\uFFFD")
-	var b bytes.Buffer
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// MarshalJSON writes one event for people and tools:
-// {"probe":"main.Str","site":"entry","time_ns":…,"cpu":…,"pid":…,"tid":…,
-// "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
-func (e Event) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	host := ""
-	if e.Host != "" {
-		host = `"host":` + jsonString([]byte(e.Host)) + ","
-	}
-	if e.Probe < 0 {
-		b.WriteString(`{` + host + `"raw":` + jsonString([]byte(e.Raw)))
-		if e.Err != "" {
-			b.WriteString(`,"error":` + jsonString([]byte(e.Err)))
-		}
-		b.WriteByte('}')
-		return b.Bytes(), nil
-	}
-	fmt.Fprintf(&b, `{%s"probe":%s,"site":%q,"time_ns":%d,"cpu":%d,"pid":%d,"tid":%d`, host, jsonString([]byte(e.Function)), e.Site, e.Time, e.CPU, e.PID, e.TID)
-	if e.Goid >= 0 {
-		fmt.Fprintf(&b, `,"goid":%d`, e.Goid)
-	}
-	b.WriteString(`,"fields":{`)
-	for i, f := range e.Fields {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(jsonString([]byte(f.Name)))
-		b.WriteByte(':')
-		j, _ := f.MarshalJSON()
-		b.Write(j)
-	}
-	b.WriteString("}}")
-	return b.Bytes(), nil
 }
 
 // String is a one-line form of an event, for logs and errors.

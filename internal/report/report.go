@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -31,7 +30,7 @@ type text struct {
 
 // NewText writes one aligned line per event.
 func NewText(w io.Writer, s *event.Schema, o TextOptions) Sink {
-	return &text{w: bufio.NewWriter(w), o: o}
+	return &text{w: bufio.NewWriterSize(w, 64<<10), o: o}
 }
 
 const (
@@ -75,25 +74,28 @@ func (t *text) Event(e event.Event) error {
 		}
 		fmt.Fprintf(t.w, "%s %6d/%-6d%s %s %-6s%s\n", clock(e.Time), e.PID, e.TID, g, t.paint(bold, e.Function), e.Site, b.String())
 	}
-	return t.w.Flush()
+	return nil
 }
+
+func (t *text) Flush() error { return t.w.Flush() }
 
 func (t *text) Close() error { return t.w.Flush() }
 
-type jsonSink struct{ w *bufio.Writer }
+type jsonSink struct {
+	w   *bufio.Writer
+	buf []byte
+}
 
 // NewJSON writes one JSON object per event.
-func NewJSON(w io.Writer) Sink { return &jsonSink{bufio.NewWriter(w)} }
+func NewJSON(w io.Writer) Sink { return &jsonSink{w: bufio.NewWriterSize(w, 64<<10)} }
 
 func (j *jsonSink) Event(e event.Event) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	j.w.Write(b)
-	j.w.WriteByte('\n')
-	return j.w.Flush()
+	j.buf = append(e.AppendJSON(j.buf[:0]), '\n')
+	_, err := j.w.Write(j.buf)
+	return err
 }
+
+func (j *jsonSink) Flush() error { return j.w.Flush() }
 
 func (j *jsonSink) Close() error { return j.w.Flush() }
 
