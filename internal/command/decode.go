@@ -59,7 +59,7 @@ Examples:
 				}
 				in = io.MultiReader(bytes.NewReader(head), in)
 			}
-			sink, err := newSink(c, env, schema)
+			sink, err := newSink(c, env, schema, c.String("symbols"))
 			if err != nil {
 				return err
 			}

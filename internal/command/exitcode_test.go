@@ -43,6 +43,8 @@ exit 1
 		args []string
 	}{
 		{ExitUsage, []string{"run", "--format", "xml", bin, "main.Str"}},
+		// badStap would fail with ExitStap: the usage error comes first.
+		{ExitUsage, []string{"run", "--stap", badStap, "--format", "folded", "-c", bin, bin, "main.Str"}},
 		{ExitUsage, []string{"run", "-c", "true", "-x", "1", bin, "main.Str"}},
 		{ExitUsage, []string{"run", "--duration", "soon", bin, "main.Str"}},
 		{ExitUsage, []string{"run", "--script", filepath.Join(dir, "missing.stp")}},

@@ -38,11 +38,7 @@ func (h hostSink) Close() error              { return nil }
 // runRemote runs the script on every host at once (one stap --remote each:
 // stap's own multi-host mode writes all output to one stream with nothing
 // to tell the hosts apart) and merges their events.
-func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string, opts stap.Options, schema *event.Schema, hosts []string) error {
-	sink, err := newSink(c, env, schema)
-	if err != nil {
-		return err
-	}
+func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string, opts stap.Options, schema *event.Schema, sink report.Sink, hosts []string) error {
 	shared := sink // report.Live: safe for the hosts' goroutines
 	labels := hostLabels(hosts)
 	errs := make([]error, len(hosts))

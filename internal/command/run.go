@@ -21,7 +21,8 @@ import (
 
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line) or summary (counts and latency histograms at the end)"},
+		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line), summary (counts and latency histograms at the end) or folded (backtraces counted as folded stacks for flame graphs; needs --backtrace)"},
+		&cli.StringFlag{Name: "symbols", Usage: "with --format folded: name frames from this `BINARY` or vmlinux (run defaults to its TARGET; without one frames stay addresses)"},
 		&cli.BoolFlag{Name: "summary", Usage: "print the end-of-run summary after the events"},
 		&cli.StringFlag{Name: "top", Usage: "in the summary, list the most frequent values of `FIELD`"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print stap's full stderr and the stap command line"},
@@ -127,9 +128,14 @@ func runAction(c *cli.Context, env *Env) error {
 	}
 	opts.Output = outPath
 	opts.Stdout = env.Stderr
+	// The output is set up before stap starts: a bad --format costs no run.
+	sink, err := newSink(c, env, schema, symbolsFor(c, p != nil))
+	if err != nil {
+		return err
+	}
 	runner := stapRunner(c, env)
 	if hosts := c.StringSlice("remote"); len(hosts) > 0 {
-		return runRemote(c, env, runner, scriptPath, opts, schema, hosts)
+		return runRemote(c, env, runner, scriptPath, opts, schema, sink, hosts)
 	}
 	if c.Bool("verbose") {
 		fmt.Fprintf(env.Stderr, "stapgen: %s %s\n", runner.Path, strings.Join(opts.Args(scriptPath), " "))
@@ -160,12 +166,6 @@ func runAction(c *cli.Context, env *Env) error {
 		// The saved output carries its schema, so decode needs no script.
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(schema))
 		out = io.TeeReader(out, sf)
-	}
-	sink, err := newSink(c, env, schema)
-	if err != nil {
-		proc.Stop()
-		<-done
-		return err
 	}
 	n, decErr := decodeAll(out, schema, sink)
 	<-done
@@ -245,7 +245,18 @@ func decodeAll(r io.Reader, s *event.Schema, sink report.Sink) (int, error) {
 	}
 }
 
-func newSink(c *cli.Context, env *Env, s *event.Schema) (report.Sink, error) {
+// symbolsFor is the target whose symbols name folded frames: --symbols,
+// else run's TARGET when the script was generated from it.
+func symbolsFor(c *cli.Context, generated bool) string {
+	if s := c.String("symbols"); s != "" || !generated {
+		return s
+	}
+	return c.Args().First()
+}
+
+// newSink builds the output of --format; symbols names the frames of
+// folded stacks (see stackNamer).
+func newSink(c *cli.Context, env *Env, s *event.Schema, symbols string) (report.Sink, error) {
 	color := env.IsTerminal && env.Getenv("NO_COLOR") == ""
 	var sinks []report.Sink
 	switch f := c.String("format"); f {
@@ -254,8 +265,17 @@ func newSink(c *cli.Context, env *Env, s *event.Schema) (report.Sink, error) {
 	case "json":
 		sinks = append(sinks, report.NewJSON(env.Stdout))
 	case "summary":
+	case "folded":
+		if !hasStacks(s) {
+			return nil, usagef("--format folded counts backtraces, and these records have none: add --backtrace user (or kernel)")
+		}
+		name, err := stackNamer(c, symbols)
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, report.NewFolded(env.Stdout, s, name))
 	default:
-		return nil, usagef("--format %q: want table, json or summary", f)
+		return nil, usagef("--format %q: want table, json, summary or folded", f)
 	}
 	if c.String("format") == "summary" || c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "" {
 		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: c.String("top")}))

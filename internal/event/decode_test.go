@@ -192,3 +192,25 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestStackForms: backtraces as stap 4.8 and 5.1 print them (5.1 ends the
+// list with a separator), and what is not one.
+func TestStackForms(t *testing.T) {
+	f := &FieldSchema{Name: "user_stack", Enc: EncStack}
+	for _, tc := range []struct {
+		in   string
+		n    int
+		fail bool
+	}{
+		{"0x5567a3f25460,0x5567a3f251c2", 2, false},
+		{"0x5567a3f25460,0x5567a3f251c2,0x7f800a58fca8,", 3, false},
+		{"-", 0, false},
+		{"0x1,,0x2", 0, true},
+		{",", 0, true},
+	} {
+		v, err := decodeValue(f, []byte(tc.in))
+		if (err != nil) != tc.fail || !tc.fail && len(v.Stack) != tc.n {
+			t.Errorf("%q: %d frames, err %v", tc.in, len(v.Stack), err)
+		}
+	}
+}

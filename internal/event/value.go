@@ -85,7 +85,9 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if len(tok) == 1 && tok[0] == '-' {
 			return nil
 		}
-		for _, a := range bytes.Split(tok, []byte(",")) {
+		// stap 5.1's backtrace() ends with a space, so the list may end
+		// with an empty item.
+		for _, a := range bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(",")) {
 			n, err := parseHex(a)
 			if err != nil {
 				return err
