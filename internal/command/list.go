@@ -1,11 +1,11 @@
 package command
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/urfave/cli/v2"
@@ -92,16 +92,35 @@ func typeOf(t *debuginfo.Type) string {
 	return t.Name
 }
 
+// maxColumn caps an aligned column: one 200-character generic instance
+// name must not push every other line's location off the screen. Longer
+// cells overflow their column instead.
+const maxColumn = 64
+
 func writeFunctionsText(w io.Writer, fns []*debuginfo.Function, params bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	bw := bufio.NewWriter(w)
+	nameW, locW := 0, 0
 	for _, f := range fns {
+		nameW = max(nameW, min(len(f.Name), maxColumn))
 		if params {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, location(f), paramSummary(f))
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\n", f.Name, location(f))
+			locW = max(locW, min(len(location(f)), maxColumn))
 		}
 	}
-	return tw.Flush()
+	for _, f := range fns {
+		if params {
+			fmt.Fprintf(bw, "%s  %s  %s\n", pad(f.Name, nameW), pad(location(f), locW), paramSummary(f))
+		} else {
+			fmt.Fprintf(bw, "%s  %s\n", pad(f.Name, nameW), location(f))
+		}
+	}
+	return bw.Flush()
+}
+
+func pad(s string, w int) string {
+	if len(s) >= w {
+		return s
+	}
+	return s + strings.Repeat(" ", w-len(s))
 }
 
 // jsonVar and jsonFunc are the JSON shapes of list and show.
