@@ -13,17 +13,18 @@ import (
 // stackNamer names backtrace frames for --format folded from the symbol
 // table of name (a program, a vmlinux, or "kernel"): its user frames for a
 // program, its kernel frames for a vmlinux. Frames it cannot name, and all
-// frames when name is "", are hex addresses.
+// frames when name is "", are hex addresses. Only the ELF symbols are read:
+// no DWARF index is needed to name a frame.
 func stackNamer(c *cli.Context, name string) (report.Namer, error) {
 	var user, kernel *symbolize.Table
 	if name != "" {
-		l, err := openTarget(c, name)
+		bin, _, err := openBinary(c, name)
 		if err != nil {
 			return nil, err
 		}
-		st, err := l.bin.Symbols()
-		kind := l.bin.Kind
-		l.Close()
+		st, err := bin.Symbols()
+		kind := bin.Kind
+		bin.Close()
 		if err != nil {
 			return nil, err
 		}

@@ -59,32 +59,40 @@ func kernelRelease(c *cli.Context) string {
 	return strings.TrimSpace(string(b))
 }
 
-// openTarget resolves and opens the target named on the command line.
-func openTarget(c *cli.Context, name string) (*loaded, error) {
-	release := ""
+// openBinary resolves the target named on the command line ("kernel" to
+// its vmlinux) and opens its ELF file; release is the kernel release asked
+// for, "" otherwise.
+func openBinary(c *cli.Context, name string) (bin *target.Binary, release string, err error) {
 	if name == target.KernelTarget {
 		release = kernelRelease(c)
 	}
 	path, err := target.Resolve(name, release, "")
 	if err != nil {
-		return nil, withHint(err, ExitTarget, "give the vmlinux path directly, or --release for another kernel")
+		return nil, "", withHint(err, ExitTarget, "give the vmlinux path directly, or --release for another kernel")
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrPermission) {
-			return nil, fmt.Errorf("target %s: %w", name, err)
+			return nil, "", fmt.Errorf("target %s: %w", name, err)
 		}
-		return nil, withHint(fmt.Errorf("target %s: %w", name, err), ExitTarget, "TARGET is a path to an ELF binary or vmlinux, or \"kernel\"")
+		return nil, "", withHint(fmt.Errorf("target %s: %w", name, err), ExitTarget, "TARGET is a path to an ELF binary or vmlinux, or \"kernel\"")
 	}
-	bin, err := target.OpenWith(path, target.Options{DebugDirs: debugDirs(c)})
+	bin, err = target.OpenWith(path, target.Options{DebugDirs: debugDirs(c)})
+	return bin, release, err
+}
+
+// openTarget resolves and opens the target named on the command line, with
+// its functions.
+func openTarget(c *cli.Context, name string) (*loaded, error) {
+	bin, release, err := openBinary(c, name)
 	if err != nil {
 		return nil, err
 	}
 	l := &loaded{bin: bin, release: release}
 	if bin.Kind == target.KindKernel && release == "" {
-		l.release = releaseFromPath(path)
+		l.release = releaseFromPath(bin.Path)
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {

@@ -39,7 +39,6 @@ func (h hostSink) Close() error              { return nil }
 // stap's own multi-host mode writes all output to one stream with nothing
 // to tell the hosts apart) and merges their events.
 func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string, opts stap.Options, schema *event.Schema, sink report.Sink, hosts []string) error {
-	shared := sink // report.Live: safe for the hosts' goroutines
 	labels := hostLabels(hosts)
 	errs := make([]error, len(hosts))
 	counts := make([]int, len(hosts))
@@ -60,7 +59,7 @@ func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string,
 		wg.Add(1)
 		go func(i int, proc *stap.Process) {
 			defer wg.Done()
-			n, decErr := decodeAll(proc.Stdout(), schema, hostSink{labels[i], shared})
+			n, decErr := decodeAll(proc.Stdout(), schema, hostSink{labels[i], sink}) // sink is report.Live: safe for the hosts' goroutines
 			waitErr := proc.Wait()
 			counts[i] = n
 			if l := proc.Losses(); l.Any() {
@@ -78,7 +77,7 @@ func runRemote(c *cli.Context, env *Env, runner *stap.Runner, scriptPath string,
 		}(i, proc)
 	}
 	wg.Wait()
-	shared.Close()
+	sink.Close()
 	var failed []error
 	for i, err := range errs {
 		if err != nil {

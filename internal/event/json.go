@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/hex"
 	"strconv"
 	"unicode/utf8"
 )
@@ -26,7 +27,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 	case EncStr:
 		if !utf8.Valid(v.Bytes) {
 			b = append(b, `,"hex":"`...)
-			b = appendHex(b, v.Bytes)
+			b = hex.AppendEncode(b, v.Bytes)
 			b = append(b, '"')
 		}
 		if v.Truncated {
@@ -94,13 +95,6 @@ func (v Value) appendValue(b []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-func appendHex(b, p []byte) []byte {
-	for _, c := range p {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return b
-}
-
 // appendJSONString quotes s as a JSON string; each run of invalid UTF-8
 // becomes one U+FFFD (the exact bytes are in "hex").
 func appendJSONString[T string | []byte](b []byte, s T) []byte {
@@ -144,9 +138,6 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	}
 	return append(b, '"')
 }
-
-// jsonString quotes bytes as a JSON string.
-func jsonString(p []byte) string { return string(appendJSONString(nil, p)) }
 
 // MarshalJSON writes one event for people and tools:
 // {"probe":"main.Str","site":"entry","time_ns":…,"cpu":…,"pid":…,"tid":…,

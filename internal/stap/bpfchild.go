@@ -28,15 +28,15 @@ import (
 // command has ended, stapbpf is nudged.
 const nudgeEvery = 500 * time.Millisecond
 
-// watchBPFChild runs until done is closed.
-func (p *Process) watchBPFChild(done <-chan struct{}) {
+// watchBPFChild runs until stap has exited.
+func (p *Process) watchBPFChild() {
 	root := p.cmd.Process.Pid
 	t := time.NewTicker(nudgeEvery)
 	defer t.Stop()
 	seen, said := false, false
 	for {
 		select {
-		case <-done:
+		case <-p.done:
 			return
 		case <-t.C:
 		}

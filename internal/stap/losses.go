@@ -1,6 +1,7 @@
 package stap
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -59,7 +60,7 @@ type lossScanner struct {
 
 func (s *lossScanner) write(p []byte) {
 	for len(p) > 0 {
-		i := strings.IndexByte(string(p), '\n')
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			if len(s.partial)+len(p) <= maxLine {
 				s.partial = append(s.partial, p...)

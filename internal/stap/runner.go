@@ -192,7 +192,7 @@ func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process,
 		return nil, classifyStart(r.path(), err, "")
 	}
 	if o.Runtime == "bpf" && o.Cmd != "" {
-		go p.watchBPFChild(p.done)
+		go p.watchBPFChild()
 	}
 	return p, nil
 }
