@@ -67,7 +67,7 @@ func TestInterruptDeliversEverything(t *testing.T) {
 		}
 	}()
 	code := Main(ctx, []string{"stapgen", "run", "--stap", host, "--runtime", "bpf", "--format", "json",
-		"-c", bin + " -loops 100000", bin, "main.Str"}, env)
+		"-c", bin + " -loops 100000 -every 1ms", bin, "main.Str"}, env)
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errb.String())
 	}
@@ -96,8 +96,11 @@ func TestTimeLimitDeliversEverything(t *testing.T) {
 	bin := testenv.GoFixture(t, testenv.GoDefault)
 	raw := t.TempDir() + "/raw"
 	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "--format", "json", "--duration", "2s",
-		"--save", raw, "-c", bin+" -loops 10000000", bin, "main.Str")
-	if code != ExitOK {
+		"--save", raw, "-c", bin+" -loops 10000000 -every 1ms", bin, "main.Str")
+	// The target is paced so stapbpf keeps up; on a machine where it still
+	// overflows, stap aborts, and what matters is that stapgen said so and
+	// still delivered every record stap wrote.
+	if code != ExitOK && !strings.Contains(errs, "stap lost records") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 	b, err := os.ReadFile(raw)
