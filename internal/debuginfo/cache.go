@@ -4,6 +4,8 @@ import (
 	"encoding/gob"
 	"os"
 	"path/filepath"
+
+	"github.com/stapgen/stapgen/internal/target"
 )
 
 // cacheVersion changes whenever nameIndex's meaning changes.
@@ -22,19 +24,22 @@ type cacheFile struct {
 	Index   *nameIndex
 }
 
-func (ix *Index) cachePath() (string, bool) {
-	if ix.opts.NoCache {
+func (ix *Index) cachePath() (string, bool) { return cachePath(ix.bin, ix.opts, ".idx") }
+
+// cachePath names the cache file of b's DWARF with extension ext; false
+// when caching is off or the file has no build-id to key it by.
+func cachePath(b *target.Binary, opts Options, ext string) (string, bool) {
+	if opts.NoCache {
 		return "", false
 	}
-	f := ix.bin.DWARFFile()
-	id := f.BuildID
+	id := b.DWARFFile().BuildID
 	if id == "" {
-		id = ix.bin.BuildID
+		id = b.BuildID
 	}
 	if id == "" {
 		return "", false
 	}
-	dir := ix.opts.CacheDir
+	dir := opts.CacheDir
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -42,15 +47,42 @@ func (ix *Index) cachePath() (string, bool) {
 		}
 		dir = filepath.Join(base, "stapgen")
 	}
-	return filepath.Join(dir, id+".idx"), true
+	return filepath.Join(dir, id+ext), true
 }
 
-func (ix *Index) fileStamp() (int64, int64) {
-	st, err := os.Stat(ix.bin.DWARFFile().Path)
+func (ix *Index) fileStamp() (int64, int64) { return fileStamp(ix.bin) }
+
+// fileStamp is the size and mtime of b's DWARF file, which a cache entry
+// must match: a rebuilt binary may reuse its build-id.
+func fileStamp(b *target.Binary) (int64, int64) {
+	st, err := os.Stat(b.DWARFFile().Path)
 	if err != nil {
 		return -1, -1
 	}
 	return st.Size(), st.ModTime().UnixNano()
+}
+
+// writeAtomic writes a cache file through a temp file and a rename, so
+// concurrent runs never read half of one. Failures are ignored: the cache
+// only accelerates.
+func writeAtomic(p string, write func(*os.File) error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return
+	}
+	err = write(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
 }
 
 // loadCache returns the persisted index, or nil when absent, stale or
@@ -88,33 +120,15 @@ func (ix *Index) loadCache() (n *nameIndex) {
 	return c.Index
 }
 
-// saveCache writes the index atomically (temp file + rename); failures
-// are ignored because the cache is only an accelerator.
+// saveCache persists the index.
 func (ix *Index) saveCache(n *nameIndex) {
 	p, ok := ix.cachePath()
 	if !ok {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".idx-*")
-	if err != nil {
-		return
-	}
 	size, mtime := ix.fileStamp()
 	c := cacheFile{Version: cacheVersion, BuildID: filepath.Base(p), Size: size, MTime: mtime, Units: len(ix.units), Index: n}
-	err = gob.NewEncoder(tmp).Encode(&c)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		os.Remove(tmp.Name())
-	}
+	writeAtomic(p, func(f *os.File) error { return gob.NewEncoder(f).Encode(&c) })
 }
 
 // CachePath reports where the index of this binary is (or would be)

@@ -58,9 +58,28 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		ix.Lookup("walk")
-		ix.Match("*")
-		ix.TypeByName("struct node")
+		fns, _ := ix.Match("*")
+		for _, fn := range fns {
+			for _, v := range fn.Params {
+				touchMembers(v.Type, 3)
+			}
+		}
+		if st, err := ix.TypeByName("struct node"); err == nil {
+			touchMembers(st, 3)
+		}
 	})
+}
+
+// touchMembers reads the members of t and of what they reach, depth
+// levels deep: C members are read lazily, so a fuzzer must ask for them.
+func touchMembers(t *Type, depth int) {
+	if t == nil || depth == 0 {
+		return
+	}
+	for _, m := range t.Members() {
+		touchMembers(m.Type, depth-1)
+	}
+	touchMembers(t.Elem, depth-1)
 }
 
 // cmdGo builds cmd/go (about 20 MB) into the fixture root: the large Go

@@ -4,7 +4,9 @@ package debuginfo
 // (including '/' and '.', so "net/*" and "main.*" work), '?' one
 // character, and '\' makes the next character literal. Brackets are
 // literal, unlike fnmatch, because Go names contain them
-// ("main.Sum[go.shape.int]").
+// ("main.Sum[go.shape.int]"), and so is a '*' right after '(': it spells
+// a Go pointer receiver, and "runtime.(*p).init" read as a glob also
+// matched runtime.(*mheap).init.
 type glob struct {
 	toks []globTok
 }
@@ -12,6 +14,17 @@ type glob struct {
 type globTok struct {
 	kind byte // 'l' literal, '*', '?'
 	lit  string
+}
+
+// literal returns the name a pattern without wildcards stands for.
+func (g glob) literal() (string, bool) {
+	switch {
+	case len(g.toks) == 0:
+		return "", true
+	case len(g.toks) == 1 && g.toks[0].kind == 'l':
+		return g.toks[0].lit, true
+	}
+	return "", false
 }
 
 func compileGlob(p string) glob {
@@ -33,6 +46,10 @@ func compileGlob(p string) glob {
 				lit = append(lit, c)
 			}
 		case '*', '?':
+			if receiverStar(p, i) {
+				lit = append(lit, c)
+				continue
+			}
 			flush()
 			if c == '*' && len(g.toks) > 0 && g.toks[len(g.toks)-1].kind == '*' {
 				continue
@@ -54,10 +71,18 @@ func IsPattern(p string) bool {
 		case '\\':
 			i++
 		case '*', '?':
-			return true
+			if !receiverStar(p, i) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// receiverStar reports whether p[i] is the '*' of a Go pointer receiver,
+// "(*T)", which is literal.
+func receiverStar(p string, i int) bool {
+	return p[i] == '*' && i > 0 && p[i-1] == '('
 }
 
 // match runs the classic iterative wildcard algorithm with backtracking to

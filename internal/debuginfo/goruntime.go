@@ -46,7 +46,7 @@ func (ix *Index) GoidOffset() (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("goid offset: %w", err)
 	}
-	for _, f := range t.Fields {
+	for _, f := range t.Members() {
 		if f.Name == "goid" {
 			return f.Offset, nil
 		}

@@ -58,6 +58,7 @@ type Index struct {
 	cuTabOK bool
 	names   *nameIndex
 	syms    *target.Symtab
+	symOnly []string        // symbol names without DWARF, sorted
 	abi0    map[uint64]bool // entry addresses of Go ABI0 wrappers
 	types   *typeReader
 	dbgAddr *godwarf.DebugAddrSection
@@ -102,16 +103,10 @@ func OpenWith(b *target.Binary, opts Options) (ix *Index, err error) {
 		return nil, err
 	}
 	path := b.DWARFFile().Path
-	// The symbol table (about 50 ms on a vmlinux) loads while dwarf.New
-	// parses unit headers and abbreviations (about 85 ms): 2 cores. We
-	// wait for it on every path: the caller may unmap b once we return.
-	symsDone := make(chan struct{})
-	go func() {
-		defer close(symsDone)
-		b.Symbols()
-	}()
-	defer func() { <-symsDone }()
-	units, err := readUnits(sec.info, sec.order)
+	// The symbol table is not built here: a lookup by exact name scans
+	// the symbol entries for it (target.SymbolsNamed), and only globs and
+	// suggestions need the whole table.
+	units, err := openUnits(b, opts, sec.info, sec.order)
 	if err != nil && len(units) == 0 {
 		return nil, fmt.Errorf("%s: corrupt DWARF: %w", path, err)
 	}
@@ -137,6 +132,9 @@ func OpenWith(b *target.Binary, opts Options) (ix *Index, err error) {
 	}
 	return ix, nil
 }
+
+// alive reports whether the binary is still mapped (lazy reads check it).
+func (ix *Index) alive() bool { return !ix.bin.Closed() }
 
 // Binary returns the binary the index was opened on.
 func (ix *Index) Binary() *target.Binary { return ix.bin }

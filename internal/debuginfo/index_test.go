@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -254,16 +255,16 @@ func TestGoModel(t *testing.T) {
 		off  int64
 		kind Kind
 	}{{"Name", 0, KindString}, {"Flags", 16, KindSlice}, {"Mode", 40, KindUint}, {"Next", 48, KindPointer}}
-	if len(o.Fields) != len(wantFields) {
-		t.Fatalf("Opts fields: %+v", o.Fields)
+	if len(o.Members()) != len(wantFields) {
+		t.Fatalf("Opts fields: %+v", o.Members())
 	}
 	for i, w := range wantFields {
-		f := o.Fields[i]
+		f := o.Members()[i]
 		if f.Name != w.name || f.Offset != w.off || f.Type.Kind != w.kind {
 			t.Errorf("Opts field %d: %s@%d %v, want %s@%d %v", i, f.Name, f.Offset, f.Type.Kind, w.name, w.off, w.kind)
 		}
 	}
-	if o.Fields[3].Type.Elem != o {
+	if o.Members()[3].Type.Elem != o {
 		t.Error("Opts.Next does not point back at Opts (cycle not closed)")
 	}
 
@@ -361,7 +362,7 @@ func TestCModel(t *testing.T) {
 		{"mode", 24, 5, 195, "unsigned int"},
 		{"tags", 28, 0, 0, "int[]"},
 	}
-	fields := n.Elem.Fields
+	fields := n.Elem.Members()
 	if len(fields) != len(want) {
 		t.Fatalf("fields %+v", fields)
 	}
@@ -444,5 +445,46 @@ func TestCode(t *testing.T) {
 	add, _ := cix.Lookup("add")
 	if pc, ok := cix.PrologueEnd(add[0]); ok {
 		t.Errorf("C PrologueEnd = %#x, want none", pc)
+	}
+}
+
+// TestMatchExactAgreesWithScan: a pattern without wildcards takes the
+// direct path through the name index; for every function name (and every
+// symbol without DWARF) of the C and Go fixtures it returns what the full
+// scan with the same pattern returns.
+func TestMatchExactAgreesWithScan(t *testing.T) {
+	for _, path := range []string{testenv.CFixture(t, testenv.CO2), testenv.GoFixture(t, testenv.GoDefault)} {
+		ix := openIndex(t, path)
+		ix.mu.Lock()
+		names, err := ix.nameIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := append(append([]string(nil), names.Names...), ix.symbolOnlyNames(names)...)
+		all = append(all, "no.such.function", "")
+		show := func(fs []*Function) string {
+			var s []string
+			for _, f := range fs {
+				s = append(s, fmt.Sprintf("%s@%#x/%d", f.Name, f.Entry, len(f.Params)))
+			}
+			sort.Strings(s)
+			return strings.Join(s, " ")
+		}
+		found := 0
+		for _, n := range all {
+			exact := ix.matchExact(names, []string{n})
+			scan := ix.matchScan(names, []glob{compileGlob(n)})
+			if show(exact) != show(scan) {
+				t.Errorf("%s: %q exact %s, scan %s", filepath.Base(path), n, show(exact), show(scan))
+			}
+			if len(exact) > 0 {
+				found++
+			}
+		}
+		ix.mu.Unlock()
+		if found < len(all)/2 {
+			t.Errorf("%s: only %d of %d names resolved", filepath.Base(path), found, len(all))
+		}
+		t.Logf("%s: %d names agree (%d resolved)", filepath.Base(path), len(all), found)
 	}
 }

@@ -1,5 +1,10 @@
 package debuginfo
 
+import (
+	"sync"
+	"sync/atomic"
+)
+
 // Lang is the source language of a function, which decides how its values
 // are read: C and kernel code through stap's $var machinery, Go through the
 // register ABI (stap cannot evaluate Go's stack locations, see DESIGN.md).
@@ -70,8 +75,10 @@ type Type struct {
 	// Count is the element count of an array, -1 when unknown (flexible array).
 	Count int64
 	// Fields are the members of a struct or union, and of Go string, slice and
-	// interface headers.
+	// interface headers. Read them with Members: a C struct read from
+	// DWARF gets its members on first use, and Fields stays nil.
 	Fields []Field
+	lazy   *lazyMembers
 	// Char is true for C character types (char, signed char, unsigned char),
 	// so a pointer to them reads as a string.
 	Char bool
@@ -143,4 +150,42 @@ type Function struct {
 	NoTypes bool
 	// Inlined is true when the function has no out-of-line copy.
 	Inlined bool
+}
+
+// Members returns the members of a struct or union (see Fields), reading
+// them from the DWARF on first use. It must not be called after the
+// binary is closed: members not read by then come back empty.
+func (t *Type) Members() []Field {
+	l := t.lazy
+	if l == nil {
+		return t.Fields
+	}
+	if !l.done.Load() {
+		l.mu.Lock()
+		l.load()
+		l.mu.Unlock()
+	}
+	return l.fields
+}
+
+// lazyMembers defers reading a C struct's members. Converting them
+// eagerly converts everything they reach: a kernel function taking a
+// struct dentry* pulled in some 20,000 DIEs (super_block, inode,
+// task_struct and on), 19 ms of a 30 ms lookup, for a show that prints
+// only the parameter's type name. Typedef and qualifier aliases copy the
+// Type value, so the members live here, shared by every copy.
+type lazyMembers struct {
+	done   atomic.Bool
+	mu     *sync.Mutex // the Index's lock: DWARF reads are serialised on it
+	read   func() []Field
+	fields []Field
+}
+
+// load reads the members once; the caller holds mu.
+func (l *lazyMembers) load() {
+	if l.done.Load() {
+		return
+	}
+	l.fields, l.read = l.read(), nil
+	l.done.Store(true)
 }

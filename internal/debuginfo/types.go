@@ -4,6 +4,7 @@ import (
 	"debug/dwarf"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // Go's DWARF extension attributes (cmd/internal/dwarf).
@@ -33,8 +34,8 @@ const maxTypeDepth = 4096
 // stdlib debug/dwarf directly rather than through godwarf or dwarf.Type:
 // godwarf drops DW_AT_data_bit_offset (every GCC bitfield), and
 // dwarf.Type hides the DIE offset needed to read Go's DW_AT_go_* attributes.
-// Conversions are eager and cached per offset; cycles (struct list_head)
-// are closed through the cache.
+// Conversions are cached per offset; cycles (struct list_head) are closed
+// through the cache. They are eager except for C struct members.
 type typeReader struct {
 	d     *dwarf.Data
 	ptrSz int64
@@ -50,6 +51,10 @@ type typeReader struct {
 	// compilation units: GCC repeats struct task_struct in every unit of a
 	// kernel, and converting each copy of its graph costs gigabytes.
 	byKey map[string]*Type
+	// mu is the Index's lock and alive reports whether the file is still
+	// mapped: C struct members are read later, on first use (lazyMembers).
+	mu    *sync.Mutex
+	alive func() bool
 }
 
 type aliasOf struct {
@@ -57,8 +62,9 @@ type aliasOf struct {
 	goName string
 }
 
-func newTypeReader(d *dwarf.Data, ptrSz int, shared map[string]*Type) *typeReader {
-	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{}, namers: map[*Type]func(){}, byKey: shared}
+func newTypeReader(d *dwarf.Data, ptrSz int, shared map[string]*Type, mu *sync.Mutex, alive func() bool) *typeReader {
+	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{},
+		namers: map[*Type]func(){}, byKey: shared, mu: mu, alive: alive}
 }
 
 var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}
@@ -75,13 +81,45 @@ func (tr *typeReader) typeAt(off dwarf.Offset, lang Lang) (t *Type, err error) {
 	if err != nil {
 		return nil, err
 	}
+	tr.settle()
+	return t, nil
+}
+
+// settle runs the pending namers and completes the pending aliases, once
+// a conversion has built every type it reaches.
+func (tr *typeReader) settle() {
 	for x := range tr.namers {
 		tr.name(x)
 	}
 	for a := range tr.aliases {
 		tr.finish(a)
 	}
-	return t, nil
+}
+
+// lazyFields defers the members of the C struct or union at off to their
+// first use (see lazyMembers for why). A corrupt or closed file gives no
+// members rather than a crash.
+func (tr *typeReader) lazyFields(off dwarf.Offset, lang Lang) *lazyMembers {
+	return &lazyMembers{mu: tr.mu, read: func() (out []Field) {
+		defer func() {
+			if recover() != nil {
+				out = nil
+			}
+		}()
+		if !tr.alive() {
+			return nil
+		}
+		e, r, err := tr.entry(off)
+		if err != nil {
+			return nil
+		}
+		var t Type
+		if err := tr.fields(&t, e, r, lang, 0); err != nil {
+			return nil
+		}
+		tr.settle()
+		return t.Fields
+	}}
 }
 
 // name runs the pending namer of t, after those it depends on.
@@ -236,6 +274,12 @@ func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, er
 		}
 		t.Name = kw + orDefault(name, "{...}")
 		t.GoName = goNameIf(lang, name)
+		if lang == LangC {
+			// Go structs stay eager: the register ABI assigns every
+			// parameter by its members.
+			t.lazy = tr.lazyFields(off, lang)
+			break
+		}
 		if err := tr.fields(t, e, r, lang, depth); err != nil {
 			return nil, err
 		}

@@ -34,13 +34,20 @@ func TestGlob(t *testing.T) {
 		{"a*b*c", "abxbyd", false},
 		{"exact", "exact", true},
 		{"exact", "exactly", false},
+		// A pointer receiver's star is literal; a star elsewhere is not.
+		{"runtime.(*p).init", "runtime.(*p).init", true},
+		{"runtime.(*p).init", "runtime.(*mheap).init", false},
+		{"main.(*Rect).*", "main.(*Rect).Area", true},
+		{"main.(*Rect).*", "main.(*Rectangle).Area", false},
+		{"main.*.Area", "main.(*Rect).Area", true},
 	}
 	for _, c := range cases {
 		if got := compileGlob(c.pat).match(c.name); got != c.want {
 			t.Errorf("%q ~ %q = %v, want %v", c.pat, c.name, got, c.want)
 		}
 	}
-	if IsPattern(`a\*b`) || !IsPattern("a*") || IsPattern("main.Sum[go.shape.int]") {
+	if IsPattern(`a\*b`) || !IsPattern("a*") || IsPattern("main.Sum[go.shape.int]") ||
+		IsPattern("main.(*Rect).Area") || !IsPattern("main.(*Rect).*") {
 		t.Error("isGlob")
 	}
 }

@@ -34,7 +34,7 @@ func (ix *Index) full() (*view, error) {
 		return nil, err
 	}
 	ix.d = d
-	ix.fullView = &view{d: d, types: newTypeReader(d, ix.ptrSize, ix.shared)}
+	ix.fullView = &view{d: d, types: newTypeReader(d, ix.ptrSize, ix.shared, &ix.mu, ix.alive)}
 	ix.types = ix.fullView.types
 	return ix.fullView, nil
 }
@@ -50,7 +50,7 @@ func (ix *Index) viewOf(u int) (*view, error) {
 		un := ix.units[u]
 		d, err := ix.sec.newData(ix.sec.info[un.hdr:un.end], ix.path)
 		if err == nil {
-			v = &view{d: d, base: un.hdr, types: newTypeReader(d, ix.ptrSize, ix.shared)}
+			v = &view{d: d, base: un.hdr, types: newTypeReader(d, ix.ptrSize, ix.shared, &ix.mu, ix.alive)}
 		}
 	}
 	if v == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/target"
@@ -38,7 +39,7 @@ func TestVmlinuxLookup(t *testing.T) {
 		}
 	}
 	q := f.Params[0].Type.Elem // struct qstr const
-	if q.Kind != KindStruct || len(q.Fields) == 0 || q.Fields[len(q.Fields)-1].Name != "name" {
+	if q.Kind != KindStruct || len(q.Members()) == 0 || q.Members()[len(q.Members())-1].Name != "name" {
 		t.Errorf("struct qstr: %+v", q)
 	}
 	code, err := ix.Code(f)
@@ -237,12 +238,12 @@ func TestVmlinuxBitfields(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := st.(*dwarf.StructType)
-	if len(ref.Field) != len(ours.Fields) {
-		t.Fatalf("%d fields, stdlib %d", len(ours.Fields), len(ref.Field))
+	if len(ref.Field) != len(ours.Members()) {
+		t.Fatalf("%d fields, stdlib %d", len(ours.Members()), len(ref.Field))
 	}
 	bits := 0
 	for i, rf := range ref.Field {
-		f := ours.Fields[i]
+		f := ours.Members()[i]
 		if f.Name != rf.Name || f.BitSize != rf.BitSize || (rf.BitSize > 0 && f.BitOffset != rf.DataBitOffset) {
 			t.Errorf("field %d: %s bits %d@%d; stdlib %s bits %d@%d", i, f.Name, f.BitSize, f.BitOffset, rf.Name, rf.BitSize, rf.DataBitOffset)
 		}
@@ -306,9 +307,102 @@ func BenchmarkTypeVmlinux(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		ix := openIndex(b, vm)
 		t, err := ix.TypeByName("struct sk_buff")
-		if err != nil || len(t.Fields) == 0 {
+		if err != nil || len(t.Members()) == 0 {
 			b.Fatalf("%v %v", t, err)
 		}
 		ix.Binary().Close()
+	}
+}
+
+// TestVmlinuxLazyMembers: a C struct's members are read on first use, from
+// any goroutine, and equal what debug/dwarf decodes from the same DIE; a
+// struct nobody asks about is never read; and asking after the binary is
+// closed gives no members instead of a fault on the unmapped file.
+func TestVmlinuxLazyMembers(t *testing.T) {
+	b, err := target.OpenWith(testenv.Vmlinux(t), target.Options{DebugDirs: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ix, err := OpenWith(b, Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ix.Lookup("lookup_one_qstr_excl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dentry *Type
+	for _, p := range fs[0].Params {
+		if p.Type.Kind == KindPointer && p.Type.Elem.Name == "struct dentry" {
+			dentry = p.Type.Elem
+		}
+	}
+	if dentry == nil || dentry.lazy == nil || dentry.lazy.done.Load() {
+		t.Fatalf("struct dentry parameter not found or read eagerly: %+v", fs[0].Params)
+	}
+	stdlib := func(name string) *dwarf.StructType {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		names, err := ix.nameIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fv, err := ix.full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := fv.d.Type(names.Types[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.(*dwarf.StructType)
+	}
+	same := func(name string, got []Field) {
+		t.Helper()
+		ref := stdlib(name)
+		if len(got) != len(ref.Field) || len(got) == 0 {
+			t.Fatalf("%s: %d members, debug/dwarf %d", name, len(got), len(ref.Field))
+		}
+		for i, rf := range ref.Field {
+			if got[i].Name != rf.Name || got[i].Offset != rf.ByteOffset {
+				t.Errorf("%s member %d: %s@%d, debug/dwarf %s@%d", name, i, got[i].Name, got[i].Offset, rf.Name, rf.ByteOffset)
+			}
+		}
+	}
+	got := make([][]Field, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i] = dentry.Members() }()
+	}
+	wg.Wait()
+	for i := range got {
+		if fmt.Sprint(got[i]) != fmt.Sprint(got[0]) {
+			t.Fatalf("goroutine %d read different members", i)
+		}
+	}
+	same("struct dentry", got[0])
+	member := func(st *Type, name string) *Type {
+		for _, f := range st.Members() {
+			if f.Name == name {
+				return f.Type
+			}
+		}
+		t.Fatalf("%s has no %s", st.Name, name)
+		return nil
+	}
+	sb := member(dentry, "d_sb")
+	if sb.Kind != KindPointer || sb.Elem.Name != "struct super_block" {
+		t.Fatalf("d_sb: %s", sb.Name)
+	}
+	same("struct super_block", sb.Elem.Members())
+	inode := member(dentry, "d_inode").Elem
+	if inode.lazy == nil || inode.lazy.done.Load() {
+		t.Fatal("struct inode was read before anyone asked")
+	}
+	b.Close()
+	if m := inode.Members(); m != nil {
+		t.Errorf("members read after Close: %d", len(m))
 	}
 }

@@ -159,7 +159,7 @@ func (a *assigner) regs(t *debuginfo.Type, off int64, ps *[]Piece) bool {
 	case debuginfo.KindSlice:
 		return a.int(off, 8, ps) && a.int(off+8, 8, ps) && a.int(off+16, 8, ps)
 	case debuginfo.KindStruct:
-		for _, f := range t.Fields {
+		for _, f := range t.Members() {
 			if f.Type == nil || !a.regs(f.Type, off+f.Offset, ps) {
 				return false
 			}
@@ -183,7 +183,7 @@ func alignOf(t *debuginfo.Type) int64 {
 	switch t.Kind {
 	case debuginfo.KindStruct:
 		m := int64(1)
-		for _, f := range t.Fields {
+		for _, f := range t.Members() {
 			m = max(m, alignOf(f.Type))
 		}
 		return m

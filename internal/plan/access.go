@@ -176,13 +176,13 @@ func (r ref) member(name string) (ref, error) {
 	default:
 		return ref{}, unreadable("%s has no member %q", r.typ.Name, name)
 	}
-	for _, f := range r.typ.Fields {
+	for _, f := range r.typ.Members() {
 		if f.Name == name {
 			return r.field(f), nil
 		}
 	}
 	var names []string
-	for _, f := range r.typ.Fields {
+	for _, f := range r.typ.Members() {
 		names = append(names, f.Name)
 	}
 	return ref{}, unreadable("%s has no member %q (members: %s)", r.typ.Name, name, strings.Join(names, ", "))

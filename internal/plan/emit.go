@@ -119,7 +119,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 			return nil
 		}
 		var out []Field
-		for _, f := range t.Fields {
+		for _, f := range t.Members() {
 			if f.Name == "" || f.Name == "_" {
 				continue
 			}
@@ -280,11 +280,12 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 }
 
 func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
-	if len(t.Fields) < 2 {
+	ms := t.Members()
+	if len(ms) < 2 {
 		return e.missing(name, t, "interface header not found")
 	}
-	tw, err1 := e.scalar(r.field(t.Fields[0]))
-	dw, err2 := e.scalar(r.field(t.Fields[1]))
+	tw, err1 := e.scalar(r.field(ms[0]))
+	dw, err2 := e.scalar(r.field(ms[1]))
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
 	}

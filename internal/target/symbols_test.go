@@ -92,6 +92,8 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer b.Close()
+		b.SymbolsNamed("main")
+		b.SymbolsNamed("walk")
 		b.Symbols()
 		b.RequireDWARF()
 		for _, s := range []string{".debug_info", ".debug_abbrev", ".gnu_debuglink", ".text"} {
@@ -147,5 +149,90 @@ func TestSymbolsMatchDebugElf(t *testing.T) {
 			}
 		}
 		b.Close()
+	}
+}
+
+// TestSymbolsNamedMatchesTable: the scan behind SymbolsNamed answers what
+// the built table answers (Lookup and Clones together), for plain names,
+// clone bases, clone names, ABI0 wrappers and absent names, including the
+// fall back to a separate debug file's table for a stripped binary.
+func TestSymbolsNamedMatchesTable(t *testing.T) {
+	dir := t.TempDir()
+	stripped, dbg := filepath.Join(dir, "cfix"), filepath.Join(dir, "cfix.debug")
+	run(t, "objcopy", "--only-keep-debug", testenv.CFixture(t, testenv.CO2), dbg)
+	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+dbg, testenv.CFixture(t, testenv.CO2), stripped)
+	paths := []string{testenv.CFixture(t, testenv.CO0), testenv.CFixture(t, testenv.CO2), stripped,
+		testenv.GoFixture(t, testenv.GoDefault), testenv.GoFixture(t, testenv.GoPIE)}
+	if testenv.KernelRelease() != "" {
+		paths = append(paths, testenv.Vmlinux(t))
+	}
+	for _, p := range paths {
+		b, err := OpenWith(p, Options{DebugDirs: []string{t.TempDir()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := b.Symbols()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := st.Names()
+		// Every name of a small table; an even sample of a kernel's, plus
+		// the clone bases (which are not symbol names themselves).
+		step := max(1, len(names)/400)
+		var queries []string
+		for i := 0; i < len(names); i += step {
+			queries = append(queries, names[i], names[i]+".abi0", names[i]+"x")
+		}
+		for base := range st.byBase {
+			if len(queries) > 1600 {
+				break
+			}
+			queries = append(queries, base)
+		}
+		for _, q := range queries {
+			b.namedScans.Store(0)
+			got, err := b.SymbolsNamed(q)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", p, q, err)
+			}
+			b.namedScans.Store(maxNamedScans)
+			want, _ := b.SymbolsNamed(q)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: %q scanned %+v, table %+v", filepath.Base(p), q, got, want)
+			}
+		}
+		t.Logf("%s: %d names, %d queries agree", filepath.Base(p), len(names), len(queries))
+		b.Close()
+	}
+}
+
+// BenchmarkSymbolsNamedVmlinux is one exact-name query on a fresh mapping
+// of the kernel (show's path); BenchmarkSymbolTableVmlinux builds the
+// whole table instead (what globs and suggestions need).
+func BenchmarkSymbolsNamedVmlinux(b *testing.B) {
+	vm := testenv.Vmlinux(b)
+	for i := 0; i < b.N; i++ {
+		bin, err := OpenWith(vm, Options{DebugDirs: []string{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s, err := bin.SymbolsNamed("lookup_one_qstr_excl"); err != nil || len(s) != 1 {
+			b.Fatal(s, err)
+		}
+		bin.Close()
+	}
+}
+
+func BenchmarkSymbolTableVmlinux(b *testing.B) {
+	vm := testenv.Vmlinux(b)
+	for i := 0; i < b.N; i++ {
+		bin, err := OpenWith(vm, Options{DebugDirs: []string{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st, err := bin.Symbols(); err != nil || len(st.Lookup("lookup_one_qstr_excl")) != 1 {
+			b.Fatal(err)
+		}
+		bin.Close()
 	}
 }
