@@ -9,8 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/testenv"
@@ -134,5 +137,58 @@ func TestMountd(t *testing.T) {
 	errRets := len(regexp.MustCompile(`syscall.Mount return err=\(0x[1-9a-f][0-9a-f]*, `).FindAllString(out, -1))
 	if len(want) == 0 || strings.Join(got, "|") != strings.Join(want, "|") || errRets != failed {
 		t.Errorf("traced %q with %d error returns; the program mounted %q, %d failed\n%s", got, errRets, want, failed, out)
+	}
+}
+
+// TestHTTPLatency: the histogram counts every request the server served,
+// and no traced call is shorter than the handler inside it took by the
+// program's own clock: sorted, the k-th traced latency bounds the k-th
+// measured one, so the buckets from 16 ms up hold at least the requests
+// that took that long.
+func TestHTTPLatency(t *testing.T) {
+	dir := workDir(t, "httplatency")
+	build(t, "httplatency", "go", "build", "-o", filepath.Join(dir, "httplatency"), ".")
+	out, errs := run(t, "httplatency", dir)
+	var took []time.Duration
+	for _, m := range regexp.MustCompile(`SERVED path=\S+ took=(\S+)`).FindAllStringSubmatch(errs, -1) {
+		d, err := time.ParseDuration(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		took = append(took, d)
+	}
+	head := regexp.MustCompile(`latency of net/http.serverHandler.ServeHTTP: (\d+) calls, min (\S+), avg \S+, max (\S+)`).FindStringSubmatch(out)
+	if head == nil || len(took) == 0 {
+		t.Fatalf("no latency summary or no requests served:\n%s\n%s", out, errs)
+	}
+	calls, _ := strconv.Atoi(head[1])
+	minLat, err1 := time.ParseDuration(head[2])
+	maxLat, err2 := time.ParseDuration(head[3])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("summary durations %q %q", head[2], head[3])
+	}
+	slices.Sort(took)
+	// took is rounded to 100µs by the program.
+	const slack = 100 * time.Microsecond
+	if calls != len(took) || minLat+slack < took[0] || maxLat+slack < took[len(took)-1] {
+		t.Errorf("%d calls, min %s, max %s; the server served %d, fastest %s, slowest %s", calls, minLat, maxLat, len(took), took[0], took[len(took)-1])
+	}
+	total, atLeast16ms := 0, 0
+	for _, m := range regexp.MustCompile(`(?m)^\s+(\d+) \|@*\s*(\d+)$`).FindAllStringSubmatch(out, -1) {
+		bucket, _ := strconv.ParseInt(m[1], 10, 64)
+		n, _ := strconv.Atoi(m[2])
+		total += n
+		if bucket >= 1<<24 {
+			atLeast16ms += n
+		}
+	}
+	slow := 0
+	for _, d := range took {
+		if d >= 1<<24*time.Nanosecond+slack {
+			slow++
+		}
+	}
+	if total != len(took) || atLeast16ms < slow {
+		t.Errorf("histogram holds %d calls, %d of 16 ms or more; the server served %d, %d of them that slow\n%s", total, atLeast16ms, len(took), slow, out)
 	}
 }
