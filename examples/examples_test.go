@@ -141,9 +141,9 @@ func TestMountd(t *testing.T) {
 }
 
 // TestHTTPLatency: the histogram counts every request the server served,
-// and no traced call is shorter than the handler inside it took by the
-// program's own clock: sorted, the k-th traced latency bounds the k-th
-// measured one, so the buckets from 16 ms up hold at least the requests
+// and a traced ServeHTTP call is never shorter than the handler inside it
+// took by the program's own clock: the traced min and max bound the
+// measured ones, and the buckets from 16 ms up hold at least the requests
 // that took that long.
 func TestHTTPLatency(t *testing.T) {
 	dir := workDir(t, "httplatency")
