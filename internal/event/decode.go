@@ -43,6 +43,7 @@ type Decoder struct {
 	chunks  *chunkReader // set when the schema is Chunked; r is unused then
 	s       *Schema
 	pending []Event
+	next    int // pending[next:] are still to return
 	// slab hands out records' Fields: one allocation per 64 records
 	// instead of one each (the allocator and GC were a third of decoding).
 	slab []Value
@@ -59,11 +60,15 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 // Next returns the next event, or io.EOF.
 func (d *Decoder) Next() (Event, error) {
 	for {
-		if len(d.pending) > 0 {
-			e := d.pending[0]
-			d.pending = d.pending[1:]
+		if d.next < len(d.pending) {
+			e := d.pending[d.next]
+			d.pending[d.next] = Event{} // the caller owns it now
+			d.next++
 			return e, nil
 		}
+		// Drained: reuse the array. Slicing off the front instead left no
+		// capacity, and every line allocated a new one.
+		d.pending, d.next = d.pending[:0], 0
 		if d.chunks != nil {
 			if err := d.chunk(); err != nil {
 				return Event{}, err
