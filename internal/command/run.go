@@ -22,7 +22,7 @@ import (
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line), summary (counts and latency histograms at the end) or folded (backtraces counted as folded stacks for flame graphs; needs --backtrace)"},
-		&cli.StringFlag{Name: "symbols", Usage: "with --format folded: name frames from this `BINARY` or vmlinux (run defaults to its TARGET; without one frames stay addresses)"},
+		&cli.StringFlag{Name: "symbols", Usage: "name backtrace frames from this `BINARY` or vmlinux (run defaults to its TARGET; without one, frames stay addresses)"},
 		&cli.BoolFlag{Name: "summary", Usage: "print the end-of-run summary after the events"},
 		&cli.StringFlag{Name: "top", Usage: "in the summary, list the most frequent values of `FIELD`"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print stap's full stderr and the stap command line"},
@@ -245,7 +245,7 @@ func decodeAll(r io.Reader, s *event.Schema, sink report.Sink) (int, error) {
 	}
 }
 
-// symbolsFor is the target whose symbols name folded frames: --symbols,
+// symbolsFor is the target whose symbols name backtrace frames: --symbols,
 // else run's TARGET when the script was generated from it.
 func symbolsFor(c *cli.Context, generated bool) string {
 	if s := c.String("symbols"); s != "" || !generated {
@@ -254,8 +254,8 @@ func symbolsFor(c *cli.Context, generated bool) string {
 	return c.Args().First()
 }
 
-// newSink builds the output of --format; symbols names the frames of
-// folded stacks (see stackNamer).
+// newSink builds the output of --format; symbols names backtrace frames
+// (folded stacks, and the names beside the addresses in table and JSON).
 func newSink(c *cli.Context, env *Env, s *event.Schema, symbols string) (report.Sink, error) {
 	color := env.IsTerminal && env.Getenv("NO_COLOR") == ""
 	var sinks []report.Sink
@@ -280,7 +280,15 @@ func newSink(c *cli.Context, env *Env, s *event.Schema, symbols string) (report.
 	if c.String("format") == "summary" || c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "" {
 		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: c.String("top")}))
 	}
-	return report.Live(report.Multi(sinks...), 100*time.Millisecond), nil
+	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
+	if f := c.String("format"); (f == "table" || f == "json") && symbols != "" && hasStacks(s) {
+		name, err := frameNamer(c, symbols)
+		if err != nil {
+			return nil, err
+		}
+		sink = report.NameFrames(sink, s, name)
+	}
+	return sink, nil
 }
 
 func stapRunner(c *cli.Context, env *Env) *stap.Runner {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -393,5 +394,50 @@ func TestRunMountdOnHostBPF(t *testing.T) {
 	}
 	if strings.Join(got, "|") != strings.Join(want, "|") || len(want) != 3 {
 		t.Errorf("targets %q, the program mounted %q", got, want)
+	}
+}
+
+// TestBacktraceFramesInVM: JSON events carry the user stack's addresses
+// and, beside them, the frames named from the target's symbols; the table
+// prints the names. The program reports how often each caller allocated,
+// and the named stacks must say the same.
+func TestBacktraceFramesInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	dir := filepath.Join(testenv.FixtureRoot(), "frames")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "allocstacks")
+	if out, err := exec.Command("gcc", "-g", "-O0", "-fno-omit-frame-pointer", "-o", bin, "../../examples/allocstacks/main.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--backtrace", "user", "-c", bin+" 4 2", bin, "xmalloc")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	m := regexp.MustCompile(`ALLOC copy_name=(\d+) make_table=(\d+)`).FindStringSubmatch(errs)
+	if m == nil {
+		t.Fatalf("the program did not report its allocations:\n%s", errs)
+	}
+	callers := map[string]int{}
+	for _, e := range parseEvents(t, out) {
+		stack := e.field("user_stack")
+		addrs, _ := stack["value"].([]any)
+		frames, _ := stack["frames"].([]any)
+		if len(frames) < 3 || len(frames) != len(addrs) {
+			t.Fatalf("frames %v for addresses %v", frames, addrs)
+		}
+		if frames[0] != "xmalloc" || frames[2] != "main" {
+			t.Errorf("stack %v: want xmalloc, its caller, main", frames)
+		}
+		caller, _ := frames[1].(string)
+		callers[caller]++
+	}
+	if got := fmt.Sprintf("copy_name=%d make_table=%d", callers["copy_name"], callers["make_table"]); got != m[0][len("ALLOC "):] {
+		t.Errorf("named stacks say %s; the program says %s", got, m[0])
+	}
+	out, errs, code = stapgen(t, "run", "--stap", vm, "--backtrace", "user", "-c", bin+" 1 0", bin, "xmalloc")
+	if code != 0 || !strings.Contains(out, "[xmalloc copy_name main ") {
+		t.Errorf("table (exit %d) does not name the frames:\n%s\n%s", code, out, errs)
 	}
 }

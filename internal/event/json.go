@@ -24,6 +24,23 @@ func (v Value) AppendJSON(b []byte) []byte {
 	b = append(b, `,"value":`...)
 	b = v.appendValue(b)
 	switch v.Enc {
+	case EncStack:
+		if v.Frames != nil {
+			// The names beside the addresses; null where the symbols
+			// do not reach.
+			b = append(b, `,"frames":[`...)
+			for i, n := range v.Frames {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if n == "" {
+					b = append(b, "null"...)
+				} else {
+					b = appendJSONString(b, n)
+				}
+			}
+			b = append(b, ']')
+		}
 	case EncStr:
 		if !utf8.Valid(v.Bytes) {
 			b = append(b, `,"hex":"`...)

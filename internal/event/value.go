@@ -32,6 +32,9 @@ type Value struct {
 	// TypeWord and DataWord are an interface's two words.
 	TypeWord, DataWord uint64
 	Stack              []uint64
+	// Frames name Stack's frames, innermost first, when the target's
+	// symbols were given ("" for a frame they do not cover); nil otherwise.
+	Frames []string
 }
 
 var errToken = errors.New("malformed value")
@@ -240,7 +243,11 @@ func (v Value) String() string {
 	case EncStack:
 		parts := make([]string, len(v.Stack))
 		for i, a := range v.Stack {
-			parts[i] = "0x" + strconv.FormatUint(a, 16)
+			if i < len(v.Frames) && v.Frames[i] != "" {
+				parts[i] = v.Frames[i]
+			} else {
+				parts[i] = "0x" + strconv.FormatUint(a, 16)
+			}
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	}
