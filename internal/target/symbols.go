@@ -105,13 +105,37 @@ func (b *Binary) loadSymbols(dynamic bool) (st *Symtab, err error) {
 // matter here. No table is not an error: stripped binaries exist.
 func (b *Binary) funcSymbols(typ elf.SectionType) []Symbol {
 	var out []Symbol
+	if data, _, entSize, ok := b.symTable(typ); ok {
+		out = make([]Symbol, 0, len(data)/entSize/2) // about half are functions
+	}
 	b.eachFunc(typ, func(str []byte, value, size uint64) {
-		if out == nil {
-			out = make([]Symbol, 0, 1024)
-		}
 		out = append(out, Symbol{Name: string(cString(str)), Addr: value, Size: size})
 	})
 	return out
+}
+
+// symTable returns the entries and string table of the first symbol
+// table of type typ, and the size of an entry.
+func (b *Binary) symTable(typ elf.SectionType) (data, str []byte, entSize int, ok bool) {
+	var tab *elf.Section
+	for _, s := range b.elf.Sections {
+		if s.Type == typ {
+			tab = s
+			break
+		}
+	}
+	if tab == nil || int(tab.Link) >= len(b.elf.Sections) {
+		return nil, nil, 0, false
+	}
+	strs := b.elf.Sections[tab.Link]
+	if strs.Type != elf.SHT_STRTAB {
+		return nil, nil, 0, false
+	}
+	entSize = 16
+	if b.elf.Class == elf.ELFCLASS64 {
+		entSize = 24
+	}
+	return b.data[tab.Offset : tab.Offset+tab.FileSize], b.data[strs.Offset : strs.Offset+strs.FileSize], entSize, true
 }
 
 // cString cuts b at its first NUL.
@@ -128,27 +152,15 @@ func cString(b []byte) []byte {
 // that NUL for every symbol is most of a scan's cost, so it is left to
 // callers that want every name.
 func (b *Binary) eachFunc(typ elf.SectionType, fn func(str []byte, value, size uint64)) {
-	var tab *elf.Section
-	for _, s := range b.elf.Sections {
-		if s.Type == typ {
-			tab = s
-			break
-		}
-	}
-	if tab == nil || int(tab.Link) >= len(b.elf.Sections) {
+	data, str, size, ok := b.symTable(typ)
+	if !ok {
 		return
 	}
-	strs := b.elf.Sections[tab.Link]
-	if strs.Type != elf.SHT_STRTAB {
-		return
-	}
-	data := b.data[tab.Offset : tab.Offset+tab.FileSize]
-	str := b.data[strs.Offset : strs.Offset+strs.FileSize]
 	bo := b.elf.ByteOrder
-	is64 := b.elf.Class == elf.ELFCLASS64
-	size, infoAt := 16, 12
+	is64 := size == 24
+	infoAt := 12
 	if is64 {
-		size, infoAt = 24, 4
+		infoAt = 4
 	}
 	for off := size; off+size <= len(data); off += size { // entry 0 is reserved
 		e := data[off : off+size]
@@ -181,8 +193,9 @@ func (b *Binary) eachFunc(typ elf.SectionType, fn func(str []byte, value, size u
 // (ABI0 wrappers marked, compiler clones of name included), from the table
 // Symbols picks, in address order. For the first few names it scans the
 // symbol entries instead of building the table: one function of a vmlinux
-// then costs about 1 ms, not the 13 ms and 150,000 allocations of indexing
-// 46,000 names nobody asked for.
+// then costs about 2 ms, not the 57 ms and 96,000 allocations of indexing
+// 46,000 names nobody asked for (BenchmarkSymbolsNamedVmlinux,
+// BenchmarkSymbolTableVmlinux).
 func (b *Binary) SymbolsNamed(name string) ([]Symbol, error) {
 	var out []Symbol
 	if b.namedScans.Add(1) > maxNamedScans {
@@ -213,7 +226,8 @@ func (b *Binary) SymbolsNamed(name string) ([]Symbol, error) {
 }
 
 // maxNamedScans is where scanning stops paying: a scan of a vmlinux's
-// .symtab costs about a tenth of building the table.
+// .symtab costs about a twentieth of building the table, and a caller
+// asking for many names will likely ask for more.
 const maxNamedScans = 8
 
 // scanNamed is SymbolsNamed over one table; any reports whether the table
