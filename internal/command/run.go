@@ -269,7 +269,7 @@ func newSink(c *cli.Context, env *Env, s *event.Schema, symbols string) (report.
 		if !hasStacks(s) {
 			return nil, usagef("--format folded counts backtraces, and these records have none: add --backtrace user (or kernel)")
 		}
-		name, err := stackNamer(c, symbols)
+		name, err := foldedNamer(c, symbols)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +282,7 @@ func newSink(c *cli.Context, env *Env, s *event.Schema, symbols string) (report.
 	}
 	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
 	if f := c.String("format"); (f == "table" || f == "json") && symbols != "" && hasStacks(s) {
-		name, err := frameNamer(c, symbols)
+		name, err := valueNamer(c, symbols)
 		if err != nil {
 			return nil, err
 		}
