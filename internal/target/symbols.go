@@ -241,57 +241,37 @@ func (b *Binary) scanNamed(name string, typ elf.SectionType) (out []Symbol, any 
 	}()
 	b.eachFunc(typ, func(str []byte, value, size uint64) {
 		any = true
-		// Most symbols fail this first test; the rest are name itself,
-		// its ABI0 wrapper or its clones (name.isra.0, name.cold).
+		// Most symbols fail this first test; the few left are named the
+		// way the table names them, and kept when that is name itself
+		// (an ABI0 wrapper's too) or a clone of it (name.isra.0).
 		if len(str) <= len(name) || string(str[:len(name)]) != name {
 			return
 		}
-		n := cString(str)
-		if len(n) < len(name) {
-			return // name has a NUL in it
+		sym := Symbol{Name: string(cString(str)), Addr: value, Size: size}
+		sym.classify(b.Kind)
+		if sym.Name == name || sym.Clone && sym.Base == name {
+			out = append(out, sym)
 		}
-		sym := Symbol{Addr: value, Size: size}
-		switch rest := n[len(name):]; {
-		case len(rest) == 0:
-			if b.Kind == KindGo && strings.HasSuffix(name, ".abi0") {
-				return // the table knows it by its stripped name
-			}
-			sym.Name = name
-			if b.Kind != KindGo {
-				if base, ok := BaseName(name); ok {
-					sym.Clone, sym.Base = true, base
-				}
-			}
-		case rest[0] != '.':
-			return
-		case b.Kind == KindGo:
-			if string(rest) != ".abi0" {
-				return
-			}
-			sym.Name, sym.ABI0 = name, true
-		default:
-			full := string(n)
-			if base, ok := BaseName(full); !ok || base != name {
-				return
-			}
-			sym.Name, sym.Clone, sym.Base = full, true, name
-		}
-		out = append(out, sym)
 	})
 	return out, any, nil
+}
+
+// classify turns a raw ELF name into the symbol's: a Go ABI0 wrapper
+// loses its ".abi0" and is marked, a C compiler clone gets its base name.
+func (sym *Symbol) classify(kind Kind) {
+	if kind == KindGo {
+		if n, ok := strings.CutSuffix(sym.Name, ".abi0"); ok {
+			sym.Name, sym.ABI0 = n, true
+		}
+	} else if base, ok := BaseName(sym.Name); ok {
+		sym.Clone, sym.Base = true, base
+	}
 }
 
 func newSymtab(syms []Symbol, kind Kind) *Symtab {
 	st := &Symtab{byName: make(map[string][]int32, len(syms)), byBase: map[string][]int32{}}
 	for i := range syms {
-		sym := &syms[i]
-		if kind == KindGo {
-			if n, ok := strings.CutSuffix(sym.Name, ".abi0"); ok {
-				sym.Name, sym.ABI0 = n, true
-			}
-		} else if base, ok := BaseName(sym.Name); ok {
-			sym.Clone, sym.Base = true, base
-		}
+		syms[i].classify(kind)
 	}
 	// Sort by address, keeping table order among aliases; an index
 	// permutation avoids moving 64-byte structs in a stable merge sort
