@@ -153,8 +153,8 @@ type Function struct {
 }
 
 // Members returns the members of a struct or union (see Fields), reading
-// them from the DWARF on first use. It must not be called after the
-// binary is closed: members not read by then come back empty.
+// them from the DWARF on first use. Once the binary is closed, members
+// not read by then come back empty.
 func (t *Type) Members() []Field {
 	l := t.lazy
 	if l == nil {

@@ -27,14 +27,15 @@ const (
 // entry exists, else read from the headers (and cached when large).
 func openUnits(b *target.Binary, opts Options, info []byte, order binary.ByteOrder) ([]unit, error) {
 	p, cacheable := cachePath(b, opts, ".units")
+	var size, mtime int64
 	if cacheable {
-		if us := loadUnits(p, b, info, order); us != nil {
+		size, mtime = fileStamp(b)
+		if us := loadUnits(p, size, mtime, info, order); us != nil {
 			return us, nil
 		}
 	}
 	us, err := readUnits(info, order)
 	if err == nil && cacheable && len(us) >= minCacheUnits {
-		size, mtime := fileStamp(b)
 		writeAtomic(p, func(f *os.File) error {
 			_, err := f.Write(encodeUnits(us, size, mtime, len(info)))
 			return err
@@ -65,13 +66,12 @@ func encodeUnits(us []unit, size, mtime int64, infoLen int) []byte {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // loadUnits reads a cached unit table, or returns nil when there is none
-// or it does not describe this file.
-func loadUnits(p string, b *target.Binary, info []byte, order binary.ByteOrder) []unit {
+// or it does not describe this file (its size and mtime, and info).
+func loadUnits(p string, size, mtime int64, info []byte, order binary.ByteOrder) []unit {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil
 	}
-	size, mtime := fileStamp(b)
 	us := decodeUnits(data, size, mtime, len(info))
 	if us == nil {
 		return nil

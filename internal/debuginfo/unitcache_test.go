@@ -64,7 +64,7 @@ func TestUnitCache(t *testing.T) {
 			if err := os.WriteFile(p, f(append([]byte(nil), data...)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if us := loadUnits(p, first.bin, first.sec.info, first.sec.order); us != nil {
+			if us := loadUnits(p, size, mtime, first.sec.info, first.sec.order); us != nil {
 				t.Fatal("a damaged cache file was accepted")
 			}
 			if got := open().units; !reflect.DeepEqual(got, truth) {
