@@ -36,7 +36,7 @@ func frameNamer(c *cli.Context, name, unknown string, uncovered func([]uint64) [
 	}
 	return func(e event.Event, field string, stack []uint64) []string {
 		t := user
-		if field == "kernel_stack" {
+		if field == event.KernelStack {
 			t = kernel
 		}
 		if t == nil {

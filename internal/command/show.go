@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/gofacts"
-	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/urfave/cli/v2"
 )
 
@@ -97,9 +97,9 @@ func describe(l *loaded, f *debuginfo.Function) jsonFunc {
 	return j
 }
 
-func homeString(h plan.Home) string {
+func homeString(h goabi.Loc) string {
 	if h.Stack {
-		return fmt.Sprintf("stack CFA+%d", h.CFAOff)
+		return fmt.Sprintf("stack CFA+%d", h.Off)
 	}
 	if len(h.Pieces) == 0 {
 		return "none (zero size)"

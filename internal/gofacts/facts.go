@@ -40,7 +40,7 @@ func options(f *debuginfo.Function, regABI bool) goabi.Options {
 }
 
 // Homes computes where each param is at entry and each result at a RET.
-func (x *Facts) Homes(f *debuginfo.Function) (params, results []plan.Home, err error) {
+func (x *Facts) Homes(f *debuginfo.Function) (params, results []goabi.Loc, err error) {
 	var pt, rt []*debuginfo.Type
 	for _, v := range f.Params {
 		pt = append(pt, v.Type)
@@ -52,20 +52,9 @@ func (x *Facts) Homes(f *debuginfo.Function) (params, results []plan.Home, err e
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	return homes(in), homes(out), nil
+	return in, out, nil
 }
 
-func homes(locs []goabi.Loc) []plan.Home {
-	out := make([]plan.Home, len(locs))
-	for i, l := range locs {
-		h := plan.Home{Stack: l.Stack, CFAOff: l.Off}
-		for _, p := range l.Pieces {
-			h.Pieces = append(h.Pieces, plan.Piece{Reg: p.Reg, Off: p.Off, Size: p.Size})
-		}
-		out[i] = h
-	}
-	return out
-}
 
 // Rets returns the address of every RET instruction of f.
 func (x *Facts) Rets(f *debuginfo.Function) ([]uint64, error) {

@@ -38,7 +38,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	if !in.Target.Kernel {
 		if err := checkPath(in.Target.Path); err != nil {
-			return nil, refuse("%v", err)
+			return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 	}
 	p := &Plan{
@@ -113,11 +113,20 @@ type builder struct {
 	em   emitter
 }
 
-func (b *builder) point(f *debuginfo.Function, suffix string) string {
+func (b *builder) point(f *debuginfo.Function, ret bool) Point {
+	return Point{Kind: PointFunction, Path: b.userPath(), Name: f.Name, Return: ret}
+}
+
+// userPath is the binary a user-space point names, "" for the kernel.
+func (b *builder) userPath() string {
 	if b.in.Target.Kernel {
-		return fmt.Sprintf("kernel.function(%q)%s", probeName(f.Name), suffix)
+		return ""
 	}
-	return fmt.Sprintf("process(%q).function(%q)%s", b.in.Target.Path, probeName(f.Name), suffix)
+	return b.in.Target.Path
+}
+
+func (b *builder) address(a uint64) Point {
+	return Point{Kind: PointAddress, Path: b.in.Target.Path, Addr: a}
 }
 
 func (b *builder) add(pr Probe) {
@@ -141,7 +150,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if v.Name == "" || !isIdent(v.Name) {
 			continue
 		}
-		params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+		params[v.Name] = varRef(v.Name, v.Type)
 		order = append(order, v.Name)
 	}
 	if req.Entry {
@@ -153,7 +162,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{b.point(f, false)},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
 	if req.Return {
@@ -167,12 +176,8 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		ret := Field{Name: "return", Type: "return", Enc: event.EncInt,
-			Print: `if (@defined($return)) printf(" %d", $return) else print(" !")`}
-		if b.em.bpf {
-			ret.Print = `printf(" %ld", $return)`
-		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []string{b.point(f, ".return")},
+		ret := Field{Name: "return", Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{b.point(f, true)},
 			Cond: cond, Fields: []Field{ret}})
 	}
 	return nil
@@ -187,7 +192,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 	bpf := b.em.bpf
 	params, results := map[string]ref{}, map[string]ref{}
 	var porder, rorder []string
-	goid := ""
+	var goid Expr
 	if !bpf && !f.NoTypes {
 		if b.in.Go == nil {
 			return refuse("no Go ABI facts for this binary")
@@ -198,15 +203,13 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		for i, v := range f.Params {
 			if i < len(ph) && isIdent(v.Name) {
-				h := ph[i]
-				params[v.Name] = ref{typ: v.Type, home: &h}
+				params[v.Name] = ref{typ: v.Type, home: &ph[i]}
 				porder = append(porder, v.Name)
 			}
 		}
 		for i, v := range f.Results {
 			if i < len(rh) && isIdent(v.Name) {
-				h := rh[i]
-				results[v.Name] = ref{typ: v.Type, home: &h}
+				results[v.Name] = ref{typ: v.Type, home: &rh[i]}
 				rorder = append(rorder, v.Name)
 			}
 		}
@@ -216,7 +219,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return fmt.Errorf("goroutine id: %w", err)
 		}
-		goid = fmt.Sprintf(`user_int64(u_register("r14") + %d)`, off)
+		goid = Mem{Addr: Reg{"r14"}, Off: off, Size: 8, Signed: true}
 	}
 	if bpf {
 		for _, v := range f.Params {
@@ -227,7 +230,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			// form (Go's single expressions are DW_FORM_block1, which it
 			// rejects), so only those parameters can be read as $vars.
 			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
-				params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+				params[v.Name] = varRef(v.Name, v.Type)
 				porder = append(porder, v.Name)
 			} else {
 				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
@@ -252,7 +255,8 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 	}
 	if req.Entry {
-		point, guard, at := b.point(f, ".call"), "", params
+		var guard *StackGuard
+		point, at := b.point(f, false), params
 		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
@@ -263,10 +267,10 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 					// fires once, where reading the guard at the entry races
 					// with the runtime setting it (a preemption request)
 					// between the handler and the comparison.
-					point = fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, sc.Body)
+					point = b.address(sc.Body)
 					at = belowFrame(params, sc.BodySP)
 				} else {
-					guard = fmt.Sprintf(`__sg_gd = user_int64(u_register("r14") + %d); if (__sg_gd < 0 || u_register("rsp") - %d <= __sg_gd) next`, sc.Guard, sc.Frame)
+					guard = &StackGuard{GuardOff: sc.Guard, Frame: sc.Frame}
 				}
 			}
 		}
@@ -278,7 +282,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{point},
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf})
 	}
@@ -299,9 +303,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": no RET instruction (the function never returns)")
 			return nil
 		}
-		var points []string
+		var points []Point
 		for _, a := range rets {
-			points = append(points, fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, a))
+			points = append(points, b.address(a))
 		}
 		var fields []Field
 		if len(req.Fields) == 0 || len(rf) > 0 {
@@ -322,7 +326,7 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 	var out []Field
 	if len(paths) == 0 {
 		for _, name := range order {
-			out = append(out, b.em.fields(vals[name], name, b.plan.Limits.Depth)...)
+			out = append(out, from(b.em.fields(vals[name], name, b.plan.Limits.Depth), name)...)
 		}
 	} else {
 		for _, p := range paths {
@@ -330,7 +334,7 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, b.em.fields(r, p.String(), b.plan.Limits.Depth)...)
+			out = append(out, from(b.em.fields(r, p.String(), b.plan.Limits.Depth), "--fields "+p.String())...)
 		}
 	}
 	if len(out) > maxFieldsPerProbe {
@@ -357,6 +361,14 @@ func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) 
 		}
 	}
 	return r, nil
+}
+
+// from records the request text behind a value's fields.
+func from(fs []Field, what string) []Field {
+	for i := range fs {
+		fs[i].From = what
+	}
+	return fs
 }
 
 func isIdent(s string) bool {
@@ -401,12 +413,10 @@ func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 func (b *builder) stacks() []Field {
 	var out []Field
 	if b.in.Request.KernelStack {
-		out = append(out, Field{Name: "kernel_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = backtrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
+		out = append(out, Field{Name: event.KernelStack, Type: "backtrace", Enc: event.EncStack, Value: Stack{}, From: "--backtrace kernel"})
 	}
 	if b.in.Request.UserStack {
-		out = append(out, Field{Name: "user_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = ubacktrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
+		out = append(out, Field{Name: event.UserStack, Type: "backtrace", Enc: event.EncStack, Value: Stack{User: true}, From: "--backtrace user"})
 	}
 	return out
 }
@@ -422,23 +432,19 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
-	where := fmt.Sprintf("*@%s:%d", file, line)
-	point := fmt.Sprintf("kernel.statement(%q)", where)
-	if !b.in.Target.Kernel {
-		point = fmt.Sprintf("process(%q).statement(%q)", b.in.Target.Path, where)
-	}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
 		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {
 			return refuse("at a line, name plain variables (%s has members or is a result)", p)
 		}
 		fields = append(fields, Field{Name: p.Root, Type: "long", Enc: event.EncInt,
-			Print: b.em.guard(fmt.Sprintf(`printf(" %%d", $%s)`, p.Root))})
+			Value: Int{X: Var{Name: p.Root}, Signed: true}, From: "--fields " + p.Root})
 	}
 	if len(fields) == 0 {
-		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Print: b.em.guard(`__sg_sstr($$vars)`)}}
+		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Value: Vars{}}}
 	}
-	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []string{point}, Fields: fields})
+	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []Point{point}, Fields: fields})
 	return nil
 }
 
@@ -449,7 +455,7 @@ func belowFrame(params map[string]ref, sp int64) map[string]ref {
 	for k, r := range params {
 		if r.home != nil && r.home.Stack {
 			h := *r.home
-			h.CFAOff += sp
+			h.Off += sp
 			r.home = &h
 		}
 		out[k] = r

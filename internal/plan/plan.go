@@ -5,6 +5,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/spec"
 )
 
@@ -35,27 +36,12 @@ func (v Version) AtLeast(major, minor int) bool {
 	return v.Major > major || v.Major == major && v.Minor >= minor
 }
 
-// Piece is one register-held part of a Go value.
-type Piece struct {
-	Reg  string // "rax", "xmm0"
-	Off  int64  // byte offset of the piece within the value
-	Size int64
-}
-
-// Home is where a Go value lives at a probe site: in registers, or on the
-// stack at CFA+CFAOff (CFA = RSP+8 at the entry and at a RET).
-type Home struct {
-	Stack  bool
-	CFAOff int64
-	Pieces []Piece
-}
-
 // GoFacts is what the plan needs to know about a Go binary beyond DWARF:
 // the register ABI, the RET sites, and the runtime.g layout.
 type GoFacts interface {
 	// Homes returns where each param (receiver first) is at entry and where
 	// each result is at a RET.
-	Homes(f *debuginfo.Function) (params, results []Home, err error)
+	Homes(f *debuginfo.Function) (params, results []goabi.Loc, err error)
 	// Rets returns the address of every RET instruction of f.
 	Rets(f *debuginfo.Function) ([]uint64, error)
 	// GoidOffset is the offset of runtime.g.goid.
@@ -120,16 +106,16 @@ type Probe struct {
 	Function string
 	Lang     debuginfo.Lang
 	Site     event.Site
-	// Points are full stap probe points sharing this handler.
-	Points []string
-	// Goid is the stap expression of the goroutine id, "" for none.
-	Goid string
-	// Guard is a stap condition under which this firing is not a call: the
-	// Go prologue is about to call morestack, which runs the function again
-	// from its entry. "" when there is none.
-	Guard string
-	// Cond is a stap condition that must hold for a record, "" for always.
-	Cond string
+	// Points are the probe points sharing this handler.
+	Points []Point
+	// Goid reads the goroutine id, nil for none.
+	Goid Expr
+	// Guard, when set, tells a firing that is not a call: the Go prologue
+	// is about to call morestack, which runs the function again from its
+	// entry.
+	Guard *StackGuard
+	// Cond must hold for a record, nil for always.
+	Cond Cond
 	// Mark and Check implement Go entry→return filter pairing: the entry
 	// marks the goroutine when Cond held, the return checks the mark.
 	Mark, Check bool
@@ -148,7 +134,10 @@ type Field struct {
 	Enc  event.Enc
 	// ElemEnc is the element encoding of a slice token.
 	ElemEnc event.Enc
-	// Print is the stap statement that prints this field's token, preceded
-	// by a space. It never fails the handler: faults print "!".
-	Print string
+	// Value says how the token is read and printed.
+	Value Value
+	// From is the request text that asked for this field (a --fields path,
+	// or the parameter printed by default), so a stap error about it can
+	// name what the user wrote.
+	From string
 }

@@ -1,4 +1,4 @@
-package plan
+package script
 
 import (
 	"fmt"
@@ -38,18 +38,4 @@ func probeName(name string) string {
 		}
 	}
 	return b.String()
-}
-
-// pathLiteral quotes a binary path for process("..."). Paths with bytes
-// that stap cannot take in a probe point are refused by checkPath.
-func checkPath(p string) error {
-	if p == "" || p[0] != '/' {
-		return fmt.Errorf("target path %q is not absolute", p)
-	}
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '*' || c == '?' || c == '[' || c == ']' {
-			return fmt.Errorf("target path %q: character %q cannot appear in a stap probe point; copy or link the binary to a plain path", p, c)
-		}
-	}
-	return nil
 }
