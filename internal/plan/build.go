@@ -66,6 +66,7 @@ func Build(in Inputs) (*Plan, error) {
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
+		b.from = pr.Function
 		if file, line, ok := spec.IsLine(pr.Function); ok {
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
@@ -111,6 +112,8 @@ type builder struct {
 	in   Inputs
 	plan *Plan
 	em   emitter
+	// from is the function or line the request named, for Probe.From.
+	from string
 }
 
 func (b *builder) point(f *debuginfo.Function, ret bool) Point {
@@ -131,6 +134,14 @@ func (b *builder) address(a uint64) Point {
 
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
+	pr.From = b.from
+	if pr.Cond != nil {
+		var ws []string
+		for _, w := range b.in.Request.Where {
+			ws = append(ws, w.String())
+		}
+		pr.CondFrom = "--where " + strings.Join(ws, " --where ")
+	}
 	b.plan.Probes = append(b.plan.Probes, pr)
 }
 

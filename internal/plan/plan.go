@@ -116,6 +116,10 @@ type Probe struct {
 	Guard *StackGuard
 	// Cond must hold for a record, nil for always.
 	Cond Cond
+	// From is the request text that named this function; CondFrom that of
+	// its filter. With Field.From they let a stap error name what the user
+	// wrote.
+	From, CondFrom string
 	// Mark and Check implement Go entry→return filter pairing: the entry
 	// marks the goroutine when Cond held, the return checks the mark.
 	Mark, Check bool

@@ -3,14 +3,20 @@ package script
 import (
 	"bytes"
 	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/stapgen/stapgen/templates"
 
+	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
+	"github.com/stapgen/stapgen/internal/testenv"
 )
 
 func render(t *testing.T, tc genCase) string {
@@ -168,4 +174,39 @@ func readBuiltin(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestOriginOfStapError: a stap semantic error about a generated line maps
+// back to the request text that produced it. The error and its line come
+// from the real stap, resolving a parameter the fixture binary lacks.
+func TestOriginOfStapError(t *testing.T) {
+	host := testenv.NeedTool(t, "stap")
+	tree := testenv.HostBuildTree(t)
+	cBin := testenv.CFixture(t, testenv.CO0)
+	funcs := cFuncs()
+	g := *funcs["greet"]
+	g.Params = append(append([]debuginfo.Variable{}, g.Params...), debuginfo.Variable{Name: "nosuch", Type: tCInt})
+	funcs["greet"] = &g
+	req := spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet", Fields: paths(t, "who", "nosuch")}}}
+	p, err := plan.Build(plan.Inputs{Request: &req, Target: plan.Target{Path: cBin}, Funcs: funcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Builtin().Render(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "s.stp")
+	os.WriteFile(f, buf.Bytes(), 0o644)
+	out, err := exec.Command(host, "-p2", "-r", tree, "--runtime=bpf", f).CombinedOutput()
+	if err == nil {
+		t.Fatalf("stap accepted a parameter the binary lacks:\n%s", out)
+	}
+	se := stap.Classify(string(out), 1)
+	if se.Line == 0 {
+		t.Fatalf("no script line in stap's error:\n%s", out)
+	}
+	if got, ok := OriginAt(buf.Bytes(), se.Line); !ok || got != "--fields nosuch" {
+		t.Errorf("line %d: origin %q, %v; want --fields nosuch\n%s", se.Line, got, ok, out)
+	}
 }

@@ -129,6 +129,7 @@ var staticFuncs = template.FuncMap{
 		return slices.Collect(slices.Chunk(words(max), 4))
 	},
 	"fail": func(msg string) (string, error) { return "", errors.New(msg) },
+	"from": fromLine,
 }
 
 // words are the byte offsets of the 64-bit words the BPF runtime reads of a
