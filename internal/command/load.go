@@ -12,7 +12,7 @@ import (
 // targetFlags are shared by every command that opens a target.
 func targetFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "release", Aliases: []string{"r"}, Usage: "kernel `RELEASE` (or build tree DIR) for the target \"kernel\" and for stap (default: the running kernel, uname -r)"},
+		&cli.StringFlag{Name: "release", Aliases: []string{"r"}, Usage: "kernel `RELEASE` (or build tree DIR) that stap builds against (stap -r), for every target; also picks the vmlinux of the target \"kernel\" (default: the running kernel, uname -r)"},
 		&cli.StringSliceFlag{Name: "debug-dir", Usage: "extra `DIR` to search for separate debuginfo (.build-id/xx/yyyy.debug, .gnu_debuglink); default /usr/lib/debug"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not read or write the function index cache"},
 	}
