@@ -2,29 +2,13 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"time"
 
-	"github.com/stapgen/stapgen/internal/event"
-	"github.com/stapgen/stapgen/internal/report"
 	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/spec"
-	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
-
-func outputFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line), summary (counts and latency histograms at the end) or folded (backtraces counted as folded stacks for flame graphs; needs --backtrace)"},
-		&cli.StringFlag{Name: "symbols", Usage: "name backtrace frames from this `BINARY` or vmlinux (run defaults to its TARGET; without one, frames stay addresses)"},
-		&cli.BoolFlag{Name: "summary", Usage: "print the end-of-run summary after the events"},
-		&cli.StringFlag{Name: "top", Usage: "in the summary, list the most frequent values of `FIELD`"},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print stap's full stderr and the stap command line"},
-	}
-}
 
 func runCommand(env *Env) *cli.Command {
 	return &cli.Command{
@@ -169,97 +153,4 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 		return context.Canceled
 	}
 	return nil
-}
-
-// outputOptions are the output flags run and decode share.
-type outputOptions struct {
-	format, top string
-	// symbols names backtrace frames (folded stacks, and the names beside
-	// the addresses in table and JSON); "" leaves them addresses.
-	symbols string
-	summary bool
-	open    session.OpenOptions
-}
-
-func outputFlagsOf(c *cli.Context) outputOptions {
-	return outputOptions{
-		format: c.String("format"), top: c.String("top"), symbols: c.String("symbols"),
-		summary: c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "",
-		open:    openFlags(c),
-	}
-}
-
-// newSink builds the output of --format.
-func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
-	color := env.IsTerminal && env.Getenv("NO_COLOR") == ""
-	var sinks []report.Sink
-	switch o.format {
-	case "table":
-		sinks = append(sinks, report.NewText(env.Stdout, s, report.TextOptions{Color: color}))
-	case "json":
-		sinks = append(sinks, report.NewJSON(env.Stdout))
-	case "summary":
-	case "folded":
-		if !hasStacks(s) {
-			return nil, usagef("--format folded counts backtraces, and these records have none: add --backtrace user (or kernel)")
-		}
-		name, err := foldedNamer(o.open, o.symbols)
-		if err != nil {
-			return nil, err
-		}
-		sinks = append(sinks, report.NewFolded(env.Stdout, s, name))
-	default:
-		return nil, usagef("--format %q: want table, json, summary or folded", o.format)
-	}
-	if o.format == "summary" || o.summary {
-		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top}))
-	}
-	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
-	if (o.format == "table" || o.format == "json") && o.symbols != "" && hasStacks(s) {
-		name, err := valueNamer(o.open, o.symbols)
-		if err != nil {
-			return nil, err
-		}
-		sink = report.NameFrames(sink, s, name)
-	}
-	return sink, nil
-}
-
-// explainStapError points a semantic error at the part of the request that
-// named the identifier stap complains about.
-func explainStapError(err error, fields, where, functions []string) error {
-	var se *stap.Error
-	if !errors.As(err, &se) || se.Class != stap.ClassSemantic || se.Identifier == "" {
-		return err
-	}
-	id := strings.TrimPrefix(se.Identifier, "$")
-	for _, flag := range []struct {
-		name string
-		vals []string
-	}{{"fields", fields}, {"where", where}} {
-		for _, v := range flag.vals {
-			if strings.Contains(v, id) {
-				return withHint(err, ExitStap, "stap cannot read %q, named in --%s %q; `stapgen show` lists what is readable", id, flag.name, v)
-			}
-		}
-	}
-	for _, fn := range functions {
-		if strings.Contains(fn, id) {
-			return withHint(err, ExitStap, "stap cannot place a probe on %q; check it with `stapgen show TARGET %s`", fn, fn)
-		}
-	}
-	return err
-}
-
-// lossHint says what makes stap keep up.
-func lossHint(l stap.Losses) string {
-	switch {
-	case l.Transport > 0:
-		return "stap's output buffer filled up: raise it with --stap-arg=-s64 (MB per CPU), or trace fewer calls (--where, fewer functions)"
-	case l.Perf > 0:
-		return "stapbpf's perf buffer filled up: trace fewer calls (--where, fewer functions) or use --runtime kernel"
-	case l.Skipped > 0:
-		return "stap skipped handlers (rerun with --verbose for its reasons); tracing fewer calls at once usually helps"
-	}
-	return "rerun with --verbose for stap's full output"
 }
