@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
@@ -75,6 +76,8 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		// package global (cli.VersionPrinter) that every NewApp would
 		// reassign.
 		HideVersion: true,
+		// Help still shows the version, as it does without HideVersion.
+		CustomAppHelpTemplate: strings.Replace(cli.AppHelpTemplate, "{{if not .HideVersion}}", "{{if true}}", 1),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version, and which stap would run", DisableDefaultText: true},
 		},
