@@ -32,7 +32,9 @@ func TestVersionPerApp(t *testing.T) {
 	appA := NewApp(envFor(a, &outA))
 	appB := NewApp(envFor(b, &outB))
 	for _, run := range []struct {
-		app  interface{ RunContext(context.Context, []string) error }
+		app interface {
+			RunContext(context.Context, []string) error
+		}
 		out  *bytes.Buffer
 		want string
 	}{{appA, &outA, "stap: 4.8/0.192 (" + a + ")"}, {appB, &outB, "stap: 5.1/0.192 (" + b + ")"}} {
