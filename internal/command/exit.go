@@ -37,7 +37,8 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// hinted carries a hint line for the user next to the error.
+// hinted carries a hint line for the user next to the error, and the
+// exit code for an error no class below names.
 type hinted struct {
 	err  error
 	hint string
@@ -56,7 +57,10 @@ func classify(err error) (code int, hint string) {
 	var h *hinted
 	if errors.As(err, &h) {
 		c, hint2 := classify(h.err)
-		if h.code != 0 {
+		// The inner error's own class is the more specific one (an
+		// unreadable --probe-file is a permission problem, not a usage
+		// one): the hint's code only classifies what nothing else did.
+		if c == ExitError && h.code != 0 {
 			c = h.code
 		}
 		if h.hint != "" {
