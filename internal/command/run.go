@@ -53,9 +53,6 @@ type runFlags struct {
 	remote    []string
 	out       outputOptions
 	verbose   bool
-	// fields, where and functions are the request as typed, for pointing a
-	// stap error back at the flag that caused it.
-	fields, where, functions []string
 }
 
 func runAction(c *cli.Context, env *Env) error {
@@ -71,7 +68,6 @@ func runAction(c *cli.Context, env *Env) error {
 			Extra: c.StringSlice("stap-arg"), Save: c.String("save"),
 		},
 		remote: c.StringSlice("remote"), out: outputFlagsOf(c), verbose: c.Bool("verbose"),
-		fields: c.StringSlice("fields"), where: c.StringSlice("where"),
 	}
 	if sf := c.String("script"); sf != "" {
 		b, err := os.ReadFile(sf)
@@ -90,7 +86,7 @@ func runAction(c *cli.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		f.gen, f.functions = &o, c.Args().Tail()
+		f.gen = &o
 		if f.out.symbols == "" {
 			// Frames are named from the target the script was generated for.
 			f.out.symbols = c.Args().First()
@@ -140,7 +136,7 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 			// one is lost it aborts ("printf already started").
 			return withHint(res.StapErr, ExitStap, "stapbpf stops when its perf buffer overflows; trace fewer calls (--where, fewer functions) or use --runtime kernel")
 		}
-		return explainStapError(res.StapErr, f.fields, f.where, f.functions)
+		return explainStapError(res.StapErr, s.Source)
 	}
 	if res.Losses.Any() {
 		fmt.Fprintf(env.Stderr, "hint: %s\n", lossHint(res.Losses))

@@ -290,3 +290,25 @@ func TestKernelFilterAndStackInVM(t *testing.T) {
 		}
 	}
 }
+
+// TestStapErrorNamesTheFlag: the real stap rejects a script line; the
+// hint names the --fields path that produced that line.
+func TestStapErrorNamesTheFlag(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.CFixture(t, testenv.CO0)
+	src, errs, code := stapgen(t, "gen", "--runtime", "bpf", bin, "greet", "--fields", "n,who")
+	if code != 0 {
+		t.Fatalf("gen: exit %d\n%s", code, errs)
+	}
+	// Only the line the --fields path n produced is made unresolvable.
+	broken := strings.Replace(src, "$n)", "$nosuch)", 1)
+	if broken == src {
+		t.Fatalf("no $n read in the script:\n%s", src)
+	}
+	f := filepath.Join(t.TempDir(), "s.stp")
+	os.WriteFile(f, []byte(broken), 0o644)
+	_, errs, code = stapgen(t, "run", "--stap", host, "--script", f, "-c", bin)
+	if code != ExitStap || !strings.Contains(errs, `stap cannot read "nosuch", from --fields n`) {
+		t.Errorf("exit %d, want %d and a hint naming --fields n:\n%s", code, ExitStap, errs)
+	}
+}

@@ -4,33 +4,28 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/script"
 	"github.com/stapgen/stapgen/internal/stap"
 )
 
-// explainStapError points a semantic error at the part of the request that
-// named the identifier stap complains about.
-func explainStapError(err error, fields, where, functions []string) error {
+// explainStapError points a semantic error at the part of the request
+// that produced the script line stap complains about: the generator marks
+// each probe, filter and field with the request text behind it.
+func explainStapError(err error, src []byte) error {
 	var se *stap.Error
-	if !errors.As(err, &se) || se.Class != stap.ClassSemantic || se.Identifier == "" {
+	if !errors.As(err, &se) || se.Class != stap.ClassSemantic || se.Line == 0 {
+		return err
+	}
+	what, ok := script.OriginAt(src, se.Line)
+	if !ok {
 		return err
 	}
 	id := strings.TrimPrefix(se.Identifier, "$")
-	for _, flag := range []struct {
-		name string
-		vals []string
-	}{{"fields", fields}, {"where", where}} {
-		for _, v := range flag.vals {
-			if strings.Contains(v, id) {
-				return withHint(err, ExitStap, "stap cannot read %q, named in --%s %q; `stapgen show` lists what is readable", id, flag.name, v)
-			}
-		}
+	if strings.HasPrefix(what, "--") || strings.HasPrefix(what, plan.DefaultField) {
+		return withHint(err, ExitStap, "stap cannot read %q, from %s; `stapgen show` lists what is readable", id, what)
 	}
-	for _, fn := range functions {
-		if strings.Contains(fn, id) {
-			return withHint(err, ExitStap, "stap cannot place a probe on %q; check it with `stapgen show TARGET %s`", fn, fn)
-		}
-	}
-	return err
+	return withHint(err, ExitStap, "stap cannot place a probe on %q; check it with `stapgen show TARGET %s`", what, what)
 }
 
 // lossHint says what makes stap keep up.

@@ -337,7 +337,7 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 	var out []Field
 	if len(paths) == 0 {
 		for _, name := range order {
-			out = append(out, from(b.em.fields(vals[name], name, b.plan.Limits.Depth), name)...)
+			out = append(out, from(b.em.fields(vals[name], name, b.plan.Limits.Depth), DefaultField+name)...)
 		}
 	} else {
 		for _, p := range paths {
@@ -373,6 +373,10 @@ func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) 
 	}
 	return r, nil
 }
+
+// DefaultField starts the origin of a value printed because no --fields
+// named any.
+const DefaultField = "the default field "
 
 // from records the request text behind a value's fields.
 func from(fs []Field, what string) []Field {
