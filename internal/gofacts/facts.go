@@ -55,7 +55,6 @@ func (x *Facts) Homes(f *debuginfo.Function) (params, results []goabi.Loc, err e
 	return in, out, nil
 }
 
-
 // Rets returns the address of every RET instruction of f.
 func (x *Facts) Rets(f *debuginfo.Function) ([]uint64, error) {
 	code, err := x.idx.Code(f)

@@ -117,4 +117,3 @@ func TestAlternatives(t *testing.T) {
 		t.Errorf("picked %s", p.Probes[0].Function)
 	}
 }
-
