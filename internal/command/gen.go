@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
 
@@ -167,14 +167,14 @@ func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
 	return &req, nil
 }
 
-func parseVersion(s string) (plan.Version, error) {
+func parseVersion(s string) (stap.Version, error) {
 	maj, min, ok := strings.Cut(strings.TrimSpace(s), ".")
 	a, err1 := strconv.Atoi(maj)
 	b, err2 := strconv.Atoi(min)
 	if !ok || err1 != nil || err2 != nil {
-		return plan.Version{}, usagef("stap version %q: want X.Y, e.g. 5.1", s)
+		return stap.Version{}, usagef("stap version %q: want X.Y, e.g. 5.1", s)
 	}
-	return plan.Version{Major: a, Minor: b}, nil
+	return stap.Version{Major: a, Minor: b}, nil
 }
 
 // generateFlags reads what gen and run generate a script from.

@@ -9,6 +9,7 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 )
 
 // Inputs is everything Build needs. Nothing here touches the live system.
@@ -19,7 +20,7 @@ type Inputs struct {
 	// Go is required when a Go function is probed with the kernel runtime.
 	Go GoFacts
 	// Stap is the version the script is for; zero means "newest".
-	Stap Version
+	Stap stap.Version
 }
 
 // ErrRefused is wrapped by errors for requests that cannot work with the

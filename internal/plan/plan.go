@@ -1,7 +1,7 @@
 package plan
 
 import (
-	"fmt"
+	"github.com/stapgen/stapgen/internal/stap"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
@@ -20,20 +20,6 @@ type Target struct {
 	BuildID string
 	// GoVersion is set for Go binaries ("go1.26.8").
 	GoVersion string
-}
-
-// Version is a stap translator version.
-type Version struct{ Major, Minor int }
-
-func (v Version) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
-
-// AtLeast reports whether v >= major.minor. The zero Version means unknown
-// and is treated as the newest.
-func (v Version) AtLeast(major, minor int) bool {
-	if v == (Version{}) {
-		return true
-	}
-	return v.Major > major || v.Major == major && v.Minor >= minor
 }
 
 // GoFacts is what the plan needs to know about a Go binary beyond DWARF:
@@ -76,7 +62,7 @@ type Resolver interface {
 type Plan struct {
 	Target  Target
 	Runtime spec.Runtime
-	Stap    Version
+	Stap    stap.Version
 	Limits  spec.Limits
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.

@@ -8,6 +8,7 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 )
 
 var (
@@ -51,7 +52,7 @@ var goStr = &debuginfo.Function{Name: "main.Str", Lang: debuginfo.LangGo,
 	Results: []debuginfo.Variable{{Name: "~r0", Type: tInt}}}
 var cGreet = &debuginfo.Function{Name: "greet", Params: []debuginfo.Variable{{Name: "who", Type: tCStr}}}
 
-func buildReq(t *testing.T, req spec.Request, ver Version) (*Plan, error) {
+func buildReq(t *testing.T, req spec.Request, ver stap.Version) (*Plan, error) {
 	t.Helper()
 	return Build(Inputs{Request: &req, Target: Target{Path: "/bin/x"}, Funcs: resolver{"main.Str": goStr, "greet": cGreet}, Go: facts{}, Stap: ver})
 }
@@ -60,16 +61,16 @@ func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		req  spec.Request
-		ver  Version
+		ver  stap.Version
 		want string
 	}{
-		{"go return on stap 4.8", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, Version{4, 8}, "stap 4.8 cannot place"},
-		{"go return under bpf", spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, Version{}, "BPF runtime lacks"},
-		{"backtrace under bpf", spec.Request{Runtime: spec.RuntimeBPF, UserStack: true, Probes: []spec.Probe{{Function: "greet"}}}, Version{}, "backtraces need the kernel runtime"},
-		{"unknown param", spec.Request{Probes: []spec.Probe{{Function: "greet", Fields: []spec.Path{{Root: "nope"}}}}}, Version{}, `no parameter "nope"`},
-		{"unknown member", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Fields: []spec.Path{{Root: "s", Steps: []spec.Step{{Field: "x"}}}}}}}, Version{}, `no member "x"`},
-		{"string filter on int", spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "s", Steps: []spec.Step{{Field: "len"}}}, Op: spec.OpEq, IsString: true, Str: "x"}}}, Version{}, "not a string"},
-		{"NUL in literal", spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: "a\x00b"}}}, Version{}, "no NUL byte"},
+		{"go return on stap 4.8", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, stap.Version{Major: 4, Minor: 8}, "stap 4.8 cannot place"},
+		{"go return under bpf", spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, stap.Version{}, "BPF runtime lacks"},
+		{"backtrace under bpf", spec.Request{Runtime: spec.RuntimeBPF, UserStack: true, Probes: []spec.Probe{{Function: "greet"}}}, stap.Version{}, "backtraces need the kernel runtime"},
+		{"unknown param", spec.Request{Probes: []spec.Probe{{Function: "greet", Fields: []spec.Path{{Root: "nope"}}}}}, stap.Version{}, `no parameter "nope"`},
+		{"unknown member", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Fields: []spec.Path{{Root: "s", Steps: []spec.Step{{Field: "x"}}}}}}}, stap.Version{}, `no member "x"`},
+		{"string filter on int", spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "s", Steps: []spec.Step{{Field: "len"}}}, Op: spec.OpEq, IsString: true, Str: "x"}}}, stap.Version{}, "not a string"},
+		{"NUL in literal", spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: "a\x00b"}}}, stap.Version{}, "no NUL byte"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := buildReq(t, tc.req, tc.ver)
@@ -81,14 +82,14 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestGuruOnlyForGoReturns(t *testing.T) {
-	p, err := buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}, {Function: "greet", Return: true}}}, Version{})
+	p, err := buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}, {Function: "greet", Return: true}}}, stap.Version{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Guru {
 		t.Fatal("guru mode without a Go RET-site probe")
 	}
-	p, err = buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, Version{5, 1})
+	p, err = buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, stap.Version{Major: 5, Minor: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestCheckPath(t *testing.T) {
 }
 
 func TestAlternatives(t *testing.T) {
-	p, err := buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "__lookup_hash|greet"}}}, Version{})
+	p, err := buildReq(t, spec.Request{Probes: []spec.Probe{{Function: "__lookup_hash|greet"}}}, stap.Version{})
 	if err != nil {
 		t.Fatal(err)
 	}

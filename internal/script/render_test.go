@@ -14,6 +14,7 @@ import (
 	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -157,7 +158,7 @@ type genCase struct {
 	name   string
 	lang   string // go, c, kernel
 	req    spec.Request
-	stap   plan.Version
+	stap   stap.Version
 	golden bool
 }
 

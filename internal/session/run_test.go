@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/stapgen/stapgen/internal/event"
-	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/script"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -56,7 +56,7 @@ func generated(t *testing.T) *Script {
 		t.Fatal(err)
 	}
 	s, err := Generate(context.Background(), GenerateOptions{
-		Target: testenv.GoFixture(t, testenv.GoDefault), Request: req, StapVersion: &plan.Version{Major: 5, Minor: 1},
+		Target: testenv.GoFixture(t, testenv.GoDefault), Request: req, StapVersion: &stap.Version{Major: 5, Minor: 1},
 	})
 	if err != nil {
 		t.Fatal(err)

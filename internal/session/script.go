@@ -30,7 +30,7 @@ type GenerateOptions struct {
 	Request *spec.Request
 	// StapVersion is the stap the script is for; nil asks Stap for its
 	// version, and a stap that does not answer means the newest.
-	StapVersion *plan.Version
+	StapVersion *stap.Version
 	// Stap is the stap binary asked ("stap" from PATH when empty).
 	Stap string
 	// Templates is a directory of templates to render with instead of the
@@ -40,11 +40,11 @@ type GenerateOptions struct {
 
 // Generate opens the target, plans the request and renders the script.
 func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
-	ver := plan.Version{}
+	var ver stap.Version
 	if o.StapVersion != nil {
 		ver = *o.StapVersion
 	} else if v, err := (&stap.Runner{Path: o.Stap}).Version(ctx); err == nil {
-		ver = plan.Version{Major: v.Major, Minor: v.Minor}
+		ver = v
 	}
 	tmpl := script.Builtin()
 	if o.Templates != "" {

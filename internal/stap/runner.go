@@ -41,6 +41,15 @@ type Version struct {
 	Line     string
 }
 
+// AtLeast reports whether v >= major.minor. A Version without a number
+// means unknown and is treated as the newest.
+func (v Version) AtLeast(major, minor int) bool {
+	if v.Major == 0 && v.Minor == 0 {
+		return true
+	}
+	return v.Major > major || v.Major == major && v.Minor >= minor
+}
+
 func (v Version) String() string {
 	s := fmt.Sprintf("%d.%d", v.Major, v.Minor)
 	if v.Elfutils != "" {
