@@ -100,6 +100,7 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 			decodeCommand(env),
 			doctorCommand(env),
 			probesCommand(env),
+			templatesCommand(env),
 			completionCommand(env),
 		},
 		OnUsageError: onUsageError,

@@ -199,7 +199,7 @@ func generate(ctx context.Context, o session.GenerateOptions) (*session.Script, 
 	s, err := session.Generate(ctx, o)
 	var se *session.Error
 	if errors.As(err, &se) && se.Stage == session.StageTemplates {
-		return nil, withHint(err, ExitUsage, "a template directory needs script.stp.tmpl, helpers.stp.tmpl and probe.stp.tmpl (copy them from the stapgen source's templates/)")
+		return nil, withHint(err, ExitUsage, "`stapgen templates DIR` writes the built-in templates, every file a directory needs, to edit")
 	}
 	return s, openHint(err)
 }
