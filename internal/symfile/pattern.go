@@ -1,0 +1,64 @@
+package symfile
+
+import (
+	"sort"
+	"strings"
+)
+
+// wildcards are the characters stap's fnmatch(3) reads specially in
+// function("..."). A backslash before one does not help: stap 4.8 and 5.1
+// answer function("main.(\\*T).M") with "no match".
+const wildcards = "*?[]\\"
+
+// Pattern returns the string to give stap's function("...") so that it
+// matches name and no other of names (the binary's function names, in any
+// order): name itself when it has no wildcard character, else name with
+// each such character replaced by '?', which fnmatch lets match exactly one
+// character, the star included. false when that pattern would also match
+// another function. It serves binaries with DWARF too, where stap matches
+// the same way against DW_AT_name.
+func Pattern(name string, names []string) (string, bool) {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	return patternIn(name, sorted)
+}
+
+// patternIn is Pattern over names already sorted.
+func patternIn(name string, sorted []string) (string, bool) {
+	if !strings.ContainsAny(name, wildcards) {
+		return name, true
+	}
+	b := []byte(name)
+	first := -1
+	for i, c := range b {
+		if strings.IndexByte(wildcards, c) >= 0 {
+			b[i] = '?'
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	p := string(b)
+	// Only names sharing the text before the first '?' can match.
+	prefix := p[:first]
+	matches := 0
+	for i := sort.SearchStrings(sorted, prefix); i < len(sorted) && strings.HasPrefix(sorted[i], prefix); i++ {
+		if globMatch(p, sorted[i]) {
+			matches++
+		}
+	}
+	return p, matches == 1
+}
+
+// globMatch is fnmatch(p, s, 0) for a p whose only wildcard is '?'.
+func globMatch(p, s string) bool {
+	if len(p) != len(s) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '?' && p[i] != s[i] {
+			return false
+		}
+	}
+	return true
+}
