@@ -29,6 +29,9 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {
 		return nil, fmt.Errorf("%w: %v %v", ErrUnsupported, f.Class, f.Data)
 	}
+	if len(f.Sections) == 0 {
+		return nil, fmt.Errorf("%w: no section headers", ErrUnsupported)
+	}
 	var ehdr [64]byte
 	if _, err := r.ReadAt(ehdr[:], 0); err != nil {
 		return nil, fmt.Errorf("read ELF header: %w", err)
@@ -43,13 +46,15 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 	// Section names: the binary's, minus what we replace, plus ours.
 	var shstr bytes.Buffer
 	shstr.WriteByte(0)
+	offs := map[string]uint32{}
 	nameOff := func(s string) uint32 {
-		if i := bytes.Index(shstr.Bytes(), append([]byte(s), 0)); i > 0 && shstr.Bytes()[i-1] == 0 {
-			return uint32(i)
+		if o, ok := offs[s]; ok {
+			return o
 		}
 		o := uint32(shstr.Len())
 		shstr.WriteString(s)
 		shstr.WriteByte(0)
+		offs[s] = o
 		return o
 	}
 
@@ -81,6 +86,9 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 				return nil, fmt.Errorf("read %s: %w", s.Name, err)
 			}
 			h.data = b
+			if h.align > 8 { // notes are 4- or 8-aligned; more is hostile padding
+				h.align = 8
+			}
 		case s.Flags&elf.SHF_ALLOC != 0:
 			h.typ = elf.SHT_NOBITS
 			if s.Flags&elf.SHF_EXECINSTR != 0 {
