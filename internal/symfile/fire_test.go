@@ -46,9 +46,9 @@ func TestGeneratedNamesFire(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, fn := range picked {
-		fmt.Fprintf(&script, "probe process(%s).function(%s).call { printf(\"E %%s\\n\", %s) }\n", stapQuote(bin), stapQuote(res.Names[fn.Entry]), stapQuote(fn.Name))
+		fmt.Fprintf(&script, "probe process(%s).function(%s).call { printf(\"E %%s\\n\", %s) }\n", stapQuote(bin), nameLit(t, res.Names[fn.Entry]), stapQuote(fn.Name))
 		for _, r := range retsOf[fn.Name] {
-			fmt.Fprintf(&script, "probe process(%s).function(%s) { printf(\"R %%s\\n\", %s) }\n", stapQuote(bin), stapQuote(res.Names[r]), stapQuote(fn.Name))
+			fmt.Fprintf(&script, "probe process(%s).function(%s) { printf(\"R %%s\\n\", %s) }\n", stapQuote(bin), nameLit(t, res.Names[r]), stapQuote(fn.Name))
 		}
 	}
 	env, val, _ := strings.Cut(res.Env, "=")

@@ -5,16 +5,23 @@ import (
 	"strings"
 )
 
-// wildcards are the characters stap's fnmatch(3) reads specially in
-// function("..."). A backslash before one does not help: stap 4.8 and 5.1
-// answer function("main.(\\*T).M") with "no match".
-const wildcards = "*?[]\\"
+// unsafe are the characters a name cannot carry into function("...") as
+// they are. stap's lexer keeps \\ and \" as two characters but drops the
+// backslash of any other escape, and fnmatch(3) then sees '*', '?', '['
+// as wildcards. A name without wildcards is compared as a plain string, so
+// an escaped quote or backslash never matches: stap 4.8 and 5.1 answer
+// function("main.(\\*T).M") and a name with \" in it with "no match", and
+// function("main.(\*T).M") reaches fnmatch as main.(*T).M, whose star also
+// matches other receivers (sync.(*Mutex).TryLock matches
+// sync.(*RWMutex).TryLock).
+const unsafe = "*?[]\\\""
 
 // Pattern returns the string to give stap's function("...") so that it
 // matches name and no other of names (the binary's function names, in any
-// order): name itself when it has no wildcard character, else name with
-// each such character replaced by '?', which fnmatch lets match exactly one
-// character, the star included. false when that pattern would also match
+// order): name itself when it has none of the characters above, else name
+// with each of them replaced by '?', which fnmatch lets match exactly one
+// character, the star and the quote included. The result goes between the
+// quotes as it is: it holds no quote and no backslash. false when that pattern would also match
 // another function. It serves binaries with DWARF too, where stap matches
 // the same way against DW_AT_name.
 func Pattern(name string, names []string) (string, bool) {
@@ -25,13 +32,13 @@ func Pattern(name string, names []string) (string, bool) {
 
 // patternIn is Pattern over names already sorted.
 func patternIn(name string, sorted []string) (string, bool) {
-	if !strings.ContainsAny(name, wildcards) {
+	if !strings.ContainsAny(name, unsafe) {
 		return name, true
 	}
 	b := []byte(name)
 	first := -1
 	for i, c := range b {
-		if strings.IndexByte(wildcards, c) >= 0 {
+		if strings.IndexByte(unsafe, c) >= 0 {
 			b[i] = '?'
 			if first < 0 {
 				first = i

@@ -9,6 +9,7 @@ func TestPattern(t *testing.T) {
 	names := []string{
 		"main.Add", "main.(*T).M", "main.T.M", "main.(*S).M", "main.(*U).Get", "main.(xU).Get",
 		"main.Sum[go.shape.int]", "main.Sum[go.shape.int8]", "type:.eq.[2]interface {}",
+		`type:.eq.struct { F int "json:\"f\"" }`,
 	}
 	for _, tc := range []struct {
 		name, want string
@@ -19,14 +20,15 @@ func TestPattern(t *testing.T) {
 		{"main.(*U).Get", "main.(?U).Get", false},
 		{"main.Sum[go.shape.int]", "main.Sum?go.shape.int?", true},
 		{"type:.eq.[2]interface {}", "type:.eq.?2?interface {}", true},
+		{`type:.eq.struct { F int "json:\"f\"" }`, `type:.eq.struct { F int ?json:??f??? }`, true},
 		{"main.(*Gone).M", "main.(?Gone).M", false}, // matches nothing
 	} {
 		got, ok := Pattern(tc.name, names)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Pattern(%q) = %q, %v; want %q, %v", tc.name, got, ok, tc.want, tc.ok)
 		}
-		if strings.ContainsAny(got, "*[]\\") {
-			t.Errorf("Pattern(%q) = %q keeps a wildcard other than '?'", tc.name, got)
+		if strings.ContainsAny(got, "*[]\\\"") {
+			t.Errorf("Pattern(%q) = %q keeps a character stap reads specially", tc.name, got)
 		}
 	}
 }

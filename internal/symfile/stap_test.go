@@ -21,38 +21,50 @@ type probeSet struct {
 	want   []uint64 // one per probe point, sorted
 }
 
-// stapQuote writes s as a stap string literal with octal escapes, the way
-// internal/script quotes names (these tests must not depend on it).
+// stapQuote writes a binary path or message as a stap string literal.
+// Paths here are plain; anything else is the test's mistake.
 func stapQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' || c == '%' || c < 0x20 || c >= 0x7f {
-			fmt.Fprintf(&b, "\\%03o", c)
-		} else {
-			b.WriteByte(c)
-		}
+	if strings.ContainsAny(s, "\"\\%\n") {
+		panic("stapQuote: " + s)
 	}
-	b.WriteByte('"')
-	return b.String()
+	return `"` + s + `"`
 }
 
-// sample picks the named functions plus every step-th one of the table,
-// so methods, closures, generics and runtime assembly all get probed.
+// nameLit is a function name from Result.Names between quotes, as it is:
+// stap's lexer would keep an escape's backslash for fnmatch to read.
+func nameLit(t *testing.T, name string) string {
+	t.Helper()
+	if strings.ContainsAny(name, "\"\\") {
+		t.Fatalf("name %q cannot go into function(\"...\")", name)
+	}
+	return `"` + name + `"`
+}
+
+// sample picks the named functions, every step-th one of the table, ten
+// pointer-receiver methods and the first name with each character stap
+// reads specially, so methods, closures, generics, struct-tag quotes and
+// runtime assembly all get probed.
 func sample(funcs []Func, named []string, step int) []Func {
 	want := map[string]bool{}
 	for _, n := range named {
 		want[n] = true
 	}
+	odd := map[string]bool{`"`: false, `\`: false, "[": false, "%": false, "(*": false}
 	var out []Func
 	ptr := 0
 	for i, fn := range funcs {
-		isPtr := strings.Contains(fn.Name, ".(*")
-		if want[fn.Name] || i%step == 0 || isPtr && ptr < 10 && i%(step/10+1) == 0 {
-			out = append(out, fn)
-			if isPtr {
-				ptr++
+		pick := want[fn.Name] || i%step == 0
+		for c, seen := range odd {
+			if !seen && strings.Contains(fn.Name, c) {
+				odd[c], pick = true, true
 			}
+		}
+		if strings.Contains(fn.Name, ".(*") && ptr < 10 && i%(step/10+1) == 0 {
+			pick = true
+			ptr++
+		}
+		if pick {
+			out = append(out, fn)
 		}
 	}
 	return out
@@ -80,7 +92,7 @@ func writeProbes(t *testing.T, bin, cache string, funcs, picked []Func) (*Result
 		if !ok {
 			t.Fatalf("no name for 0x%x", a)
 		}
-		fmt.Fprintf(&b, "probe process(%s).function(%s)%s { printf(\"%x\\n\") }\n", stapQuote(bin), stapQuote(name), suffix, a)
+		fmt.Fprintf(&b, "probe process(%s).function(%s)%s { printf(\"%x\\n\") }\n", stapQuote(bin), nameLit(t, name), suffix, a)
 		ps.want = append(ps.want, a-loadBase(t, bin))
 	}
 	for _, fn := range picked {
@@ -160,6 +172,11 @@ func TestStapAcceptsGeneratedNames(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%d functions sampled, %d probe points", len(picked), len(ps.want))
+			for _, fn := range picked {
+				if n := res.Names[fn.Entry]; n != fn.Name {
+					t.Logf("  %s probed as %s", fn.Name, n)
+				}
+			}
 
 			out, err := stapRun(t, res.Env, stap, "-r", tree, "-p2", "--runtime=bpf", f)
 			if err != nil {

@@ -13,10 +13,10 @@
 // searches DIR once it is named in SYSTEMTAP_DEBUGINFO_PATH (Result.Env).
 // /work/notes/symfile-findings.md holds the stap runs this rests on.
 //
-// Names: stap matches function("...") with fnmatch(3), and a backslash does
-// not make '*' literal there (both versions answer "no match"), so a Go
+// Names: stap matches function("...") with fnmatch(3) and its lexer keeps
+// some escapes and drops others, so no escaping makes '*' literal; a Go
 // method name like main.(*T).M is given as main.(?T).M when that pattern
-// matches no other function; see Pattern.
+// matches no other function, else as an alias; see Pattern.
 //
 // The package writes no stap text: it returns names and the environment, and
 // internal/script writes the probes.
@@ -71,8 +71,9 @@ type Result struct {
 	Env string
 	// Names maps each function entry and each requested site to the name
 	// that goes into process(BIN).function("NAME") to probe exactly that
-	// address. A name may hold '?' (see Pattern), never '*', '[' or a
-	// backslash; the script still quotes it as a stap string.
+	// address. A name may hold '?' (see Pattern), never '*', '[', a quote
+	// or a backslash. It goes between the quotes as it is: stap does not
+	// decode escapes in probe points (an octal escape stays four bytes).
 	Names map[uint64]string
 }
 
