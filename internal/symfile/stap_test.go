@@ -123,7 +123,10 @@ func resolved(out []byte) []uint64 {
 func stapRun(t *testing.T, env string, bin string, args ...string) ([]byte, error) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env)
+	cmd.Env = os.Environ()
+	if env != "" {
+		cmd.Env = append(cmd.Env, env)
+	}
 	return cmd.CombinedOutput()
 }
 
