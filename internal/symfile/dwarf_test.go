@@ -31,11 +31,12 @@ func TestPatternWithDWARF(t *testing.T) {
 	var b strings.Builder
 	var want []uint64
 	base := loadBase(t, bin)
+	m := NewMatcher(names)
 	for _, n := range names {
 		if !strings.HasPrefix(n, "main.(*") {
 			continue
 		}
-		p, ok := Pattern(n, names)
+		p, ok := m.Pattern(n)
 		if !ok {
 			t.Fatalf("Pattern(%q) is ambiguous in the fixture", n)
 		}

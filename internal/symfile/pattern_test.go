@@ -11,6 +11,7 @@ func TestPattern(t *testing.T) {
 		"main.Sum[go.shape.int]", "main.Sum[go.shape.int8]", "type:.eq.[2]interface {}",
 		`type:.eq.struct { F int "json:\"f\"" }`,
 	}
+	m := NewMatcher(names)
 	for _, tc := range []struct {
 		name, want string
 		ok         bool
@@ -23,7 +24,7 @@ func TestPattern(t *testing.T) {
 		{`type:.eq.struct { F int "json:\"f\"" }`, `type:.eq.struct { F int ?json:??f??? }`, true},
 		{"main.(*Gone).M", "main.(?Gone).M", false}, // matches nothing
 	} {
-		got, ok := Pattern(tc.name, names)
+		got, ok := m.Pattern(tc.name)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Pattern(%q) = %q, %v; want %q, %v", tc.name, got, ok, tc.want, tc.ok)
 		}

@@ -141,9 +141,9 @@ func checkResolved(t *testing.T, who string, out []byte, ps probeSet) {
 // TestStapAcceptsGeneratedNames is the proof for issue 13 point 4: for a
 // stripped Go fixture and Debian's stripped runc and containerd, every
 // sampled function's entry and every RET objdump finds in it resolves, at
-// exactly that address, in stap 4.8 (-p2, BPF runtime) and stap 5.1 (-p2,
-// and -p4 against the lab kernel); and without the debug file stap 4.8
-// refuses the same script.
+// exactly that address, in stap 4.8 (-p2, and -p4 for the BPF runtime) and
+// stap 5.1 (-p2, and -p4 against the lab kernel); and without the debug
+// file stap 4.8 refuses a probe on the same binary.
 func TestStapAcceptsGeneratedNames(t *testing.T) {
 	stap := testenv.NeedTool(t, "stap")
 	tree := testenv.HostBuildTree(t)
@@ -197,6 +197,9 @@ func TestStapAcceptsGeneratedNames(t *testing.T) {
 			}
 			if out, err := stapRun(t, res.Env, stap51, "-r", lab.Release(), "-p4", f); err != nil {
 				t.Fatalf("stap 5.1 -p4: %v\n%s", err, out)
+			}
+			if out, err := stapRun(t, res.Env, stap, "-r", tree, "-p4", "--runtime=bpf", f); err != nil {
+				t.Fatalf("stap 4.8 -p4 --runtime=bpf: %v\n%s", err, out)
 			}
 		})
 	}

@@ -16,7 +16,7 @@
 // Names: stap matches function("...") with fnmatch(3) and its lexer keeps
 // some escapes and drops others, so no escaping makes '*' literal; a Go
 // method name like main.(*T).M is given as main.(?T).M when that pattern
-// matches no other function, else as an alias; see Pattern.
+// matches no other function, else as an alias; see Matcher.Pattern.
 //
 // The package writes no stap text: it returns names and the environment, and
 // internal/script writes the probes.
@@ -71,7 +71,7 @@ type Result struct {
 	Env string
 	// Names maps each function entry and each requested site to the name
 	// that goes into process(BIN).function("NAME") to probe exactly that
-	// address. A name may hold '?' (see Pattern), never '*', '[', a quote
+	// address. A name may hold '?' (see Matcher.Pattern), never '*', '[', a quote
 	// or a backslash. It goes between the quotes as it is: stap does not
 	// decode escapes in probe points (an octal escape stays four bytes).
 	Names map[uint64]string
@@ -186,12 +186,12 @@ func probeNames(funcs []Func, sites []uint64) nameTable {
 		all[i] = fn.Name
 		count[fn.Name]++
 	}
-	sort.Strings(all)
+	m := NewMatcher(all)
 	t := nameTable{byAddr: make(map[uint64]string, len(funcs)+len(sites)), entries: map[uint64]bool{}}
 	for _, fn := range funcs {
 		name, ok := "", count[fn.Name] == 1 && !strings.Contains(fn.Name, "@") && !strings.Contains(fn.Name, "::") && fn.Name != ""
 		if ok {
-			name, ok = patternIn(fn.Name, all)
+			name, ok = m.Pattern(fn.Name)
 		}
 		if !ok {
 			name = alias(fn.Entry)
