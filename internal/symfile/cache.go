@@ -61,6 +61,9 @@ func update(p, stamp string, sites []uint64, build func(sites []uint64) ([]byte,
 		return fmt.Errorf("symfile: %w", err)
 	}
 	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644) // CreateTemp's 0600 would hide it from a stap run by another user
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
