@@ -29,8 +29,8 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {
 		return nil, fmt.Errorf("%w: %v %v", ErrUnsupported, f.Class, f.Data)
 	}
-	if len(f.Sections) == 0 {
-		return nil, fmt.Errorf("%w: no section headers", ErrUnsupported)
+	if len(f.Sections) == 0 || len(f.Sections) > int(elf.SHN_LORESERVE)-8 {
+		return nil, fmt.Errorf("%w: %d section headers", ErrUnsupported, len(f.Sections))
 	}
 	var ehdr [64]byte
 	if _, err := r.ReadAt(ehdr[:], 0); err != nil {
@@ -104,8 +104,12 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 		shdrs = append(shdrs, h)
 	}
 	for i := range shdrs[1:] {
-		if l := shdrs[i+1].link; int(l) < len(newIdx) {
-			shdrs[i+1].link = newIdx[l]
+		h := &shdrs[i+1]
+		if int(h.link) < len(newIdx) {
+			h.link = newIdx[h.link]
+		}
+		if h.flags&uint64(elf.SHF_INFO_LINK) != 0 && int(h.info) < len(newIdx) {
+			h.info = newIdx[h.info]
 		}
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })

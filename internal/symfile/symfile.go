@@ -18,13 +18,21 @@
 // method name like main.(*T).M is given as main.(?T).M when that pattern
 // matches no other function, else as an alias; see Matcher.Pattern.
 //
+// Use: for a target with neither DWARF nor .symtab, call Write with its
+// function table and the RET/body addresses the plan probes; add Result.Env
+// to stap's environment; write every probe as process(BIN).function("N"),
+// with ".call" for an entry, where N is Result.Names[address], in place of
+// .function(name) and .statement(0xADDR). For a target with DWARF (Write
+// says ErrHasDebugInfo) take names from NewMatcher(names).Pattern. The
+// cache directory must be one stap can see (the lab's stap51 runs in a
+// chroot that bind-mounts /tmp, /var/tmp and /work, not ~/.cache).
+//
 // The package writes no stap text: it returns names and the environment, and
 // internal/script writes the probes.
 package symfile
 
 import (
 	"debug/elf"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -90,10 +98,6 @@ func DefaultCacheDir() (string, error) {
 	}
 	return filepath.Join(base, "stapgen", "debug"), nil
 }
-
-// ErrHasDebugInfo means the binary needs no generated file: it carries
-// DWARF or a .symtab of its own, which libdwfl would use instead of ours.
-var ErrHasDebugInfo = errors.New("symfile: binary has its own DWARF or .symtab")
 
 // Write writes (or reuses) the debug file for req.Binary and returns what
 // stap needs. Concurrent calls for the same binary are safe: the file only
