@@ -104,6 +104,37 @@ func objdumpRets(t testing.TB, bin string, lo, hi uint64) []uint64 {
 	return rets
 }
 
+var insnLine = regexp.MustCompile(`^\s*([0-9a-f]+):\s+(\S+)`)
+
+// objdumpBody is the address after a Go function's stack check (the
+// instruction after its first jbe, within the first few), or its entry
+// when it has none: the body runs once per call, while the entry runs
+// again after morestack grows the stack.
+func objdumpBody(t testing.TB, bin string, lo, hi uint64) uint64 {
+	t.Helper()
+	out, err := exec.Command(testenv.NeedTool(t, "objdump"), "-d", "--no-show-raw-insn",
+		fmt.Sprintf("--start-address=0x%x", lo), fmt.Sprintf("--stop-address=0x%x", hi), bin).Output()
+	if err != nil {
+		t.Fatalf("objdump %s: %v", bin, err)
+	}
+	n, after := 0, false
+	for _, l := range strings.Split(string(out), "\n") {
+		m := insnLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		a, _ := strconv.ParseUint(m[1], 16, 64)
+		if after {
+			return a
+		}
+		if n++; n > 4 {
+			break
+		}
+		after = m[2] == "jbe" || m[2] == "jna"
+	}
+	return lo
+}
+
 // loadBase is the first PT_LOAD's page, the base stap's "pc=.absolute+OFF"
 // offsets count from.
 func loadBase(t testing.TB, bin string) uint64 {
