@@ -312,3 +312,25 @@ func TestStapErrorNamesTheFlag(t *testing.T) {
 		t.Errorf("exit %d, want %d and a hint naming --fields n:\n%s", code, ExitStap, errs)
 	}
 }
+
+// TestGoMethodOnHostBPF: a pointer-receiver method is probed by a name stap
+// matches (stap 4.8 answers an escaped star with "no match"), and fires
+// once per call the program printed.
+func TestGoMethodOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 2", "--format", "json", bin, "main.(*Rect).Area", "main.Rect.Scale")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	n := map[string]int{}
+	for _, e := range exactEvents(t, out) {
+		n[fmt.Sprint(e["probe"])]++
+	}
+	calls := said(t, errs, "CALL")
+	for _, fn := range []string{"main.(*Rect).Area", "main.Rect.Scale"} {
+		if len(calls[fn]) == 0 || n[fn] < len(calls[fn]) {
+			t.Errorf("%s: %d events for %d calls\n%s", fn, n[fn], len(calls[fn]), out)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
+	"github.com/stapgen/stapgen/internal/symfile"
 )
 
 // Inputs is everything Build needs. Nothing here touches the live system.
@@ -117,8 +119,44 @@ type builder struct {
 	from string
 }
 
-func (b *builder) point(f *debuginfo.Function, ret bool) Point {
-	return Point{Kind: PointFunction, Path: b.userPath(), Name: f.Name, Return: ret}
+// point is a function probe point on f, named so that stap matches f and
+// no other function.
+func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
+	name, err := b.stapName(f)
+	if err != nil {
+		return Point{}, err
+	}
+	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Return: ret}, nil
+}
+
+// stapName is how function("...") must spell f.Name. stap matches it with
+// fnmatch(3) after a lexer that keeps some escapes and drops others, so
+// no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
+// with such characters as '?' works when that pattern names f alone.
+func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	for i := 0; i < len(f.Name); i++ {
+		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
+			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
+		}
+	}
+	w := symfile.Wildcard(f.Name)
+	if w == f.Name {
+		return w, nil
+	}
+	fns, err := b.in.Funcs.Match(w)
+	if err != nil {
+		return "", err
+	}
+	var others []string
+	for _, g := range fns {
+		if g.Name != f.Name && !slices.Contains(others, g.Name) {
+			others = append(others, g.Name)
+		}
+	}
+	if len(others) > 0 {
+		return "", refuse("stap's probe points cannot spell %s exactly, and %s also matches %s; probe it by address (a Go function with stap 5 and the kernel runtime is probed past its prologue)", f.Name, w, strings.Join(others[:min(3, len(others))], ", "))
+	}
+	return w, nil
 }
 
 // userPath is the binary a user-space point names, "" for the kernel.
@@ -174,7 +212,11 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{b.point(f, false)},
+		pt, err := b.point(f, false)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
 	if req.Return {
@@ -189,7 +231,11 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			return err
 		}
 		ret := Field{Name: "return", Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{b.point(f, true)},
+		pt, err := b.point(f, true)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
 			Cond: cond, Fields: []Field{ret}})
 	}
 	return nil
@@ -268,7 +314,8 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 	}
 	if req.Entry {
 		var guard *StackGuard
-		point, at := b.point(f, false), params
+		var point *Point
+		at := params
 		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
@@ -279,12 +326,19 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 					// fires once, where reading the guard at the entry races
 					// with the runtime setting it (a preemption request)
 					// between the handler and the comparison.
-					point = b.address(sc.Body)
-					at = belowFrame(params, sc.BodySP)
+					pt := b.address(sc.Body)
+					point, at = &pt, belowFrame(params, sc.BodySP)
 				} else {
 					guard = &StackGuard{GuardOff: sc.Guard, Frame: sc.Frame}
 				}
 			}
+		}
+		if point == nil {
+			pt, err := b.point(f, false)
+			if err != nil {
+				return err
+			}
+			point = &pt
 		}
 		fields, err := b.selectFields(at, porder, pf)
 		if err != nil {
@@ -294,7 +348,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{point},
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf})
 	}

@@ -80,12 +80,6 @@ func TestStapString(t *testing.T) {
 	}
 }
 
-func TestProbeNameEscapesGlobs(t *testing.T) {
-	if got := probeName("main.(*T[go.shape.int]).M?"); got != `main.(\*T\[go.shape.int\]).M\?` {
-		t.Errorf("probeName = %s", got)
-	}
-}
-
 // TestReads renders each kind of read through the built-in templates; the
 // wanted text is stap's own syntax for the read (SystemTap's tapset
 // reference: u_register, user_intN/user_uintN, $var->member[i]).

@@ -23,19 +23,3 @@ func stapString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
-// probeName escapes a function name for .function("..."): the plan always
-// names exact functions, so stap's wildcard characters are escaped.
-func probeName(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		switch c := name[i]; c {
-		case '*', '?', '[', ']':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}

@@ -119,7 +119,6 @@ var staticFuncs = template.FuncMap{
 	"comment": func(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) },
 	"quote":   func(s string) string { return fmt.Sprintf("%q", s) },
 	"lit":     stapString,
-	"fname":   probeName,
 	"add":     func(a, b int) int { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
 	"mask":    func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8)-1) },

@@ -16,6 +16,21 @@ import (
 // sync.(*RWMutex).TryLock).
 const unsafe = "*?[]\\\""
 
+// Wildcard is name as stap's function("...") can take it: each character
+// stap cannot be given literally becomes '?', which fnmatch lets match
+// exactly that character (and any other one: the caller checks that the
+// result names one function only). The result holds no quote and no
+// backslash, so it goes between the quotes as it is.
+func Wildcard(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if strings.IndexByte(unsafe, c) >= 0 {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
 // Matcher answers Pattern for one binary's function names.
 type Matcher struct {
 	fwd, rev []string // the names sorted, and each reversed, sorted
@@ -44,18 +59,8 @@ func (m *Matcher) Pattern(name string) (string, bool) {
 	if !strings.ContainsAny(name, unsafe) {
 		return name, true
 	}
-	b := []byte(name)
-	first, last := -1, 0
-	for i, c := range b {
-		if strings.IndexByte(unsafe, c) >= 0 {
-			b[i] = '?'
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	p := string(b)
+	p := Wildcard(name)
+	first, last := strings.IndexByte(p, '?'), strings.LastIndexByte(p, '?')
 	// Only names sharing the text before the first '?' and after the last
 	// can match; scan whichever of the two runs is shorter.
 	prefix, suffix := p[:first], reverse(p[last+1:])
