@@ -66,17 +66,6 @@ func TestStrippedMatchesSymbols(t *testing.T) {
 	}
 }
 
-func TestGoidOffset(t *testing.T) {
-	for v, want := range map[string]int64{"go1.26.8": 152, "go1.26": 152, "go1.23.12": 160} {
-		if got, ok := GoidOffset(v); !ok || got != want {
-			t.Errorf("%s: %d %v", v, got, ok)
-		}
-	}
-	if _, ok := GoidOffset("go1.9"); ok {
-		t.Error("unknown version accepted")
-	}
-}
-
 func FuzzRead(f *testing.F) {
 	if b, err := os.ReadFile(testenv.GoFixture(f, testenv.GoStripped)); err == nil {
 		f.Add(b)

@@ -1,0 +1,78 @@
+package gopclntab
+
+import "debug/elf"
+
+// moduledata is what this package needs of runtime.moduledata, the
+// runtime's own index of the binary: it points at the function table and
+// holds runtime.text, the base of every entry offset since Go 1.18 (not
+// the .text section's address: external linkers put C code first).
+type moduledata struct {
+	addr          uint64
+	text, etext   uint64
+	types, etypes uint64
+}
+
+// Offsets in moduledata on amd64. pcHeader, six slices, findfunctab,
+// minpc and maxpc precede text in every layout since Go 1.16; types moved
+// when Go 1.20 added covctrs and ecovctrs before it.
+const (
+	mdFuncnametab = 8
+	mdText        = 176
+	mdEtext       = 184
+	mdSize        = 400 // enough to reach types in every layout
+)
+
+func typesOffset(f format) uint64 {
+	if f == go120 {
+		return 296
+	}
+	return 280
+}
+
+// findModuledata finds the moduledata whose first word points at the
+// table's header and whose funcnametab agrees with the header's offset:
+// a chance match of both is implausible. In a PIE those words are
+// relocations, so the search looks at relocation addends; otherwise at the
+// data sections' words.
+func findModuledata(m *image, h header) (*moduledata, bool) {
+	var addrs []uint64
+	if rs := m.relocs(); len(rs) > 0 {
+		for _, r := range rs {
+			if r.addend == h.addr && r.off%8 == 0 {
+				addrs = append(addrs, r.off)
+			}
+		}
+	} else {
+		for _, name := range []string{".go.module", ".noptrdata", ".data", ".data.rel.ro"} {
+			s := m.f.Section(name)
+			if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
+				continue
+			}
+			d, err := s.Data()
+			if err != nil {
+				continue
+			}
+			for i := uint64(0); i+8 <= uint64(len(d)); i += 8 {
+				if word(d, i) == h.addr {
+					addrs = append(addrs, s.Addr+i)
+				}
+			}
+		}
+	}
+	for _, a := range addrs {
+		b, err := m.read(a, mdSize)
+		if err != nil {
+			continue
+		}
+		md := &moduledata{addr: a, text: word(b, mdText), etext: word(b, mdEtext),
+			types: word(b, typesOffset(h.format)), etypes: word(b, typesOffset(h.format)+8)}
+		if word(b, 0) != h.addr || word(b, mdFuncnametab) != h.addr+h.offs[0] || md.text == 0 || md.etext <= md.text || md.etypes < md.types {
+			continue
+		}
+		if s := m.section(md.text); s == nil || s.Flags&elf.SHF_EXECINSTR == 0 {
+			continue
+		}
+		return md, true
+	}
+	return nil, false
+}
