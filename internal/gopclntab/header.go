@@ -87,6 +87,9 @@ var tableSections = []string{".gopclntab", ".data.rel.ro.gopclntab"}
 // .data.rel.ro with no section of its own).
 func candidates(m *image) []candidate {
 	for _, name := range tableSections {
+		if m.noTableSection {
+			break
+		}
 		s := m.f.Section(name)
 		if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
 			continue

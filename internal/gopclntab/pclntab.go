@@ -53,7 +53,10 @@ var errNotMapped = errors.New("not in the file")
 
 // Read finds and parses f's function table. Hostile input yields an
 // error, not a panic.
-func Read(f *elf.File) (t *Table, err error) {
+func Read(f *elf.File) (t *Table, err error) { return read(newImage(f)) }
+
+func read(m *image) (t *Table, err error) {
+	f := m.f
 	defer func() {
 		if r := recover(); r != nil {
 			t, err = nil, fmt.Errorf("corrupt Go function table: %v", r)
@@ -62,7 +65,6 @@ func Read(f *elf.File) (t *Table, err error) {
 	if f.Machine != elf.EM_X86_64 || f.Class != elf.ELFCLASS64 {
 		return nil, fmt.Errorf("%v: only x86-64 tables are read: %w", f.Machine, ErrNoPclntab)
 	}
-	m := newImage(f)
 	c, md, ok := choose(m, candidates(m))
 	if !ok {
 		return nil, ErrNoPclntab

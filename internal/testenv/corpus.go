@@ -1,0 +1,32 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// CorpusDir is where lab/corpus.sh unpacks real-world packages from
+// Debian's archive, one directory per package.
+func CorpusDir() string { return filepath.Join(LabDir(), "corpus") }
+
+// Corpus returns the file rel ("usr/sbin/dockerd") unpacked from the
+// Debian package pkg ("docker.io"), skipping (failing under CI) when the
+// corpus has not been fetched.
+func Corpus(t testing.TB, pkg, rel string) string {
+	t.Helper()
+	p := filepath.Join(CorpusDir(), pkg, rel)
+	_, err := os.Stat(p)
+	Need(t, err == nil, "corpus file %s missing (run `lab/corpus.sh` or `make lab`)", p)
+	return p
+}
+
+// Go119 is Debian bookworm's Go 1.19 go command (golang-1.19-go), the
+// toolchain Debian built the corpus daemons with.
+func Go119(t testing.TB) string {
+	t.Helper()
+	const p = "/usr/lib/go-1.19/bin/go"
+	_, err := os.Stat(p)
+	Need(t, err == nil, "%s missing: apt-get install golang-1.19-go (lab/corpus.sh does)", p)
+	return p
+}
