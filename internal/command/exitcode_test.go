@@ -58,6 +58,7 @@ exit 1
 		{ExitStap, []string{"run", "--stap", badStap, "-c", bin, bin, "main.Str"}},
 		{ExitNoStap, []string{"run", "--stap", filepath.Join(dir, "no-stap-here"), "-c", bin, bin, "main.Str"}},
 		{ExitPermission, []string{"run", "--stap", notExec, "-c", bin, bin, "main.Str"}},
+		{ExitArch, []string{"list", testenv.GoFixture(t, testenv.GoARM64), "main.*"}},
 	} {
 		out, errs, code := stapgen(t, tc.args...)
 		if code != tc.code {

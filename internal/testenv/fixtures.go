@@ -33,6 +33,7 @@ const (
 	GoExternal GoVariant = "external" // -ldflags=-linkmode=external (cgo linker)
 	GoStripped GoVariant = "stripped" // -ldflags=-s -w
 	GoPIEExt   GoVariant = "pieext"   // -buildmode=pie -ldflags=-linkmode=external: as Debian builds
+	GoARM64    GoVariant = "arm64"    // GOARCH=arm64: a binary stapgen must refuse
 )
 
 // Strip is variant v run through strip(1): no .symtab, no DWARF, the same
@@ -138,6 +139,9 @@ func GoFixtureWith(t testing.TB, goCmd string, v GoVariant) string {
 	base := GoVariant(strings.TrimSuffix(string(v), stripSuffix))
 	if base == GoExternal || base == GoPIEExt {
 		cmd.Env = append(cmd.Env, "CGO_ENABLED=1")
+	}
+	if base == GoARM64 {
+		cmd.Env = append(cmd.Env, "GOARCH=arm64", "CGO_ENABLED=0")
 	}
 	if base != v {
 		NeedTool(t, "strip")
