@@ -28,7 +28,7 @@ type loaded struct {
 	bin     *target.Binary
 	funcs   functionSource
 	release string
-	// goFacts is set for Go binaries with DWARF.
+	// goFacts is set for Go binaries.
 	goFacts plan.GoFacts
 }
 
@@ -101,7 +101,7 @@ func openTarget(c *cli.Context, name string) (*loaded, error) {
 				bin.Close()
 				return nil, err
 			}
-			l.funcs = s
+			l.funcs, l.goFacts = s, s.Facts()
 			return l, nil
 		}
 		err := bin.RequireDWARF()

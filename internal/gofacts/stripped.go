@@ -11,10 +11,11 @@ import (
 	"github.com/stapgen/stapgen/internal/target"
 )
 
-// StrippedFuncs lists the functions of a stripped Go binary from its
-// .gopclntab: names and addresses, no types.
+// StrippedFuncs lists the functions of a Go binary without DWARF from its
+// function table: names, addresses and entry file:line, no types.
 type StrippedFuncs struct {
 	bin   *target.Binary
+	tab   *gopclntab.Table
 	funcs []*debuginfo.Function
 }
 
@@ -22,20 +23,25 @@ type StrippedFuncs struct {
 func Stripped(bin *target.Binary) (*StrippedFuncs, error) {
 	t, err := gopclntab.Read(bin.ELF())
 	if err != nil {
-		return nil, fmt.Errorf("%s: no DWARF and no readable .gopclntab: %w", bin.Path, err)
+		return nil, fmt.Errorf("%s: no DWARF and no readable Go function table: %w", bin.Path, err)
 	}
-	s := &StrippedFuncs{bin: bin}
+	s := &StrippedFuncs{bin: bin, tab: t}
 	seen := map[string]bool{}
 	for _, f := range t.Funcs {
 		if seen[f.Name] {
 			continue // ABI0 wrappers repeat the name; the first is the body
 		}
 		seen[f.Name] = true
-		s.funcs = append(s.funcs, &debuginfo.Function{Name: f.Name, Lang: debuginfo.LangGo, Entry: f.Entry, End: f.End, NoTypes: true})
+		s.funcs = append(s.funcs, &debuginfo.Function{Name: f.Name, Lang: debuginfo.LangGo, File: f.File, Line: f.Line,
+			Entry: f.Entry, End: f.End, NoTypes: true})
 	}
 	sort.Slice(s.funcs, func(i, j int) bool { return s.funcs[i].Name < s.funcs[j].Name })
 	return s, nil
 }
+
+// Facts answers the plan's questions (RETs, the body after the stack
+// check, the goid offset) from the code bytes and the runtime's tables.
+func (s *StrippedFuncs) Facts() *Facts { return &Facts{bin: s.bin, tab: s.tab} }
 
 // Lookup finds a function by exact name.
 func (s *StrippedFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
