@@ -104,7 +104,7 @@ func (x *Facts) GoidOffset() (int64, error) {
 			}
 		}
 		if x.tab == nil {
-			t, err := gopclntab.Read(x.bin.ELF())
+			t, err := gopclntab.ReadMapped(x.bin.ELF(), x.bin.Mapped())
 			if err != nil {
 				x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
 				return

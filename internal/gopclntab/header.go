@@ -94,7 +94,7 @@ func candidates(m *image) []candidate {
 		if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
 			continue
 		}
-		d, err := s.Data()
+		d, err := m.data(s)
 		if err != nil {
 			continue
 		}
@@ -107,7 +107,7 @@ func candidates(m *image) []candidate {
 		if s.Flags&elf.SHF_EXECINSTR != 0 || s.Type != elf.SHT_PROGBITS || s.Size > maxRead || s.Size < 72 {
 			continue
 		}
-		d, err := s.Data()
+		d, err := m.data(s)
 		if err != nil {
 			continue
 		}

@@ -15,6 +15,9 @@ import (
 type image struct {
 	f    *elf.File
 	secs []*elf.Section // allocated sections with file bytes
+	// file is the whole file when the caller has it mapped: sections are
+	// then sliced, not copied (dockerd's table scan reads 27 MB).
+	file []byte
 
 	// noTableSection makes the search ignore the table's own section, so
 	// tests can run the header scan on binaries that have one.
@@ -32,8 +35,8 @@ const rX8664Relative = 8
 // without limit (dockerd's whole .data.rel.ro is 27 MB).
 const maxRead = 1 << 30
 
-func newImage(f *elf.File) *image {
-	m := &image{f: f}
+func newImage(f *elf.File, file []byte) *image {
+	m := &image{f: f, file: file}
 	for _, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC != 0 && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0 {
 			m.secs = append(m.secs, s)
@@ -52,8 +55,23 @@ func (m *image) section(vaddr uint64) *elf.Section {
 	return nil
 }
 
-// raw reads n file bytes at vaddr, without relocations: enough for byte
-// strings and offsets, which need none.
+// data is a section's file bytes. Callers must not modify them: they may
+// alias the caller's mapping.
+func (m *image) data(s *elf.Section) ([]byte, error) {
+	if s.Size > maxRead {
+		return nil, fmt.Errorf("section %s: %d bytes: %w", s.Name, s.Size, errNotMapped)
+	}
+	if m.file != nil {
+		if s.Offset > uint64(len(m.file)) || s.FileSize > uint64(len(m.file))-s.Offset {
+			return nil, fmt.Errorf("section %s past the end of the file: %w", s.Name, errNotMapped)
+		}
+		return m.file[s.Offset : s.Offset+s.FileSize], nil
+	}
+	return s.Data()
+}
+
+// raw is n file bytes at vaddr, without relocations: enough for byte
+// strings and offsets, which need none. Do not modify them.
 func (m *image) raw(vaddr, n uint64) ([]byte, error) {
 	s := m.section(vaddr)
 	if s == nil {
@@ -62,19 +80,25 @@ func (m *image) raw(vaddr, n uint64) ([]byte, error) {
 	if n > maxRead || n > s.Size-(vaddr-s.Addr) {
 		return nil, fmt.Errorf("read %#x+%d: crosses the end of %s: %w", vaddr, n, s.Name, errNotMapped)
 	}
-	b := make([]byte, n)
-	if _, err := s.ReadAt(b, int64(vaddr-s.Addr)); err != nil {
-		return nil, fmt.Errorf("read %s at %#x: %w", s.Name, vaddr, err)
-	}
-	return b, nil
-}
-
-// read is raw with the relative relocations inside [vaddr, vaddr+n) applied.
-func (m *image) read(vaddr, n uint64) ([]byte, error) {
-	b, err := m.raw(vaddr, n)
+	d, err := m.data(s)
 	if err != nil {
 		return nil, err
 	}
+	off := vaddr - s.Addr
+	if n > uint64(len(d)) || off > uint64(len(d))-n {
+		return nil, fmt.Errorf("read %#x+%d: past the file bytes of %s: %w", vaddr, n, s.Name, errNotMapped)
+	}
+	return d[off : off+n], nil
+}
+
+// read is a copy of raw with the relative relocations inside
+// [vaddr, vaddr+n) applied.
+func (m *image) read(vaddr, n uint64) ([]byte, error) {
+	r, err := m.raw(vaddr, n)
+	if err != nil {
+		return nil, err
+	}
+	b := append([]byte(nil), r...)
 	rs := m.relocs()
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].off >= vaddr })
 	for ; i < len(rs) && rs[i].off+8 <= vaddr+n; i++ {
@@ -94,10 +118,10 @@ func (m *image) relocs() []rel {
 		return nil
 	}
 	for _, s := range m.f.Sections {
-		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 || s.Size > maxRead {
+		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
 			continue
 		}
-		d, err := s.Data()
+		d, err := m.data(s)
 		if err != nil {
 			continue
 		}

@@ -48,7 +48,7 @@ func findModuledata(m *image, h header) (*moduledata, bool) {
 			if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
 				continue
 			}
-			d, err := s.Data()
+			d, err := m.data(s)
 			if err != nil {
 				continue
 			}

@@ -53,7 +53,13 @@ var errNotMapped = errors.New("not in the file")
 
 // Read finds and parses f's function table. Hostile input yields an
 // error, not a panic.
-func Read(f *elf.File) (t *Table, err error) { return read(newImage(f)) }
+func Read(f *elf.File) (*Table, error) { return read(newImage(f, nil)) }
+
+// ReadMapped is Read for a file the caller has mapped (file is all of it,
+// f parsed from it): sections are sliced instead of copied. The Table
+// reads file again for GoidOffset, so file must stay mapped while the
+// Table is in use.
+func ReadMapped(f *elf.File, file []byte) (*Table, error) { return read(newImage(f, file)) }
 
 func read(m *image) (t *Table, err error) {
 	f := m.f
@@ -82,16 +88,24 @@ func read(m *image) (t *Table, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse function table at %#x: %w", c.h.addr, err)
 	}
-	t.Funcs = make([]Func, len(tab.Funcs))
-	for i := range tab.Funcs {
-		fn := &tab.Funcs[i]
-		file, line, _ := tab.PCToLine(fn.Entry)
-		t.Funcs[i] = Func{Name: fn.Name, Entry: fn.Entry, End: fn.End, File: file, Line: line}
-	}
+	t.Funcs = entryLines(tab)
 	if len(t.Funcs) == 0 {
 		return nil, fmt.Errorf("function table at %#x lists no functions: %w", c.h.addr, ErrNoPclntab)
 	}
 	return t, nil
+}
+
+// entryLines converts gosym's functions, with the file:line of each
+// entry. (Spreading this over goroutines made it slower: gosym takes a
+// lock on every file lookup.)
+func entryLines(tab *gosym.Table) []Func {
+	out := make([]Func, len(tab.Funcs))
+	for i := range tab.Funcs {
+		fn := &tab.Funcs[i]
+		file, line, _ := tab.PCToLine(fn.Entry)
+		out[i] = Func{Name: fn.Name, Entry: fn.Entry, End: fn.End, File: file, Line: line}
+	}
+	return out
 }
 
 // choose takes the first candidate a moduledata confirms. A table in its

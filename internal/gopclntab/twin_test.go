@@ -117,7 +117,7 @@ func TestTwinsMatchDWARF(t *testing.T) {
 				compareTwin(t, tab, want)
 				// The same table found without its section, as in Debian's
 				// dockerd: by the header scan and the moduledata.
-				m := newImage(f)
+				m := newImage(f, nil)
 				m.noTableSection = true
 				if scanned, err := read(m); err != nil {
 					t.Errorf("by header scan: %v", err)

@@ -201,6 +201,11 @@ func (b *Binary) Close() error {
 // ELF exposes the parsed headers (read-only use).
 func (b *Binary) ELF() *elf.File { return b.elf }
 
+// Mapped is the whole file as mapped, for parsers that slice sections
+// rather than copy them (gopclntab scans dockerd's 27 MB .data.rel.ro).
+// Valid until Close; do not modify.
+func (b *Binary) Mapped() []byte { return b.data }
+
 // DWARFFile is the file holding the DWARF: the separate debuginfo when one
 // was found, else b itself.
 func (b *Binary) DWARFFile() *Binary {
