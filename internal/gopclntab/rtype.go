@@ -23,6 +23,7 @@ const (
 	kindMask      = 0x1f
 	kindStruct    = 25
 	maxFields     = 1 << 12
+	maxNames      = 8
 	nameMaxLength = 1 << 16
 )
 
@@ -54,12 +55,18 @@ func (t *Table) fieldOffset(typ, field string) (off int64, err error) {
 	}
 	// A named type's Str is "*pkg.T" with TFlagExtraStar set, so that
 	// its pointer type can share the string.
-	for _, nameOff := range nameOffsets(types, "*"+typ) {
+	names := nameOffsets(types, "*"+typ)
+	if len(names) > maxNames {
+		// The linker writes each name once; a hostile file's thousands
+		// would each cost a scan of the whole range.
+		names = names[:maxNames]
+	}
+	for _, nameOff := range names {
 		for o := 0; o+typeSize <= len(types); o += 8 {
 			if types[o+typeKind]&kindMask != kindStruct || int32(binary.LittleEndian.Uint32(types[o+typeStr:])) != int32(nameOff) {
 				continue
 			}
-			if off, ok, err := t.structField(t.md.types+uint64(o), field); err == nil && ok {
+			if off, ok, err := t.structField(t.md.types+uint64(o), field); err == nil && ok && off > 0 && off < 1<<16 {
 				return off, nil
 			}
 		}
