@@ -22,6 +22,27 @@ const (
 	mdSize        = 400 // enough to reach types in every layout
 )
 
+// typesRange reads types and etypes. Go 1.27 put typedesclen between them
+// without changing the table's magic: etypes is then the second word after
+// types, and the first is a length that fits the range. Before, the word
+// after etypes is rodata, the start of .rodata, at or below types.
+func typesRange(m *image, b []byte, off uint64) (types, etypes uint64) {
+	types = word(b, off)
+	w1, w2 := word(b, off+8), word(b, off+16)
+	s := m.section(types)
+	if s == nil {
+		return 0, 0
+	}
+	end := s.Addr + s.Size
+	switch {
+	case w1 > types && w1 <= end && w2 <= types:
+		return types, w1
+	case w2 > types && w2 <= end && w1 <= w2-types:
+		return types, w2
+	}
+	return 0, 0
+}
+
 func typesOffset(f format) uint64 {
 	if f == go120 {
 		return 296
@@ -64,11 +85,11 @@ func findModuledata(m *image, h header) (*moduledata, bool) {
 		if err != nil {
 			continue
 		}
-		md := &moduledata{addr: a, text: word(b, mdText), etext: word(b, mdEtext),
-			types: word(b, typesOffset(h.format)), etypes: word(b, typesOffset(h.format)+8)}
-		if word(b, 0) != h.addr || word(b, mdFuncnametab) != h.addr+h.offs[0] || md.text == 0 || md.etext <= md.text || md.etypes < md.types {
+		md := &moduledata{addr: a, text: word(b, mdText), etext: word(b, mdEtext)}
+		if word(b, 0) != h.addr || word(b, mdFuncnametab) != h.addr+h.offs[0] || md.text == 0 || md.etext <= md.text {
 			continue
 		}
+		md.types, md.etypes = typesRange(m, b, typesOffset(h.format))
 		if s := m.section(md.text); s == nil || s.Flags&elf.SHF_EXECINSTR == 0 {
 			continue
 		}

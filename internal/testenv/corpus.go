@@ -2,9 +2,14 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
+
+// NextGo is the toolchain newer than the host's the tests also build with.
+const NextGo = "go1.27.3"
 
 // CorpusDir is where lab/corpus.sh unpacks real-world packages from
 // Debian's archive, one directory per package.
@@ -28,5 +33,19 @@ func Go119(t testing.TB) string {
 	const p = "/usr/lib/go-1.19/bin/go"
 	_, err := os.Stat(p)
 	Need(t, err == nil, "%s missing: apt-get install golang-1.19-go (lab/corpus.sh does)", p)
+	return p
+}
+
+// GoToolchain is the go command of a released toolchain ("go1.27.3") as
+// GOTOOLCHAIN fetches it from the Go module proxy into the module cache
+// (lab/corpus.sh does).
+func GoToolchain(t testing.TB, version string) string {
+	t.Helper()
+	NeedTool(t, "go")
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	Need(t, err == nil, "go env GOMODCACHE: %v", err)
+	p := filepath.Join(strings.TrimSpace(string(out)), "golang.org", "toolchain@v0.0.1-"+version+".linux-amd64", "bin", "go")
+	_, err = os.Stat(p)
+	Need(t, err == nil, "%s missing: run `GOTOOLCHAIN=%s go version` (lab/corpus.sh does)", p, version)
 	return p
 }
