@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real-world Go binaries from Debian's archive (bookworm: built by Debian
 # with Go 1.19, stripped, PIE, externally linked), unpacked under
-# $STAPGEN_LAB/corpus/<package>/, Debian's Go 1.19 toolchain and Go 1.27
-# for the tests' own builds. Idempotent: a warm run checks stamps.
+# $STAPGEN_LAB/corpus/<package>/, Debian's Go 1.19 toolchain and released
+# Go toolchains for the tests' own builds. Idempotent: a warm run checks stamps.
 source "$(dirname "$0")/common.sh"
 C=$LAB/corpus
 PKGS=(docker.io containerd runc)
@@ -32,6 +32,7 @@ if ! dpkg -s golang-1.19-go >/dev/null 2>&1; then
 	apt_update
 	apt-get install -y -qq --no-install-recommends golang-1.19-go >/dev/null
 fi
-# A Go newer than the host's, from the Go module proxy (testenv.NextGo).
-GONEXT=go1.27.3
-[ -x "$(go env GOMODCACHE)/golang.org/toolchain@v0.0.1-$GONEXT.linux-amd64/bin/go" ] || GOTOOLCHAIN=$GONEXT go version >/dev/null
+# Released toolchains from the Go module proxy (testenv.OtherGo).
+for v in go1.21.13 go1.24.0 go1.27.3; do
+	[ -x "$(go env GOMODCACHE)/golang.org/toolchain@v0.0.1-$v.linux-amd64/bin/go" ] || GOTOOLCHAIN=$v go version >/dev/null
+done

@@ -16,15 +16,17 @@ import (
 )
 
 // TestStrippedFactsMatchTwin: for binaries stripped with strip(1), built
-// by Debian's Go 1.19, the host's Go and Go 1.27, as Debian builds (PIE,
+// by Debian's Go 1.19, the host's Go and testenv.OtherGo, as Debian builds (PIE,
 // external linking) and by default, the facts the plan uses equal those of
 // the unstripped twin: the body address and RSP distance after the stack
 // check (the twin's DWARF line table marks its prologue end there, or past
 // a frame set-up that changes no argument register), the goid offset (the
 // twin's from DWARF), and the RETs (objdump's, on the twin's symbols).
 func TestStrippedFactsMatchTwin(t *testing.T) {
-	toolchains := map[string]string{"go1.19": testenv.Go119(t), "host": testenv.NeedTool(t, "go"),
-		testenv.NextGo: testenv.GoToolchain(t, testenv.NextGo)}
+	toolchains := map[string]string{"go1.19": testenv.Go119(t), "host": testenv.NeedTool(t, "go")}
+	for _, v := range testenv.OtherGo {
+		toolchains[v] = testenv.GoToolchain(t, v)
+	}
 	for name, goCmd := range toolchains {
 		for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoPIEExt} {
 			t.Run(fmt.Sprintf("%s/%s", name, v), func(t *testing.T) {

@@ -19,7 +19,9 @@ type dwarfFunc struct {
 	line       int
 }
 
-// dwarfFuncs lists the out-of-line functions of bin's DWARF, each with
+const dwLangGo = 0x16 // DW_LANG_Go
+
+// dwarfFuncs lists the out-of-line Go functions of bin's DWARF, each with
 // the line-table row at its entry.
 func dwarfFuncs(t *testing.T, bin string) map[uint64]dwarfFunc {
 	t.Helper()
@@ -42,7 +44,9 @@ func dwarfFuncs(t *testing.T, bin string) map[uint64]dwarfFunc {
 		if cu == nil {
 			return out
 		}
-		if cu.Tag != dwarf.TagCompileUnit {
+		// Only Go units: cgo's C runtime, compiled by gcc with -g when
+		// externally linked, is in DWARF but not in Go's table.
+		if lang, _ := cu.Val(dwarf.AttrLanguage).(int64); cu.Tag != dwarf.TagCompileUnit || lang != dwLangGo {
 			r.SkipChildren()
 			continue
 		}
@@ -92,7 +96,7 @@ var twins = []struct{ stripped, twin testenv.GoVariant }{
 }
 
 // TestTwinsMatchDWARF: for every stripped fixture, built by Debian's Go
-// 1.19, by the host's Go and by Go 1.27, every function its table lists has the name,
+// 1.19, by the host's Go and by Go 1.21, 1.24 and 1.27, every function its table lists has the name,
 // entry and entry file:line its twin's DWARF gives, every DWARF function is
 // listed, and runtime.g.goid from the type metadata is DWARF's offset.
 func TestTwinsMatchDWARF(t *testing.T) {
@@ -212,8 +216,12 @@ func dwarfGoid(t *testing.T, bin string) int64 {
 type toolchain struct{ name, goCmd string }
 
 // toolchains are Debian bookworm's Go 1.19 (its daemons' toolchain), the
-// host's and the next one.
+// host's and testenv.OtherGo.
 func toolchains(t *testing.T) []toolchain {
 	testenv.NeedTool(t, "go")
-	return []toolchain{{"go1.19", testenv.Go119(t)}, {"host", "go"}, {testenv.NextGo, testenv.GoToolchain(t, testenv.NextGo)}}
+	out := []toolchain{{"go1.19", testenv.Go119(t)}, {"host", "go"}}
+	for _, v := range testenv.OtherGo {
+		out = append(out, toolchain{v, testenv.GoToolchain(t, v)})
+	}
+	return out
 }

@@ -8,8 +8,11 @@ import (
 	"testing"
 )
 
-// NextGo is the toolchain newer than the host's the tests also build with.
-const NextGo = "go1.27.3"
+// OtherGo are the released toolchains the tests also build with, beside
+// Debian's Go 1.19 and the host's: one per moduledata and prologue layout
+// (1.21: the first GOTOOLCHAIN serves; 1.24: trixie's; 1.27: newer than
+// the host's, with typedesclen in the moduledata).
+var OtherGo = []string{"go1.21.13", "go1.24.0", "go1.27.3"}
 
 // CorpusDir is where lab/corpus.sh unpacks real-world packages from
 // Debian's archive, one directory per package.
