@@ -111,20 +111,21 @@ func candidates(m *image) []candidate {
 		if err != nil {
 			continue
 		}
-		for _, magic := range [][]byte{{0xf1, 0xff, 0xff, 0xff}, {0xf0, 0xff, 0xff, 0xff}, {0xfa, 0xff, 0xff, 0xff}} {
-			for off := 0; ; {
-				i := bytes.Index(d[off:], magic)
-				if i < 0 {
-					break
-				}
-				at := off + i
-				off = at + 1
-				if at%8 != 0 { // the runtime's pcHeader is pointer-aligned
-					continue
-				}
-				if h, ok := parseHeader(d[at:], s.Addr+uint64(at)); ok {
-					out = append(out, candidate{h: h, data: d[at:]})
-				}
+		// One pass for every format: the magics differ only in their
+		// first byte, and amd64's header continues 00 00 01 08.
+		const tail = "\xff\xff\xff\x00\x00\x01\x08"
+		for off := 0; ; {
+			i := bytes.Index(d[off:], []byte(tail))
+			if i < 0 {
+				break
+			}
+			at := off + i - 1
+			off += i + 1
+			if at < 0 || at%8 != 0 { // the runtime's pcHeader is pointer-aligned
+				continue
+			}
+			if h, ok := parseHeader(d[at:], s.Addr+uint64(at)); ok {
+				out = append(out, candidate{h: h, data: d[at:]})
 			}
 		}
 	}
