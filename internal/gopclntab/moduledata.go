@@ -24,9 +24,11 @@ const (
 
 // typesRange reads types and etypes. Go 1.27 put typedesclen between them
 // without changing the table's magic: etypes is then the second word after
-// types, and the first is a length that fits the range. Before, the word
-// after etypes is rodata, the start of .rodata, at or below types.
-func typesRange(m *image, b []byte, off uint64) (types, etypes uint64) {
+// types, and the first is a length that fits the range. From Go 1.18 to
+// 1.26 the word after etypes is rodata, the start of .rodata, at or below
+// types; Go 1.16-1.17 have no rodata field.
+func typesRange(m *image, b []byte, f format) (types, etypes uint64) {
+	off := typesOffset(f)
 	types = word(b, off)
 	w1, w2 := word(b, off+8), word(b, off+16)
 	s := m.section(types)
@@ -35,6 +37,8 @@ func typesRange(m *image, b []byte, off uint64) (types, etypes uint64) {
 	}
 	end := s.Addr + s.Size
 	switch {
+	case f == go116 && w1 > types && w1 <= end:
+		return types, w1
 	case w1 > types && w1 <= end && w2 <= types:
 		return types, w1
 	case w2 > types && w2 <= end && w1 <= w2-types:
@@ -89,7 +93,7 @@ func findModuledata(m *image, h header) (*moduledata, bool) {
 		if word(b, 0) != h.addr || word(b, mdFuncnametab) != h.addr+h.offs[0] || md.text == 0 || md.etext <= md.text {
 			continue
 		}
-		md.types, md.etypes = typesRange(m, b, typesOffset(h.format))
+		md.types, md.etypes = typesRange(m, b, h.format)
 		if s := m.section(md.text); s == nil || s.Flags&elf.SHF_EXECINSTR == 0 {
 			continue
 		}
