@@ -38,7 +38,6 @@ type Table struct {
 
 	img *image
 	md  *moduledata // nil when no moduledata was found (section tables only)
-	fmt format
 
 	goidOnce sync.Once
 	goid     int64
@@ -75,7 +74,7 @@ func read(m *image) (t *Table, err error) {
 	if !ok {
 		return nil, ErrNoPclntab
 	}
-	t = &Table{Format: c.h.format.String(), img: m, md: md, fmt: c.h.format}
+	t = &Table{Format: c.h.format.String(), img: m, md: md}
 	t.Text = textBase(m, c, md)
 	data := c.data
 	if c.h.format == go116 && len(m.relocs()) > 0 {
