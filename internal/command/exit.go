@@ -26,6 +26,7 @@ const (
 	ExitStap        = 6 // stap failed (semantic error, compile error, no permission, ...)
 	ExitNoStap      = 7 // stap not installed or not runnable
 	ExitPermission  = 8 // a file or stap refused for lack of privilege
+	ExitArch        = 9 // target built for an architecture other than x86-64
 	ExitInterrupted = 130
 )
 
@@ -94,6 +95,8 @@ func classify(err error) (code int, hint string) {
 			return ExitPermission, se.Hint
 		}
 		return ExitStap, se.Hint
+	case errors.Is(err, target.ErrUnsupportedArch):
+		return ExitArch, ""
 	case errors.Is(err, os.ErrPermission):
 		return ExitPermission, "stapgen reads targets and runs stap as root (or as a member of stapdev/stapusr)"
 	case errors.Is(err, target.ErrNotELF), errors.Is(err, target.ErrNoDebugInfo), errors.Is(err, target.ErrKernelNotFound):

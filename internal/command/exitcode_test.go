@@ -70,6 +70,7 @@ exit 1
 		{ExitPermission, []string{"run", "--stap", notExec, "-c", bin, bin, "main.Str"}},
 		// What no class names: the output directory is missing.
 		{ExitError, []string{"gen", "--stap-version", "5.1", "-o", filepath.Join(dir, "no-dir", "x.stp"), bin, "main.Str"}},
+		{ExitArch, []string{"list", testenv.GoFixture(t, testenv.GoARM64), "main.*"}},
 	} {
 		out, errs, code := stapgen(t, tc.args...)
 		if code != tc.code {

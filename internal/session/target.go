@@ -123,7 +123,7 @@ func Open(name string, o OpenOptions) (*Target, error) {
 				bin.Close()
 				return nil, err
 			}
-			t.Funcs = s
+			t.Funcs, t.goFacts = s, s.Facts()
 			return t, nil
 		}
 		err := bin.RequireDWARF()
