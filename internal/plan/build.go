@@ -94,12 +94,8 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	if req.UserStack && !in.Target.Kernel {
-		p.StapArgs = append(p.StapArgs, "-d", in.Target.Path, "--ldd")
-	}
-	if p.Guru {
-		p.StapArgs = append([]string{"-g"}, p.StapArgs...)
-	}
+	p.UserStack = req.UserStack
+	p.setStapArgs()
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
@@ -126,7 +122,7 @@ func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
 	if err != nil {
 		return Point{}, err
 	}
-	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Return: ret}, nil
+	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Addr: f.Entry, Return: ret}, nil
 }
 
 // stapName is how function("...") must spell f.Name. stap matches it with
@@ -165,6 +161,13 @@ func (b *builder) userPath() string {
 		return ""
 	}
 	return b.in.Target.Path
+}
+
+// addressProbes tells whether stap can place probes at addresses in the
+// user-space target: stap 5 reads Go's DWARF for them, and a generated
+// debug file's symbols name any address for every stap.
+func (b *builder) addressProbes() bool {
+	return !b.in.Target.Kernel && (b.in.Stap.AtLeast(5, 0) || b.in.Target.Symbols)
 }
 
 func (b *builder) address(a uint64) Point {
@@ -321,7 +324,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		if !bpf && b.in.Go != nil {
 			if sc, ok := b.in.Go.StackCheck(f); ok {
-				if sc.Body != 0 && b.in.Stap.AtLeast(5, 0) && !b.in.Target.Kernel {
+				if sc.Body != 0 && b.addressProbes() {
 					// Past the branch the call is committed: a probe there
 					// fires once, where reading the guard at the entry races
 					// with the runtime setting it (a preemption request)
@@ -356,7 +359,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		switch {
 		case bpf:
 			return refuse("Go returns need register reads at RET instructions, which the BPF runtime lacks; use --runtime=kernel or drop --return")
-		case !b.in.Stap.AtLeast(5, 0):
+		case !b.addressProbes():
 			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
 		case b.in.Target.Kernel:
 			return refuse("Go function in a kernel target")

@@ -20,6 +20,11 @@ type Target struct {
 	BuildID string
 	// GoVersion is set for Go binaries ("go1.26.8").
 	GoVersion string
+	// Symbols says the binary has neither DWARF nor a symbol table, so stap
+	// finds no function in it by itself: every point is named after
+	// planning through a generated debug file's symbols (Plan.UseSymbols),
+	// which also reach any address, stap 4.8 included.
+	Symbols bool
 }
 
 // GoFacts is what the plan needs to know about a Go binary beyond DWARF:
@@ -67,9 +72,13 @@ type Plan struct {
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.
 	Guru bool
+	// UserStack is set when entries print user backtraces.
+	UserStack bool
 	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
-	// recorded in the script header.
+	// recorded in the script header; StapEnv the environment it needs
+	// (where a generated debug file is).
 	StapArgs []string
+	StapEnv  []string
 	Probes   []Probe
 	Schema   event.Schema
 	// Process and PID filters apply to every probe.

@@ -175,6 +175,9 @@ const (
 	PointStatement
 	// PointAddress is .statement(Addr) in Path.
 	PointAddress
+	// PointSymbol is .function(Name) in Path, Name a symbol of a generated
+	// debug file that stands for one address (Plan.UseSymbols).
+	PointSymbol
 )
 
 // Point is one stap probe point.
@@ -182,8 +185,11 @@ type Point struct {
 	Kind PointKind
 	// Path is the user-space binary, "" for the kernel.
 	Path string
-	// Name is the exact function name or the statement spec.
+	// Name is the function name as stap must spell it, the statement
+	// spec, or the symbol.
 	Name string
+	// Addr is the address of an address point, and a function point's
+	// entry (0 when unknown).
 	Addr uint64
 	// Return is .return, else a function point is .call.
 	Return bool

@@ -70,7 +70,7 @@ func (g *generator) value(v plan.Value, cpu string) (string, error) {
 }
 
 func (g *generator) point(p plan.Point) (string, error) {
-	name := map[plan.PointKind]string{plan.PointFunction: "function", plan.PointStatement: "statement", plan.PointAddress: "address"}[p.Kind]
+	name := map[plan.PointKind]string{plan.PointFunction: "function", plan.PointStatement: "statement", plan.PointAddress: "address", plan.PointSymbol: "symbol"}[p.Kind]
 	if name == "" {
 		return "", fmt.Errorf("probe point kind %d", p.Kind)
 	}

@@ -16,6 +16,7 @@ import (
 const (
 	schemaTag  = "# stapgen-schema: "
 	argsTag    = "# stapgen-stap-args: "
+	envTag     = "# stapgen-stap-env: "
 	runtimeTag = "# stapgen-runtime: "
 )
 
@@ -40,7 +41,8 @@ func (v *View) TargetLine() string {
 
 // RunLine is the stap command line the script needs.
 func (v *View) RunLine() string {
-	args := append([]string{}, v.Plan.StapArgs...)
+	args := append(append([]string{}, v.Plan.StapEnv...), "stap")
+	args = append(args, v.Plan.StapArgs...)
 	if v.BPF {
 		args = append(args, "--runtime=bpf")
 	}
@@ -69,15 +71,26 @@ func (v *View) ArgsLine() string {
 	return string(b)
 }
 
+// EnvLine is the environment stap needs, as a JSON list.
+func (v *View) EnvLine() string {
+	b, _ := json.Marshal(append([]string{}, v.Plan.StapEnv...))
+	return string(b)
+}
+
 // ReadStapArgs returns the stap options recorded in a rendered script.
-func ReadStapArgs(script []byte) []string {
-	var args []string
-	if v := headerValue(script, argsTag); v != "" {
-		if json.Unmarshal([]byte(v), &args) != nil {
+func ReadStapArgs(script []byte) []string { return headerList(script, argsTag) }
+
+// ReadStapEnv returns the environment recorded in a rendered script.
+func ReadStapEnv(script []byte) []string { return headerList(script, envTag) }
+
+func headerList(script []byte, tag string) []string {
+	var l []string
+	if v := headerValue(script, tag); v != "" {
+		if json.Unmarshal([]byte(v), &l) != nil {
 			return nil
 		}
 	}
-	return args
+	return l
 }
 
 // ReadRuntime returns the runtime a rendered script was generated for.

@@ -34,7 +34,7 @@ func RunRemote(ctx context.Context, s *Script, hosts []string, o RunOptions) (re
 	}
 	defer w.remove()
 	opts := stapOptions(s, o)
-	runner := o.runner()
+	runner := o.runner(s)
 	labels := hostLabels(hosts)
 	results = make([]HostResult, len(hosts))
 	var wg sync.WaitGroup

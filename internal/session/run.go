@@ -92,12 +92,13 @@ func stapOptions(s *Script, o RunOptions) stap.Options {
 	}
 }
 
-func (o RunOptions) runner() *stap.Runner {
+// runner runs stap for s, with the environment its header asks for.
+func (o RunOptions) runner(s *Script) *stap.Runner {
 	path := o.Stap
 	if path == "" {
 		path = "stap"
 	}
-	return &stap.Runner{Path: path, GracePeriod: o.GracePeriod}
+	return &stap.Runner{Path: path, GracePeriod: o.GracePeriod, Env: s.StapEnv}
 }
 
 func (o RunOptions) logCommand(r *stap.Runner, args []string) {
@@ -122,7 +123,7 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	// and stap-like wrappers (the lab's VM) deliver output the same way.
 	opts.Output = w.records
 	opts.Stdout = o.CmdOutput
-	runner := o.runner()
+	runner := o.runner(s)
 	o.logCommand(runner, opts.Args(w.script))
 	proc, err := runner.Start(ctx, w.script, opts)
 	if err != nil {

@@ -18,7 +18,9 @@ type Script struct {
 	Schema *event.Schema
 	// StapArgs are the options the script's header asks stap for.
 	StapArgs []string
-	Runtime  spec.Runtime
+	// StapEnv is the environment the header asks stap to run with.
+	StapEnv []string
+	Runtime spec.Runtime
 	// Plan is set when the script was generated here, nil when read.
 	Plan *plan.Plan
 }
@@ -62,11 +64,16 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.Target.Symbols {
+		if err := nameBySymbols(t, p); err != nil {
+			return nil, err
+		}
+	}
 	var buf bytes.Buffer
 	if err := tmpl.Render(&buf, p); err != nil {
 		return nil, err
 	}
-	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, Runtime: p.Runtime, Plan: p}, nil
+	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, StapEnv: p.StapEnv, Runtime: p.Runtime, Plan: p}, nil
 }
 
 // ParseScript reads a script written by Generate (its header carries the
@@ -77,7 +84,7 @@ func ParseScript(src []byte, runtime spec.Runtime) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Script{Source: src, Schema: schema, StapArgs: script.ReadStapArgs(src), Runtime: runtime}
+	s := &Script{Source: src, Schema: schema, StapArgs: script.ReadStapArgs(src), StapEnv: script.ReadStapEnv(src), Runtime: runtime}
 	if s.Runtime == "" {
 		s.Runtime = script.ReadRuntime(src)
 	}

@@ -56,7 +56,13 @@ func (t *Target) planTarget() plan.Target {
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
 	}
-	return plan.Target{Path: t.Bin.Path, BuildID: t.Bin.BuildID, GoVersion: t.Bin.GoVersion}
+	return plan.Target{Path: t.Bin.Path, BuildID: t.Bin.BuildID, GoVersion: t.Bin.GoVersion, Symbols: t.needsSymbols()}
+}
+
+// needsSymbols: stap finds no function in a binary with neither DWARF nor
+// a symbol table; a generated debug file gives it symbols (symfile).
+func (t *Target) needsSymbols() bool {
+	return t.Bin.Kind == target.KindGo && !t.Bin.HasDWARF() && !t.Bin.HasSection(".symtab")
 }
 
 // planGo is the Go facts as the plan takes them: a nil interface, not a
