@@ -1,0 +1,388 @@
+package gosource
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+)
+
+// maxDepth bounds type and constant recursion; cycles of named types
+// close through the cache, so only hostile or invalid source gets here.
+const maxDepth = 200
+
+// typeCache holds one named type; t is set before its underlying type is
+// converted, so a pointer back to it (type Opts struct{ Next *Opts })
+// finds it.
+type typeCache struct{ t *debuginfo.Type }
+
+// scope converts type expressions of one file of one package. pkgs loads
+// imported packages; it is nil for a --signature without source.
+type scope struct {
+	c       *converter
+	p       *pkg // nil: only the universe and imported packages
+	f       *ast.File
+	tparams map[string]bool
+	iota    int64
+}
+
+// converter shares the loaded packages and the runtime names of one
+// toolchain version between the scopes of a query.
+type converter struct {
+	names rt
+	load  func(path string) (*pkg, error)
+}
+
+func (s scope) qualify(name string) string {
+	if s.p == nil {
+		return name
+	}
+	return s.p.path + "." + name
+}
+
+func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
+	if depth > maxDepth {
+		return unknown("?", "type nesting too deep")
+	}
+	switch x := e.(type) {
+	case *ast.Ident:
+		return s.ident(x.Name, depth)
+	case *ast.SelectorExpr:
+		id, ok := x.X.(*ast.Ident)
+		if !ok {
+			return unknown(exprString(e), "not a type name")
+		}
+		return s.imported(id.Name, x.Sel.Name, depth)
+	case *ast.ParenExpr:
+		return s.typeOf(x.X, depth+1)
+	case *ast.StarExpr:
+		return pointerTo(s.typeOf(x.X, depth+1))
+	case *ast.Ellipsis:
+		return sliceOf(s.typeOf(x.Elt, depth+1))
+	case *ast.ArrayType:
+		elem := s.typeOf(x.Elt, depth+1)
+		if x.Len == nil {
+			return sliceOf(elem)
+		}
+		n, ok := s.constInt(x.Len, depth+1)
+		if !ok || n < 0 {
+			return unknown("["+exprString(x.Len)+"]"+elem.GoName, "array length not a constant this reader evaluates")
+		}
+		if IsUnknown(elem) {
+			return unknown("["+exprString(x.Len)+"]"+elem.GoName, "element type unknown")
+		}
+		return arrayOf(elem, n)
+	case *ast.MapType:
+		return mapOf(s.typeOf(x.Key, depth+1), s.typeOf(x.Value, depth+1))
+	case *ast.ChanType:
+		dir := "chan "
+		switch x.Dir {
+		case ast.SEND:
+			dir = "chan<- "
+		case ast.RECV:
+			dir = "<-chan "
+		}
+		return chanOf(dir, s.typeOf(x.Value, depth+1))
+	case *ast.FuncType:
+		return funcT("func" + s.funcString(x, depth+1))
+	case *ast.InterfaceType:
+		return interfaceT(s.interfaceString(x, depth+1), x.Methods == nil || len(x.Methods.List) == 0, s.c.names)
+	case *ast.StructType:
+		return s.structOf(x, depth+1)
+	case *ast.IndexExpr, *ast.IndexListExpr:
+		return unknown(exprString(e), "instantiated generic type")
+	}
+	return unknown(exprString(e), "not a type")
+}
+
+func (s scope) ident(name string, depth int) *debuginfo.Type {
+	if s.tparams[name] {
+		return unknown(name, "type parameter")
+	}
+	if s.p != nil {
+		if _, ok := s.p.types[name]; ok {
+			return s.c.namedType(s.p, name, depth+1)
+		}
+	}
+	if t, ok := basics[name]; ok {
+		return t
+	}
+	switch name {
+	case "string":
+		return stringT()
+	case "error":
+		return interfaceT("error", false, s.c.names)
+	case "any":
+		return interfaceT("interface {}", true, s.c.names)
+	}
+	return unknown(s.qualify(name), "not declared in the source read")
+}
+
+func (s scope) importPath(local string) string {
+	if s.f != nil && s.p != nil {
+		if p, ok := s.p.imports[s.f][local]; ok {
+			return p
+		}
+		return ""
+	}
+	// A --signature has no imports: a qualifier is taken as the import
+	// path itself (os.FileMode, syscall.Errno).
+	return local
+}
+
+func (s scope) imported(local, name string, depth int) *debuginfo.Type {
+	path := s.importPath(local)
+	if path == "unsafe" && name == "Pointer" {
+		return unsafePointer()
+	}
+	if path == "" {
+		return unknown(local+"."+name, "package "+local+" not imported")
+	}
+	if s.c.load == nil {
+		return unknown(path+"."+name, "no source to resolve "+path)
+	}
+	q, err := s.c.load(path)
+	if err != nil {
+		return unknown(path+"."+name, "no source for package "+path)
+	}
+	return s.c.namedType(q, name, depth+1)
+}
+
+// namedType converts a package-level type declaration once per package.
+func (c *converter) namedType(p *pkg, name string, depth int) *debuginfo.Type {
+	if tc, ok := p.named[name]; ok {
+		return tc.t
+	}
+	d, ok := p.types[name]
+	qname := p.path + "." + name
+	if !ok {
+		return unknown(qname, "not declared in "+p.dir)
+	}
+	sc := scope{c: c, p: p, f: d.file}
+	if d.spec.TypeParams != nil && len(d.spec.TypeParams.List) > 0 {
+		t := unknown(qname, "generic type")
+		p.named[name] = &typeCache{t: t}
+		return t
+	}
+	if d.spec.Assign.IsValid() { // type A = B
+		tc := &typeCache{t: unknown(qname, "alias cycle")}
+		p.named[name] = tc
+		tc.t = sc.typeOf(d.spec.Type, depth+1)
+		return tc.t
+	}
+	t := &debuginfo.Type{Name: qname, GoName: qname}
+	p.named[name] = &typeCache{t: t}
+	u := sc.typeOf(d.spec.Type, depth+1)
+	if u.Kind == debuginfo.KindUnsupported {
+		*t = *unknown(qname, strings.TrimSuffix(strings.TrimPrefix(u.Name, "? ("), ")"))
+		return t
+	}
+	*t = *named(qname, u)
+	return t
+}
+
+func (s scope) structOf(x *ast.StructType, depth int) *debuginfo.Type {
+	var fs []debuginfo.Field
+	var parts []string
+	for _, f := range x.Fields.List {
+		ft := s.typeOf(f.Type, depth+1)
+		tag := ""
+		if f.Tag != nil {
+			tag = " " + f.Tag.Value
+		}
+		if len(f.Names) == 0 { // embedded: named by its type's base name
+			n := ft.GoName
+			if i := strings.LastIndexByte(n, '.'); i >= 0 {
+				n = n[i+1:]
+			}
+			fs = append(fs, debuginfo.Field{Name: strings.TrimLeft(n, "*"), Type: ft})
+			parts = append(parts, ft.GoName+tag)
+			continue
+		}
+		for _, n := range f.Names {
+			fs = append(fs, debuginfo.Field{Name: n.Name, Type: ft})
+			parts = append(parts, n.Name+" "+ft.GoName+tag)
+		}
+	}
+	g := "struct {}"
+	if len(parts) > 0 {
+		g = "struct { " + strings.Join(parts, "; ") + " }"
+	}
+	for _, f := range fs {
+		if IsUnknown(f.Type) {
+			return unknown(g, "field "+f.Name+": "+unknownReason(f.Type, 0))
+		}
+	}
+	fs, size := layout(fs)
+	return &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct " + g, GoName: g, Size: size, Fields: fs}
+}
+
+// funcString spells a signature as Go's DWARF does, without "func":
+// "(int, ...interface {}) (int, error)".
+func (s scope) funcString(x *ast.FuncType, depth int) string {
+	list := func(fl *ast.FieldList) []string {
+		var out []string
+		if fl == nil {
+			return out
+		}
+		for _, f := range fl.List {
+			var g string
+			if el, ok := f.Type.(*ast.Ellipsis); ok {
+				g = "..." + s.typeOf(el.Elt, depth+1).GoName
+			} else {
+				g = s.typeOf(f.Type, depth+1).GoName
+			}
+			for i := 0; i < max(len(f.Names), 1); i++ {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	str := "(" + strings.Join(list(x.Params), ", ") + ")"
+	switch rs := list(x.Results); len(rs) {
+	case 0:
+	case 1:
+		str += " " + rs[0]
+	default:
+		str += " (" + strings.Join(rs, ", ") + ")"
+	}
+	return str
+}
+
+func (s scope) interfaceString(x *ast.InterfaceType, depth int) string {
+	if x.Methods == nil || len(x.Methods.List) == 0 {
+		return "interface {}"
+	}
+	var parts []string
+	for _, m := range x.Methods.List {
+		ft, ok := m.Type.(*ast.FuncType)
+		if !ok || len(m.Names) == 0 {
+			parts = append(parts, s.typeOf(m.Type, depth+1).GoName)
+			continue
+		}
+		for _, n := range m.Names {
+			parts = append(parts, n.Name+s.funcString(ft, depth+1))
+		}
+	}
+	return "interface { " + strings.Join(parts, "; ") + " }"
+}
+
+// constInt evaluates an array length.
+func (s scope) constInt(e ast.Expr, depth int) (int64, bool) {
+	v, ok := s.constant(e, depth)
+	if !ok {
+		return 0, false
+	}
+	v = constant.ToInt(v)
+	if v.Kind() != constant.Int {
+		return 0, false
+	}
+	return constant.Int64Val(v)
+}
+
+func (s scope) constant(e ast.Expr, depth int) (constant.Value, bool) {
+	if depth > maxDepth {
+		return nil, false
+	}
+	switch x := e.(type) {
+	case *ast.BasicLit:
+		v := constant.MakeFromLiteral(x.Value, x.Kind, 0)
+		return v, v.Kind() != constant.Unknown
+	case *ast.ParenExpr:
+		return s.constant(x.X, depth+1)
+	case *ast.Ident:
+		if x.Name == "iota" {
+			return constant.MakeInt64(s.iota), true
+		}
+		if s.p == nil {
+			return nil, false
+		}
+		return s.c.constOf(s.p, x.Name, depth+1)
+	case *ast.SelectorExpr:
+		id, ok := x.X.(*ast.Ident)
+		if !ok || s.c.load == nil {
+			return nil, false
+		}
+		path := s.importPath(id.Name)
+		if path == "" {
+			return nil, false
+		}
+		q, err := s.c.load(path)
+		if err != nil {
+			return nil, false
+		}
+		return s.c.constOf(q, x.Sel.Name, depth+1)
+	case *ast.UnaryExpr:
+		v, ok := s.constant(x.X, depth+1)
+		if !ok {
+			return nil, false
+		}
+		return constant.UnaryOp(x.Op, v, 0), true
+	case *ast.BinaryExpr:
+		a, ok1 := s.constant(x.X, depth+1)
+		b, ok2 := s.constant(x.Y, depth+1)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		return binaryOp(a, x.Op, b)
+	case *ast.CallExpr:
+		// A conversion such as uintptr(4096) keeps the value.
+		if len(x.Args) == 1 {
+			if _, isSel := x.Fun.(*ast.SelectorExpr); !isSel {
+				return s.constant(x.Args[0], depth+1)
+			}
+		}
+	}
+	return nil, false
+}
+
+func binaryOp(a constant.Value, op token.Token, b constant.Value) (v constant.Value, ok bool) {
+	defer func() {
+		if recover() != nil { // division by zero, mismatched kinds
+			v, ok = nil, false
+		}
+	}()
+	switch op {
+	case token.SHL, token.SHR:
+		n, exact := constant.Uint64Val(constant.ToInt(b))
+		if !exact || n > 1024 {
+			return nil, false
+		}
+		return constant.Shift(a, op, uint(n)), true
+	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+		return constant.MakeBool(constant.Compare(a, op, b)), true
+	case token.QUO:
+		if a.Kind() == constant.Int && b.Kind() == constant.Int {
+			op = token.QUO_ASSIGN // integer division
+		}
+	}
+	v = constant.BinaryOp(a, op, b)
+	return v, v.Kind() != constant.Unknown
+}
+
+func (c *converter) constOf(p *pkg, name string, depth int) (constant.Value, bool) {
+	d, ok := p.consts[name]
+	if !ok || d.expr == nil {
+		return nil, false
+	}
+	return scope{c: c, p: p, f: d.file, iota: d.iota}.constant(d.expr, depth+1)
+}
+
+// exprString spells a type expression for messages.
+func exprString(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return exprString(x.X) + "." + x.Sel.Name
+	case *ast.StarExpr:
+		return "*" + exprString(x.X)
+	case *ast.IndexExpr:
+		return exprString(x.X) + "[" + exprString(x.Index) + "]"
+	case *ast.BasicLit:
+		return x.Value
+	}
+	return "?"
+}

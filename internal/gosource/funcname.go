@@ -1,0 +1,85 @@
+package gosource
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// funcName is a function table name taken apart: "main.(*T).M" is
+// package "main", receiver T (pointer), method "M".
+type funcName struct {
+	pkg     string // import path, %2e unescaped
+	recv    string // base type name of the receiver, "" for a function
+	ptrRecv bool
+	name    string // function or method name
+	// rest is "T.M" for a name that is a method on a value receiver or a
+	// closure (F.func1); which one needs the package's declarations.
+	rest string
+}
+
+// UnsupportedError says why a function has no signature in source:
+// generic shape instantiations, closures, compiler-generated wrappers.
+type UnsupportedError struct {
+	Func, Reason string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("%s: no source signature: %s", e.Func, e.Reason)
+}
+
+// parseFuncName splits a function table name. The package path ends at
+// the first '.' after its last '/'; the linker escapes dots in the last
+// path element ("gopkg.in/yaml%2ev3.Marshal").
+func parseFuncName(full string) (funcName, error) {
+	var fn funcName
+	bad := func(reason string) (funcName, error) { return fn, &UnsupportedError{Func: full, Reason: reason} }
+	head := full
+	if i := strings.IndexByte(head, '['); i >= 0 {
+		head = head[:i]
+	}
+	slash := strings.LastIndexByte(head, '/')
+	dot := strings.IndexByte(head[slash+1:], '.')
+	if dot < 0 {
+		return bad("not a package-qualified Go name")
+	}
+	dot += slash + 1
+	pkg, err := url.PathUnescape(full[:dot])
+	if err != nil {
+		return bad("bad package path escape")
+	}
+	fn.pkg = pkg
+	rest := full[dot+1:]
+	if strings.Contains(rest, "[") {
+		return bad("generic function (shape instantiations share one body; use --signature)")
+	}
+	if strings.HasSuffix(rest, "-fm") || strings.Contains(rest, ".gowrap") || strings.Contains(rest, ".deferwrap") {
+		return bad("compiler-generated wrapper")
+	}
+	if strings.HasPrefix(rest, "(") {
+		end := strings.Index(rest, ").")
+		if end < 0 {
+			return bad("malformed method name")
+		}
+		r := rest[1:end]
+		fn.ptrRecv = strings.HasPrefix(r, "*")
+		fn.recv = strings.TrimPrefix(r, "*")
+		fn.name = rest[end+2:]
+		if strings.Contains(fn.name, ".") {
+			return bad("closure inside a method")
+		}
+		return fn, nil
+	}
+	switch parts := strings.Split(rest, "."); len(parts) {
+	case 1:
+		fn.name = parts[0]
+	case 2:
+		fn.rest = rest
+	default:
+		return bad("closure")
+	}
+	if fn.name == "init" || fn.rest != "" && strings.HasPrefix(fn.rest, "init.") {
+		return bad("package initialiser")
+	}
+	return fn, nil
+}
