@@ -21,11 +21,13 @@ type typeCache struct{ t *debuginfo.Type }
 // scope converts type expressions of one file of one package. pkgs loads
 // imported packages; it is nil for a --signature without source.
 type scope struct {
-	c       *converter
-	p       *pkg // nil: only the universe and imported packages
-	f       *ast.File
-	tparams map[string]bool
-	iota    int64
+	c *converter
+	p *pkg // nil: only the universe and imported packages
+	f *ast.File
+	// targs binds the type parameters of a generic type being
+	// instantiated.
+	targs map[string]*debuginfo.Type
+	iota  int64
 }
 
 // converter shares the loaded packages and the runtime names of one
@@ -91,15 +93,17 @@ func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
 		return interfaceT(s.interfaceString(x, depth+1), x.Methods == nil || len(x.Methods.List) == 0, s.c.names)
 	case *ast.StructType:
 		return s.structOf(x, depth+1)
-	case *ast.IndexExpr, *ast.IndexListExpr:
-		return unknown(exprString(e), "instantiated generic type")
+	case *ast.IndexExpr:
+		return s.instance(x.X, []ast.Expr{x.Index}, depth+1)
+	case *ast.IndexListExpr:
+		return s.instance(x.X, x.Indices, depth+1)
 	}
 	return unknown(exprString(e), "not a type")
 }
 
 func (s scope) ident(name string, depth int) *debuginfo.Type {
-	if s.tparams[name] {
-		return unknown(name, "type parameter")
+	if t, ok := s.targs[name]; ok {
+		return t
 	}
 	if s.p != nil {
 		if _, ok := s.p.types[name]; ok {
@@ -150,30 +154,93 @@ func (s scope) imported(local, name string, depth int) *debuginfo.Type {
 	return s.c.namedType(q, name, depth+1)
 }
 
+// instance converts an instantiated generic type, atomic.Pointer[T]:
+// the declaration with its type parameters bound, named as Go's DWARF
+// names it ("sync/atomic.Pointer[os.dirInfo]").
+func (s scope) instance(base ast.Expr, args []ast.Expr, depth int) *debuginfo.Type {
+	var q *pkg
+	var name string
+	switch b := base.(type) {
+	case *ast.Ident:
+		q, name = s.p, b.Name
+	case *ast.SelectorExpr:
+		id, ok := b.X.(*ast.Ident)
+		if !ok || s.c.load == nil {
+			return unknown(exprString(base), "not a generic type name")
+		}
+		path := s.importPath(id.Name)
+		var err error
+		if q, err = s.c.load(path); err != nil {
+			return unknown(path+"."+b.Sel.Name, "no source for package "+path)
+		}
+		name = b.Sel.Name
+	default:
+		return unknown(exprString(base), "not a generic type name")
+	}
+	if q == nil {
+		return unknown(name, "no source for a generic type")
+	}
+	var ts []*debuginfo.Type
+	var spelled []string
+	for _, a := range args {
+		t := s.typeOf(a, depth+1)
+		ts = append(ts, t)
+		spelled = append(spelled, spell(t))
+	}
+	return s.c.namedInstance(q, name, ts, strings.Join(spelled, ","), depth+1)
+}
+
 // namedType converts a package-level type declaration once per package.
 func (c *converter) namedType(p *pkg, name string, depth int) *debuginfo.Type {
-	if tc, ok := p.named[name]; ok {
+	return c.namedInstance(p, name, nil, "", depth)
+}
+
+func (c *converter) namedInstance(p *pkg, name string, targs []*debuginfo.Type, spelled string, depth int) *debuginfo.Type {
+	key := name
+	if targs != nil {
+		key += "[" + spelled + "]"
+	}
+	if tc, ok := p.named[key]; ok {
 		return tc.t
 	}
 	d, ok := p.types[name]
-	qname := p.path + "." + name
+	qname := p.path + "." + key
 	if !ok {
 		return unknown(qname, "not declared in "+p.dir)
 	}
 	sc := scope{c: c, p: p, f: d.file}
-	if d.spec.TypeParams != nil && len(d.spec.TypeParams.List) > 0 {
-		t := unknown(qname, "generic type")
-		p.named[name] = &typeCache{t: t}
+	var tparams []*ast.Ident
+	if d.spec.TypeParams != nil {
+		for _, f := range d.spec.TypeParams.List {
+			tparams = append(tparams, f.Names...)
+		}
+	}
+	if len(tparams) != len(targs) {
+		t := unknown(qname, "generic type without its type arguments")
+		p.named[key] = &typeCache{t: t}
 		return t
+	}
+	if len(tparams) > 0 {
+		sc.targs = map[string]*debuginfo.Type{}
+		for i, n := range tparams {
+			sc.targs[n.Name] = targs[i]
+		}
 	}
 	if d.spec.Assign.IsValid() { // type A = B
 		tc := &typeCache{t: unknown(qname, "alias cycle")}
-		p.named[name] = tc
+		p.named[key] = tc
 		tc.t = sc.typeOf(d.spec.Type, depth+1)
 		return tc.t
 	}
+	if it, ok := d.spec.Type.(*ast.InterfaceType); ok {
+		// A named interface is spelled by its name: its methods need not
+		// be resolved (they often mention types that mention it).
+		t := interfaceT(qname, it.Methods == nil || len(it.Methods.List) == 0, c.names)
+		p.named[key] = &typeCache{t: t}
+		return t
+	}
 	t := &debuginfo.Type{Name: qname, GoName: qname}
-	p.named[name] = &typeCache{t: t}
+	p.named[key] = &typeCache{t: t}
 	u := sc.typeOf(d.spec.Type, depth+1)
 	if u.Kind == debuginfo.KindUnsupported {
 		*t = *unknown(qname, strings.TrimSuffix(strings.TrimPrefix(u.Name, "? ("), ")"))
@@ -198,12 +265,12 @@ func (s scope) structOf(x *ast.StructType, depth int) *debuginfo.Type {
 				n = n[i+1:]
 			}
 			fs = append(fs, debuginfo.Field{Name: strings.TrimLeft(n, "*"), Type: ft})
-			parts = append(parts, ft.GoName+tag)
+			parts = append(parts, spell(ft)+tag)
 			continue
 		}
 		for _, n := range f.Names {
 			fs = append(fs, debuginfo.Field{Name: n.Name, Type: ft})
-			parts = append(parts, n.Name+" "+ft.GoName+tag)
+			parts = append(parts, n.Name+" "+spell(ft)+tag)
 		}
 	}
 	g := "struct {}"
@@ -230,9 +297,9 @@ func (s scope) funcString(x *ast.FuncType, depth int) string {
 		for _, f := range fl.List {
 			var g string
 			if el, ok := f.Type.(*ast.Ellipsis); ok {
-				g = "..." + s.typeOf(el.Elt, depth+1).GoName
+				g = "..." + spell(s.typeOf(el.Elt, depth+1))
 			} else {
-				g = s.typeOf(f.Type, depth+1).GoName
+				g = spell(s.typeOf(f.Type, depth+1))
 			}
 			for i := 0; i < max(len(f.Names), 1); i++ {
 				out = append(out, g)
@@ -259,7 +326,7 @@ func (s scope) interfaceString(x *ast.InterfaceType, depth int) string {
 	for _, m := range x.Methods.List {
 		ft, ok := m.Type.(*ast.FuncType)
 		if !ok || len(m.Names) == 0 {
-			parts = append(parts, s.typeOf(m.Type, depth+1).GoName)
+			parts = append(parts, spell(s.typeOf(m.Type, depth+1)))
 			continue
 		}
 		for _, n := range m.Names {
@@ -328,6 +395,17 @@ func (s scope) constant(e ast.Expr, depth int) (constant.Value, bool) {
 		}
 		return binaryOp(a, x.Op, b)
 	case *ast.CallExpr:
+		if sel, ok := x.Fun.(*ast.SelectorExpr); ok && len(x.Args) == 1 && sel.Sel.Name == "Sizeof" {
+			if id, ok := sel.X.(*ast.Ident); ok && s.importPath(id.Name) == "unsafe" {
+				// unsafe.Sizeof(T{}): the size of the literal's type.
+				if cl, ok := x.Args[0].(*ast.CompositeLit); ok && cl.Type != nil {
+					if t := s.typeOf(cl.Type, depth+1); !IsUnknown(t) {
+						return constant.MakeInt64(t.Size), true
+					}
+				}
+				return nil, false
+			}
+		}
 		// A conversion such as uintptr(4096) keeps the value.
 		if len(x.Args) == 1 {
 			if _, isSel := x.Fun.(*ast.SelectorExpr); !isSel {

@@ -85,13 +85,24 @@ func pointerTo(elem *debuginfo.Type) *debuginfo.Type {
 
 func unsafePointer() *debuginfo.Type { return pointerTo(voidT) }
 
+// spell is a type's Go spelling inside a composite type's name. It is
+// GoName except for unsafe.Pointer, whose GoName follows debuginfo's
+// pointer rule ("*unsafe.Pointer") while Go's DWARF names composites of
+// it "[]unsafe.Pointer".
+func spell(t *debuginfo.Type) string {
+	if t.Kind == debuginfo.KindPointer && t.Elem == voidT {
+		return "unsafe.Pointer"
+	}
+	return t.GoName
+}
+
 func stringT() *debuginfo.Type {
 	return &debuginfo.Type{Kind: debuginfo.KindString, Name: "struct string", GoName: "string", Size: 16,
 		Fields: []debuginfo.Field{{Name: "str", Type: pointerTo(uint8T)}, {Name: "len", Type: intT, Offset: 8}}}
 }
 
 func sliceOf(elem *debuginfo.Type) *debuginfo.Type {
-	g := "[]" + elem.GoName
+	g := "[]" + spell(elem)
 	return &debuginfo.Type{Kind: debuginfo.KindSlice, Name: "struct " + g, GoName: g, Size: 24, Elem: elem,
 		Fields: []debuginfo.Field{{Name: "array", Type: pointerTo(elem)}, {Name: "len", Type: intT, Offset: 8},
 			{Name: "cap", Type: intT, Offset: 16}}}
@@ -115,17 +126,17 @@ func opaqueStruct(name string, size int64) *debuginfo.Type {
 }
 
 func arrayOf(elem *debuginfo.Type, n int64) *debuginfo.Type {
-	return &debuginfo.Type{Kind: debuginfo.KindArray, Name: elem.Name + "[]", GoName: "[" + strconv.FormatInt(n, 10) + "]" + elem.GoName,
+	return &debuginfo.Type{Kind: debuginfo.KindArray, Name: elem.Name + "[]", GoName: "[" + strconv.FormatInt(n, 10) + "]" + spell(elem),
 		Size: n * elem.Size, Count: n, Elem: elem}
 }
 
 func mapOf(key, elem *debuginfo.Type) *debuginfo.Type {
-	g := "map[" + key.GoName + "]" + elem.GoName
+	g := "map[" + spell(key) + "]" + spell(elem)
 	return &debuginfo.Type{Kind: debuginfo.KindMap, Name: g, GoName: g, Size: ptrSize, Key: key, Elem: elem}
 }
 
 func chanOf(dir string, elem *debuginfo.Type) *debuginfo.Type {
-	g := dir + elem.GoName
+	g := dir + spell(elem)
 	return &debuginfo.Type{Kind: debuginfo.KindChan, Name: g, GoName: g, Size: ptrSize, Elem: elem}
 }
 

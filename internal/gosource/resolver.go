@@ -166,6 +166,17 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 		key = fn.rest
 	}
 	d, ok := p.funcs[key]
+	if !ok && fn.recv == "" && fn.rest == "" {
+		// Declared nowhere in its package: the runtime may provide it
+		// (//go:linkname mutexevent sync.event).
+		if impl, ok := r.linknamed(name); ok {
+			return impl, nil
+		}
+	}
+	if !ok && (fn.recv != "" || fn.rest != "") {
+		recv, method, _ := strings.Cut(key, ".")
+		return r.promoted(name, fn, p, recv, method)
+	}
 	if !ok {
 		return nil, &NotInSourceError{Func: name, Dir: p.dir}
 	}
@@ -199,10 +210,14 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 		Origin: p.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line)}, nil
 }
 
+// linknamers are the packages that push their functions into others
+// with //go:linkname (runtime's time.Sleep, syscall.RawSyscall6).
+var linknamers = []string{"runtime", "runtime/internal/syscall", "internal/runtime/syscall", "internal/runtime/syscall/linux", "internal/poll", "sync", "syscall"}
+
 // linknamed finds the body of a function declared without one: the
 // runtime implements time.Sleep as timeSleep under //go:linkname.
 func (r *Resolver) linknamed(full string) (*Signature, bool) {
-	for _, impl := range []string{"runtime", "internal/poll", "sync", "syscall"} {
+	for _, impl := range linknamers {
 		q, err := r.load(impl)
 		if err != nil {
 			continue
@@ -314,4 +329,76 @@ func (r *Resolver) hint(path string) string {
 		return fmt.Sprintf("apt-get install golang-%s-src, or --go-source DIR (a Go %s GOROOT), %s", v, v, sig)
 	}
 	return "pass --source DIR (a tree with vendor/" + path + "), " + sig
+}
+
+// promoted builds the compiler's wrapper for a method promoted from an
+// embedded field (reflect.(*funcType).Elem is rtype's Elem): the outer
+// type as an unnamed receiver, then the embedded method's parameters.
+func (r *Resolver) promoted(name string, fn funcName, p *pkg, recv, method string) (*Signature, error) {
+	d, q := r.findPromoted(p, recv, method, 0)
+	if d == nil {
+		return nil, &NotInSourceError{Func: name, Dir: p.dir}
+	}
+	t := r.conv.namedType(p, recv, 0)
+	if fn.ptrRecv {
+		t = pointerTo(t)
+	}
+	s := scope{c: r.conv, p: q, f: fileOf(q, d)}
+	params, results := s.variables(&debuginfo.Variable{Name: "~p0", Type: t}, d.Type)
+	pos := q.fset.Position(d.Pos())
+	return &Signature{Func: name, Params: params, Results: results,
+		Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (promoted through " + p.path + "." + recv + ")"}, nil
+}
+
+// findPromoted looks for method on the types embedded in p's type recv,
+// breadth by depth as Go's selector rule does, a few levels deep.
+func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.FuncDecl, *pkg) {
+	if depth > 4 {
+		return nil, nil
+	}
+	td, ok := p.types[recv]
+	if !ok {
+		return nil, nil
+	}
+	st, ok := td.spec.Type.(*ast.StructType)
+	if !ok {
+		return nil, nil
+	}
+	type emb struct {
+		p    *pkg
+		name string
+	}
+	var embs []emb
+	for _, f := range st.Fields.List {
+		if len(f.Names) > 0 {
+			continue
+		}
+		e := f.Type
+		if s, ok := e.(*ast.StarExpr); ok {
+			e = s.X
+		}
+		switch x := e.(type) {
+		case *ast.Ident:
+			embs = append(embs, emb{p, x.Name})
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok {
+				if path := p.imports[td.file][id.Name]; path != "" {
+					if q, err := r.load(path); err == nil {
+						embs = append(embs, emb{q, x.Sel.Name})
+					}
+				}
+			}
+		}
+	}
+	for _, e := range embs {
+		if d, ok := e.p.funcs[e.name+"."+method]; ok {
+			return d, e.p
+		}
+	}
+	for _, e := range embs {
+		if d, q := r.findPromoted(e.p, e.name, method, depth+1); d != nil {
+			return d, q
+		}
+	}
+	return nil, nil
 }
