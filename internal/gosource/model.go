@@ -88,7 +88,8 @@ func unsafePointer() *debuginfo.Type { return pointerTo(voidT) }
 // spell is a type's Go spelling inside a composite type's name. It is
 // GoName except for unsafe.Pointer, whose GoName follows debuginfo's
 // pointer rule ("*unsafe.Pointer") while Go's DWARF names composites of
-// it "[]unsafe.Pointer".
+// it "[]unsafe.Pointer". Arrays are the exception: debuginfo spells them
+// from their element's GoName ("[9]*unsafe.Pointer").
 func spell(t *debuginfo.Type) string {
 	if t.Kind == debuginfo.KindPointer && t.Elem == voidT {
 		return "unsafe.Pointer"
@@ -126,7 +127,7 @@ func opaqueStruct(name string, size int64) *debuginfo.Type {
 }
 
 func arrayOf(elem *debuginfo.Type, n int64) *debuginfo.Type {
-	return &debuginfo.Type{Kind: debuginfo.KindArray, Name: elem.Name + "[]", GoName: "[" + strconv.FormatInt(n, 10) + "]" + spell(elem),
+	return &debuginfo.Type{Kind: debuginfo.KindArray, Name: elem.Name + "[]", GoName: "[" + strconv.FormatInt(n, 10) + "]" + elem.GoName,
 		Size: n * elem.Size, Count: n, Elem: elem}
 }
 
@@ -149,6 +150,12 @@ func funcT(goName string) *debuginfo.Type {
 func named(name string, underlying *debuginfo.Type) *debuginfo.Type {
 	t := *underlying
 	t.Name, t.GoName = name, name
+	if t.Kind == debuginfo.KindString {
+		// Go's DWARF gives a named string its own struct type, not a
+		// typedef (as it does a named slice): stap says
+		// "struct reflect.StructTag" but "fmt.buffer".
+		t.Name = "struct " + name
+	}
 	return &t
 }
 
