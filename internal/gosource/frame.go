@@ -101,16 +101,27 @@ func (s *Signature) Frame(o goabi.Options) (int64, error) {
 // Check compares the signature with the argument size the binary's
 // function table records for the function (_func.args) under calling
 // convention o; a negative args (assembly without a declared size) is
-// not checked.
+// not checked. An assembly function's entry is either its ABI0 body,
+// whose size the TEXT directive gives unrounded ($0-20), or the
+// register-ABI wrapper the compiler makes for Go callers.
 func (s *Signature) Check(args int64, o goabi.Options) error {
 	n, err := s.Frame(o)
 	if err != nil {
 		return err
 	}
-	if args >= 0 && n != args {
-		return &FrameMismatchError{Func: s.Func, Origin: s.Origin, Source: n, Binary: args}
+	if args < 0 || n == args {
+		return nil
 	}
-	return nil
+	if s.Assembly {
+		n0, err := s.Frame(goabi.Options{ABI0: true})
+		if err != nil {
+			return err
+		}
+		if args <= n0 && roundUp(args, ptrSize) == n0 {
+			return nil
+		}
+	}
+	return &FrameMismatchError{Func: s.Func, Origin: s.Origin, Source: n, Binary: args}
 }
 
 // Apply gives f the signature's types (copies, so the caller may keep

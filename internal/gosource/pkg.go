@@ -31,7 +31,7 @@ type pkg struct {
 	types      map[string]typeDecl
 	consts     map[string]constDecl
 	funcs      map[string]*ast.FuncDecl // "F", "T.M" (receiver's base type)
-	bodyless   []string                 // functions declared without a body
+	bodyless   map[string]bool          // functions declared without a body (assembly, linknamed)
 	imports    map[*ast.File]map[string]string
 	named      map[string]*typeCache
 	originWhat string // where the source came from, for Signature.Origin
@@ -55,16 +55,16 @@ type constDecl struct {
 // parsePackage reads the non-test files of dir that a linux/amd64 build
 // of the given release compiles. Function bodies are dropped after
 // parsing: only declarations matter.
-func parsePackage(path, dir string, releaseTags []string) (*pkg, error) {
+func parsePackage(path, dir string, releaseTags, buildTags []string) (*pkg, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	ctx := buildCtx
-	ctx.ReleaseTags = releaseTags
+	ctx.ReleaseTags, ctx.BuildTags = releaseTags, buildTags
 	p := &pkg{path: path, dir: dir, fset: token.NewFileSet(), types: map[string]typeDecl{}, consts: map[string]constDecl{},
 		funcs: map[string]*ast.FuncDecl{}, imports: map[*ast.File]map[string]string{}, named: map[string]*typeCache{},
-		linknamed: map[string]string{}}
+		linknamed: map[string]string{}, bodyless: map[string]bool{}}
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
@@ -127,7 +127,7 @@ func (p *pkg) index(f *ast.File) {
 				key = recvBase(d.Recv.List[0].Type) + "." + key
 			}
 			if d.Body == nil {
-				p.bodyless = append(p.bodyless, key)
+				p.bodyless[key] = true
 			}
 			d.Body = nil
 			if _, dup := p.funcs[key]; !dup || key == "init" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,9 @@ import (
 type Resolver struct {
 	loc  *locator
 	conv *converter
+
+	tagsOnce sync.Once
+	tags     []string
 
 	mu     sync.Mutex
 	pkgs   map[string]*pkg
@@ -34,6 +38,11 @@ type Signature struct {
 	// Origin is what show prints as the types' source: "--signature",
 	// "Go 1.19 source /usr/share/go-1.19/src/syscall/syscall_linux.go:1029".
 	Origin string
+	// Assembly is set for a function declared without a body that no
+	// //go:linkname provides: it is written in assembly, takes every
+	// argument on the stack (goabi.Options{ABI0: true}) and its
+	// declared argument size need not be rounded (TEXT ·f(SB),0,$0-20).
+	Assembly bool
 }
 
 // New returns a resolver for a binary with build info bi (nil when the
@@ -183,10 +192,12 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 	if d.Type.TypeParams != nil || d.Recv != nil && isGenericRecv(d.Recv.List[0].Type) {
 		return nil, &UnsupportedError{Func: name, Reason: "generic function"}
 	}
-	if d.Body == nil && d.Recv == nil {
+	assembly := false
+	if p.bodyless[key] && d.Recv == nil {
 		if impl, ok := r.linknamed(p.path + "." + d.Name.Name); ok {
 			return impl, nil
 		}
+		assembly = true
 	}
 	s := scope{c: r.conv, p: p, f: fileOf(p, d)}
 	var recv *debuginfo.Variable
@@ -206,13 +217,14 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 	}
 	params, results := s.variables(recv, d.Type)
 	pos := p.fset.Position(d.Pos())
-	return &Signature{Func: name, Params: params, Results: results,
+	return &Signature{Func: name, Params: params, Results: results, Assembly: assembly,
 		Origin: p.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line)}, nil
 }
 
 // linknamers are the packages that push their functions into others
 // with //go:linkname (runtime's time.Sleep, syscall.RawSyscall6).
-var linknamers = []string{"runtime", "runtime/internal/syscall", "internal/runtime/syscall", "internal/runtime/syscall/linux", "internal/poll", "sync", "syscall"}
+var linknamers = []string{"runtime", "runtime/internal/syscall", "internal/runtime/syscall", "internal/runtime/syscall/linux",
+	"internal/runtime/maps", "internal/poll", "sync", "syscall"}
 
 // linknamed finds the body of a function declared without one: the
 // runtime implements time.Sleep as timeSleep under //go:linkname.
@@ -227,7 +239,7 @@ func (r *Resolver) linknamed(full string) (*Signature, bool) {
 			continue
 		}
 		d, ok := q.funcs[local]
-		if !ok || d.Body == nil && q.isBodyless(local) {
+		if !ok || q.bodyless[local] {
 			continue
 		}
 		s := scope{c: r.conv, p: q, f: fileOf(q, d)}
@@ -237,15 +249,6 @@ func (r *Resolver) linknamed(full string) (*Signature, bool) {
 			Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (//go:linkname " + local + ")"}, true
 	}
 	return nil, false
-}
-
-func (p *pkg) isBodyless(key string) bool {
-	for _, k := range p.bodyless {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 func isGenericRecv(e ast.Expr) bool {
@@ -286,7 +289,7 @@ func (r *Resolver) load(path string) (*pkg, error) {
 			tried = append(tried, c.dir)
 			continue
 		}
-		p, err := parsePackage(path, c.dir, releaseTags(goMinor(r.loc.goVersion)))
+		p, err := parsePackage(path, c.dir, releaseTags(goMinor(r.loc.goVersion)), r.buildTags())
 		if err != nil {
 			parseErr = err
 			tried = append(tried, c.dir)
@@ -302,6 +305,29 @@ func (r *Resolver) load(path string) (*pkg, error) {
 	}
 	r.errs[path] = err
 	return nil, err
+}
+
+// buildTags are the goexperiment tags of the binary's build.
+func (r *Resolver) buildTags() []string {
+	r.tagsOnce.Do(func() {
+		var setting string
+		if r.loc.bi != nil {
+			for _, s := range r.loc.bi.Settings {
+				if s.Key == "GOEXPERIMENT" {
+					setting = s.Value
+				}
+			}
+		}
+		src := ""
+		for _, d := range r.loc.goRootSrcs() {
+			if isDir(filepath.Join(d, "internal", "buildcfg")) {
+				src = d
+				break
+			}
+		}
+		r.tags = experimentTags(src, setting)
+	})
+	return r.tags
 }
 
 // hint says what to install or pass for a package's source.
