@@ -23,7 +23,7 @@ type toolchain struct {
 	goCmd string
 }
 
-func toolchains(t *testing.T) []toolchain {
+func toolchains(t testing.TB) []toolchain {
 	return []toolchain{
 		{"host", testenv.NeedTool(t, "go")},
 		{"go1.19", go119(t)},
@@ -32,7 +32,7 @@ func toolchains(t *testing.T) []toolchain {
 
 // go119 is Debian bookworm's Go (golang-1.19-go), whose source
 // golang-1.19-src is the one Debian's daemons were built from.
-func go119(t *testing.T) string {
+func go119(t testing.TB) string {
 	const p = "/usr/lib/go-1.19/bin/go"
 	_, err := os.Stat(p)
 	testenv.Need(t, err == nil, "%s missing: apt-get install golang-1.19-go golang-1.19-src", p)
@@ -49,7 +49,7 @@ var (
 // fixture builds gofix, unstripped, with the given go command (the go
 // build cache makes repeated builds cheap). The twin's DWARF is what the
 // source types are compared with.
-func fixture(t *testing.T, tc toolchain) string {
+func fixture(t testing.TB, tc toolchain) string {
 	t.Helper()
 	fixMu.Lock()
 	defer fixMu.Unlock()

@@ -43,6 +43,9 @@ type locator struct {
 
 	modOnce  sync.Once
 	modCache string
+
+	srcOnce sync.Once
+	srcs    []string
 }
 
 // goRootSrcs lists GOROOT/src directories that hold the binary's Go
@@ -50,6 +53,11 @@ type locator struct {
 // GOROOT whose VERSION has the same major.minor, then a toolchain the go
 // command downloaded into the module cache.
 func (l *locator) goRootSrcs() []string {
+	l.srcOnce.Do(func() { l.srcs = l.findGoRootSrcs() })
+	return l.srcs
+}
+
+func (l *locator) findGoRootSrcs() []string {
 	minor := goMinor(l.goVersion)
 	var out []string
 	if d := l.opts.GoSource; d != "" {
@@ -67,13 +75,20 @@ func (l *locator) goRootSrcs() []string {
 			roots = append(roots, g)
 		}
 		roots = append(roots, "/usr/local/go", "/usr/lib/go")
-		if mc := l.modCacheDir(); mc != "" && l.goVersion != "" {
-			roots = append(roots, filepath.Join(mc, "golang.org", "toolchain@v0.0.1-"+l.goVersion+".linux-amd64"))
-		}
 	}
 	for _, r := range roots {
 		if goMinor(rootVersion(r)) == minor && minor >= 0 && isDir(filepath.Join(r, "src")) {
 			out = append(out, filepath.Join(r, "src"))
+		}
+	}
+	if len(out) == 0 && l.opts.GoRoots == nil && l.goVersion != "" {
+		// Last, a toolchain GOTOOLCHAIN downloaded; finding the module
+		// cache may run the go command, so only when nothing else has it.
+		if mc := l.modCacheDir(); mc != "" {
+			r := filepath.Join(mc, "golang.org", "toolchain@v0.0.1-"+l.goVersion+".linux-amd64")
+			if isDir(filepath.Join(r, "src")) {
+				out = append(out, filepath.Join(r, "src"))
+			}
 		}
 	}
 	return out

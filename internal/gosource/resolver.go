@@ -22,6 +22,9 @@ type Resolver struct {
 	tagsOnce sync.Once
 	tags     []string
 
+	// query serialises Func: conversions fill the packages' type caches.
+	query sync.Mutex
+
 	mu     sync.Mutex
 	pkgs   map[string]*pkg
 	errs   map[string]error
@@ -105,6 +108,8 @@ func (r *Resolver) Func(name string) (*Signature, error) {
 	if r.sigErr != nil {
 		return nil, r.sigErr
 	}
+	r.query.Lock()
+	defer r.query.Unlock()
 	fn, err := parseFuncName(name)
 	if r.sigFT != nil {
 		return r.fromSignature(name, fn, err)
