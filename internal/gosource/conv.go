@@ -13,6 +13,9 @@ import (
 // close through the cache, so only hostile or invalid source gets here.
 const maxDepth = 200
 
+// maxValueSize bounds array sizes, so sizes and frames cannot overflow.
+const maxValueSize = 1 << 40
+
 // typeCache holds one named type; t is set before its underlying type is
 // converted, so a pointer back to it (type Opts struct{ Next *Opts })
 // finds it.
@@ -74,6 +77,9 @@ func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
 		}
 		if IsUnknown(elem) {
 			return unknown("["+exprString(x.Len)+"]"+elem.GoName, "element type unknown")
+		}
+		if elem.Size > 0 && n > maxValueSize/elem.Size {
+			return unknown("["+exprString(x.Len)+"]"+elem.GoName, "larger than any value a probe reads")
 		}
 		return arrayOf(elem, n)
 	case *ast.MapType:

@@ -147,14 +147,24 @@ func (r *Resolver) fromSignature(name string, fn funcName, nameErr error) (*Sign
 // receiver resolves a method's receiver from its name: "(*T).M" or "T.M".
 func (r *Resolver) receiver(name string, fn funcName, p *pkg) (*debuginfo.Variable, bool) {
 	recv, ptr := fn.recv, fn.ptrRecv
+	method := fn.name
 	if recv == "" && fn.rest != "" {
-		recv, _, _ = strings.Cut(fn.rest, ".")
+		recv, method, _ = strings.Cut(fn.rest, ".")
 		if p == nil || p.types[recv].spec == nil {
 			return nil, false
 		}
 	}
 	if recv == "" {
 		return nil, false
+	}
+	rname := "~p0"
+	if p != nil {
+		// The source's receiver name, as DWARF has it.
+		if d, ok := p.funcs[recv+"."+method]; ok && d.Recv != nil && len(d.Recv.List) == 1 && len(d.Recv.List[0].Names) == 1 {
+			if n := d.Recv.List[0].Names[0].Name; n != "_" {
+				rname = n
+			}
+		}
 	}
 	var t *debuginfo.Type
 	if p != nil {
@@ -165,7 +175,7 @@ func (r *Resolver) receiver(name string, fn funcName, p *pkg) (*debuginfo.Variab
 	if ptr {
 		t = pointerTo(t)
 	}
-	return &debuginfo.Variable{Name: "~p0", Type: t}, true
+	return &debuginfo.Variable{Name: rname, Type: t}, true
 }
 
 func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, error) {
