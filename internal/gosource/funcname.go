@@ -3,8 +3,12 @@ package gosource
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
+
+// closureName is the compiler's name for a function literal.
+var closureName = regexp.MustCompile(`^func\d+$`)
 
 // funcName is a function table name taken apart: "main.(*T).M" is
 // package "main", receiver T (pointer), method "M".
@@ -74,6 +78,10 @@ func parseFuncName(full string) (funcName, error) {
 	case 1:
 		fn.name = parts[0]
 	case 2:
+		if closureName.MatchString(parts[1]) {
+			// F.func1; a method named func1 would be read the same way.
+			return bad("closure")
+		}
 		fn.rest = rest
 	default:
 		return bad("closure")
