@@ -14,7 +14,8 @@ import (
 const maxDepth = 200
 
 // maxValueSize bounds array sizes, so sizes and frames cannot overflow.
-const maxValueSize = 1 << 40
+// The runtime's largest (vdso's *[1<<50 - 1]byte) fit.
+const maxValueSize = 1 << 51
 
 // typeCache holds one named type; t is set before its underlying type is
 // converted, so a pointer back to it (type Opts struct{ Next *Opts })
