@@ -112,6 +112,11 @@ func (s *Signature) Check(args int64, o goabi.Options) error {
 	if args < 0 || n == args {
 		return nil
 	}
+	if s.Assembly && args == 0 {
+		// TEXT ·procyield(SB),NOSPLIT,$0-0 declares no argument
+		// size although the Go declaration has one: unverifiable.
+		return nil
+	}
 	if s.Assembly {
 		n0, err := s.Frame(goabi.Options{ABI0: true})
 		if err != nil {

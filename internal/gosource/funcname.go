@@ -22,6 +22,27 @@ type funcName struct {
 	rest string
 }
 
+// promotedCut finds where a package path really ends when the symbol
+// part holds slashes of its own: an unexported method promoted from
+// another package is "text/template.Template.text/template/parse.newIf".
+// Past the first element (a domain) and an element after "vendor/",
+// import path elements have no unescaped dots, so the first such dot
+// ends the path. A one-element standard package with such a method
+// ("fmt.pp.internal/x.m") is read as a domain: not handled.
+func promotedCut(path string, dot int) int {
+	elems := strings.Split(path, "/")
+	off := 0
+	for i, e := range elems {
+		if i > 0 && elems[i-1] != "vendor" {
+			if d := strings.IndexByte(e, '.'); d >= 0 {
+				return off + d
+			}
+		}
+		off += len(e) + 1
+	}
+	return dot
+}
+
 // UnsupportedError says why a function has no signature in source:
 // generic shape instantiations, closures, compiler-generated wrappers.
 type UnsupportedError struct {
@@ -38,6 +59,10 @@ func (e *UnsupportedError) Error() string {
 func parseFuncName(full string) (funcName, error) {
 	var fn funcName
 	bad := func(reason string) (funcName, error) { return fn, &UnsupportedError{Func: full, Reason: reason} }
+	if strings.HasPrefix(full, "go.") || strings.HasPrefix(full, "go:") || strings.HasPrefix(full, "type.") ||
+		strings.HasPrefix(full, "type:") || strings.Contains(full, "struct {") || strings.Contains(full, "·") {
+		return bad("compiler-generated method of an anonymous or function-local type")
+	}
 	head := full
 	if i := strings.IndexByte(head, '['); i >= 0 {
 		head = head[:i]
@@ -48,6 +73,7 @@ func parseFuncName(full string) (funcName, error) {
 		return bad("not a package-qualified Go name")
 	}
 	dot += slash + 1
+	dot = promotedCut(full[:dot], dot)
 	pkg, err := url.PathUnescape(full[:dot])
 	if err != nil {
 		return bad("bad package path escape")
@@ -69,10 +95,18 @@ func parseFuncName(full string) (funcName, error) {
 		fn.ptrRecv = strings.HasPrefix(r, "*")
 		fn.recv = strings.TrimPrefix(r, "*")
 		fn.name = rest[end+2:]
+		if strings.Contains(fn.name, "/") { // (*T).other/pkg.m, promoted
+			fn.name = fn.name[strings.LastIndexByte(fn.name, '.')+1:]
+		}
 		if strings.Contains(fn.name, ".") {
 			return bad("closure inside a method")
 		}
 		return fn, nil
+	}
+	if i := strings.IndexByte(rest, '.'); i >= 0 && strings.Contains(rest[i:], "/") {
+		// T.other/pkg.m: a method of T promoted from an embedded
+		// type of other/pkg.
+		rest = rest[:i] + rest[strings.LastIndexByte(rest, '.'):]
 	}
 	switch parts := strings.Split(rest, "."); len(parts) {
 	case 1:

@@ -29,6 +29,8 @@ func TestParseFuncName(t *testing.T) {
 		{in: "pkg.T.M", pkg: "pkg", rs: "T.M"},
 		{in: "gopkg.in/yaml%2ev3.Marshal", pkg: "gopkg.in/yaml.v3", name: "Marshal"},
 		{in: "github.com/a/b.(*T).M", pkg: "github.com/a/b", recv: "T", name: "M", ptr: true},
+		{in: "text/template.Template.text/template/parse.newIf", pkg: "text/template", rs: "Template.newIf"},
+		{in: "vendor/golang.org/x/net/dns/dnsmessage.(*Parser).Start", pkg: "vendor/golang.org/x/net/dns/dnsmessage", recv: "Parser", name: "Start", ptr: true},
 		{in: "main.Sum[go.shape.int]", unsupported: true},
 		{in: "main.(*T[go.shape.int]).M", unsupported: true},
 		{in: "main.F.func1", unsupported: true},
@@ -37,6 +39,8 @@ func TestParseFuncName(t *testing.T) {
 		{in: "main.init", unsupported: true},
 		{in: "main.init.0", unsupported: true},
 		{in: "noDot", unsupported: true},
+		{in: "go.(*struct { io.Reader }).Read", unsupported: true},
+		{in: "net.dialResult·1.Close", unsupported: true},
 		{in: "main.(*T", unsupported: true},
 	} {
 		fn, err := parseFuncName(tc.in)
