@@ -29,6 +29,9 @@ type Options struct {
 	GoRoots []string
 }
 
+// debianGocode is the GOPATH Debian's golang-*-dev packages fill.
+const debianGocode = "/usr/share/gocode/src"
+
 // origin says where a package's source came from, for show.
 type origin struct {
 	dir  string
@@ -186,6 +189,10 @@ func (l *locator) candidates(pkgPath string) []origin {
 	if src := l.opts.Source; src != "" {
 		if mod != nil && isMain {
 			out = append(out, origin{dir: filepath.Join(src, strings.TrimPrefix(strings.TrimPrefix(pkgPath, mod.Path), "/")), what: "--source"})
+		} else if mp := l.mainPath(); mod == nil && mp != "" && strings.HasPrefix(pkgPath, mp+"/") {
+			// GOPATH builds (Debian's) record no modules: the tree is
+			// the main package's.
+			out = append(out, origin{dir: filepath.Join(src, strings.TrimPrefix(pkgPath, mp+"/")), what: "--source"})
 		}
 		out = append(out, origin{dir: filepath.Join(src, "vendor", pkgPath), what: "--source vendor/"})
 		if mod == nil && !isStd(pkgPath) || pkgPath == l.mainPath() {
@@ -207,6 +214,11 @@ func (l *locator) candidates(pkgPath string) []origin {
 					what: "module " + m.Path + "@" + m.Version})
 			}
 		}
+	}
+	if mod == nil && !isStd(pkgPath) {
+		// Debian builds its Go packages in GOPATH mode against the
+		// sources its golang-*-dev packages install here.
+		out = append(out, origin{dir: filepath.Join(debianGocode, pkgPath), what: "Debian's " + debianGocode})
 	}
 	if mod == nil && isStd(pkgPath) && pkgPath != l.mainPath() {
 		for _, src := range l.goRootSrcs() {

@@ -203,6 +203,7 @@ func TestNoSource(t *testing.T) {
 		"syscall.Mount":               "apt-get install golang-1.19-src, or --go-source DIR (a Go 1.19 GOROOT), or --signature",
 		"golang.org/x/sys/unix.Mount": "run `go mod download golang.org/x/sys@v0.6.0` (into the module cache), or --source DIR",
 		"main.main":                   "pass --source DIR (the main module's source tree), or --signature",
+		"github.com/opencontainers/runc/libcontainer.New": "install the Debian package that ships /usr/share/gocode/src/github.com/opencontainers/runc/libcontainer (likely golang-github-opencontainers-runc-dev)",
 	} {
 		_, err := r.Func(fn)
 		var ns *NoSourceError

@@ -369,7 +369,8 @@ func (r *Resolver) hint(path string) string {
 		v := "1." + strconv.Itoa(minor)
 		return fmt.Sprintf("apt-get install golang-%s-src, or --go-source DIR (a Go %s GOROOT), %s", v, v, sig)
 	}
-	return "pass --source DIR (a tree with vendor/" + path + "), " + sig
+	return fmt.Sprintf("pass --source DIR (a tree with vendor/%s), or install the Debian package that ships %s/%s (%s), %s",
+		path, debianGocode, path, debianDevPackage(path), sig)
 }
 
 // promoted builds the compiler's wrapper for a method promoted from an
@@ -442,4 +443,22 @@ func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.Fu
 		}
 	}
 	return nil, nil
+}
+
+// debianDevPackage guesses Debian's name for the package shipping an
+// import path, by its naming policy: golang.org/x/sys is
+// golang-golang-x-sys-dev, github.com/foo/bar golang-github-foo-bar-dev.
+func debianDevPackage(path string) string {
+	parts := strings.Split(path, "/")
+	host := parts[0]
+	switch {
+	case strings.HasSuffix(host, ".com") || strings.HasSuffix(host, ".org") || strings.HasSuffix(host, ".io") || strings.HasSuffix(host, ".in"):
+		host = host[:strings.LastIndexByte(host, '.')]
+	}
+	n := 3
+	if len(parts) < n {
+		n = len(parts)
+	}
+	name := strings.Join(append([]string{host}, parts[1:n]...), "-")
+	return "likely golang-" + strings.ToLower(strings.ReplaceAll(name, ".", "-")) + "-dev"
 }
