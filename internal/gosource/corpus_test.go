@@ -81,3 +81,57 @@ func TestDebianCorpusFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestDebianGocodeFrames types the golang.org/x/sys functions of Debian's
+// runc from Debian's golang-golang-x-sys-dev (the GOPATH Debian builds
+// against) and checks each against runc's function table; unix.Mount,
+// which the dockerd trace needs, must be among them.
+func TestDebianGocodeFrames(t *testing.T) {
+	go119(t)
+	bin := filepath.Join(testenv.LabDir(), "corpus", "runc", "usr/sbin/runc")
+	_, err := os.Stat(bin)
+	testenv.Need(t, err == nil, "%s missing (run lab/corpus.sh or make lab)", bin)
+	_, err = os.Stat(filepath.Join(debianGocode, "golang.org/x/sys/unix"))
+	testenv.Need(t, err == nil, "apt-get install golang-golang-x-sys-dev")
+	args, err := pclnArgs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked, differ int
+	for n, a := range args {
+		fn, err := parseFuncName(n)
+		if err != nil || !strings.HasPrefix(fn.pkg, "golang.org/x/sys/") {
+			continue
+		}
+		sig, err := r.Func(n)
+		if err != nil || sig.Unknown() != nil {
+			continue
+		}
+		checked++
+		recv := strings.Contains(n, ").") || fn.rest != ""
+		if err := sig.Check(a, regABIOptions(n, recv)); err != nil {
+			// Debian's -dev package may be a different version than
+			// the one runc was built with: report, the check refuses.
+			differ++
+			t.Log(err)
+		}
+	}
+	sig, err := r.Func("golang.org/x/sys/unix.Mount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sig.Check(args["golang.org/x/sys/unix.Mount"], regABIOptions("golang.org/x/sys/unix.Mount", false)); err != nil {
+		t.Error(err)
+	}
+	if !strings.HasPrefix(sig.Origin, "Debian's /usr/share/gocode/src") || len(sig.Params) != 5 || sig.Params[3].Type.GoName != "uintptr" {
+		t.Errorf("unix.Mount: %+v", sig)
+	}
+	t.Logf("runc: %d golang.org/x/sys functions typed from %s, %d agree with _func.args", checked, debianGocode, checked-differ)
+	if checked < 20 || differ > checked/20 {
+		t.Errorf("%d checked, %d differ", checked, differ)
+	}
+}
