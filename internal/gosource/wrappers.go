@@ -1,0 +1,114 @@
+package gosource
+
+import (
+	"go/ast"
+	"strconv"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+)
+
+// Functions whose declaration is not where their name says: bodies a
+// //go:linkname provides from another package, and the compiler's
+// wrappers for methods promoted from embedded types.
+
+// linknamers are the packages that push their functions into others
+// with //go:linkname (runtime's time.Sleep, syscall.RawSyscall6).
+var linknamers = []string{"runtime", "runtime/internal/syscall", "internal/runtime/syscall", "internal/runtime/syscall/linux",
+	"internal/runtime/maps", "internal/poll", "sync", "syscall"}
+
+// linknamed finds the body of a function declared without one: the
+// runtime implements time.Sleep as timeSleep under //go:linkname.
+func (r *Resolver) linknamed(full string) (*Signature, bool) {
+	for _, impl := range linknamers {
+		q, err := r.load(impl)
+		if err != nil {
+			continue
+		}
+		local, ok := q.linknamed[full]
+		if !ok {
+			continue
+		}
+		d, ok := q.funcs[local]
+		if !ok || q.bodyless[local] {
+			continue
+		}
+		s := scope{c: r.conv, p: q, f: fileOf(q, d)}
+		params, results := s.variables(nil, d.Type)
+		pos := q.fset.Position(d.Pos())
+		return &Signature{Func: full, Params: params, Results: results,
+			Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (//go:linkname " + local + ")"}, true
+	}
+	return nil, false
+}
+
+// promoted builds the compiler's wrapper for a method promoted from an
+// embedded field (reflect.(*funcType).Elem is rtype's Elem): the outer
+// type as an unnamed receiver, then the embedded method's parameters.
+func (r *Resolver) promoted(name string, fn funcName, p *pkg, recv, method string) (*Signature, error) {
+	d, q := r.findPromoted(p, recv, method, 0)
+	if d == nil {
+		return nil, &NotInSourceError{Func: name, Dir: p.dir}
+	}
+	t := r.conv.namedType(p, recv, 0)
+	if fn.ptrRecv {
+		t = pointerTo(t)
+	}
+	s := scope{c: r.conv, p: q, f: fileOf(q, d)}
+	params, results := s.variables(&debuginfo.Variable{Name: "~p0", Type: t}, d.Type)
+	pos := q.fset.Position(d.Pos())
+	return &Signature{Func: name, Params: params, Results: results,
+		Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (promoted through " + p.path + "." + recv + ")"}, nil
+}
+
+// findPromoted looks for method on the types embedded in p's type recv,
+// breadth by depth as Go's selector rule does, a few levels deep.
+func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.FuncDecl, *pkg) {
+	if depth > 4 {
+		return nil, nil
+	}
+	td, ok := p.types[recv]
+	if !ok {
+		return nil, nil
+	}
+	st, ok := td.spec.Type.(*ast.StructType)
+	if !ok {
+		return nil, nil
+	}
+	type emb struct {
+		p    *pkg
+		name string
+	}
+	var embs []emb
+	for _, f := range st.Fields.List {
+		if len(f.Names) > 0 {
+			continue
+		}
+		e := f.Type
+		if s, ok := e.(*ast.StarExpr); ok {
+			e = s.X
+		}
+		switch x := e.(type) {
+		case *ast.Ident:
+			embs = append(embs, emb{p, x.Name})
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok {
+				if path := p.imports[td.file][id.Name]; path != "" {
+					if q, err := r.load(path); err == nil {
+						embs = append(embs, emb{q, x.Sel.Name})
+					}
+				}
+			}
+		}
+	}
+	for _, e := range embs {
+		if d, ok := e.p.funcs[e.name+"."+method]; ok {
+			return d, e.p
+		}
+	}
+	for _, e := range embs {
+		if d, q := r.findPromoted(e.p, e.name, method, depth+1); d != nil {
+			return d, q
+		}
+	}
+	return nil, nil
+}
