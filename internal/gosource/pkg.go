@@ -123,7 +123,10 @@ func (p *pkg) index(f *ast.File) {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			key := d.Name.Name
-			if d.Recv != nil && len(d.Recv.List) == 1 {
+			if d.Recv != nil {
+				if len(d.Recv.List) != 1 {
+					continue // invalid Go: the compiler would refuse it
+				}
 				key = recvBase(d.Recv.List[0].Type) + "." + key
 			}
 			if d.Body == nil {

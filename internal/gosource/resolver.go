@@ -104,12 +104,19 @@ func (e *NotInSourceError) Error() string {
 
 // Func returns the signature of the function the function table names
 // name: from --signature when given, else from source.
-func (r *Resolver) Func(name string) (*Signature, error) {
+func (r *Resolver) Func(name string) (sig *Signature, err error) {
 	if r.sigErr != nil {
 		return nil, r.sigErr
 	}
 	r.query.Lock()
 	defer r.query.Unlock()
+	defer func() {
+		// Source given by --source is anyone's; a reader bug on it
+		// must come back as an error, not end the program.
+		if x := recover(); x != nil {
+			sig, err = nil, fmt.Errorf("%s: reading its source: internal error: %v", name, x)
+		}
+	}()
 	fn, err := parseFuncName(name)
 	if r.sigFT != nil {
 		return r.fromSignature(name, fn, err)
@@ -204,7 +211,7 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 	if !ok {
 		return nil, &NotInSourceError{Func: name, Dir: p.dir}
 	}
-	if d.Type.TypeParams != nil || d.Recv != nil && isGenericRecv(d.Recv.List[0].Type) {
+	if d.Type.TypeParams != nil || d.Recv != nil && len(d.Recv.List) == 1 && isGenericRecv(d.Recv.List[0].Type) {
 		return nil, &UnsupportedError{Func: name, Reason: "generic function"}
 	}
 	assembly := false
