@@ -16,10 +16,42 @@ const maxDepth = 200
 // The runtime's largest (vdso's *[1<<50 - 1]byte) fit.
 const maxValueSize = 1 << 51
 
-// typeCache holds one named type; t is set before its underlying type is
-// converted, so a pointer back to it (type Opts struct{ Next *Opts })
-// finds it.
-type typeCache struct{ t *debuginfo.Type }
+// typeCache holds one named type; t exists, named, before its
+// underlying type is converted, so a pointer back to it
+// (type Opts struct{ Next *Opts }) finds it, and define fills it in.
+type typeCache struct {
+	t      *debuginfo.Type
+	define func()
+	state  int
+}
+
+const (
+	defined = iota
+	pending
+	defining
+)
+
+// run defines a pending named type now.
+func (c *converter) run(tc *typeCache) {
+	if tc.state != pending {
+		return
+	}
+	tc.state = defining
+	tc.define()
+	tc.state = defined
+}
+
+// drain defines the named types that pointers, slices, maps, channels
+// and funcs deferred. Their layout is not needed where they are named,
+// and defining them there breaks on valid cycles such as runtime.timers,
+// whose *synctestGroup holds a timers by value.
+func (c *converter) drain() {
+	for len(c.pending) > 0 {
+		tc := c.pending[len(c.pending)-1]
+		c.pending = c.pending[:len(c.pending)-1]
+		c.run(tc)
+	}
+}
 
 // scope converts type expressions of one file of one package. pkgs loads
 // imported packages; it is nil for a --signature without source.
@@ -27,6 +59,9 @@ type scope struct {
 	c *converter
 	p *pkg // nil: only the universe and imported packages
 	f *ast.File
+	// lazy lets the named type being converted wait for drain: set
+	// where only its name is needed (behind a pointer, slice, map ...).
+	lazy bool
 	// targs binds the type parameters of a generic type being
 	// instantiated.
 	targs map[string]*debuginfo.Type
@@ -36,8 +71,9 @@ type scope struct {
 // converter shares the loaded packages and the runtime names of one
 // toolchain version between the scopes of a query.
 type converter struct {
-	names rt
-	load  func(path string) (*pkg, error)
+	names   rt
+	load    func(path string) (*pkg, error)
+	pending []*typeCache
 }
 
 func (s scope) qualify(name string) string {
@@ -51,26 +87,33 @@ func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
 	if depth > maxDepth {
 		return unknown("?", "type nesting too deep")
 	}
+	lazy := s.lazy
+	s.lazy = false
+	ref := s // for elements whose layout the parent does not need
+	ref.lazy = true
 	switch x := e.(type) {
 	case *ast.Ident:
+		s.lazy = lazy
 		return s.ident(x.Name, depth)
 	case *ast.SelectorExpr:
 		id, ok := x.X.(*ast.Ident)
 		if !ok {
 			return unknown(exprString(e), "not a type name")
 		}
+		s.lazy = lazy
 		return s.imported(id.Name, x.Sel.Name, depth)
 	case *ast.ParenExpr:
+		s.lazy = lazy
 		return s.typeOf(x.X, depth+1)
 	case *ast.StarExpr:
-		return pointerTo(s.typeOf(x.X, depth+1))
+		return pointerTo(ref.typeOf(x.X, depth+1))
 	case *ast.Ellipsis:
-		return sliceOf(s.typeOf(x.Elt, depth+1))
+		return sliceOf(ref.typeOf(x.Elt, depth+1))
 	case *ast.ArrayType:
-		elem := s.typeOf(x.Elt, depth+1)
 		if x.Len == nil {
-			return sliceOf(elem)
+			return sliceOf(ref.typeOf(x.Elt, depth+1))
 		}
+		elem := s.typeOf(x.Elt, depth+1)
 		n, ok := s.constInt(x.Len, depth+1)
 		if !ok || n < 0 {
 			return unknown("["+exprString(x.Len)+"]"+elem.GoName, "array length not a constant this reader evaluates")
@@ -83,7 +126,7 @@ func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
 		}
 		return arrayOf(elem, n)
 	case *ast.MapType:
-		return mapOf(s.typeOf(x.Key, depth+1), s.typeOf(x.Value, depth+1))
+		return mapOf(ref.typeOf(x.Key, depth+1), ref.typeOf(x.Value, depth+1))
 	case *ast.ChanType:
 		dir := "chan "
 		switch x.Dir {
@@ -92,16 +135,18 @@ func (s scope) typeOf(e ast.Expr, depth int) *debuginfo.Type {
 		case ast.RECV:
 			dir = "<-chan "
 		}
-		return chanOf(dir, s.typeOf(x.Value, depth+1))
+		return chanOf(dir, ref.typeOf(x.Value, depth+1))
 	case *ast.FuncType:
-		return funcT("func" + s.funcString(x, depth+1))
+		return funcT("func" + ref.funcString(x, depth+1))
 	case *ast.InterfaceType:
-		return interfaceT(s.interfaceString(x, depth+1), x.Methods == nil || len(x.Methods.List) == 0, s.c.names)
+		return interfaceT(ref.interfaceString(x, depth+1), x.Methods == nil || len(x.Methods.List) == 0, s.c.names)
 	case *ast.StructType:
 		return s.structOf(x, depth+1)
 	case *ast.IndexExpr:
+		s.lazy = lazy
 		return s.instance(x.X, []ast.Expr{x.Index}, depth+1)
 	case *ast.IndexListExpr:
+		s.lazy = lazy
 		return s.instance(x.X, x.Indices, depth+1)
 	}
 	return unknown(exprString(e), "not a type")
@@ -113,7 +158,7 @@ func (s scope) ident(name string, depth int) *debuginfo.Type {
 	}
 	if s.p != nil {
 		if _, ok := s.p.types[name]; ok {
-			return s.c.namedType(s.p, name, depth+1)
+			return s.c.namedInstance(s.p, name, nil, "", depth+1, s.lazy)
 		}
 	}
 	if t, ok := basics[name]; ok {
@@ -157,7 +202,7 @@ func (s scope) imported(local, name string, depth int) *debuginfo.Type {
 	if err != nil {
 		return unknown(path+"."+name, "no source for package "+path)
 	}
-	return s.c.namedType(q, name, depth+1)
+	return s.c.namedInstance(q, name, nil, "", depth+1, s.lazy)
 }
 
 // instance converts an instantiated generic type, atomic.Pointer[T]:
@@ -188,25 +233,32 @@ func (s scope) instance(base ast.Expr, args []ast.Expr, depth int) *debuginfo.Ty
 	}
 	var ts []*debuginfo.Type
 	var spelled []string
+	lazy := s.lazy
+	s.lazy = false
 	for _, a := range args {
 		t := s.typeOf(a, depth+1)
 		ts = append(ts, t)
 		spelled = append(spelled, spell(t))
 	}
-	return s.c.namedInstance(q, name, ts, strings.Join(spelled, ","), depth+1)
+	return s.c.namedInstance(q, name, ts, strings.Join(spelled, ","), depth+1, lazy)
 }
 
 // namedType converts a package-level type declaration once per package.
 func (c *converter) namedType(p *pkg, name string, depth int) *debuginfo.Type {
-	return c.namedInstance(p, name, nil, "", depth)
+	return c.namedInstance(p, name, nil, "", depth, false)
 }
 
-func (c *converter) namedInstance(p *pkg, name string, targs []*debuginfo.Type, spelled string, depth int) *debuginfo.Type {
+// namedInstance converts a named type, or with lazy only names it and
+// leaves its definition to drain.
+func (c *converter) namedInstance(p *pkg, name string, targs []*debuginfo.Type, spelled string, depth int, lazy bool) *debuginfo.Type {
 	key := name
 	if targs != nil {
 		key += "[" + spelled + "]"
 	}
 	if tc, ok := p.named[key]; ok {
+		if !lazy {
+			c.run(tc)
+		}
 		return tc.t
 	}
 	d, ok := p.types[name]
@@ -246,13 +298,21 @@ func (c *converter) namedInstance(p *pkg, name string, targs []*debuginfo.Type, 
 		return t
 	}
 	t := &debuginfo.Type{Name: qname, GoName: qname}
-	p.named[key] = &typeCache{t: t}
-	u := sc.typeOf(d.spec.Type, depth+1)
-	if u.Kind == debuginfo.KindUnsupported {
-		*t = *unknown(qname, strings.TrimSuffix(strings.TrimPrefix(u.Name, "? ("), ")"))
-		return t
+	tc := &typeCache{t: t, state: pending}
+	tc.define = func() {
+		u := sc.typeOf(d.spec.Type, depth+1)
+		if u.Kind == debuginfo.KindUnsupported {
+			*t = *unknown(qname, strings.TrimSuffix(strings.TrimPrefix(u.Name, "? ("), ")"))
+			return
+		}
+		*t = *named(qname, u)
 	}
-	*t = *named(qname, u)
+	p.named[key] = tc
+	if lazy {
+		c.pending = append(c.pending, tc)
+	} else {
+		c.run(tc)
+	}
 	return t
 }
 

@@ -114,9 +114,11 @@ func (r *Resolver) Func(name string) (sig *Signature, err error) {
 		// Source given by --source is anyone's; a reader bug on it
 		// must come back as an error, not end the program.
 		if x := recover(); x != nil {
+			r.conv.pending = nil
 			sig, err = nil, fmt.Errorf("%s: reading its source: internal error: %v", name, x)
 		}
 	}()
+	defer r.conv.drain()
 	fn, err := parseFuncName(name)
 	if r.sigFT != nil {
 		return r.fromSignature(name, fn, err)

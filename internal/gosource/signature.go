@@ -61,6 +61,7 @@ func ParseSignature(text string) (params, results []debuginfo.Variable, err erro
 	}
 	s := scope{c: &converter{names: runtimeNames("")}}
 	params, results = s.variables(nil, ft)
+	s.c.drain()
 	return params, results, nil
 }
 

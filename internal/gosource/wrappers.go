@@ -53,8 +53,13 @@ func (r *Resolver) promoted(name string, fn funcName, p *pkg, recv, method strin
 	if fn.ptrRecv {
 		t = pointerTo(t)
 	}
+	// Go's DWARF names the wrapper's receiver as the method's own.
+	rname := "~p0"
+	if d.Recv != nil && len(d.Recv.List) == 1 && len(d.Recv.List[0].Names) == 1 && d.Recv.List[0].Names[0].Name != "_" {
+		rname = d.Recv.List[0].Names[0].Name
+	}
 	s := scope{c: r.conv, p: q, f: fileOf(q, d)}
-	params, results := s.variables(&debuginfo.Variable{Name: "~p0", Type: t}, d.Type)
+	params, results := s.variables(&debuginfo.Variable{Name: rname, Type: t}, d.Type)
 	pos := q.fset.Position(d.Pos())
 	return &Signature{Func: name, Params: params, Results: results,
 		Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (promoted through " + p.path + "." + recv + ")"}, nil
