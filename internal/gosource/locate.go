@@ -195,6 +195,11 @@ func (l *locator) candidates(pkgPath string) []origin {
 			out = append(out, origin{dir: filepath.Join(src, strings.TrimPrefix(pkgPath, mp+"/")), what: "--source"})
 		}
 		out = append(out, origin{dir: filepath.Join(src, "vendor", pkgPath), what: "--source vendor/"})
+		if mod == nil && !isStd(pkgPath) {
+			// --source may be a GOPATH (DIR/src/<import path>), as
+			// Debian's builds use.
+			out = append(out, origin{dir: filepath.Join(src, "src", pkgPath), what: "--source GOPATH"})
+		}
 		if mod == nil && !isStd(pkgPath) || pkgPath == l.mainPath() {
 			out = append(out, origin{dir: src, what: "--source"})
 		}

@@ -166,6 +166,16 @@ func TestModuleSources(t *testing.T) {
 			}
 		})
 	}
+	t.Run("gopath", func(t *testing.T) {
+		// A GOPATH build (Debian's) records no modules.
+		gp := t.TempDir()
+		writeModule(t, filepath.Join(gp, "src/github.com/Some/Dep/p"), depSrc)
+		r := New(&buildinfo.BuildInfo{GoVersion: goroot.version, Path: "example.com/tool"}, Options{Source: gp, GoRoots: goroot.roots, ModCache: t.TempDir()})
+		sig, err := r.Func("github.com/Some/Dep/p.F")
+		if err != nil || !strings.HasPrefix(sig.Origin, "--source GOPATH") || len(sig.Params) != 3 {
+			t.Errorf("%+v %v", sig, err)
+		}
+	})
 	t.Run("main", func(t *testing.T) {
 		r := New(bi, Options{ModCache: cache, Source: src, GoRoots: goroot.roots})
 		sig, err := r.Func("main.run")
