@@ -4,11 +4,25 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // closureName is the compiler's name for a function literal.
-var closureName = regexp.MustCompile(`^func\d+$`)
+var closureName = regexp.MustCompile(`^func(\d+)$`)
+
+// closureIndex is N for "funcN", 0 for anything else.
+func closureIndex(s string) int {
+	m := closureName.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
 
 // funcName is a function table name taken apart: "main.(*T).M" is
 // package "main", receiver T (pointer), method "M".
@@ -20,6 +34,9 @@ type funcName struct {
 	// rest is "T.M" for a name that is a method on a value receiver or a
 	// closure (F.func1); which one needs the package's declarations.
 	rest string
+	// closure is N for the function literal "F.funcN" of F (or of
+	// method rest or recv.name), 0 for the function itself.
+	closure int
 }
 
 // promotedCut finds where a package path really ends when the symbol
@@ -98,8 +115,11 @@ func parseFuncName(full string) (funcName, error) {
 		if strings.Contains(fn.name, "/") { // (*T).other/pkg.m, promoted
 			fn.name = fn.name[strings.LastIndexByte(fn.name, '.')+1:]
 		}
-		if strings.Contains(fn.name, ".") {
-			return bad("closure inside a method")
+		if m, n, ok := strings.Cut(fn.name, "."); ok {
+			if fn.closure = closureIndex(n); fn.closure == 0 || strings.Contains(m, ".") {
+				return bad("nested closure or compiler-generated function")
+			}
+			fn.name = m
 		}
 		return fn, nil
 	}
@@ -112,13 +132,23 @@ func parseFuncName(full string) (funcName, error) {
 	case 1:
 		fn.name = parts[0]
 	case 2:
-		if closureName.MatchString(parts[1]) {
+		if fn.closure = closureIndex(parts[1]); fn.closure > 0 {
 			// F.func1; a method named func1 would be read the same way.
-			return bad("closure")
+			fn.name = parts[0]
+			break
 		}
 		fn.rest = rest
+	case 3:
+		if fn.closure = closureIndex(parts[2]); fn.closure == 0 {
+			return bad("nested closure or compiler-generated function")
+		}
+		if parts[0] == "glob" && parts[1] == "" {
+			fn.name = "glob." // a package-level initialiser's literal
+			break
+		}
+		fn.rest = parts[0] + "." + parts[1]
 	default:
-		return bad("closure")
+		return bad("nested closure or compiler-generated function")
 	}
 	if fn.name == "init" || fn.rest != "" && strings.HasPrefix(fn.rest, "init.") {
 		return bad("package initialiser")

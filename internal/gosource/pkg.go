@@ -30,8 +30,10 @@ type pkg struct {
 	fset       *token.FileSet
 	types      map[string]typeDecl
 	consts     map[string]constDecl
-	funcs      map[string]*ast.FuncDecl // "F", "T.M" (receiver's base type)
-	bodyless   map[string]bool          // functions declared without a body (assembly, linknamed)
+	funcs      map[string]*ast.FuncDecl   // "F", "T.M" (receiver's base type)
+	bodyless   map[string]bool            // functions declared without a body (assembly, linknamed)
+	closures   map[string][]*ast.FuncType // a function's own literals, in source order
+	wrapped    map[string]bool            // functions with a go or defer Go 1.17-1.21 wraps in a closure
 	imports    map[*ast.File]map[string]string
 	named      map[string]*typeCache
 	originWhat string // where the source came from, for Signature.Origin
@@ -43,6 +45,14 @@ type pkg struct {
 type typeDecl struct {
 	spec *ast.TypeSpec
 	file *ast.File
+}
+
+// specType is a declaration's type expression, nil for none.
+func specType(s *ast.TypeSpec) ast.Expr {
+	if s == nil {
+		return nil
+	}
+	return s.Type
 }
 
 type constDecl struct {
@@ -64,7 +74,7 @@ func parsePackage(path, dir string, releaseTags, buildTags []string) (*pkg, erro
 	ctx.ReleaseTags, ctx.BuildTags = releaseTags, buildTags
 	p := &pkg{path: path, dir: dir, fset: token.NewFileSet(), types: map[string]typeDecl{}, consts: map[string]constDecl{},
 		funcs: map[string]*ast.FuncDecl{}, imports: map[*ast.File]map[string]string{}, named: map[string]*typeCache{},
-		linknamed: map[string]string{}, bodyless: map[string]bool{}}
+		linknamed: map[string]string{}, bodyless: map[string]bool{}, closures: map[string][]*ast.FuncType{}, wrapped: map[string]bool{}}
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
@@ -132,12 +142,28 @@ func (p *pkg) index(f *ast.File) {
 			if d.Body == nil {
 				p.bodyless[key] = true
 			}
+			if d.Body != nil {
+				p.closures[key] = funcLits(d.Body)
+				if wrapsDeferGo(d.Body) {
+					p.wrapped[key] = true
+				}
+			}
 			d.Body = nil
 			if _, dup := p.funcs[key]; !dup || key == "init" {
 				p.funcs[key] = d
 			}
 		case *ast.GenDecl:
 			p.indexGen(d, f)
+			if d.Tok == token.VAR {
+				// Literals in package-level initialisers are
+				// "pkg.glob..funcN", numbered across the files in
+				// the order the go command passes them (sorted).
+				for _, s := range d.Specs {
+					for _, v := range s.(*ast.ValueSpec).Values {
+						p.closures["glob."] = append(p.closures["glob."], funcLitsIn(v)...)
+					}
+				}
+			}
 		}
 	}
 }
@@ -200,4 +226,51 @@ func releaseTags(minor int) []string {
 		tags = append(tags, "go1."+strconv.Itoa(i))
 	}
 	return tags
+}
+
+// funcLits lists the function literals of a body that are not inside
+// another literal, in source order: the compiler names them F.func1,
+// F.func2, ... (literals nested in them are F.func1.1, not handled).
+func funcLits(body *ast.BlockStmt) []*ast.FuncType { return funcLitsIn(body) }
+
+func funcLitsIn(node ast.Node) []*ast.FuncType {
+	var out []*ast.FuncType
+	ast.Inspect(node, func(n ast.Node) bool {
+		if fl, ok := n.(*ast.FuncLit); ok {
+			out = append(out, fl.Type)
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// wrapsDeferGo reports a go or defer statement (outside literals) that Go
+// 1.17-1.21 compile into a closure of their own, numbered among the
+// function's literals: any but a call of a literal or a function name
+// without arguments (defer mu.Unlock(), go f(x)).
+func wrapsDeferGo(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		var call *ast.CallExpr
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			call = x.Call
+		case *ast.GoStmt:
+			call = x.Call
+		default:
+			return !found
+		}
+		switch call.Fun.(type) {
+		case *ast.FuncLit, *ast.Ident:
+			if len(call.Args) == 0 {
+				return true
+			}
+		}
+		found = true
+		return false
+	})
+	return found
 }

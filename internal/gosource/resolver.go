@@ -192,11 +192,20 @@ func (r *Resolver) fromSource(name string, fn funcName, p *pkg) (*Signature, err
 	if fn.recv != "" {
 		key = fn.recv + "." + fn.name
 	} else if fn.rest != "" {
-		recv, _, _ := strings.Cut(fn.rest, ".")
-		if p.types[recv].spec == nil {
-			return nil, &UnsupportedError{Func: name, Reason: "closure"}
+		recv, method, _ := strings.Cut(fn.rest, ".")
+		switch {
+		case p.types[recv].spec != nil:
+			key = fn.rest
+		case fn.closure > 0 && p.funcs[method] != nil:
+			// F.G.funcN: a literal of G inlined into F, numbered
+			// among F's literals: which one is the compiler's choice.
+			return nil, &UnsupportedError{Func: name, Reason: "closure of a call inlined into " + recv}
+		default:
+			return nil, &UnsupportedError{Func: name, Reason: "nested closure"}
 		}
-		key = fn.rest
+	}
+	if fn.closure > 0 {
+		return r.closure(name, p, key, fn.closure)
 	}
 	d, ok := p.funcs[key]
 	if !ok && fn.recv == "" && fn.rest == "" {
@@ -322,4 +331,29 @@ func (r *Resolver) buildTags() []string {
 		r.tags = experimentTags(src, setting)
 	})
 	return r.tags
+}
+
+// closure gives the n-th function literal of the function at key its
+// parameters; what it captures travels in its context register, not as
+// arguments.
+func (r *Resolver) closure(name string, p *pkg, key string, n int) (*Signature, error) {
+	if p.wrapped[key] && goMinor(r.loc.goVersion) < 22 {
+		return nil, &UnsupportedError{Func: name, Reason: "Go 1.17-1.21 number its go/defer wrappers among its literals"}
+	}
+	lits := p.closures[key]
+	if n > len(lits) {
+		return nil, &NotInSourceError{Func: name, Dir: p.dir}
+	}
+	ft := lits[n-1]
+	var f *ast.File
+	for x := range p.imports {
+		if x.Pos() <= ft.Pos() && ft.End() <= x.End() {
+			f = x
+		}
+	}
+	s := scope{c: r.conv, p: p, f: f}
+	params, results := s.variables(nil, ft)
+	pos := p.fset.Position(ft.Pos())
+	return &Signature{Func: name, Params: params, Results: results,
+		Origin: p.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line)}, nil
 }

@@ -2,6 +2,7 @@ package gosource
 
 import (
 	"go/ast"
+	"go/token"
 	"strconv"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
@@ -42,42 +43,55 @@ func (r *Resolver) linknamed(full string) (*Signature, bool) {
 }
 
 // promoted builds the compiler's wrapper for a method promoted from an
-// embedded field (reflect.(*funcType).Elem is rtype's Elem): the outer
-// type as an unnamed receiver, then the embedded method's parameters.
+// embedded field (reflect.(*funcType).Elem is rtype's Elem, and
+// context.valueCtx.Deadline its embedded Context's): the outer type as
+// the receiver, then the embedded method's parameters.
 func (r *Resolver) promoted(name string, fn funcName, p *pkg, recv, method string) (*Signature, error) {
-	d, q := r.findPromoted(p, recv, method, 0)
-	if d == nil {
+	m, ok := r.findPromoted(p, recv, method, 0)
+	if !ok {
 		return nil, &NotInSourceError{Func: name, Dir: p.dir}
 	}
 	t := r.conv.namedType(p, recv, 0)
 	if fn.ptrRecv {
 		t = pointerTo(t)
 	}
-	// Go's DWARF names the wrapper's receiver as the method's own.
-	rname := "~p0"
-	if d.Recv != nil && len(d.Recv.List) == 1 && len(d.Recv.List[0].Names) == 1 && d.Recv.List[0].Names[0].Name != "_" {
-		rname = d.Recv.List[0].Names[0].Name
+	s := scope{c: r.conv, p: m.p, f: m.f}
+	params, results := s.variables(&debuginfo.Variable{Name: m.rname, Type: t}, m.ft)
+	where := "the universe's error"
+	if m.p != nil {
+		pos := m.p.fset.Position(m.pos)
+		where = m.p.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line)
 	}
-	s := scope{c: r.conv, p: q, f: fileOf(q, d)}
-	params, results := s.variables(&debuginfo.Variable{Name: rname, Type: t}, d.Type)
-	pos := q.fset.Position(d.Pos())
 	return &Signature{Func: name, Params: params, Results: results,
-		Origin: q.originWhat + " " + pos.Filename + ":" + strconv.Itoa(pos.Line) + " (promoted through " + p.path + "." + recv + ")"}, nil
+		Origin: where + " (promoted through " + p.path + "." + recv + ")"}, nil
 }
 
+// promotion is a method found on an embedded type.
+type promotion struct {
+	ft    *ast.FuncType
+	p     *pkg // nil for error's Error
+	f     *ast.File
+	pos   token.Pos
+	rname string // Go's DWARF names the wrapper's receiver as the method's own
+}
+
+// errorMethod is the universe error's Error, for types embedding error.
+var errorMethod, _ = parseFuncType("func() string")
+
 // findPromoted looks for method on the types embedded in p's type recv,
-// breadth by depth as Go's selector rule does, a few levels deep.
-func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.FuncDecl, *pkg) {
+// breadth by depth as Go's selector rule does, a few levels deep: their
+// declared methods, or an embedded interface's.
+func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (promotion, bool) {
 	if depth > 4 {
-		return nil, nil
+		return promotion{}, false
 	}
 	td, ok := p.types[recv]
 	if !ok {
-		return nil, nil
+		return promotion{}, false
 	}
 	st, ok := td.spec.Type.(*ast.StructType)
 	if !ok {
-		return nil, nil
+		return promotion{}, false
 	}
 	type emb struct {
 		p    *pkg
@@ -94,6 +108,12 @@ func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.Fu
 		}
 		switch x := e.(type) {
 		case *ast.Ident:
+			if x.Name == "error" && p.types["error"].spec == nil {
+				if method == "Error" {
+					return promotion{ft: errorMethod, rname: "~p0"}, true
+				}
+				continue
+			}
 			embs = append(embs, emb{p, x.Name})
 		case *ast.SelectorExpr:
 			if id, ok := x.X.(*ast.Ident); ok {
@@ -107,13 +127,30 @@ func (r *Resolver) findPromoted(p *pkg, recv, method string, depth int) (*ast.Fu
 	}
 	for _, e := range embs {
 		if d, ok := e.p.funcs[e.name+"."+method]; ok {
-			return d, e.p
+			m := promotion{ft: d.Type, p: e.p, f: fileOf(e.p, d), pos: d.Pos(), rname: "~p0"}
+			if d.Recv != nil && len(d.Recv.List) == 1 && len(d.Recv.List[0].Names) == 1 && d.Recv.List[0].Names[0].Name != "_" {
+				m.rname = d.Recv.List[0].Names[0].Name
+			}
+			return m, true
+		}
+		if it, ok := specType(e.p.types[e.name].spec).(*ast.InterfaceType); ok && it.Methods != nil {
+			for _, f := range it.Methods.List {
+				ft, ok := f.Type.(*ast.FuncType)
+				if !ok {
+					continue
+				}
+				for _, n := range f.Names {
+					if n.Name == method {
+						return promotion{ft: ft, p: e.p, f: e.p.types[e.name].file, pos: n.Pos(), rname: "~p0"}, true
+					}
+				}
+			}
 		}
 	}
 	for _, e := range embs {
-		if d, q := r.findPromoted(e.p, e.name, method, depth+1); d != nil {
-			return d, q
+		if m, ok := r.findPromoted(e.p, e.name, method, depth+1); ok {
+			return m, true
 		}
 	}
-	return nil, nil
+	return promotion{}, false
 }
