@@ -60,8 +60,8 @@ func TestDebianCorpusFrames(t *testing.T) {
 					if !errors.As(err, &ns) {
 						t.Errorf("%s: %v", n, err)
 					}
-					if os.Getenv("PEEK") != "" {
-						t.Log("peek: " + n)
+					if noSource < 10 {
+						t.Log("not declared: " + n)
 					}
 					noSource++
 					continue
