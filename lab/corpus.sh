@@ -27,11 +27,14 @@ for p in "${PKGS[@]}"; do
 done
 # golang-1.19-go: /usr/lib/go-1.19/bin/go. Its -src package is a dependency,
 # the source of the standard library the corpus daemons were built from.
-if ! dpkg -s golang-1.19-go >/dev/null 2>&1; then
-	log "installing golang-1.19-go"
+# golang-golang-x-sys-dev: the golang.org/x/sys source Debian builds them
+# with (types of runc's unix.Mount without DWARF).
+for p in golang-1.19-go golang-golang-x-sys-dev; do
+	dpkg -s "$p" >/dev/null 2>&1 && continue
+	log "installing $p"
 	apt_update
-	apt-get install -y -qq --no-install-recommends golang-1.19-go >/dev/null
-fi
+	apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+done
 # Released toolchains from the Go module proxy (testenv.OtherGo).
 for v in go1.21.13 go1.24.0 go1.27.3; do
 	[ -x "$(go env GOMODCACHE)/golang.org/toolchain@v0.0.1-$v.linux-amd64/bin/go" ] || GOTOOLCHAIN=$v go version >/dev/null

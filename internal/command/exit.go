@@ -10,6 +10,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/target"
@@ -73,6 +74,7 @@ func classify(err error) (code int, hint string) {
 	var nf *debuginfo.NotFoundError
 	var se *stap.Error
 	var fe *spec.FileError
+	var ut *session.UntypedError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, ""
@@ -85,6 +87,8 @@ func classify(err error) (code int, hint string) {
 			return ExitNotFound, "did you mean: " + strings.Join(nf.Near, ", ")
 		}
 		return ExitNotFound, "list what is there with `stapgen list TARGET 'PATTERN*'`"
+	case errors.As(err, &ut):
+		return ExitRefused, ut.Why
 	case errors.Is(err, plan.ErrRefused):
 		return ExitRefused, ""
 	case errors.As(err, &se):

@@ -143,6 +143,8 @@ type jsonFunc struct {
 	AfterPrologue string    `json:"body,omitempty"`
 	Rets          []string  `json:"rets,omitempty"`
 	NoTypes       bool      `json:"no_types,omitempty"`
+	TypesFrom     string    `json:"types_from,omitempty"`
+	TypesWhyNot   string    `json:"types_why_not,omitempty"`
 	Inlined       bool      `json:"inlined,omitempty"`
 	Params        []jsonVar `json:"params"`
 	Results       []jsonVar `json:"results,omitempty"`

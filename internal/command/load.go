@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 
+	"github.com/stapgen/stapgen/internal/gosource"
 	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/urfave/cli/v2"
@@ -15,12 +16,16 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Name: "release", Aliases: []string{"r"}, Usage: "kernel `RELEASE` (or build tree DIR) that stap builds against (stap -r), for every target; also picks the vmlinux of the target \"kernel\" (default: the running kernel, uname -r)"},
 		&cli.StringSliceFlag{Name: "debug-dir", Usage: "extra `DIR` to search for separate debuginfo (.build-id/xx/yyyy.debug, .gnu_debuglink); default /usr/lib/debug"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not read or write the function index cache"},
+		&cli.StringFlag{Name: "signature", Usage: "for a Go binary without DWARF: the function's `SIGNATURE` as Go writes it, e.g. 'func(source, target, fstype string, flags uintptr, data string) (err error)'"},
+		&cli.StringFlag{Name: "go-source", Usage: "for a Go binary without DWARF: a GOROOT (`DIR`) of the binary's Go version, for the standard library's types (default: Debian's golang-X.Y-src, $GOROOT, /usr/local/go when the version matches)"},
+		&cli.StringFlag{Name: "source", Usage: "for a Go binary without DWARF: the main module's source tree (`DIR`, vendor/ included) for its own types (default: the module cache for what the build info names)"},
 	}
 }
 
 // openFlags reads the target flags.
 func openFlags(c *cli.Context) session.OpenOptions {
-	return session.OpenOptions{Release: c.String("release"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache")}
+	return session.OpenOptions{Release: c.String("release"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache"),
+		Types: gosource.Options{Signature: c.String("signature"), GoSource: c.String("go-source"), Source: c.String("source")}}
 }
 
 // openHint says what to change when a target cannot be found.

@@ -68,6 +68,7 @@ Examples:
 // describe adds the Go ABI facts to a function's JSON form.
 func describe(t *session.Target, f *debuginfo.Function) jsonFunc {
 	j := toJSONFunc(f)
+	j.TypesFrom, j.TypesWhyNot = t.TypesOf(f)
 	g, ok := t.GoLayout(f)
 	if !ok {
 		return j
@@ -124,8 +125,14 @@ func writeShowText(w io.Writer, f jsonFunc) {
 		fmt.Fprintf(w, "inlined   yes: no out-of-line copy, only inline sites\n")
 	}
 	if f.NoTypes {
-		fmt.Fprintf(w, "types     none: stripped binary (names from .gopclntab)\n")
+		fmt.Fprintf(w, "types     none: the binary has no DWARF (names from its function table)\n")
+		if f.TypesWhyNot != "" {
+			fmt.Fprintf(w, "          %s\n", f.TypesWhyNot)
+		}
 		return
+	}
+	if f.TypesFrom != "" {
+		fmt.Fprintf(w, "types     from %s (the binary has no DWARF; checked against its argument frame)\n", f.TypesFrom)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	section := func(title string, vs []jsonVar, at string) {

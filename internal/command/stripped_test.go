@@ -86,30 +86,76 @@ func TestStrippedScriptsPassStap(t *testing.T) {
 	}
 }
 
-// TestStrippedGoInVM: the stripped fixture traced for real: one entry per
-// call and one return per return the program printed, entry and return on
-// the same goroutine.
+// TestStrippedGoInVM: the stripped fixture traced for real, its types from
+// its own source (--source): one entry per call and one return per return
+// the program printed, on the same goroutine, with the string and the
+// stack-passed arguments and the results the program printed.
 func TestStrippedGoInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.GoFixture(t, testenv.Strip(testenv.GoPIE))
-	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json", "--return", bin, "main.Str", "main.Many")
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json", "--return",
+		"--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Str", "main.Many")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	n := map[string]int{}
-	goids := map[string][]string{}
+	byKey := map[string][]map[string]any{}
 	for _, e := range exactEvents(t, out) {
 		k := fmt.Sprint(e["probe"], "/", e["site"])
-		n[k]++
-		goids[k] = append(goids[k], fmt.Sprint(e["goid"]))
+		byKey[k] = append(byKey[k], e)
 	}
 	calls, rets := said(t, errs, "CALL"), said(t, errs, "RET")
 	for _, fn := range []string{"main.Str", "main.Many"} {
-		if n[fn+"/entry"] != len(calls[fn]) || n[fn+"/return"] != len(rets[fn]) || len(calls[fn]) == 0 {
-			t.Errorf("%s: %d entries for %d calls, %d returns for %d\n%s", fn, n[fn+"/entry"], len(calls[fn]), n[fn+"/return"], len(rets[fn]), out)
+		ents, rs := byKey[fn+"/entry"], byKey[fn+"/return"]
+		if len(ents) != len(calls[fn]) || len(rs) != len(rets[fn]) || len(calls[fn]) == 0 {
+			t.Fatalf("%s: %d entries for %d calls, %d returns for %d\n%s", fn, len(ents), len(calls[fn]), len(rs), len(rets[fn]), out)
 		}
-		if e, r := goids[fn+"/entry"], goids[fn+"/return"]; fmt.Sprint(e) != fmt.Sprint(r) || len(e) > 0 && (e[0] == "-1" || e[0] == "<nil>") {
-			t.Errorf("%s: entry goroutines %v, return goroutines %v", fn, e, r)
+		for i := range ents {
+			if ents[i]["goid"] != rs[i]["goid"] || fmt.Sprint(ents[i]["goid"]) == "-1" {
+				t.Errorf("%s call %d: entry on goroutine %v, return on %v", fn, i, ents[i]["goid"], rs[i]["goid"])
+			}
+			if got, want := val(rs[i], "~r0"), rets[fn][i]["~r0"]; got != want {
+				t.Errorf("%s return %d: ~r0 = %s, want %s", fn, i, got, want)
+			}
 		}
+	}
+	for i, c := range calls["main.Str"] {
+		if got, _ := jsonEvent(byKey["main.Str/entry"][i]).text(t, "s"); len(c["s"]) <= 128 && got != c["s"] {
+			t.Errorf("main.Str call %d: s = %q, want %q", i, got, c["s"])
+		}
+	}
+	many := byKey["main.Many/entry"][0]
+	for _, k := range []string{"a", "j"} {
+		if got := val(many, k); got != calls["main.Many"][0][k] {
+			t.Errorf("main.Many %s = %s, want %s", k, got, calls["main.Many"][0][k])
+		}
+	}
+	if got, _ := jsonEvent(many).text(t, "s"); got != calls["main.Many"][0]["s"] {
+		t.Errorf("main.Many s (on the stack) = %q, want %q", got, calls["main.Many"][0]["s"])
+	}
+}
+
+// TestStrippedTypes: Debian's runc and dockerd (Go 1.19, no DWARF) get
+// their types from the Go 1.19 source and Debian's golang.org/x/sys, as
+// DWARF of the same source would give them (the function table's frame
+// size agrees, or show would refuse); where no source exists the refusal
+// says what to pass.
+func TestStrippedTypes(t *testing.T) {
+	runc := testenv.Corpus(t, "runc", "usr/sbin/runc")
+	dockerd := testenv.Corpus(t, "docker.io", "usr/sbin/dockerd")
+	for _, tc := range []struct{ bin, fn string }{{runc, "golang.org/x/sys/unix.Mount"}, {dockerd, "syscall.Mount"}} {
+		out, errs, code := stapgen(t, "show", "--json", tc.bin, tc.fn)
+		if code != 0 {
+			t.Fatalf("show %s: exit %d\n%s", tc.fn, code, errs)
+		}
+		// syscall.Mount(source string, target string, fstype string, flags uintptr, data string) (err error)
+		for _, want := range []string{`"name": "source"`, `"name": "fstype"`, `"go_type": "uintptr"`, `"name": "err"`, `"go_type": "error"`, `"abi": "r10,r11"`, `"types_from"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("show %s lacks %s:\n%s", tc.fn, want, out)
+			}
+		}
+	}
+	_, errs, code := stapgen(t, "gen", runc, "github.com/opencontainers/runc/libcontainer.(*linuxContainer).Run", "--fields", "process")
+	if code != ExitRefused || !strings.Contains(errs, "--source") || !strings.Contains(errs, "--signature") {
+		t.Errorf("no source: exit %d\n%s", code, errs)
 	}
 }

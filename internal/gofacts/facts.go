@@ -46,7 +46,7 @@ func options(f *debuginfo.Function, regABI bool) goabi.Options {
 
 // Homes computes where each param is at entry and each result at a RET.
 func (x *Facts) Homes(f *debuginfo.Function) (params, results []goabi.Loc, err error) {
-	if x.idx == nil || f.NoTypes {
+	if f.NoTypes {
 		return nil, nil, fmt.Errorf("%s: no parameter types without DWARF", f.Name)
 	}
 	var pt, rt []*debuginfo.Type
@@ -56,11 +56,29 @@ func (x *Facts) Homes(f *debuginfo.Function) (params, results []goabi.Loc, err e
 	for _, v := range f.Results {
 		rt = append(rt, v.Type)
 	}
-	in, out, err := goabi.Assign(pt, rt, options(f, x.idx.GoRegABI))
+	in, out, err := goabi.Assign(pt, rt, options(f, x.regABI()))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	return in, out, nil
+}
+
+// regABI: the binary passes arguments in registers (Go 1.17 and later on
+// amd64), from its DWARF producer or, without DWARF, its Go version.
+func (x *Facts) regABI() bool {
+	if x.idx != nil {
+		return x.idx.GoRegABI
+	}
+	return goVersionAtLeast(x.bin.GoVersion, 1, 17)
+}
+
+// goVersionAtLeast reads "go1.19.8" (or "devel ..." as the newest).
+func goVersionAtLeast(v string, major, minor int) bool {
+	var a, b int
+	if _, err := fmt.Sscanf(v, "go%d.%d", &a, &b); err != nil {
+		return true
+	}
+	return a > major || a == major && b >= minor
 }
 
 // code is f's machine code, from its entry to its end (for a function

@@ -43,6 +43,16 @@ func Stripped(bin *target.Binary) (*StrippedFuncs, error) {
 	return s, nil
 }
 
+// Args is the argument frame size the compiler recorded for f (a function
+// of this table), -1 when unknown.
+func (s *StrippedFuncs) Args(f *debuginfo.Function) int32 {
+	i, ok := slices.BinarySearchFunc(s.tab.Funcs, f.Entry, func(g gopclntab.Func, e uint64) int { return cmp.Compare(g.Entry, e) })
+	if !ok {
+		return -1
+	}
+	return s.tab.Funcs[i].Args
+}
+
 // Facts answers the plan's questions (RETs, the body after the stack
 // check, the goid offset) from the code bytes and the runtime's tables.
 func (s *StrippedFuncs) Facts() *Facts { return &Facts{bin: s.bin, tab: s.tab} }

@@ -29,6 +29,16 @@ type Inputs struct {
 // chosen runtime or stap version; the message says why and what to change.
 var ErrRefused = errors.New("cannot generate")
 
+// NoTypesError refuses fields or filters on a function whose types are
+// unknown (a binary without DWARF, its source not found).
+type NoTypesError struct{ Function string }
+
+func (e *NoTypesError) Error() string {
+	return "no parameter types are known (the binary has no DWARF), so fields and filters cannot be read"
+}
+
+func (e *NoTypesError) Is(target error) bool { return target == ErrRefused }
+
 func refuse(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrRefused}, args...)...)
 }
@@ -247,8 +257,8 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 // goFunction plans a Go function: values come from the register ABI
 // (kernel runtime) and returns from RET-site probes.
 func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
-	if f.NoTypes && len(req.Fields) > 0 {
-		return refuse("the binary is stripped: no parameter types are known, so fields cannot be read")
+	if f.NoTypes && (len(req.Fields) > 0 || len(b.in.Request.Where) > 0) {
+		return &NoTypesError{Function: f.Name}
 	}
 	bpf := b.em.bpf
 	params, results := map[string]ref{}, map[string]ref{}

@@ -60,10 +60,11 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 		return nil, err
 	}
 	defer t.Close()
-	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.Funcs, Go: t.planGo(), Stap: ver})
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver})
 	if err != nil {
-		return nil, err
+		return nil, t.whyUntyped(err)
 	}
+	t.noteTypes(p)
 	if p.Target.Symbols {
 		if err := nameBySymbols(t, p); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/gofacts"
+	"github.com/stapgen/stapgen/internal/gosource"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
@@ -22,6 +23,9 @@ type OpenOptions struct {
 	DebugDirs []string
 	// NoCache neither reads nor writes the function index cache.
 	NoCache bool
+	// Types say where a Go binary without DWARF gets its functions'
+	// types (--signature, --go-source, --source).
+	Types gosource.Options
 }
 
 // FunctionSource is what listing, showing and planning need from a target.
@@ -37,15 +41,36 @@ type Target struct {
 	Funcs FunctionSource
 	// Release is the kernel release of a vmlinux target, when known.
 	Release string
-	// goFacts is set for Go binaries with DWARF.
+	// goFacts is set for Go binaries.
 	goFacts *gofacts.Facts
+	// types gives a Go binary without DWARF its types from source.
+	types *sourceTypes
 }
 
 // Close releases the target's file and index.
 func (t *Target) Close() { t.Bin.Close() }
 
 // Lookup finds functions by name (exact, glob, a|b, FILE:LINE).
-func (t *Target) Lookup(name string) ([]*debuginfo.Function, error) { return t.Funcs.Lookup(name) }
+// A Go binary without DWARF gets its types from source here.
+func (t *Target) Lookup(name string) ([]*debuginfo.Function, error) { return t.typed().Lookup(name) }
+
+// typed is the function source whose functions carry types: for a Go
+// binary without DWARF, typed from source as they are found.
+func (t *Target) typed() FunctionSource {
+	if t.types != nil {
+		return t.types
+	}
+	return t.Funcs
+}
+
+// TypesOf says where f's types came from when they are not the binary's
+// own DWARF (Go source, a --signature), or why f has none.
+func (t *Target) TypesOf(f *debuginfo.Function) (origin, whyNot string) {
+	if t.types == nil {
+		return "", ""
+	}
+	return t.types.about(f.Name)
+}
 
 // Match lists the functions matching any of the glob patterns.
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
@@ -130,6 +155,7 @@ func Open(name string, o OpenOptions) (*Target, error) {
 				return nil, err
 			}
 			t.Funcs, t.goFacts = s, s.Facts()
+			t.types = &sourceTypes{funcs: s, path: bin.Path, opts: o.Types}
 			return t, nil
 		}
 		err := bin.RequireDWARF()
