@@ -46,7 +46,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		p := filepath.Join(dir, "bin")
 		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Skip()
+			t.Fatal(err)
 		}
 		b, err := target.OpenWith(p, target.Options{NoSeparate: true})
 		if err != nil {

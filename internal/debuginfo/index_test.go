@@ -44,7 +44,7 @@ func varsString(vs []stapVar) string {
 // single expressions) and never lists results; it lists the hidden
 // ".dict" of unoptimised generic code, which Params leave out on purpose.
 func TestGoAgainstStap(t *testing.T) {
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, "", "")
 	bins := map[string]string{}
 	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoNoOpt, testenv.GoPIE, testenv.GoExternal} {
@@ -117,7 +117,7 @@ func goDWARF4(t *testing.T) string {
 // TestCAgainstStap: stap -L lists parameters then the locals in scope at
 // entry, so our parameters must be a prefix of its list.
 func TestCAgainstStap(t *testing.T) {
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, "", "")
 	for _, v := range []testenv.CVariant{testenv.CO0, testenv.CO2} {
 		t.Run(string(v), func(t *testing.T) {

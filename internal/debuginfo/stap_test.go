@@ -64,7 +64,7 @@ var (
 // stapList runs stap -L and parses its lines.
 func stapList(t testing.TB, tree string, probes ...string) []stapFunc {
 	t.Helper()
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	args := append([]string{"-r", tree, "-L"}, probes...)
 	cmd := exec.Command("stap", args...)
 	var stderr bytes.Buffer

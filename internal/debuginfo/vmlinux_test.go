@@ -52,7 +52,7 @@ func TestVmlinuxLookup(t *testing.T) {
 // (parameters are a prefix of stap's list, which adds locals in scope).
 func TestVmlinuxAgainstStap(t *testing.T) {
 	vm := testenv.Vmlinux(t)
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, testenv.KernelRelease(), vm)
 	names := []string{"vfs_read", "do_sys_openat2", "lookup_one_qstr_excl", "filename_create",
 		"vfs_get_super", "vfs_fstatat", "vfs_getattr", "tcp_sendmsg", "kthread_create_on_node", "vfs_fileattr_set"}

@@ -16,6 +16,7 @@ import (
 
 func need(t *testing.T, rt Runtime) {
 	t.Helper()
+	testenv.Long(t, "runs stap on the lab")
 	_, err := Stap(rt)
 	testenv.Need(t, err == nil, "%v", err)
 }
