@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
-
-// Go names the hidden dictionary argument of shaped generic functions
-// ".dict" in unoptimised builds only. The ABI assigner adds the dictionary
-// by rule (it is always the first integer register), so it is left out of
-// Params to keep them identical across build modes.
-const goDictParam = ".dict"
 
 // function builds the model of the subprogram at ref. Attributes the
 // concrete DIE lacks (name, decl_file, type) come from its abstract origin
@@ -140,7 +135,7 @@ func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *unitMet
 		comp, _ := godwarf.LoadAbstractOriginAndSpecification(c, ar)
 		v := Variable{}
 		v.Name, _ = comp.Val(dwarf.AttrName).(string)
-		if f.Lang == LangGo && v.Name == goDictParam {
+		if f.Lang == LangGo && v.Name == goruntime.DictParam {
 			continue
 		}
 		if tOff, ok := comp.Val(dwarf.AttrType).(dwarf.Offset); ok {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
 // ErrNoType is matched by TypeByName's error when no such type exists.
@@ -39,17 +41,16 @@ func (ix *Index) TypeByName(name string) (t *Type, err error) {
 }
 
 // GoidOffset returns the byte offset of the goroutine id in runtime.g,
-// read from this binary's DWARF (152 in Go 1.26, 160 in Go 1.23). R14
-// holds the current g at entry of every ABIInternal function.
+// read from this binary's DWARF (the rule: goruntime.GoidField).
 func (ix *Index) GoidOffset() (int64, error) {
-	t, err := ix.TypeByName("runtime.g")
+	t, err := ix.TypeByName(goruntime.GType)
 	if err != nil {
 		return 0, fmt.Errorf("goid offset: %w", err)
 	}
 	for _, f := range t.Members() {
-		if f.Name == "goid" {
+		if f.Name == goruntime.GoidField {
 			return f.Offset, nil
 		}
 	}
-	return 0, fmt.Errorf("goid offset: runtime.g has no goid field")
+	return 0, fmt.Errorf("goid offset: %s has no %s field", goruntime.GType, goruntime.GoidField)
 }

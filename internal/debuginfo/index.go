@@ -15,11 +15,11 @@ import (
 	"debug/dwarf"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 	"github.com/go-delve/delve/pkg/dwarf/line"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -146,7 +146,7 @@ func (ix *Index) findGoProducer() {
 		m := ix.unitMeta(i)
 		if m != nil && m.lang == LangGo {
 			ix.GoProducer = m.producer
-			ix.GoRegABI = strings.Contains(m.producer, "regabi")
+			ix.GoRegABI = goruntime.RegABI(m.producer)
 			return
 		}
 		if i > 16 {

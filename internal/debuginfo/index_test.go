@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
@@ -83,7 +84,7 @@ func TestGoAgainstStap(t *testing.T) {
 				}
 				var want, got []stapVar
 				for _, sv := range s.Vars {
-					if sv.Name != goDictParam {
+					if sv.Name != goruntime.DictParam {
 						want = append(want, sv)
 					}
 				}

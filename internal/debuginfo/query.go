@@ -3,9 +3,11 @@ package debuginfo
 import (
 	"debug/dwarf"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -163,14 +165,13 @@ func sortFunctions(fns []*Function) {
 func (ix *Index) lookupBySymbol(name string) []*Function {
 	all, _ := ix.bin.SymbolsNamed(name)
 	var syms []target.Symbol
-	plain := false
 	for _, s := range all {
 		if s.Clone && s.Name != name && strings.Contains(s.Name, ".cold") {
 			continue // a .cold part belongs to its parent's DIE
 		}
 		syms = append(syms, s)
-		plain = plain || !s.ABI0
 	}
+	syms = goruntime.PreferBodies(syms, symbolRole)
 	if len(syms) == 0 {
 		return nil
 	}
@@ -178,9 +179,6 @@ func (ix *Index) lookupBySymbol(name string) []*Function {
 	seen := map[dwarf.Offset]bool{}
 	var out []*Function
 	for _, s := range syms {
-		if plain && s.ABI0 {
-			continue // prefer the ABIInternal body over its ABI0 wrapper
-		}
 		u, ok := tab.find(s.Addr)
 		if !ok {
 			continue
@@ -235,19 +233,29 @@ func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
 	}
 }
 
+// symbolRole tells Go's ABI0 wrappers from the other symbols of a name.
+func symbolRole(s target.Symbol) goruntime.Role {
+	if s.ABI0 {
+		return goruntime.Wrapper
+	}
+	return goruntime.Body
+}
+
 // functions builds the functions of index refs, dropping Go ABI0 wrapper
 // DIEs when the real body is also there.
 func (ix *Index) functions(refs []funcRef) []*Function {
 	ix.symbols()
-	hasBody := false
-	for _, r := range refs {
-		hasBody = hasBody || (r.Code && !ix.abi0[r.LowPC])
-	}
+	refs = goruntime.PreferBodies(slices.Clone(refs), func(r funcRef) goruntime.Role {
+		switch {
+		case ix.abi0[r.LowPC]:
+			return goruntime.Wrapper
+		case r.Code:
+			return goruntime.Body
+		}
+		return goruntime.Other
+	})
 	var out []*Function
 	for _, r := range refs {
-		if hasBody && ix.abi0[r.LowPC] {
-			continue
-		}
 		f, err := ix.function(r)
 		if err != nil {
 			continue
@@ -262,15 +270,8 @@ func (ix *Index) functions(refs []funcRef) []*Function {
 // under their own names (xmalloc.cold), as stap does.
 func (ix *Index) symbolOnly(name string) []*Function {
 	var out []*Function
-	plain := false
-	syms := ix.symbols().Lookup(name)
+	syms := goruntime.PreferBodies(slices.Clone(ix.symbols().Lookup(name)), symbolRole)
 	for _, s := range syms {
-		plain = plain || !s.ABI0
-	}
-	for _, s := range syms {
-		if plain && s.ABI0 {
-			continue
-		}
 		f := &Function{Name: name, Entry: s.Addr, End: s.Addr + s.Size, NoTypes: true}
 		if ix.bin.Kind == target.KindGo && strings.Contains(name, ".") {
 			f.Lang = LangGo

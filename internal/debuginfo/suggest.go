@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/stapgen/stapgen/internal/kernelhist"
 )
 
 // NotFoundError says no function has the name (or matches the patterns);
@@ -19,18 +21,6 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("function %q not found", e.Name)
 	}
 	return fmt.Sprintf("function %q not found (similar: %s)", e.Name, strings.Join(e.Near, ", "))
-}
-
-// renamed lists well-known kernel functions that were renamed, so that a
-// name from an old tutorial leads to the current one. It only adds to the
-// general similarity search below.
-var renamed = map[string][]string{
-	"__lookup_hash":        {"lookup_one_qstr_excl"},
-	"do_sys_open":          {"do_sys_openat2"},
-	"sys_open":             {"do_sys_openat2", "__x64_sys_openat"},
-	"tcp_sendmsg_pg":       {"tcp_sendmsg_locked"},
-	"generic_make_request": {"submit_bio_noacct"},
-	"blk_mq_make_request":  {"blk_mq_submit_bio"},
 }
 
 const maxNear = 8
@@ -55,9 +45,11 @@ func (ix *Index) near(name string) []string {
 	return out
 }
 
+// renamedIn is the kernel's renames of name (kernelhist) that this binary
+// has: they come first, before the general similarity search.
 func renamedIn(name string, all []string) []string {
 	var out []string
-	for _, n := range renamed[name] {
+	for _, n := range kernelhist.Renamed(name) {
 		i := sort.SearchStrings(all, n)
 		if i < len(all) && all[i] == n {
 			out = append(out, n)
