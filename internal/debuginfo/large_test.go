@@ -14,7 +14,7 @@ import (
 func TestLargeGoAgainstStap(t *testing.T) {
 	testenv.Long(t, "builds cmd/go and lists it with stap (about 15 s)")
 	testenv.NeedStap(t)
-	bin := cmdGo(t)
+	bin := testenv.CmdGo(t)
 	stap := stapList(t, buildTree(t, "", ""), fmt.Sprintf("process(%q).function(\"*\")", bin))
 	ix := openIndex(t, bin)
 	fns, err := ix.Match("*")

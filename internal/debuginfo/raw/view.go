@@ -1,94 +1,95 @@
-package debuginfo
+package raw
 
 import (
 	"debug/dwarf"
 	"fmt"
 )
 
-// view is a debug/dwarf reader over the whole .debug_info (base 0) or
+// View is a debug/dwarf reader over the whole .debug_info (base 0) or
 // over a single compilation unit, whose DIE offsets are then relative to
 // the unit's header (base). Global offsets (the index's) go through
-// local/global.
+// Local/Global.
 //
 // Why single units: dwarf.New parses the header and abbreviation table of
 // every unit, about 85 ms and tens of MB for a vmlinux; a lookup by
 // symbol needs one unit. A unit can be read alone when nothing in it
 // refers outside it (no DW_FORM_ref_addr: true for GCC without LTO, false
 // for Go, whose types live in other units).
-type view struct {
-	d     *dwarf.Data
-	base  dwarf.Offset
-	types *typeReader
+type View struct {
+	D    *dwarf.Data
+	Base dwarf.Offset
 }
 
-func (v *view) local(off dwarf.Offset) dwarf.Offset  { return off - v.base }
-func (v *view) global(off dwarf.Offset) dwarf.Offset { return off + v.base }
+// Local turns a global (.debug_info) offset into one of the view.
+func (v *View) Local(off dwarf.Offset) dwarf.Offset { return off - v.Base }
 
-// full returns the view over all of .debug_info, built on first use.
-func (ix *Index) full() (*view, error) {
-	if ix.fullView != nil {
-		return ix.fullView, nil
+// Global turns an offset of the view into a global one.
+func (v *View) Global(off dwarf.Offset) dwarf.Offset { return off + v.Base }
+
+// Full returns the view over all of .debug_info, built on first use.
+func (f *File) Full() (*View, error) {
+	if f.fullView != nil {
+		return f.fullView, nil
 	}
-	d, err := ix.sec.newData(ix.sec.info, ix.path)
+	d, err := f.sec.newData(f.sec.info, f.Path)
 	if err != nil {
 		return nil, err
 	}
-	ix.d = d
-	ix.fullView = &view{d: d, types: newTypeReader(d, ix.ptrSize, ix.shared, &ix.mu, ix.alive)}
-	ix.types = ix.fullView.types
-	return ix.fullView, nil
+	f.fullView = &View{D: d}
+	return f.fullView, nil
 }
 
-// viewOf returns the view unit u is read through, fixed at first use so
+// ViewOf returns the view unit u is read through, fixed at first use so
 // that everything derived from the unit (its CU entry, offsets) agrees.
-func (ix *Index) viewOf(u int) (*view, error) {
-	if v, ok := ix.views[u]; ok {
+func (f *File) ViewOf(u int) (*View, error) {
+	if v, ok := f.views[u]; ok {
 		return v, nil
 	}
-	var v *view
-	if ix.fullView == nil && ix.selfContained(u) {
-		un := ix.units[u]
-		d, err := ix.sec.newData(ix.sec.info[un.hdr:un.end], ix.path)
+	var v *View
+	if f.fullView == nil && f.selfContained(u) {
+		un := f.Units[u]
+		d, err := f.sec.newData(f.sec.info[un.Hdr:un.End], f.Path)
 		if err == nil {
-			v = &view{d: d, base: un.hdr, types: newTypeReader(d, ix.ptrSize, ix.shared, &ix.mu, ix.alive)}
+			v = &View{D: d, Base: un.Hdr}
 		}
 	}
 	if v == nil {
-		fv, err := ix.full()
+		fv, err := f.Full()
 		if err != nil {
 			return nil, err
 		}
 		v = fv
 	}
-	ix.views[u] = v
+	f.views[u] = v
 	return v, nil
 }
 
-// forgetUnit drops a per-unit view after a failure (a reference leaving
+// ForgetUnit drops a per-unit view after a failure (a reference leaving
 // the unit that the abbreviation check missed); the next use reads the
-// unit through the full view.
-func (ix *Index) forgetUnit(u int) bool {
-	v, ok := ix.views[u]
-	if !ok || v == ix.fullView {
+// unit through the full view. False when u was read through it already.
+func (f *File) ForgetUnit(u int) bool {
+	v, ok := f.views[u]
+	if !ok || v == f.fullView {
 		return false
 	}
-	delete(ix.views, u)
-	ix.meta[u] = nil
-	ix.noSplit[u] = true
+	delete(f.views, u)
+	f.meta[u] = nil
+	delete(f.lines, u)
+	f.noSplit[u] = true
 	return true
 }
 
 // selfContained reports whether unit u's abbreviations use no form that
 // refers outside the unit.
-func (ix *Index) selfContained(u int) bool {
-	if ix.noSplit[u] {
+func (f *File) selfContained(u int) bool {
+	if f.noSplit[u] {
 		return false
 	}
-	off := ix.units[u].abbrev
-	if off >= uint64(len(ix.sec.abbrev)) {
+	off := f.Units[u].Abbrev
+	if off >= uint64(len(f.sec.abbrev)) {
 		return false
 	}
-	b := ix.sec.abbrev[off:]
+	b := f.sec.abbrev[off:]
 	for len(b) > 0 {
 		code, n := uleb(b)
 		b = b[n:]
@@ -122,14 +123,14 @@ func (ix *Index) selfContained(u int) bool {
 	return false
 }
 
-// unitEntry reads the CU DIE of unit u through its view.
-func (ix *Index) unitEntry(u int) (*view, *dwarf.Entry, error) {
-	v, err := ix.viewOf(u)
+// UnitEntry reads the CU DIE of unit u through its view.
+func (f *File) UnitEntry(u int) (*View, *dwarf.Entry, error) {
+	v, err := f.ViewOf(u)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := v.d.Reader()
-	r.Seek(v.local(ix.units[u].die))
+	r := v.D.Reader()
+	r.Seek(v.Local(f.Units[u].DIE))
 	e, err := r.Next()
 	if err != nil {
 		return nil, nil, err

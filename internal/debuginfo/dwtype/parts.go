@@ -1,4 +1,4 @@
-package debuginfo
+package dwtype
 
 import (
 	"debug/dwarf"
@@ -7,7 +7,7 @@ import (
 
 // fields reads the members of a struct or union. Children are collected
 // first because converting a member's type moves the reader.
-func (tr *typeReader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
+func (tr *Reader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
 	if !e.Children {
 		return nil
 	}
@@ -89,7 +89,7 @@ func memberOffset(v any) int64 {
 
 // subranges returns the element counts of an array DIE's subrange
 // children (-1 when unknown: a flexible array member).
-func (tr *typeReader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
+func (tr *Reader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 	var out []int64
 	if !e.Children {
 		return out
@@ -118,7 +118,7 @@ func (tr *typeReader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 
 // funcSpelling renders a subroutine type as stap does:
 // "int (*) (struct dentry*, umode_t, void*)".
-func (tr *typeReader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
+func (tr *Reader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
 	var params []dwarf.Offset
 	varargs := false
 	if e.Children {
