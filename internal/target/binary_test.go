@@ -190,3 +190,24 @@ func TestSectionCompressed(t *testing.T) {
 		t.Errorf("absent section = %v, %v", d, err)
 	}
 }
+
+// TestUseAfterClose: Use runs while the file is mapped, and refuses once
+// Close has unmapped it (touching the mapping then is a SIGSEGV).
+func TestUseAfterClose(t *testing.T) {
+	b, err := Open(testenv.CFixture(t, testenv.CO0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := b.Use(func() { ran = true }); err != nil || !ran {
+		t.Fatalf("Use on an open binary: ran %v, %v", ran, err)
+	}
+	b.Close()
+	ran = false
+	if err := b.Use(func() { ran = true }); !errors.Is(err, ErrClosed) || ran {
+		t.Errorf("Use after Close: ran %v, %v; want ErrClosed", ran, err)
+	}
+	if !b.Closed() {
+		t.Error("Closed() is false after Close")
+	}
+}
