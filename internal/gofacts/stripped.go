@@ -2,9 +2,7 @@ package gofacts
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/gopclntab"
@@ -47,19 +45,16 @@ func (s *StrippedFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 	return nil, &debuginfo.NotFoundError{Name: name}
 }
 
-// Match finds functions by glob.
+// Match finds functions by glob: debuginfo's, the one every target uses.
 func (s *StrippedFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
+	var globs []debuginfo.Glob
+	for _, p := range patterns {
+		globs = append(globs, debuginfo.CompileGlob(p))
+	}
 	var out []*debuginfo.Function
 	for _, f := range s.funcs {
-		for _, p := range patterns {
-			if !debuginfo.IsPattern(p) {
-				if p == f.Name {
-					out = append(out, f)
-					break
-				}
-				continue
-			}
-			if globMatch(p, f.Name) {
+		for _, g := range globs {
+			if g.Match(f.Name) {
 				out = append(out, f)
 				break
 			}
@@ -69,12 +64,4 @@ func (s *StrippedFuncs) Match(patterns ...string) ([]*debuginfo.Function, error)
 		return nil, &debuginfo.NotFoundError{Name: patterns[0]}
 	}
 	return out, nil
-}
-
-// globMatch: "*" is any run of characters (slashes included, as in Go import
-// paths), "?" one character; everything else is literal.
-func globMatch(pattern, name string) bool {
-	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	ok, _ := regexp.MatchString(re, name)
-	return ok
 }
