@@ -85,22 +85,13 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 // DW_AT_variable_parameter.
 func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *raw.UnitMeta) error {
 	var kids []*dwarf.Entry
-	if e.Children {
-		for {
-			c, err := r.Next()
-			if err != nil {
-				return err
-			}
-			if c == nil || c.Tag == 0 {
-				break
-			}
-			if c.Children {
-				r.SkipChildren()
-			}
-			if c.Tag == dwarf.TagFormalParameter {
-				kids = append(kids, c)
-			}
+	err := raw.Children(r, e, func(c *dwarf.Entry) {
+		if c.Tag == dwarf.TagFormalParameter {
+			kids = append(kids, c)
 		}
+	})
+	if err != nil {
+		return err
 	}
 	ar := m.View.D.Reader()
 	types := ix.typesOf(m.View)

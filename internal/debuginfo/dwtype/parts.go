@@ -3,37 +3,26 @@ package dwtype
 import (
 	"debug/dwarf"
 	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
 // fields reads the members of a struct or union. Children are collected
 // first because converting a member's type moves the reader.
 func (tr *Reader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
-	if !e.Children {
-		return nil
-	}
-	type raw struct {
+	type member struct {
 		name    string
 		typ     dwarf.Offset
 		off     int64
 		bitSize int64
 		bitOff  int64
 	}
-	var ms []raw
-	for {
-		c, err := r.Next()
-		if err != nil {
-			return err
-		}
-		if c == nil || c.Tag == 0 {
-			break
-		}
-		if c.Children {
-			r.SkipChildren()
-		}
+	var ms []member
+	err := raw.Children(r, e, func(c *dwarf.Entry) {
 		if c.Tag != dwarf.TagMember {
-			continue
+			return
 		}
-		m := raw{}
+		m := member{}
 		m.name, _ = c.Val(dwarf.AttrName).(string)
 		m.typ, _ = c.Val(dwarf.AttrType).(dwarf.Offset)
 		m.off = memberOffset(c.Val(dwarf.AttrDataMemberLoc))
@@ -52,9 +41,12 @@ func (tr *Reader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, de
 			}
 		}
 		ms = append(ms, m)
+	})
+	if err != nil {
+		return err
 	}
 	for _, m := range ms {
-		ft := voidType
+		ft := Void()
 		if m.typ != 0 {
 			x, err := tr.convert(m.typ, lang, depth+1)
 			if err != nil {
@@ -91,19 +83,9 @@ func memberOffset(v any) int64 {
 // children (-1 when unknown: a flexible array member).
 func (tr *Reader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 	var out []int64
-	if !e.Children {
-		return out
-	}
-	for {
-		c, err := r.Next()
-		if err != nil || c == nil || c.Tag == 0 {
-			break
-		}
-		if c.Children {
-			r.SkipChildren()
-		}
+	raw.Children(r, e, func(c *dwarf.Entry) {
 		if c.Tag != dwarf.TagSubrangeType {
-			continue
+			return
 		}
 		n := int64(-1)
 		if v, ok := c.Val(dwarf.AttrCount).(int64); ok {
@@ -112,7 +94,7 @@ func (tr *Reader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 			n = v + 1
 		}
 		out = append(out, n)
-	}
+	})
 	return out
 }
 
@@ -121,35 +103,26 @@ func (tr *Reader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 func (tr *Reader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
 	var params []dwarf.Offset
 	varargs := false
-	if e.Children {
-		for {
-			c, err := r.Next()
-			if err != nil || c == nil || c.Tag == 0 {
-				break
-			}
-			if c.Children {
-				r.SkipChildren()
-			}
-			switch c.Tag {
-			case dwarf.TagFormalParameter:
-				o, _ := c.Val(dwarf.AttrType).(dwarf.Offset)
-				params = append(params, o)
-			case dwarf.TagUnspecifiedParameters:
-				varargs = true
-			}
+	raw.Children(r, e, func(c *dwarf.Entry) {
+		switch c.Tag {
+		case dwarf.TagFormalParameter:
+			o, _ := c.Val(dwarf.AttrType).(dwarf.Offset)
+			params = append(params, o)
+		case dwarf.TagUnspecifiedParameters:
+			varargs = true
 		}
-	}
+	})
 	conv := func(o dwarf.Offset) *Type {
 		if o == 0 {
-			return voidType
+			return Void()
 		}
 		x, err := tr.convert(o, lang, depth+1)
 		if err != nil {
-			return voidType
+			return Void()
 		}
 		return x
 	}
-	ret := voidType
+	ret := Void()
 	if o, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok {
 		ret = conv(o)
 	}

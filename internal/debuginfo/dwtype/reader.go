@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
 // Go's DWARF extension attributes (cmd/internal/dwarf).
@@ -75,12 +77,9 @@ func NewReader(d *dwarf.Data, ptrSz int, shared Shared, mu *sync.Mutex, use func
 		namers: map[*Type]func(){}, byKey: shared, mu: mu, use: use}
 }
 
-// voidType is what a DIE without DW_AT_type points at. One model serves
-// every such reference; nothing writes to it after init.
-var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}
-
-// Void is the type of a value whose DIE names none (void, unsafe.Pointer).
-func Void() *Type { return voidType }
+// Void is the type of a value whose DIE names none (void, unsafe.Pointer):
+// a new one each time, so no caller can change another's.
+func Void() *Type { return &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"} }
 
 // TypeAt returns the model type of the DIE at off (an offset of the
 // Reader's debug/dwarf data), with every alias it created completed.
@@ -198,7 +197,7 @@ func (tr *Reader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error)
 	sub := func() (*Type, error) {
 		o, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
 		if !ok {
-			return voidType, nil
+			return Void(), nil
 		}
 		return tr.convert(o, lang, depth+1)
 	}
@@ -301,22 +300,13 @@ func (tr *Reader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error)
 		}
 	case dwarf.TagEnumerationType:
 		t.Kind, t.Name = KindEnum, "enum "+orDefault(name, "{...}")
-		if e.Children {
-			for {
-				c, err := r.Next()
-				if err != nil || c == nil || c.Tag == 0 {
-					break
-				}
-				if c.Tag == dwarf.TagEnumerator {
-					n, _ := c.Val(dwarf.AttrName).(string)
-					v, _ := c.Val(dwarf.AttrConstValue).(int64)
-					t.Enumerators = append(t.Enumerators, Enumerator{Name: n, Value: v})
-				}
-				if c.Children {
-					r.SkipChildren()
-				}
+		raw.Children(r, e, func(c *dwarf.Entry) {
+			if c.Tag == dwarf.TagEnumerator {
+				n, _ := c.Val(dwarf.AttrName).(string)
+				v, _ := c.Val(dwarf.AttrConstValue).(int64)
+				t.Enumerators = append(t.Enumerators, Enumerator{Name: n, Value: v})
 			}
-		}
+		})
 	case dwarf.TagArrayType:
 		counts := tr.subranges(e, r)
 		elem, err := sub()

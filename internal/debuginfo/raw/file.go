@@ -180,3 +180,25 @@ func PCRange(d *dwarf.Data, e *dwarf.Entry) (uint64, uint64) {
 	}
 	return 0, 0
 }
+
+// Children calls f on each direct child of e, read with r positioned just
+// after e; grandchildren are skipped undecoded (through DW_AT_sibling).
+// f must not move r.
+func Children(r *dwarf.Reader, e *dwarf.Entry, f func(c *dwarf.Entry)) error {
+	if !e.Children {
+		return nil
+	}
+	for {
+		c, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if c == nil || c.Tag == 0 {
+			return nil
+		}
+		if c.Children {
+			r.SkipChildren()
+		}
+		f(c)
+	}
+}
