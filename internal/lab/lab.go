@@ -83,9 +83,12 @@ type Job struct {
 type Result struct {
 	// Output is what the script printed (stap -o).
 	Output []byte
-	// Stdout is the traced command's standard output.
+	// Stdout is the traced command's standard output; for VMModule its
+	// standard error and staprun's messages too, in the order written
+	// (stap-vm prints all the guest printed there).
 	Stdout []byte
-	// Stderr is stap's messages and the traced command's standard error.
+	// Stderr is stap's messages (and the command's standard error, except
+	// in the VM).
 	Stderr []byte
 }
 
