@@ -1,14 +1,21 @@
 // Package templates holds the SystemTap script templates stapgen renders.
 //
-// The templates receive a *script.View (see internal/script) and hold no
-// decisions: every expression they print was computed and validated by
-// internal/plan. A user may render with their own copy of these files
-// (stapgen gen --templates DIR); the file names below must all exist there.
+// internal/script's generator for each runtime executes them; they hold no
+// decisions: what to read and print was computed and validated by
+// internal/plan as a typed program, and each kind of read, print, filter or
+// probe point is one named template here. A user may render with their own
+// copy of these files (stapgen gen --templates DIR): changing how any value
+// is read or printed is editing its template.
 //
-//   - script.stp.tmpl: the whole script; defines "script".
-//   - helpers.stp.tmpl: stap functions the kernel runtime uses to print
-//     strings and slices in the record format; defines "helpers".
-//   - probe.stp.tmpl: one probe handler; defines "probe".
+//   - script.stp.tmpl: the whole script ("script").
+//   - probe.stp.tmpl: one probe handler ("probe") and its probe points
+//     ("point.function", "point.statement", "point.address").
+//   - reads.stp.tmpl: reads ("expr.Reg", "expr.Var", "expr.Mem", ...) and
+//     filters ("cond.And", "cond.Compare", "cond.StrEq"), for both runtimes.
+//   - kernel.stp.tmpl, bpf.stp.tmpl: each runtime's record head and tail
+//     and its prints, one per kind of value ("value.Int", "value.Bytes", ...).
+//   - helpers.stp.tmpl: the kernel runtime's stap functions ("helper.gstr",
+//     ...), emitted only when a print needs them.
 package templates
 
 import "embed"
@@ -18,5 +25,15 @@ import "embed"
 //go:embed *.stp.tmpl
 var FS embed.FS
 
-// Names are the template files a template directory must provide.
-var Names = []string{"script.stp.tmpl", "helpers.stp.tmpl", "probe.stp.tmpl"}
+// Files are the template files of a runtime's set ("kernel" or "bpf"),
+// nil for an unknown runtime.
+func Files(runtime string) []string {
+	common := []string{"script.stp.tmpl", "probe.stp.tmpl", "reads.stp.tmpl"}
+	switch runtime {
+	case "kernel":
+		return append(common, "kernel.stp.tmpl", "helpers.stp.tmpl")
+	case "bpf":
+		return append(common, "bpf.stp.tmpl")
+	}
+	return nil
+}

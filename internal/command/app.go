@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
@@ -71,6 +72,26 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		EnableBashCompletion:   true,
+		// Version printing is this app's own flag: urfave/cli's is a
+		// package global (cli.VersionPrinter) that every NewApp would
+		// reassign.
+		HideVersion: true,
+		// Help still shows the version, as it does without HideVersion.
+		CustomAppHelpTemplate: strings.Replace(cli.AppHelpTemplate, "{{if not .HideVersion}}", "{{if true}}", 1),
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version, and which stap would run", DisableDefaultText: true},
+		},
+		Action: func(c *cli.Context) error {
+			switch {
+			case c.Bool("version"):
+				printVersion(c.Context, env, c.App.Version)
+				return nil
+			case c.Args().Present():
+				// An unknown command: help says so through CommandNotFound.
+				return cli.ShowCommandHelp(c, c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Commands: []*cli.Command{
 			listCommand(env),
 			showCommand(env),
@@ -79,25 +100,13 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 			decodeCommand(env),
 			doctorCommand(env),
 			probesCommand(env),
+			templatesCommand(env),
 			completionCommand(env),
 		},
 		OnUsageError: onUsageError,
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
-	}
-	// --version also says which stap would run and its version.
-	cli.VersionPrinter = func(c *cli.Context) {
-		fmt.Fprintf(c.App.Writer, "stapgen %s\n", c.App.Version)
-		path := env.Getenv("STAPGEN_STAP")
-		if path == "" {
-			path = "stap"
-		}
-		if v, err := (&stap.Runner{Path: path}).Version(c.Context); err != nil {
-			fmt.Fprintf(c.App.Writer, "stap: not usable (%v)\n", err)
-		} else {
-			fmt.Fprintf(c.App.Writer, "stap: %s (%s)\n", v, path)
-		}
 	}
 	return app
 }
@@ -113,10 +122,24 @@ func DefaultEnv() *Env {
 	}
 }
 
-// needArgs checks the positional argument count.
-func needArgs(c *cli.Context, min int, what string) error {
-	if c.NArg() < min {
-		return usagef("%s: missing %s", c.Command.Name, what)
+// printVersion also says which stap would run, and its version.
+func printVersion(ctx context.Context, env *Env, version string) {
+	fmt.Fprintf(env.Stdout, "stapgen %s\n", version)
+	path := env.Getenv("STAPGEN_STAP")
+	if path == "" {
+		path = "stap"
+	}
+	if v, err := (&stap.Runner{Path: path}).Version(ctx); err != nil {
+		fmt.Fprintf(env.Stdout, "stap: not usable (%v)\n", err)
+	} else {
+		fmt.Fprintf(env.Stdout, "stap: %s (%s)\n", v, path)
+	}
+}
+
+// needArgs checks the positional argument count of command cmd.
+func needArgs(n int, cmd string, min int, what string) error {
+	if n < min {
+		return usagef("%s: missing %s", cmd, what)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/urfave/cli/v2"
 )
 
@@ -59,11 +60,11 @@ Examples:
 				}
 				in = io.MultiReader(bytes.NewReader(head), in)
 			}
-			sink, err := newSink(c, env, schema, c.String("symbols"))
+			sink, err := newSink(env, outputFlagsOf(c), schema)
 			if err != nil {
 				return err
 			}
-			_, err = decodeAll(in, schema, sink)
+			_, err = session.Decode(in, schema, sink)
 			if cerr := sink.Close(); err == nil {
 				err = cerr
 			}

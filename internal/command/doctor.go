@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/stapgen/stapgen/internal/doctor"
+	"github.com/stapgen/stapgen/internal/session"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,11 +25,17 @@ privileges. Every gap comes with the command or package that fixes it.`,
 			&cli.StringFlag{Name: "stap", EnvVars: []string{"STAPGEN_STAP"}, Usage: "the stap `PATH` to check ($STAPGEN_STAP)"},
 		},
 		Action: func(c *cli.Context) error {
+			release := c.String("release")
+			if release == "" {
+				release = session.RunningRelease()
+			}
+			runner := &stap.Runner{Path: stapPath(c)}
+			ctx := c.Context
 			rep := doctor.Run(doctor.System{
-				Release: kernelRelease(c),
+				Release: release,
 				EUID:    os.Geteuid(),
 				StapVersion: func() (string, error) {
-					v, err := stapRunner(c, env).Version(c.Context)
+					v, err := runner.Version(ctx)
 					if err != nil {
 						return "", err
 					}

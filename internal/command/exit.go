@@ -26,6 +26,7 @@ const (
 	ExitStap        = 6 // stap failed (semantic error, compile error, no permission, ...)
 	ExitNoStap      = 7 // stap not installed or not runnable
 	ExitPermission  = 8 // a file or stap refused for lack of privilege
+	ExitArch        = 9 // target built for an architecture other than x86-64
 	ExitInterrupted = 130
 )
 
@@ -37,7 +38,8 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// hinted carries a hint line for the user next to the error.
+// hinted carries a hint line for the user next to the error, and the
+// exit code for an error no class below names.
 type hinted struct {
 	err  error
 	hint string
@@ -56,7 +58,10 @@ func classify(err error) (code int, hint string) {
 	var h *hinted
 	if errors.As(err, &h) {
 		c, hint2 := classify(h.err)
-		if h.code != 0 {
+		// The inner error's own class is the more specific one (an
+		// unreadable --probe-file is a permission problem, not a usage
+		// one): the hint's code only classifies what nothing else did.
+		if c == ExitError && h.code != 0 {
 			c = h.code
 		}
 		if h.hint != "" {
@@ -90,6 +95,8 @@ func classify(err error) (code int, hint string) {
 			return ExitPermission, se.Hint
 		}
 		return ExitStap, se.Hint
+	case errors.Is(err, target.ErrUnsupportedArch):
+		return ExitArch, ""
 	case errors.Is(err, os.ErrPermission):
 		return ExitPermission, "stapgen reads targets and runs stap as root (or as a member of stapdev/stapusr)"
 	case errors.Is(err, target.ErrNotELF), errors.Is(err, target.ErrNoDebugInfo), errors.Is(err, target.ErrKernelNotFound):

@@ -5,9 +5,9 @@ import (
 
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/report"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/symbolize"
 	"github.com/stapgen/stapgen/internal/target"
-	"github.com/urfave/cli/v2"
 )
 
 // frameNamer names backtrace frames from the symbol table of name (a
@@ -15,10 +15,10 @@ import (
 // vmlinux's its kernel frames. Only the ELF symbols are read: no DWARF
 // index is needed to name a frame. For a frame the symbols do not reach it
 // gives unknown; for a stack no table covers (or name ""), uncovered(stack).
-func frameNamer(c *cli.Context, name, unknown string, uncovered func([]uint64) []string) (report.Namer, error) {
+func frameNamer(o session.OpenOptions, name, unknown string, uncovered func([]uint64) []string) (report.Namer, error) {
 	var user, kernel *symbolize.Table
 	if name != "" {
-		bin, _, err := openBinary(c, name)
+		bin, err := openBinary(name, o)
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +36,7 @@ func frameNamer(c *cli.Context, name, unknown string, uncovered func([]uint64) [
 	}
 	return func(e event.Event, field string, stack []uint64) []string {
 		t := user
-		if field == "kernel_stack" {
+		if field == event.KernelStack {
 			t = kernel
 		}
 		if t == nil {
@@ -56,8 +56,8 @@ func frameNamer(c *cli.Context, name, unknown string, uncovered func([]uint64) [
 
 // foldedNamer names frames for --format folded: "[unknown]" where the
 // symbols do not reach, hex addresses for a stack no table covers.
-func foldedNamer(c *cli.Context, name string) (report.Namer, error) {
-	return frameNamer(c, name, symbolize.Unknown, func(stack []uint64) []string {
+func foldedNamer(o session.OpenOptions, name string) (report.Namer, error) {
+	return frameNamer(o, name, symbolize.Unknown, func(stack []uint64) []string {
 		out := make([]string, len(stack))
 		for i, a := range stack {
 			out[i] = "0x" + strconv.FormatUint(a, 16)
@@ -69,8 +69,8 @@ func foldedNamer(c *cli.Context, name string) (report.Namer, error) {
 // valueNamer names frames for table and JSON output, which keep the
 // addresses: "" where the symbols do not reach, nothing for a stack no
 // table covers.
-func valueNamer(c *cli.Context, name string) (report.Namer, error) {
-	return frameNamer(c, name, "", func([]uint64) []string { return nil })
+func valueNamer(o session.OpenOptions, name string) (report.Namer, error) {
+	return frameNamer(o, name, "", func([]uint64) []string { return nil })
 }
 
 // hasStacks says whether any probe of s records a backtrace.

@@ -1,15 +1,16 @@
 package command
 
 import (
-	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/stapgen/stapgen/internal/plan"
-	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
 
@@ -166,50 +167,49 @@ func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
 	return &req, nil
 }
 
-func parseVersion(s string) (plan.Version, error) {
+func parseVersion(s string) (stap.Version, error) {
 	maj, min, ok := strings.Cut(strings.TrimSpace(s), ".")
 	a, err1 := strconv.Atoi(maj)
 	b, err2 := strconv.Atoi(min)
 	if !ok || err1 != nil || err2 != nil {
-		return plan.Version{}, usagef("stap version %q: want X.Y, e.g. 5.1", s)
+		return stap.Version{}, usagef("stap version %q: want X.Y, e.g. 5.1", s)
 	}
-	return plan.Version{Major: a, Minor: b}, nil
+	return stap.Version{Major: a, Minor: b}, nil
 }
 
-// generate opens the target and renders the script for the request.
-func generate(c *cli.Context, env *Env, targetName string, functions []string) (*plan.Plan, []byte, error) {
+// generateFlags reads what gen and run generate a script from.
+func generateFlags(c *cli.Context, targetName string, functions []string) (session.GenerateOptions, error) {
 	req, err := buildRequest(c, functions)
 	if err != nil {
-		return nil, nil, err
+		return session.GenerateOptions{}, err
 	}
-	ver := plan.Version{}
+	o := session.GenerateOptions{Target: targetName, Open: openFlags(c), Request: req, Stap: stapPath(c), Templates: c.String("templates")}
 	if v := c.String("stap-version"); v != "" {
-		if ver, err = parseVersion(v); err != nil {
-			return nil, nil, err
+		ver, err := parseVersion(v)
+		if err != nil {
+			return session.GenerateOptions{}, err
 		}
-	} else if v, ok := detectStapVersion(c, env); ok {
-		ver = v
+		o.StapVersion = &ver
 	}
-	tmpl := script.Builtin()
-	if dir := c.String("templates"); dir != "" {
-		if tmpl, err = script.Load(os.DirFS(dir)); err != nil {
-			return nil, nil, withHint(err, ExitUsage, "a template directory needs script.stp.tmpl, helpers.stp.tmpl and probe.stp.tmpl (copy them from the stapgen source's templates/)")
-		}
+	return o, nil
+}
+
+// generate renders the script, hints added.
+func generate(ctx context.Context, o session.GenerateOptions) (*session.Script, error) {
+	s, err := session.Generate(ctx, o)
+	var se *session.Error
+	if errors.As(err, &se) && se.Stage == session.StageTemplates {
+		return nil, withHint(err, ExitUsage, "`stapgen templates DIR` writes the built-in templates, every file a directory needs, to edit")
 	}
-	l, err := openTarget(c, targetName)
-	if err != nil {
-		return nil, nil, err
+	return s, openHint(err)
+}
+
+// stapPath is the stap that runs (and is asked for its version).
+func stapPath(c *cli.Context) string {
+	if p := c.String("stap"); p != "" {
+		return p
 	}
-	defer l.Close()
-	p, err := plan.Build(plan.Inputs{Request: req, Target: l.planTarget(), Funcs: l.funcs, Go: l.goFacts, Stap: ver})
-	if err != nil {
-		return nil, nil, err
-	}
-	var buf bytes.Buffer
-	if err := tmpl.Render(&buf, p); err != nil {
-		return nil, nil, err
-	}
-	return p, buf.Bytes(), nil
+	return "stap"
 }
 
 func genCommand(env *Env) *cli.Command {
@@ -237,17 +237,21 @@ Examples:
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the script to `FILE` instead of standard output"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "TARGET"); err != nil {
+			if err := needArgs(c.NArg(), c.Command.Name, 1, "TARGET"); err != nil {
 				return err
 			}
-			_, out, err := generate(c, env, c.Args().First(), c.Args().Tail())
+			o, err := generateFlags(c, c.Args().First(), c.Args().Tail())
 			if err != nil {
 				return err
 			}
-			if o := c.String("output"); o != "" {
-				return os.WriteFile(o, out, 0o644)
+			s, err := generate(c.Context, o)
+			if err != nil {
+				return err
 			}
-			_, err = env.Stdout.Write(out)
+			if out := c.String("output"); out != "" {
+				return os.WriteFile(out, s.Source, 0o644)
+			}
+			_, err = env.Stdout.Write(s.Source)
 			return err
 		},
 	}

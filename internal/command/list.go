@@ -30,10 +30,10 @@ Examples:
 			&cli.BoolFlag{Name: "json", Usage: "print JSON lines, one function per line"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "TARGET"); err != nil {
+			if err := needArgs(c.NArg(), c.Command.Name, 1, "TARGET"); err != nil {
 				return err
 			}
-			l, err := openTarget(c, c.Args().First())
+			l, err := openTarget(c.Args().First(), openFlags(c))
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ Examples:
 			if len(patterns) == 0 {
 				patterns = []string{"*"}
 			}
-			fns, err := l.funcs.Match(patterns...)
+			fns, err := l.Match(patterns...)
 			if err != nil {
 				return err
 			}

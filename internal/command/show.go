@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
-	"github.com/stapgen/stapgen/internal/gofacts"
-	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,15 +30,15 @@ Examples:
    stapgen show --json ./server 'main.(*Server).Handle'`,
 		Flags: append(targetFlags(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 2, "TARGET and FUNCTION"); err != nil {
+			if err := needArgs(c.NArg(), c.Command.Name, 2, "TARGET and FUNCTION"); err != nil {
 				return err
 			}
-			l, err := openTarget(c, c.Args().Get(0))
+			l, err := openTarget(c.Args().Get(0), openFlags(c))
 			if err != nil {
 				return err
 			}
 			defer l.Close()
-			fns, err := l.funcs.Lookup(c.Args().Get(1))
+			fns, err := l.Lookup(c.Args().Get(1))
 			if err != nil {
 				return err
 			}
@@ -66,40 +66,34 @@ Examples:
 }
 
 // describe adds the Go ABI facts to a function's JSON form.
-func describe(l *loaded, f *debuginfo.Function) jsonFunc {
+func describe(t *session.Target, f *debuginfo.Function) jsonFunc {
 	j := toJSONFunc(f)
-	gf, ok := l.goFacts.(*gofacts.Facts)
-	if f.Lang != debuginfo.LangGo || !ok {
+	g, ok := t.GoLayout(f)
+	if !ok {
 		return j
 	}
-	if sc, ok := gf.StackCheck(f); ok && sc.Body != 0 {
-		j.AfterPrologue = fmt.Sprintf("0x%x", sc.Body)
+	if g.Body != 0 {
+		j.AfterPrologue = fmt.Sprintf("0x%x", g.Body)
 	}
-	if rets, err := gf.Rets(f); err == nil {
-		for _, r := range rets {
-			j.Rets = append(j.Rets, fmt.Sprintf("0x%x", r))
-		}
-	}
-	ph, rh, err := gf.Homes(f)
-	if err != nil {
-		return j
+	for _, r := range g.Rets {
+		j.Rets = append(j.Rets, fmt.Sprintf("0x%x", r))
 	}
 	for i := range j.Params {
-		if i < len(ph) {
-			j.Params[i].ABI = homeString(ph[i])
+		if i < len(g.Params) {
+			j.Params[i].ABI = homeString(g.Params[i])
 		}
 	}
 	for i := range j.Results {
-		if i < len(rh) {
-			j.Results[i].ABI = homeString(rh[i])
+		if i < len(g.Results) {
+			j.Results[i].ABI = homeString(g.Results[i])
 		}
 	}
 	return j
 }
 
-func homeString(h plan.Home) string {
+func homeString(h goabi.Loc) string {
 	if h.Stack {
-		return fmt.Sprintf("stack CFA+%d", h.CFAOff)
+		return fmt.Sprintf("stack CFA+%d", h.Off)
 	}
 	if len(h.Pieces) == 0 {
 		return "none (zero size)"

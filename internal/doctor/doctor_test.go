@@ -6,7 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
 )
 
 func fakeRoot(t *testing.T, config string, files ...string) string {
@@ -68,8 +71,28 @@ func TestFullMachine(t *testing.T) {
 	if c := find(rep.Checks, "privileges"); c.Status != Warn {
 		t.Errorf("privileges: %+v", c)
 	}
-	if c := find(rep.Checks, "kernel debuginfo"); c.Status == OK {
-		t.Logf("debuginfo: %+v (an empty file is not a vmlinux)", c)
+	// An empty file where the -dbg package puts vmlinux is no vmlinux.
+	if c := find(rep.Checks, "kernel debuginfo"); c.Status != Warn || !strings.Contains(c.Fix, "linux-image-6.1.0-dbg") {
+		t.Errorf("debuginfo with an empty vmlinux: %+v", c)
+	}
+}
+
+// TestKernelDebuginfoFound: an ELF file with DWARF where the -dbg package
+// puts vmlinux is found, and named.
+func TestKernelDebuginfoFound(t *testing.T) {
+	root := fakeRoot(t, "CONFIG_UPROBES=y\n")
+	elf, err := os.ReadFile(testenv.CFixture(t, testenv.CO0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(root, "usr/lib/debug/boot/vmlinux-6.1.0")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, elf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := Run(System{Root: root, Release: "6.1.0", StapVersion: func() (string, error) { return "5.1/0.192", nil }})
+	if c := find(rep.Checks, "kernel debuginfo"); c.Status != OK || c.Detail != p || c.Fix != "" {
+		t.Errorf("debuginfo: %+v, want OK at %s", c, p)
 	}
 }
 

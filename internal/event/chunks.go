@@ -30,6 +30,10 @@ type chunkLine struct {
 	partial bool
 	// long: the line passed MaxLine; b holds its start only.
 	long bool
+	// cut: the CPU began a new record before this one's newline. A BPF
+	// handler stops at a user read that fails (a page not yet faulted in
+	// cannot be read from a uprobe), leaving its record unterminated.
+	cut bool
 }
 
 // maxCPUTag bounds a tag's CPU number; a larger one is not a tag.
@@ -101,6 +105,13 @@ func (c *chunkReader) readTag() int {
 func (c *chunkReader) add(cpu int, data []byte) {
 	if len(data) == 0 {
 		return
+	}
+	// A record's head is always the start of a piece of its own, and no
+	// encoded value holds "@@sg1 ", so a head arriving on a CPU with bytes
+	// pending means those bytes are a record cut short.
+	if cpu >= 0 && len(c.bufs[cpu]) > 0 && bytes.HasPrefix(data, magic) {
+		c.lines = append(c.lines, chunkLine{b: c.bufs[cpu], cut: true})
+		delete(c.bufs, cpu)
 	}
 	b := append(c.bufs[cpu], data...)
 	for {

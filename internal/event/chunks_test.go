@@ -67,6 +67,15 @@ func TestChunksInterleaved(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0], `partial record`) || !strings.Contains(got[1], `partial record`) {
 		t.Errorf("two CPUs cut: %q", got)
 	}
+	// A handler that stops mid-record (a failed user read under BPF) leaves
+	// its CPU's record unterminated; the CPU's next record starts a piece
+	// of its own, so the cut one is reported and the next decodes whole.
+	cut = append(append(append([]byte{}, a[0]...), a[1]...), append(append(chunked("0", "@@sg1 0 150 0 10 10 -")[0], a[1]...), a[2]...)...)
+	got = decodeAllJSON(t, cut, &s)
+	if len(got) != 2 || !strings.Contains(got[0], `partial record`) || !strings.Contains(got[0], `"raw":"@@sg1 0 100 0 10 10 - 5:68656c6c6f"`) ||
+		!strings.Contains(got[1], `"time_ns":150`) {
+		t.Errorf("handler stopped mid-record: %q", got)
+	}
 	// Untagged text between pieces (a command's output sharing the
 	// stream) is its own line, and does not break the record around it.
 	mixed = nil

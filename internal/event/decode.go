@@ -138,7 +138,12 @@ func (d *Decoder) chunk() error {
 	if n := len(b); n > 0 && b[n-1] == '\r' {
 		b = b[:n-1]
 	}
-	d.line(b, l.partial)
+	switch {
+	case l.cut && bytes.HasPrefix(b, magic):
+		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(b), Err: "partial record (its handler stopped before the end: a read failed)"})
+	default:
+		d.line(b, l.partial || l.cut)
+	}
 	return nil
 }
 

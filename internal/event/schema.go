@@ -14,6 +14,12 @@ const (
 	EncStack Enc = "stack"
 )
 
+// The names of backtrace fields, which the folded-stack report counts.
+const (
+	KernelStack = "kernel_stack"
+	UserStack   = "user_stack"
+)
+
 // Site says where in a function a probe fires.
 type Site string
 

@@ -1,6 +1,8 @@
 package gofacts
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,14 +10,18 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/disasm"
 	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/gopclntab"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
-// Facts implements plan.GoFacts for a Go binary with DWARF.
+// Facts implements plan.GoFacts for a Go binary. With DWARF (idx) it has
+// types and the line table's prologue end; without, tab's function table
+// and runtime type metadata answer what the code bytes cannot.
 type Facts struct {
 	bin *target.Binary
-	idx *debuginfo.Index
+	idx *debuginfo.Index // nil for a binary without DWARF
+	tab *gopclntab.Table // nil until needed when idx is set
 
 	goidOnce sync.Once
 	goid     int64
@@ -40,7 +46,10 @@ func options(f *debuginfo.Function, regABI bool) goabi.Options {
 }
 
 // Homes computes where each param is at entry and each result at a RET.
-func (x *Facts) Homes(f *debuginfo.Function) (params, results []plan.Home, err error) {
+func (x *Facts) Homes(f *debuginfo.Function) (params, results []goabi.Loc, err error) {
+	if x.idx == nil || f.NoTypes {
+		return nil, nil, fmt.Errorf("%s: no parameter types without DWARF", f.Name)
+	}
 	var pt, rt []*debuginfo.Type
 	for _, v := range f.Params {
 		pt = append(pt, v.Type)
@@ -52,39 +61,69 @@ func (x *Facts) Homes(f *debuginfo.Function) (params, results []plan.Home, err e
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	return homes(in), homes(out), nil
+	return in, out, nil
 }
 
-func homes(locs []goabi.Loc) []plan.Home {
-	out := make([]plan.Home, len(locs))
-	for i, l := range locs {
-		h := plan.Home{Stack: l.Stack, CFAOff: l.Off}
-		for _, p := range l.Pieces {
-			h.Pieces = append(h.Pieces, plan.Piece{Reg: p.Reg, Off: p.Off, Size: p.Size})
-		}
-		out[i] = h
+// code is f's machine code, from its entry to its end (for a function
+// from the function table, the next one's entry: the padding between them
+// is INT3, which neither the RET nor the prologue search mistakes). It is
+// a copy, read with the file pinned: after Close it is an error, not a
+// read of unmapped memory.
+func (x *Facts) code(f *debuginfo.Function) (code []byte, err error) {
+	if f.Inlined || f.End <= f.Entry {
+		return nil, fmt.Errorf("%s: no out-of-line code", f.Name)
 	}
-	return out
+	if uerr := x.bin.Use(func() {
+		code, err = x.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+		code = bytes.Clone(code)
+	}); uerr != nil {
+		return nil, fmt.Errorf("%s: %w", x.bin.Path, uerr)
+	}
+	return code, err
 }
 
 // Rets returns the address of every RET instruction of f.
 func (x *Facts) Rets(f *debuginfo.Function) ([]uint64, error) {
-	code, err := x.idx.Code(f)
+	code, err := x.code(f)
 	if err != nil {
 		return nil, err
 	}
 	return disasm.Rets(code, f.Entry)
 }
 
-// GoidOffset is the offset of runtime.g.goid, from the binary's DWARF.
+// GoidOffset is the offset of runtime.g.goid: from the DWARF, else from
+// the runtime's type descriptor of runtime.g, which every Go binary has.
 func (x *Facts) GoidOffset() (int64, error) {
-	x.goidOnce.Do(func() { x.goid, x.goidErr = x.idx.GoidOffset() })
+	x.goidOnce.Do(func() {
+		if x.idx != nil {
+			if x.goid, x.goidErr = x.idx.GoidOffset(); x.goidErr == nil {
+				return
+			}
+		}
+		dwarfErr := x.goidErr
+		// The table slices the mapping: read it pinned (gopclntab.ReadMapped).
+		if uerr := x.bin.Use(func() {
+			if x.tab == nil {
+				t, err := gopclntab.ReadMapped(x.bin.ELF(), x.bin.Mapped())
+				if err != nil {
+					x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
+					return
+				}
+				x.tab = t
+			}
+			if x.goid, x.goidErr = x.tab.GoidOffset(); x.goidErr != nil {
+				x.goidErr = errors.Join(dwarfErr, x.goidErr)
+			}
+		}); uerr != nil {
+			x.goidErr = errors.Join(dwarfErr, fmt.Errorf("goid offset: %s: %w", x.bin.Path, uerr))
+		}
+	})
 	return x.goid, x.goidErr
 }
 
 // StackCheck describes f's stack-check prologue for the plan.
 func (x *Facts) StackCheck(f *debuginfo.Function) (plan.StackCheck, bool) {
-	code, err := x.idx.Code(f)
+	code, err := x.code(f)
 	if err != nil {
 		return plan.StackCheck{}, false
 	}
@@ -93,6 +132,14 @@ func (x *Facts) StackCheck(f *debuginfo.Function) (plan.StackCheck, bool) {
 		return plan.StackCheck{}, false
 	}
 	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard}
+	if x.idx == nil {
+		// No line table: the body is the first instruction past the
+		// check, before any frame set-up (RSP as at the entry). Go 1.19
+		// marks its prologue end there too; later Go after "push rbp;
+		// mov rbp, rsp", which changes no argument register.
+		out.Body = sc.After
+		return out, true
+	}
 	if pe, ok := x.idx.PrologueEnd(f); ok {
 		if d, ok := disasm.FrameSetup(code, f.Entry, sc.After, pe); ok {
 			out.Body, out.BodySP = pe, d

@@ -5,19 +5,20 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goabi"
 )
 
 // ref is a way to reach one value at a probe site.
 type ref struct {
 	typ *debuginfo.Type
 	// Exactly one of the three forms is used:
-	// stap: a stap $-expression evaluated by stap's DWARF machinery (C, kernel,
-	// and Go register params under the BPF runtime).
-	stap string
+	// v: a stap target variable evaluated by stap's DWARF machinery (C,
+	// kernel, and Go register params under the BPF runtime).
+	v *Var
 	// home: a Go value in registers or on the stack, at byte offset off.
-	home *Home
-	// addr: a Go value in user memory at stap expression addr + off.
-	addr string
+	home *goabi.Loc
+	// addr: a Go value in user memory at addr + off.
+	addr Expr
 	off  int64
 }
 
@@ -31,66 +32,57 @@ func unreadable(format string, args ...any) error {
 	return &errUnreadable{fmt.Sprintf(format, args...)}
 }
 
+// varRef is the target variable $name.
+func varRef(name string, t *debuginfo.Type) ref { return ref{typ: t, v: &Var{Name: name}} }
+
+// step extends a target variable by one member or index.
+func (r ref) step(t *debuginfo.Type, s VarStep) ref {
+	v := Var{Name: r.v.Name, Steps: append(append([]VarStep{}, r.v.Steps...), s)}
+	return ref{typ: t, v: &v}
+}
+
 // word reads an integer of the given size at byte offset extra within r.
-func (r ref) word(extra, size int64, signed bool) (string, error) {
+func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 	off := r.off + extra
 	switch {
-	case r.stap != "":
-		return "", unreadable("internal: word on a stap expression")
+	case r.v != nil:
+		return nil, unreadable("internal: word on a stap variable")
 	case r.home != nil && !r.home.Stack:
 		for _, p := range r.home.Pieces {
 			if p.Off == off && p.Size >= size {
 				if strings.HasPrefix(p.Reg, "x") {
-					return "", unreadable("floating-point registers are not readable through stap's register API")
+					return nil, unreadable("floating-point registers are not readable through stap's register API")
 				}
-				return narrow(fmt.Sprintf("u_register(%q)", p.Reg), size, signed), nil
+				if size >= 8 {
+					return Reg{p.Reg}, nil
+				}
+				return Narrow{X: Reg{p.Reg}, Size: size, Signed: signed}, nil
 			}
 		}
-		return "", unreadable("no register holds byte %d of the value", off)
+		return nil, unreadable("no register holds byte %d of the value", off)
 	case r.home != nil:
-		return memRead(fmt.Sprintf("u_register(\"rsp\") + %d", 8+r.home.CFAOff+off), size, signed), nil
+		return Mem{Addr: Reg{"rsp"}, Off: 8 + r.home.Off + off, Size: memSize(size), Signed: signed}, nil
 	default:
-		a := r.addr
-		if off != 0 {
-			a = fmt.Sprintf("%s + %d", r.addr, off)
-		}
-		return memRead(a, size, signed), nil
+		return Mem{Addr: r.addr, Off: off, Size: memSize(size), Signed: signed}, nil
 	}
 }
 
-// narrow keeps the low size bytes of a register, sign-extending when asked.
-func narrow(e string, size int64, signed bool) string {
-	if size >= 8 {
-		return e
+// memSize is the width of a memory read: stap reads 1, 2, 4 or 8 bytes.
+func memSize(size int64) int64 {
+	switch size {
+	case 1, 2, 4:
+		return size
 	}
-	bits := size * 8
-	mask := fmt.Sprintf("0x%x", uint64(1)<<bits-1)
-	if !signed {
-		return fmt.Sprintf("(%s & %s)", e, mask)
-	}
-	sign := fmt.Sprintf("0x%x", uint64(1)<<(bits-1))
-	return fmt.Sprintf("(((%s & %s) ^ %s) - %s)", e, mask, sign, sign)
-}
-
-func memRead(addr string, size int64, signed bool) string {
-	n := map[int64]string{1: "8", 2: "16", 4: "32", 8: "64"}[size]
-	if n == "" {
-		n = "64"
-	}
-	if signed {
-		return fmt.Sprintf("user_int%s(%s)", n, addr)
-	}
-	return fmt.Sprintf("user_uint%s(%s)", n, addr)
+	return 8
 }
 
 // field steps into a struct member.
 func (r ref) field(f debuginfo.Field) ref {
+	if r.v != nil {
+		return r.step(f.Type, VarStep{Member: f.Name})
+	}
 	out := r
 	out.typ = f.Type
-	if r.stap != "" {
-		out.stap = r.stap + "->" + f.Name
-		return out
-	}
 	out.off = r.off + f.Offset
 	return out
 }
@@ -101,9 +93,9 @@ func (r ref) deref() (ref, error) {
 	if elem == nil {
 		return ref{}, unreadable("cannot follow %s: unknown pointee", r.typ.Name)
 	}
-	if r.stap != "" {
+	if r.v != nil {
 		// stap follows pointers with -> itself; the caller adds the member.
-		return ref{typ: elem, stap: r.stap}, nil
+		return ref{typ: elem, v: r.v}, nil
 	}
 	p, err := r.word(0, 8, false)
 	if err != nil {
@@ -120,25 +112,19 @@ func (r ref) index(i int) (ref, error) {
 		if t.Count >= 0 && int64(i) >= t.Count {
 			return ref{}, unreadable("index %d out of range for %s", i, t.Name)
 		}
-		if r.stap != "" {
-			return ref{typ: t.Elem, stap: fmt.Sprintf("%s[%d]", r.stap, i)}, nil
+		if r.v != nil {
+			return r.step(t.Elem, VarStep{Index: i}), nil
 		}
 		out := r
 		out.typ = t.Elem
 		out.off = r.off + int64(i)*sizeOf(t.Elem)
 		return out, nil
-	case debuginfo.KindPointer:
-		if r.stap != "" {
-			return ref{typ: t.Elem, stap: fmt.Sprintf("%s[%d]", r.stap, i)}, nil
-		}
-		p, err := r.word(0, 8, false)
-		if err != nil {
-			return ref{}, err
-		}
-		return ref{typ: t.Elem, addr: p, off: int64(i) * sizeOf(t.Elem)}, nil
-	case debuginfo.KindSlice:
-		if r.stap != "" {
-			return ref{typ: t.Elem, stap: fmt.Sprintf("%s->array[%d]", r.stap, i)}, nil
+	case debuginfo.KindPointer, debuginfo.KindSlice:
+		if r.v != nil {
+			if t.Kind == debuginfo.KindSlice {
+				r = r.step(nil, VarStep{Member: "array"})
+			}
+			return r.step(t.Elem, VarStep{Index: i}), nil
 		}
 		p, err := r.word(0, 8, false)
 		if err != nil {

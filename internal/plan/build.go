@@ -3,12 +3,15 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
+	"github.com/stapgen/stapgen/internal/symfile"
 )
 
 // Inputs is everything Build needs. Nothing here touches the live system.
@@ -19,7 +22,7 @@ type Inputs struct {
 	// Go is required when a Go function is probed with the kernel runtime.
 	Go GoFacts
 	// Stap is the version the script is for; zero means "newest".
-	Stap Version
+	Stap stap.Version
 }
 
 // ErrRefused is wrapped by errors for requests that cannot work with the
@@ -38,7 +41,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	if !in.Target.Kernel {
 		if err := checkPath(in.Target.Path); err != nil {
-			return nil, refuse("%v", err)
+			return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 	}
 	p := &Plan{
@@ -66,6 +69,7 @@ func Build(in Inputs) (*Plan, error) {
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
+		b.from = pr.Function
 		if file, line, ok := spec.IsLine(pr.Function); ok {
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
@@ -90,12 +94,8 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	if req.UserStack && !in.Target.Kernel {
-		p.StapArgs = append(p.StapArgs, "-d", in.Target.Path, "--ldd")
-	}
-	if p.Guru {
-		p.StapArgs = append([]string{"-g"}, p.StapArgs...)
-	}
+	p.UserStack = req.UserStack
+	p.setStapArgs()
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
@@ -111,17 +111,79 @@ type builder struct {
 	in   Inputs
 	plan *Plan
 	em   emitter
+	// from is the function or line the request named, for Probe.From.
+	from string
 }
 
-func (b *builder) point(f *debuginfo.Function, suffix string) string {
-	if b.in.Target.Kernel {
-		return fmt.Sprintf("kernel.function(%q)%s", probeName(f.Name), suffix)
+// point is a function probe point on f, named so that stap matches f and
+// no other function.
+func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
+	name, err := b.stapName(f)
+	if err != nil {
+		return Point{}, err
 	}
-	return fmt.Sprintf("process(%q).function(%q)%s", b.in.Target.Path, probeName(f.Name), suffix)
+	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Addr: f.Entry, Return: ret}, nil
+}
+
+// stapName is how function("...") must spell f.Name. stap matches it with
+// fnmatch(3) after a lexer that keeps some escapes and drops others, so
+// no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
+// with such characters as '?' works when that pattern names f alone.
+func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	for i := 0; i < len(f.Name); i++ {
+		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
+			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
+		}
+	}
+	w := symfile.Wildcard(f.Name)
+	if w == f.Name {
+		return w, nil
+	}
+	fns, err := b.in.Funcs.Match(w)
+	if err != nil {
+		return "", err
+	}
+	var others []string
+	for _, g := range fns {
+		if g.Name != f.Name && !slices.Contains(others, g.Name) {
+			others = append(others, g.Name)
+		}
+	}
+	if len(others) > 0 {
+		return "", refuse("stap's probe points cannot spell %s exactly, and %s also matches %s; probe it by address (a Go function with stap 5 and the kernel runtime is probed past its prologue)", f.Name, w, strings.Join(others[:min(3, len(others))], ", "))
+	}
+	return w, nil
+}
+
+// userPath is the binary a user-space point names, "" for the kernel.
+func (b *builder) userPath() string {
+	if b.in.Target.Kernel {
+		return ""
+	}
+	return b.in.Target.Path
+}
+
+// addressProbes tells whether stap can place probes at addresses in the
+// user-space target: stap 5 reads Go's DWARF for them, and a generated
+// debug file's symbols name any address for every stap.
+func (b *builder) addressProbes() bool {
+	return !b.in.Target.Kernel && (b.in.Stap.AtLeast(5, 0) || b.in.Target.Symbols)
+}
+
+func (b *builder) address(a uint64) Point {
+	return Point{Kind: PointAddress, Path: b.in.Target.Path, Addr: a}
 }
 
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
+	pr.From = b.from
+	if pr.Cond != nil {
+		var ws []string
+		for _, w := range b.in.Request.Where {
+			ws = append(ws, w.String())
+		}
+		pr.CondFrom = "--where " + strings.Join(ws, " --where ")
+	}
 	b.plan.Probes = append(b.plan.Probes, pr)
 }
 
@@ -141,7 +203,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if v.Name == "" || !isIdent(v.Name) {
 			continue
 		}
-		params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+		params[v.Name] = varRef(v.Name, v.Type)
 		order = append(order, v.Name)
 	}
 	if req.Entry {
@@ -153,7 +215,11 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{b.point(f, ".call")},
+		pt, err := b.point(f, false)
+		if err != nil {
+			return err
+		}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
 	if req.Return {
@@ -167,12 +233,12 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		ret := Field{Name: "return", Type: "return", Enc: event.EncInt,
-			Print: `if (@defined($return)) printf(" %d", $return) else print(" !")`}
-		if b.em.bpf {
-			ret.Print = `printf(" %ld", $return)`
+		ret := Field{Name: "return", Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}
+		pt, err := b.point(f, true)
+		if err != nil {
+			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []string{b.point(f, ".return")},
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
 			Cond: cond, Fields: []Field{ret}})
 	}
 	return nil
@@ -187,7 +253,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 	bpf := b.em.bpf
 	params, results := map[string]ref{}, map[string]ref{}
 	var porder, rorder []string
-	goid := ""
+	var goid Expr
 	if !bpf && !f.NoTypes {
 		if b.in.Go == nil {
 			return refuse("no Go ABI facts for this binary")
@@ -198,15 +264,13 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		for i, v := range f.Params {
 			if i < len(ph) && isIdent(v.Name) {
-				h := ph[i]
-				params[v.Name] = ref{typ: v.Type, home: &h}
+				params[v.Name] = ref{typ: v.Type, home: &ph[i]}
 				porder = append(porder, v.Name)
 			}
 		}
 		for i, v := range f.Results {
 			if i < len(rh) && isIdent(v.Name) {
-				h := rh[i]
-				results[v.Name] = ref{typ: v.Type, home: &h}
+				results[v.Name] = ref{typ: v.Type, home: &rh[i]}
 				rorder = append(rorder, v.Name)
 			}
 		}
@@ -216,7 +280,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return fmt.Errorf("goroutine id: %w", err)
 		}
-		goid = fmt.Sprintf(`user_int64(u_register("r14") + %d)`, off)
+		goid = Mem{Addr: Reg{"r14"}, Off: off, Size: 8, Signed: true}
 	}
 	if bpf {
 		for _, v := range f.Params {
@@ -227,7 +291,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			// form (Go's single expressions are DW_FORM_block1, which it
 			// rejects), so only those parameters can be read as $vars.
 			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
-				params[v.Name] = ref{typ: v.Type, stap: "$" + v.Name}
+				params[v.Name] = varRef(v.Name, v.Type)
 				porder = append(porder, v.Name)
 			} else {
 				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
@@ -252,23 +316,32 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 	}
 	if req.Entry {
-		point, guard, at := b.point(f, ".call"), "", params
+		var guard *StackGuard
+		var point *Point
+		at := params
 		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
 			if sc, ok := b.in.Go.StackCheck(f); ok {
-				if sc.Body != 0 && b.in.Stap.AtLeast(5, 0) && !b.in.Target.Kernel {
+				if sc.Body != 0 && b.addressProbes() {
 					// Past the branch the call is committed: a probe there
 					// fires once, where reading the guard at the entry races
 					// with the runtime setting it (a preemption request)
 					// between the handler and the comparison.
-					point = fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, sc.Body)
-					at = belowFrame(params, sc.BodySP)
+					pt := b.address(sc.Body)
+					point, at = &pt, belowFrame(params, sc.BodySP)
 				} else {
-					guard = fmt.Sprintf(`__sg_gd = user_int64(u_register("r14") + %d); if (__sg_gd < 0 || u_register("rsp") - %d <= __sg_gd) next`, sc.Guard, sc.Frame)
+					guard = &StackGuard{GuardOff: sc.Guard, Frame: sc.Frame}
 				}
 			}
+		}
+		if point == nil {
+			pt, err := b.point(f, false)
+			if err != nil {
+				return err
+			}
+			point = &pt
 		}
 		fields, err := b.selectFields(at, porder, pf)
 		if err != nil {
@@ -278,7 +351,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []string{point},
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf})
 	}
@@ -286,7 +359,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		switch {
 		case bpf:
 			return refuse("Go returns need register reads at RET instructions, which the BPF runtime lacks; use --runtime=kernel or drop --return")
-		case !b.in.Stap.AtLeast(5, 0):
+		case !b.addressProbes():
 			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
 		case b.in.Target.Kernel:
 			return refuse("Go function in a kernel target")
@@ -299,9 +372,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": no RET instruction (the function never returns)")
 			return nil
 		}
-		var points []string
+		var points []Point
 		for _, a := range rets {
-			points = append(points, fmt.Sprintf("process(%q).statement(0x%x)", b.in.Target.Path, a))
+			points = append(points, b.address(a))
 		}
 		var fields []Field
 		if len(req.Fields) == 0 || len(rf) > 0 {
@@ -322,7 +395,7 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 	var out []Field
 	if len(paths) == 0 {
 		for _, name := range order {
-			out = append(out, b.em.fields(vals[name], name, b.plan.Limits.Depth)...)
+			out = append(out, from(b.em.fields(vals[name], name, b.plan.Limits.Depth), DefaultField+name)...)
 		}
 	} else {
 		for _, p := range paths {
@@ -330,7 +403,7 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, b.em.fields(r, p.String(), b.plan.Limits.Depth)...)
+			out = append(out, from(b.em.fields(r, p.String(), b.plan.Limits.Depth), "--fields "+p.String())...)
 		}
 	}
 	if len(out) > maxFieldsPerProbe {
@@ -357,6 +430,18 @@ func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) 
 		}
 	}
 	return r, nil
+}
+
+// DefaultField starts the origin of a value printed because no --fields
+// named any.
+const DefaultField = "the default field "
+
+// from records the request text behind a value's fields.
+func from(fs []Field, what string) []Field {
+	for i := range fs {
+		fs[i].From = what
+	}
+	return fs
 }
 
 func isIdent(s string) bool {
@@ -401,12 +486,10 @@ func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 func (b *builder) stacks() []Field {
 	var out []Field
 	if b.in.Request.KernelStack {
-		out = append(out, Field{Name: "kernel_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = backtrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
+		out = append(out, Field{Name: event.KernelStack, Type: "backtrace", Enc: event.EncStack, Value: Stack{}, From: "--backtrace kernel"})
 	}
 	if b.in.Request.UserStack {
-		out = append(out, Field{Name: "user_stack", Type: "backtrace", Enc: event.EncStack,
-			Print: `__sg_bt = ubacktrace(); printf(" %s", (__sg_bt == "") ? "-" : str_replace(__sg_bt, " ", ","))`})
+		out = append(out, Field{Name: event.UserStack, Type: "backtrace", Enc: event.EncStack, Value: Stack{User: true}, From: "--backtrace user"})
 	}
 	return out
 }
@@ -422,23 +505,19 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
-	where := fmt.Sprintf("*@%s:%d", file, line)
-	point := fmt.Sprintf("kernel.statement(%q)", where)
-	if !b.in.Target.Kernel {
-		point = fmt.Sprintf("process(%q).statement(%q)", b.in.Target.Path, where)
-	}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
 		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {
 			return refuse("at a line, name plain variables (%s has members or is a result)", p)
 		}
 		fields = append(fields, Field{Name: p.Root, Type: "long", Enc: event.EncInt,
-			Print: b.em.guard(fmt.Sprintf(`printf(" %%d", $%s)`, p.Root))})
+			Value: Int{X: Var{Name: p.Root}, Signed: true}, From: "--fields " + p.Root})
 	}
 	if len(fields) == 0 {
-		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Print: b.em.guard(`__sg_sstr($$vars)`)}}
+		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Value: Vars{}}}
 	}
-	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []string{point}, Fields: fields})
+	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []Point{point}, Fields: fields})
 	return nil
 }
 
@@ -449,7 +528,7 @@ func belowFrame(params map[string]ref, sp int64) map[string]ref {
 	for k, r := range params {
 		if r.home != nil && r.home.Stack {
 			h := *r.home
-			h.CFAOff += sp
+			h.Off += sp
 			r.home = &h
 		}
 		out[k] = r

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
@@ -20,38 +19,17 @@ type emitter struct {
 	notes  *[]string
 }
 
-func (e *emitter) fmtInt(signed bool) string {
-	switch {
-	case e.bpf && signed:
-		return "%ld"
-	case e.bpf:
-		return "%lu"
-	case signed:
-		return "%d"
-	}
-	return "%u"
-}
-
-// scalar is the stap expression of a scalar value.
-func (e *emitter) scalar(r ref) (string, error) {
-	if r.stap != "" {
-		return r.stap, nil
+// scalar is the expression of a scalar value.
+func (e *emitter) scalar(r ref) (Expr, error) {
+	if r.v != nil {
+		return *r.v, nil
 	}
 	return r.word(0, sizeOf(r.typ), r.typ.Kind == debuginfo.KindInt || r.typ.Kind == debuginfo.KindEnum)
 }
 
-// guard makes a field's print statement safe: a fault prints "!".
-func (e *emitter) guard(stmt string) string {
-	if e.bpf {
-		// The BPF runtime has no try/catch; a failed read yields 0.
-		return stmt
-	}
-	return "try { " + stmt + " } catch { print(\" !\") }"
-}
-
 func (e *emitter) missing(name string, t *debuginfo.Type, why string) Field {
 	*e.notes = append(*e.notes, fmt.Sprintf("%s: %s", name, why))
-	return Field{Name: name, Type: typeName(t), Enc: event.EncInt, Print: `print(" !")`}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncInt, Value: Missing{}}
 }
 
 func typeName(t *debuginfo.Type) string {
@@ -62,6 +40,15 @@ func typeName(t *debuginfo.Type) string {
 		return t.GoName
 	}
 	return t.Name
+}
+
+func signedKind(k debuginfo.Kind) bool { return k == debuginfo.KindInt || k == debuginfo.KindEnum }
+
+func intEnc(signed bool) event.Enc {
+	if signed {
+		return event.EncInt
+	}
+	return event.EncUint
 }
 
 // fields returns the printed fields for value r named name, expanding
@@ -77,24 +64,18 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if err != nil {
 			return []Field{e.missing(name, t, err.Error())}
 		}
-		signed := t.Kind == debuginfo.KindInt || t.Kind == debuginfo.KindEnum
-		enc := event.EncUint
-		if signed {
-			enc = event.EncInt
-		}
 		if t.Kind == debuginfo.KindBool {
-			enc = event.EncBool
-			v = fmt.Sprintf("(%s) != 0", v)
-			return []Field{{Name: name, Type: typeName(t), Enc: enc, Print: e.guard(fmt.Sprintf(`printf(" %%d", %s)`, v))}}
+			return []Field{{Name: name, Type: typeName(t), Enc: event.EncBool, Value: Int{X: v, Bool: true}}}
 		}
-		return []Field{{Name: name, Type: typeName(t), Enc: enc, Print: e.guard(fmt.Sprintf(`printf(" %s", %s)`, e.fmtInt(signed), v))}}
+		signed := signedKind(t.Kind)
+		return []Field{{Name: name, Type: typeName(t), Enc: intEnc(signed), Value: Int{X: v, Signed: signed}}}
 	case debuginfo.KindPointer:
 		if t.Elem != nil && t.Elem.Char {
 			return []Field{e.cString(r, name, t)}
 		}
 		return []Field{e.pointer(r, name, t)}
 	case debuginfo.KindFunc, debuginfo.KindChan, debuginfo.KindMap:
-		if t.Kind == debuginfo.KindFunc || r.stap != "" {
+		if t.Kind == debuginfo.KindFunc || r.v != nil {
 			return []Field{e.pointer(r, name, t)}
 		}
 		// Go map and chan values are pointers to runtime headers whose first
@@ -103,8 +84,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if err != nil {
 			return []Field{e.missing(name, t, err.Error())}
 		}
-		n := fmt.Sprintf("len(%s)", name)
-		return []Field{{Name: n, Type: "int", Enc: event.EncInt, Print: e.guard(fmt.Sprintf(`__sg_p = %s; printf(" %%d", (__sg_p != 0) ? user_int64(__sg_p) : 0)`, p))}}
+		return []Field{{Name: fmt.Sprintf("len(%s)", name), Type: "int", Enc: event.EncInt, Value: CountAt{X: p}}}
 	case debuginfo.KindString:
 		return []Field{e.goString(r, name, t)}
 	case debuginfo.KindSlice:
@@ -141,11 +121,7 @@ func (e *emitter) pointer(r ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	f := "0x%x"
-	if e.bpf {
-		f = "0x%lx"
-	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncPtr, Print: e.guard(fmt.Sprintf(`printf(" %s", %s)`, f, v))}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncPtr, Value: Ptr{X: v}}
 }
 
 // cString prints a NUL-terminated C string, bounded.
@@ -154,56 +130,8 @@ func (e *emitter) cString(r ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	return e.cStringAt(p, name, typeName(t))
-}
-
-func (e *emitter) cStringAt(addr, name, typ string) Field {
-	f := Field{Name: name, Type: typ, Enc: event.EncStr}
-	if e.bpf {
-		// A faulting read ends the whole BPF run ("user copy fault"), so a
-		// NULL pointer must never reach the word reads.
-		// (The address is repeated, not put in a local: a local pushes
-		// the handler past the 512-byte BPF stack.)
-		f.Print = fmt.Sprintf("if (%s == 0) printf(\" !\") else {\nprintf(\" ?:w\")\n%s\n}", addr, e.bpfWords(addr, "", e.limits.StringLen))
-		return f
-	}
-	helper := "__sg_ucstr"
-	if e.kernel {
-		helper = "__sg_kcstr"
-	}
-	f.Print = e.guard(fmt.Sprintf("%s(%s, %d)", helper, addr, e.limits.StringLen))
-	return f
-}
-
-// bpfWords prints up to max bytes at addr as little-endian 64-bit words;
-// the BPF runtime has no loops, so the reads are unrolled, each guarded by
-// the length when it is known. Unguarded words share a print, four at a
-// time: fewer prints keep the handler inside BPF's 512-byte stack.
-func (e *emitter) bpfWords(addr, length string, max int) string {
-	var b strings.Builder
-	var group []string
-	flush := func() {
-		if len(group) > 0 {
-			fmt.Fprintf(&b, "printf(\"%s\", %s)\n", strings.Repeat("%016lx", len(group)), strings.Join(group, ", "))
-			group = group[:0]
-		}
-	}
-	for i := 0; i*8 < max && i < 8; i++ {
-		a := addr
-		if i > 0 {
-			a = fmt.Sprintf("%s + %d", addr, i*8)
-		}
-		read := fmt.Sprintf("user_uint64(%s)", a)
-		if length == "" {
-			if group = append(group, read); len(group) == 4 {
-				flush()
-			}
-			continue
-		}
-		fmt.Fprintf(&b, "if (%s > %d) printf(\"%%016lx\", %s)\n", length, i*8, read)
-	}
-	flush()
-	return strings.TrimRight(b.String(), "\n")
+	return Field{Name: name, Type: typeName(t), Enc: event.EncStr,
+		Value: CString{Addr: p, Max: e.limits.StringLen, Kernel: e.kernel}}
 }
 
 // goString prints a Go string (or []byte) of known length.
@@ -225,13 +153,7 @@ func (e *emitter) bytesField(ptr, n ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	f := Field{Name: name, Type: typeName(t), Enc: event.EncStr}
-	if e.bpf {
-		f.Print = fmt.Sprintf("__sg_n = %s; __sg_p = %s\nprintf(\" %%ld:w\", __sg_n)\n%s", nv, pv, e.bpfWords("__sg_p", "__sg_n", e.limits.StringLen))
-		return f
-	}
-	f.Print = e.guard(fmt.Sprintf("__sg_gstr(%s, %s, %d)", pv, nv, e.limits.StringLen))
-	return f
+	return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: Bytes{Ptr: pv, Len: nv, Max: e.limits.StringLen}}
 }
 
 func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
@@ -255,27 +177,21 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 	}
 	nv, _ := e.scalar(n)
 	cv, _ := e.scalar(c)
+	s := Slice{Array: av, Len: nv, Cap: cv, Max: e.limits.Elems}
 	f := Field{Name: name, Type: typeName(t), Enc: event.EncSlice}
 	switch {
 	case elem == nil:
 		return e.missing(name, t, "element type unknown")
 	case elem.Kind == debuginfo.KindString:
-		f.ElemEnc = event.EncStr
-		f.Print = e.guard(fmt.Sprintf("__sg_gslice_str(%s, %s, %s, %d, %d)", av, nv, cv, e.limits.Elems, e.limits.StringLen))
+		f.ElemEnc, s.Elem, s.StrMax = event.EncStr, ElemStr, e.limits.StringLen
 	case elem.Kind == debuginfo.KindInt || elem.Kind == debuginfo.KindUint || elem.Kind == debuginfo.KindBool:
-		f.ElemEnc = event.EncInt
-		signed := 0
-		if elem.Kind == debuginfo.KindInt {
-			signed = 1
-		} else {
-			f.ElemEnc = event.EncUint
-		}
-		f.Print = e.guard(fmt.Sprintf("__sg_gslice_int(%s, %s, %s, %d, %d, %d)", av, nv, cv, sizeOf(elem), signed, e.limits.Elems))
+		s.Signed = elem.Kind == debuginfo.KindInt
+		f.ElemEnc, s.Elem, s.ElemSize = intEnc(s.Signed), ElemInt, sizeOf(elem)
 	default:
 		// Elements we cannot print inline still show length and capacity.
-		f.ElemEnc = event.EncPtr
-		f.Print = e.guard(fmt.Sprintf("__sg_gslice_addr(%s, %s, %s, %d, %d)", av, nv, cv, sizeOf(elem), e.limits.Elems))
+		f.ElemEnc, s.Elem, s.ElemSize = event.EncPtr, ElemAddr, sizeOf(elem)
 	}
+	f.Value = s
 	return f
 }
 
@@ -289,47 +205,27 @@ func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
 	}
-	f := "0x%x/0x%x"
-	if e.bpf {
-		f = "0x%lx/0x%lx"
-	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Print: e.guard(fmt.Sprintf(`printf(" %s", %s, %s)`, f, tw, dw))}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Value: Iface{Type: tw, Data: dw}}
 }
 
 // array prints a fixed-size array as a slice token, unrolled (the length
 // is static); char arrays read as strings.
 func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 	elem := t.Elem
-	if elem != nil && elem.Char && r.stap != "" {
+	if elem != nil && elem.Char && r.v != nil {
 		n := t.Count
 		if n < 0 || n > int64(e.limits.StringLen) {
 			n = int64(e.limits.StringLen)
 		}
-		l := e.limits
-		l.StringLen = int(n)
-		sub := *e
-		sub.limits = l
-		return sub.cStringAt("&"+r.stap, name, typeName(t))
+		addr := *r.v
+		addr.AddrOf = true
+		return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: CString{Addr: addr, Max: int(n), Kernel: e.kernel}}
 	}
 	if elem == nil || !(elem.Kind == debuginfo.KindInt || elem.Kind == debuginfo.KindUint || elem.Kind == debuginfo.KindEnum || elem.Kind == debuginfo.KindBool) {
 		return e.missing(name, t, "only arrays of integers print inline; name an element (x[0]) to read others")
 	}
-	count := t.Count
-	if count < 0 {
-		count = 0
-	}
-	m := count
-	if m > int64(e.limits.Elems) {
-		m = int64(e.limits.Elems)
-	}
-	signed := elem.Kind == debuginfo.KindInt || elem.Kind == debuginfo.KindEnum
-	enc := event.EncUint
-	if signed {
-		enc = event.EncInt
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `printf(" %d/%d:")`, count, count)
-	for i := int64(0); i < m; i++ {
+	a := IntArray{Count: max(t.Count, 0), Signed: signedKind(elem.Kind)}
+	for i := int64(0); i < min(a.Count, int64(e.limits.Elems)); i++ {
 		er, err := r.index(int(i))
 		if err != nil {
 			return e.missing(name, t, err.Error())
@@ -338,11 +234,7 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		if err != nil {
 			return e.missing(name, t, err.Error())
 		}
-		sep := ","
-		if i == 0 {
-			sep = ""
-		}
-		fmt.Fprintf(&b, `; printf("%s%s", %s)`, sep, e.fmtInt(signed), v)
+		a.Elems = append(a.Elems, v)
 	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncSlice, ElemEnc: enc, Print: e.guard(b.String())}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncSlice, ElemEnc: intEnc(a.Signed), Value: a}
 }

@@ -1,10 +1,11 @@
 package plan
 
 import (
-	"fmt"
+	"github.com/stapgen/stapgen/internal/stap"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/spec"
 )
 
@@ -19,35 +20,11 @@ type Target struct {
 	BuildID string
 	// GoVersion is set for Go binaries ("go1.26.8").
 	GoVersion string
-}
-
-// Version is a stap translator version.
-type Version struct{ Major, Minor int }
-
-func (v Version) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
-
-// AtLeast reports whether v >= major.minor. The zero Version means unknown
-// and is treated as the newest.
-func (v Version) AtLeast(major, minor int) bool {
-	if v == (Version{}) {
-		return true
-	}
-	return v.Major > major || v.Major == major && v.Minor >= minor
-}
-
-// Piece is one register-held part of a Go value.
-type Piece struct {
-	Reg  string // "rax", "xmm0"
-	Off  int64  // byte offset of the piece within the value
-	Size int64
-}
-
-// Home is where a Go value lives at a probe site: in registers, or on the
-// stack at CFA+CFAOff (CFA = RSP+8 at the entry and at a RET).
-type Home struct {
-	Stack  bool
-	CFAOff int64
-	Pieces []Piece
+	// Symbols says the binary has neither DWARF nor a symbol table, so stap
+	// finds no function in it by itself: every point is named after
+	// planning through a generated debug file's symbols (Plan.UseSymbols),
+	// which also reach any address, stap 4.8 included.
+	Symbols bool
 }
 
 // GoFacts is what the plan needs to know about a Go binary beyond DWARF:
@@ -55,7 +32,7 @@ type Home struct {
 type GoFacts interface {
 	// Homes returns where each param (receiver first) is at entry and where
 	// each result is at a RET.
-	Homes(f *debuginfo.Function) (params, results []Home, err error)
+	Homes(f *debuginfo.Function) (params, results []goabi.Loc, err error)
 	// Rets returns the address of every RET instruction of f.
 	Rets(f *debuginfo.Function) ([]uint64, error)
 	// GoidOffset is the offset of runtime.g.goid.
@@ -90,14 +67,18 @@ type Resolver interface {
 type Plan struct {
 	Target  Target
 	Runtime spec.Runtime
-	Stap    Version
+	Stap    stap.Version
 	Limits  spec.Limits
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.
 	Guru bool
+	// UserStack is set when entries print user backtraces.
+	UserStack bool
 	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
-	// recorded in the script header.
+	// recorded in the script header; StapEnv the environment it needs
+	// (where a generated debug file is).
 	StapArgs []string
+	StapEnv  []string
 	Probes   []Probe
 	Schema   event.Schema
 	// Process and PID filters apply to every probe.
@@ -120,16 +101,20 @@ type Probe struct {
 	Function string
 	Lang     debuginfo.Lang
 	Site     event.Site
-	// Points are full stap probe points sharing this handler.
-	Points []string
-	// Goid is the stap expression of the goroutine id, "" for none.
-	Goid string
-	// Guard is a stap condition under which this firing is not a call: the
-	// Go prologue is about to call morestack, which runs the function again
-	// from its entry. "" when there is none.
-	Guard string
-	// Cond is a stap condition that must hold for a record, "" for always.
-	Cond string
+	// Points are the probe points sharing this handler.
+	Points []Point
+	// Goid reads the goroutine id, nil for none.
+	Goid Expr
+	// Guard, when set, tells a firing that is not a call: the Go prologue
+	// is about to call morestack, which runs the function again from its
+	// entry.
+	Guard *StackGuard
+	// Cond must hold for a record, nil for always.
+	Cond Cond
+	// From is the request text that named this function; CondFrom that of
+	// its filter. With Field.From they let a stap error name what the user
+	// wrote.
+	From, CondFrom string
 	// Mark and Check implement Go entry→return filter pairing: the entry
 	// marks the goroutine when Cond held, the return checks the mark.
 	Mark, Check bool
@@ -148,7 +133,10 @@ type Field struct {
 	Enc  event.Enc
 	// ElemEnc is the element encoding of a slice token.
 	ElemEnc event.Enc
-	// Print is the stap statement that prints this field's token, preceded
-	// by a space. It never fails the handler: faults print "!".
-	Print string
+	// Value says how the token is read and printed.
+	Value Value
+	// From is the request text that asked for this field (a --fields path,
+	// or the parameter printed by default), so a stap error about it can
+	// name what the user wrote.
+	From string
 }

@@ -83,18 +83,69 @@ func TestColourOnlyWhenAsked(t *testing.T) {
 	}
 }
 
+// TestJSONLines: one JSON object per input line, in input order, each with
+// the values its record carries (hex 68656c6c6f is "hello", a length of 300
+// with two bytes read is a truncated "xx"), raw lines and bad records kept.
 func TestJSONLines(t *testing.T) {
 	var out bytes.Buffer
 	run(t, NewJSON(&out))
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 8 {
-		t.Fatalf("%d lines", len(lines))
+	type line struct {
+		Probe, Site string
+		TimeNS      int64 `json:"time_ns"`
+		Goid        int64
+		Fields      map[string]struct {
+			Type      string
+			Value     any
+			Truncated bool
+			Len       int
+		}
+		Raw, Error string
 	}
-	for _, l := range lines {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
+	type want struct {
+		site   string
+		goid   int64
+		time   int64
+		field  string
+		value  any
+		trunc  bool
+		length int
+		raw    string
+	}
+	wants := []want{
+		{"entry", 1, 1000000000, "s", "hello", false, 5, ""},
+		{"entry", 2, 1000000500, "s", "abc", false, 3, ""},
+		{"entry", 1, 1000001000, "s", "xx", true, 300, ""},
+		{"return", 1, 1000001100, "~r0", 300.0, false, 0, ""},
+		{"return", 2, 1000002000, "~r0", 3.0, false, 0, ""},
+		{raw: "a line the program printed"},
+		{"return", 1, 1000100000, "~r0", 5.0, false, 0, ""},
+		{raw: "@@sg1 9 1 1 1 1 - x"},
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(wants) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(wants), out.String())
+	}
+	for i, l := range lines {
+		var got line
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
 			t.Fatalf("%s: %v", l, err)
 		}
+		w := wants[i]
+		if w.raw != "" {
+			if got.Raw != w.raw || got.Probe != "" {
+				t.Errorf("line %d: %s, want the raw line %q", i, l, w.raw)
+			}
+			continue
+		}
+		f, ok := got.Fields[w.field]
+		if got.Probe != "main.Str" || got.Site != w.site || got.Goid != w.goid || got.TimeNS != w.time || !ok ||
+			f.Value != w.value || f.Truncated != w.trunc || f.Len != w.length {
+			t.Errorf("line %d: %s\nwant %s goid %d at %d, %s = %v (truncated %v, len %d)", i, l, w.site, w.goid, w.time, w.field, w.value, w.trunc, w.length)
+		}
+	}
+	// The record of an unknown probe says so.
+	if !strings.Contains(lines[7], `"error":"unknown probe`) {
+		t.Errorf("bad record without its error: %s", lines[7])
 	}
 }
 

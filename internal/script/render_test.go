@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -65,29 +67,29 @@ func (f fakeFuncs) Match(p ...string) ([]*debuginfo.Function, error) {
 // goFacts gives the ABIInternal homes of the fixture functions used here.
 type goFacts struct{}
 
-func regs(names ...string) plan.Home {
-	var h plan.Home
+func regs(names ...string) goabi.Loc {
+	var h goabi.Loc
 	for i, n := range names {
-		h.Pieces = append(h.Pieces, plan.Piece{Reg: n, Off: int64(i) * 8, Size: 8})
+		h.Pieces = append(h.Pieces, goabi.Piece{Reg: n, Off: int64(i) * 8, Size: 8})
 	}
 	return h
 }
 
-func (goFacts) Homes(f *debuginfo.Function) ([]plan.Home, []plan.Home, error) {
+func (goFacts) Homes(f *debuginfo.Function) ([]goabi.Loc, []goabi.Loc, error) {
 	switch f.Name {
 	case "main.Str":
-		return []plan.Home{regs("rax", "rbx")}, []plan.Home{regs("rax")}, nil
+		return []goabi.Loc{regs("rax", "rbx")}, []goabi.Loc{regs("rax")}, nil
 	case "main.Ptr":
-		return []plan.Home{regs("rax")}, []plan.Home{regs("rax")}, nil
+		return []goabi.Loc{regs("rax")}, []goabi.Loc{regs("rax")}, nil
 	case "main.Many":
-		var ps []plan.Home
+		var ps []goabi.Loc
 		for _, r := range []string{"rax", "rbx", "rcx", "rdi", "rsi", "r8", "r9", "r10", "r11"} {
 			ps = append(ps, regs(r))
 		}
-		ps = append(ps, plan.Home{Stack: true, CFAOff: 0}, plan.Home{Stack: true, CFAOff: 8})
-		return ps, []plan.Home{regs("rax")}, nil
+		ps = append(ps, goabi.Loc{Stack: true, Off: 0}, goabi.Loc{Stack: true, Off: 8})
+		return ps, []goabi.Loc{regs("rax")}, nil
 	case "main.Strs":
-		return []plan.Home{regs("rax", "rbx", "rcx")}, []plan.Home{regs("rax")}, nil
+		return []goabi.Loc{regs("rax", "rbx", "rcx")}, []goabi.Loc{regs("rax")}, nil
 	}
 	return nil, nil, nil
 }
@@ -156,7 +158,7 @@ type genCase struct {
 	name   string
 	lang   string // go, c, kernel
 	req    spec.Request
-	stap   plan.Version
+	stap   stap.Version
 	golden bool
 }
 

@@ -2,6 +2,7 @@ package stap
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -42,7 +43,9 @@ type Error struct {
 	// Identifier is the probe point or variable a semantic error names,
 	// so the caller can map it back to the request.
 	Identifier string
-	Err        error
+	// Line is the script line a semantic error points at, 0 if none.
+	Line int
+	Err  error
 }
 
 func (e *Error) Error() string { return "stap: " + e.Summary }
@@ -55,6 +58,7 @@ var (
 	parseRE     = regexp.MustCompile(`(?m)^parse error: (.*)$`)
 	identRE     = regexp.MustCompile(`(?:identifier|operator) '([^']*)'`)
 	localRE     = regexp.MustCompile(`unable to find local '([^']*)'`)
+	atLineRE    = regexp.MustCompile(`' at [^\s:]+:(\d+):\d+`)
 	releaseRE   = regexp.MustCompile(`/lib/modules/([^/]+)/build`)
 )
 
@@ -112,6 +116,9 @@ func Classify(stderr string, exit int) *Error {
 		}
 		if m := sourceRE.FindStringSubmatch(stderr); m != nil {
 			e.Hint = "at: " + strings.TrimSpace(m[1])
+		}
+		if m := atLineRE.FindStringSubmatch(stderr); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
 		}
 	case parseRE.MatchString(stderr):
 		e.Class, e.Summary = ClassParse, "parse error: "+strings.TrimSpace(parseRE.FindStringSubmatch(stderr)[1])

@@ -21,6 +21,9 @@ type Runner struct {
 	Path string
 	// Env is added to the process environment.
 	Env []string
+	// GracePeriod is how long a stopped stap gets to unload its module
+	// before SIGKILL; 0 means DefaultGracePeriod.
+	GracePeriod time.Duration
 }
 
 func (r *Runner) path() string {
@@ -36,6 +39,15 @@ type Version struct {
 	// Elfutils is the elfutils version stap was built with ("0.188").
 	Elfutils string
 	Line     string
+}
+
+// AtLeast reports whether v >= major.minor. A Version without a number
+// means unknown and is treated as the newest.
+func (v Version) AtLeast(major, minor int) bool {
+	if v.Major == 0 && v.Minor == 0 {
+		return true
+	}
+	return v.Major > major || v.Major == major && v.Minor >= minor
 }
 
 func (v Version) String() string {
@@ -162,16 +174,21 @@ type Process struct {
 	done   chan struct{} // closed when stap has exited
 }
 
-// GracePeriod is how long a stopped stap gets to unload before SIGKILL.
-var GracePeriod = 15 * time.Second
+// DefaultGracePeriod is long enough for the module runtime to unload a
+// module with many probes on a loaded machine.
+const DefaultGracePeriod = 15 * time.Second
 
 // Start runs stap on script. Cancelling ctx sends SIGINT (stap then stops
-// its probes and flushes what they printed), and SIGKILL after GracePeriod.
+// its probes and flushes what they printed), and SIGKILL after the grace
+// period.
 func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process, error) {
 	cmd := exec.CommandContext(ctx, r.path(), o.Args(script)...)
 	cmd.Env = append(os.Environ(), r.Env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = GracePeriod
+	cmd.WaitDelay = r.GracePeriod
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = DefaultGracePeriod
+	}
 	// Its own process group: a terminal's Ctrl-C reaches stapgen, which then
 	// stops stap in order, instead of killing both at once.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -85,8 +85,8 @@ func TestClassifyRealStderr(t *testing.T) {
 	})
 	t.Run("semantic", func(t *testing.T) {
 		e := realStderr(t, host, withTree, `probe process("`+goBin+`").function("main.Str") { println($nosuchvar) }`)
-		if e.Class != ClassSemantic || e.Identifier != "nosuchvar" {
-			t.Errorf("%v %q: %s", e.Class, e.Identifier, e.Stderr)
+		if e.Class != ClassSemantic || e.Identifier != "nosuchvar" || e.Line != 1 {
+			t.Errorf("%v %q line %d: %s", e.Class, e.Identifier, e.Line, e.Stderr)
 		}
 	})
 	t.Run("no kernel debuginfo", func(t *testing.T) {

@@ -57,7 +57,7 @@ type Options struct {
 type Binary struct {
 	Path      string
 	Kind      Kind
-	Arch      string // GOARCH spelling: amd64, arm64, 386, ...
+	Arch      string // GOARCH spelling: amd64, arm64, 386, ...; OpenWith accepts amd64 only
 	PIE       bool
 	BuildID   string // hex NT_GNU_BUILD_ID, "" when absent
 	GoVersion string // "go1.26.8" for Go binaries when readable
@@ -93,6 +93,12 @@ func OpenWith(path string, opts Options) (*Binary, error) {
 	b, err := openFile(path)
 	if err != nil {
 		return nil, err
+	}
+	// The one architecture check: everything downstream (register ABI,
+	// RET decoding, the runtime's table layouts) assumes x86-64.
+	if b.Arch != "amd64" {
+		b.Close()
+		return nil, &ArchError{Path: path, Arch: b.Arch}
 	}
 	if !b.hasOwnDWARF() && !opts.NoSeparate {
 		if d := findSeparate(b, opts); d != nil {
@@ -144,7 +150,7 @@ func openFile(path string) (b *Binary, err error) {
 	if err := b.checkSections(); err != nil {
 		return b, err
 	}
-	b.Arch = archName(b.elf.Machine)
+	b.Arch = archName(b.elf.Machine, b.elf.Class)
 	b.BuildID = b.readBuildID()
 	b.Kind = b.classify()
 	b.PIE = b.isPIE()
@@ -218,6 +224,11 @@ func (b *Binary) Close() error {
 // ELF exposes the parsed headers (read-only use).
 func (b *Binary) ELF() *elf.File { return b.elf }
 
+// Mapped is the whole file as mapped, for parsers that slice sections
+// rather than copy them (gopclntab scans dockerd's 27 MB .data.rel.ro).
+// Valid until Close; do not modify.
+func (b *Binary) Mapped() []byte { return b.data }
+
 // DWARFFile is the file holding the DWARF: the separate debuginfo when one
 // was found, else b itself.
 func (b *Binary) DWARFFile() *Binary {
@@ -242,9 +253,14 @@ func (b *Binary) hasOwnDWARF() bool {
 	return b.elf.Section(".debug_info") != nil || b.elf.Section(".zdebug_info") != nil
 }
 
-func archName(m elf.Machine) string {
+// archName spells the machine as GOARCH does; ELFCLASS32 x86-64 (x32) is
+// not amd64.
+func archName(m elf.Machine, c elf.Class) string {
 	switch m {
 	case elf.EM_X86_64:
+		if c != elf.ELFCLASS64 {
+			return "amd64p32"
+		}
 		return "amd64"
 	case elf.EM_AARCH64:
 		return "arm64"

@@ -211,3 +211,24 @@ func TestUseAfterClose(t *testing.T) {
 		t.Error("Closed() is false after Close")
 	}
 }
+
+// TestArchRefused: an arm64 Go binary is refused
+// at open with the typed error, instead of being traced with x86-64
+// registers and RET decoding. The machine comes from readelf, not from
+// the code under test.
+func TestArchRefused(t *testing.T) {
+	bin := testenv.GoFixture(t, testenv.GoARM64)
+	testenv.NeedTool(t, "readelf")
+	out, err := exec.Command("readelf", "-h", bin).Output()
+	if err != nil || !strings.Contains(string(out), "AArch64") {
+		t.Fatalf("readelf -h %s: %v\n%s", bin, err, out)
+	}
+	b, err := Open(bin)
+	var ae *ArchError
+	if !errors.As(err, &ae) || !errors.Is(err, ErrUnsupportedArch) || ae.Arch != "arm64" {
+		t.Fatalf("Open(arm64 binary) = %v, %v; want *ArchError arm64", b, err)
+	}
+	if !strings.Contains(err.Error(), "arm64") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("message %q: want one line naming the architecture", err)
+	}
+}

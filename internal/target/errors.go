@@ -55,3 +55,19 @@ func noDebugInfo(b *Binary) error {
 	}
 	return &NoDebugInfoError{Path: b.Path, Hint: hint}
 }
+
+// ErrUnsupportedArch is matched (errors.Is) by *ArchError.
+var ErrUnsupportedArch = errors.New("unsupported architecture")
+
+// ArchError refuses a binary of an architecture stapgen does not trace:
+// its registers, calling convention and instructions are not x86-64's.
+type ArchError struct {
+	Path string
+	Arch string // GOARCH spelling: arm64, 386, ...
+}
+
+func (e *ArchError) Error() string {
+	return fmt.Sprintf("%s: %s binary: stapgen traces x86-64 (amd64) binaries only", e.Path, e.Arch)
+}
+
+func (e *ArchError) Is(target error) bool { return target == ErrUnsupportedArch }

@@ -32,13 +32,21 @@ const (
 	GoPIE      GoVariant = "pie"      // -buildmode=pie
 	GoExternal GoVariant = "external" // -ldflags=-linkmode=external (cgo linker)
 	GoStripped GoVariant = "stripped" // -ldflags=-s -w
+	GoPIEExt   GoVariant = "pieext"   // -buildmode=pie -ldflags=-linkmode=external: as Debian builds
+	GoARM64    GoVariant = "arm64"    // GOARCH=arm64: a binary stapgen must refuse
 )
+
+// Strip is variant v run through strip(1): no .symtab, no DWARF, the same
+// addresses as v, which is its twin.
+func Strip(v GoVariant) GoVariant { return v + stripSuffix }
+
+const stripSuffix = "+strip"
 
 // GoVariants lists every variant, for table tests.
 var GoVariants = []GoVariant{GoDefault, GoNoOpt, GoPIE, GoExternal, GoStripped}
 
 func (v GoVariant) args() []string {
-	switch v {
+	switch GoVariant(strings.TrimSuffix(string(v), stripSuffix)) {
 	case GoNoOpt:
 		return []string{"-gcflags=all=-N -l"}
 	case GoPIE:
@@ -47,6 +55,8 @@ func (v GoVariant) args() []string {
 		return []string{"-ldflags=-linkmode=external"}
 	case GoStripped:
 		return []string{"-ldflags=-s -w"}
+	case GoPIEExt:
+		return []string{"-buildmode=pie", "-ldflags=-linkmode=external"}
 	}
 	return nil
 }
@@ -66,10 +76,13 @@ func sourceDir(name string) string {
 	return filepath.Join(filepath.Dir(file), "fixtures", name)
 }
 
-// hashDir keys a build by its sources and flags, so a changed fixture is
-// rebuilt and an unchanged one is reused across packages and runs.
+// hashDir keys a build by its sources, their directory and flags, so a
+// changed fixture is rebuilt and an unchanged one is reused across packages
+// and runs. The directory counts because builds record source paths: two
+// worktrees' builds differ in their DWARF and line tables.
 func hashDir(dir string, extra ...string) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", dir)
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -104,21 +117,65 @@ func build(t testing.TB, out string, cmd *exec.Cmd) string {
 	return out
 }
 
-// GoFixture builds the Go fixture (fixtures/gofix) in the given variant and
-// returns the binary's absolute path.
+// GoFixture builds the Go fixture (fixtures/gofix) in the given variant
+// with the host's Go and returns the binary's absolute path.
 func GoFixture(t testing.TB, v GoVariant) string {
 	t.Helper()
 	NeedTool(t, "go")
+	return GoFixtureWith(t, "go", v)
+}
+
+// GoFixtureWith builds the Go fixture with the go command goCmd (another
+// toolchain: Go119), cached by the toolchain's version.
+func GoFixtureWith(t testing.TB, goCmd string, v GoVariant) string {
+	t.Helper()
+	ver := goVersion(t, goCmd)
 	src := sourceDir("gofix")
-	out := filepath.Join(FixtureRoot(), "go-"+hashDir(src, string(v), runtime.Version()), string(v), "gofix")
+	out := filepath.Join(FixtureRoot(), "go-"+hashDir(src, string(v), ver), string(v), "gofix")
 	args := append([]string{"build", "-trimpath=false"}, v.args()...)
-	cmd := exec.Command("go", args...)
+	cmd := exec.Command(goCmd, args...)
 	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=off")
-	if v == GoExternal {
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=off", "GOTOOLCHAIN=local")
+	base := GoVariant(strings.TrimSuffix(string(v), stripSuffix))
+	if base == GoExternal || base == GoPIEExt {
 		cmd.Env = append(cmd.Env, "CGO_ENABLED=1")
 	}
+	if base == GoARM64 {
+		cmd.Env = append(cmd.Env, "GOARCH=arm64", "CGO_ENABLED=0")
+	}
+	if base != v {
+		NeedTool(t, "strip")
+		cmd.Args = append([]string{"sh", "-c", `"$0" "$@" && for last; do :; done && strip "$last"`}, cmd.Args...)
+		cmd.Path, _ = exec.LookPath("sh")
+	}
 	return build(t, out, cmd)
+}
+
+var (
+	goVersionsMu sync.Mutex
+	goVersions   = map[string]string{}
+)
+
+// goVersion is the toolchain's version (go1.19.8), the fixture cache key.
+func goVersion(t testing.TB, goCmd string) string {
+	t.Helper()
+	goVersionsMu.Lock()
+	defer goVersionsMu.Unlock()
+	if v, ok := goVersions[goCmd]; ok {
+		return v
+	}
+	if goCmd == "go" {
+		goVersions[goCmd] = runtime.Version()
+		return runtime.Version()
+	}
+	cmd := exec.Command(goCmd, "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s env GOVERSION: %v", goCmd, err)
+	}
+	goVersions[goCmd] = strings.TrimSpace(string(b))
+	return goVersions[goCmd]
 }
 
 // CFixture builds the C fixture (fixtures/cfix) and returns its path.

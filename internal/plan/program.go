@@ -1,0 +1,201 @@
+package plan
+
+import "github.com/stapgen/stapgen/internal/spec"
+
+// The typed probe program: what each handler reads, under which guards, and
+// how each value is printed in the record format. It holds no stap text;
+// package script writes it, one named template per kind of read and print,
+// for each runtime.
+
+// Expr is a value a handler computes. Its dynamic type says how.
+type Expr interface{ isExpr() }
+
+// Reg is a user register read at the probe site ("rax", "rsp", "r14").
+type Reg struct{ Name string }
+
+// Var is a stap target variable with its member and index steps
+// ($name->member[2]), evaluated by stap's DWARF machinery.
+type Var struct {
+	Name  string
+	Steps []VarStep
+	// AddrOf takes the variable's address (&$x->arr) instead of its value.
+	AddrOf bool
+}
+
+// VarStep is one ->member or [index] of a Var.
+type VarStep struct {
+	Member string // "" for an index
+	Index  int
+}
+
+// Return is a C function's return value at a .return probe.
+type Return struct{}
+
+// Mem reads Size bytes of user memory at Addr+Off.
+type Mem struct {
+	Addr   Expr
+	Off    int64
+	Size   int64
+	Signed bool
+}
+
+// Narrow keeps the low Size bytes of a register, sign-extended if Signed.
+type Narrow struct {
+	X      Expr
+	Size   int64
+	Signed bool
+}
+
+func (Reg) isExpr()    {}
+func (Var) isExpr()    {}
+func (Return) isExpr() {}
+func (Mem) isExpr()    {}
+func (Narrow) isExpr() {}
+
+// Value is how one field's token is read and printed. Every Value prints
+// exactly one token (preceded by a space), and a fault while reading prints
+// a token that reads as "!" or as truncated, never a broken record.
+type Value interface{ isValue() }
+
+// Int prints an integer (a C or Go integer, enum or, with Bool, a truth value).
+type Int struct {
+	X      Expr
+	Signed bool
+	Bool   bool
+}
+
+// Ptr prints an address in hex.
+type Ptr struct{ X Expr }
+
+// Iface prints a Go interface's two words.
+type Iface struct{ Type, Data Expr }
+
+// Bytes prints Len bytes at Ptr (a Go string or []byte), at most Max.
+type Bytes struct {
+	Ptr, Len Expr
+	Max      int
+}
+
+// CString prints a NUL-terminated string at Addr, at most Max bytes; Kernel
+// says it lives in kernel memory.
+type CString struct {
+	Addr   Expr
+	Max    int
+	Kernel bool
+}
+
+// SliceElem says how a Go slice's elements print.
+type SliceElem string
+
+const (
+	ElemInt  SliceElem = "int"  // integers of ElemSize bytes
+	ElemStr  SliceElem = "str"  // Go strings, StrMax bytes each
+	ElemAddr SliceElem = "addr" // element addresses
+)
+
+// Slice prints a Go slice: length, capacity and the first Max elements.
+type Slice struct {
+	Array, Len, Cap Expr
+	Elem            SliceElem
+	ElemSize        int64
+	Signed          bool
+	Max, StrMax     int
+}
+
+// IntArray prints a fixed-size array of integers, Elems being the first
+// elements read (the rest is counted, not printed).
+type IntArray struct {
+	Count  int64
+	Elems  []Expr
+	Signed bool
+}
+
+// CountAt prints the first word of the runtime header X points to (a Go
+// map's or channel's element count), 0 for nil.
+type CountAt struct{ X Expr }
+
+// Missing prints "!": the value cannot be read here.
+type Missing struct{}
+
+// Stack prints a backtrace, User for the user-space one.
+type Stack struct{ User bool }
+
+// Vars prints every variable in scope at a line ($$vars) as one string.
+type Vars struct{}
+
+// ReturnValue prints a C function's return value where it exists.
+type ReturnValue struct{}
+
+func (Int) isValue()         {}
+func (Ptr) isValue()         {}
+func (Iface) isValue()       {}
+func (Bytes) isValue()       {}
+func (CString) isValue()     {}
+func (Slice) isValue()       {}
+func (IntArray) isValue()    {}
+func (CountAt) isValue()     {}
+func (Missing) isValue()     {}
+func (Stack) isValue()       {}
+func (Vars) isValue()        {}
+func (ReturnValue) isValue() {}
+
+// Cond is a filter condition. Its dynamic type says how it is tested.
+type Cond interface{ isCond() }
+
+// And holds when every part holds.
+type And []Cond
+
+// Compare tests an integer: X Op N.
+type Compare struct {
+	X  Expr
+	Op spec.Op
+	N  int64
+}
+
+// StrEq tests a string's bytes against Lit (Not negates): a Go string of
+// known length (Len set) or a NUL-terminated C string (Len nil).
+type StrEq struct {
+	Ptr, Len Expr
+	Lit      string
+	Kernel   bool
+	Not      bool
+}
+
+func (And) isCond()     {}
+func (Compare) isCond() {}
+func (StrEq) isCond()   {}
+
+// PointKind says what a probe point names.
+type PointKind int
+
+const (
+	// PointFunction is .function(Name) in Path, or in the kernel.
+	PointFunction PointKind = iota
+	// PointStatement is .statement(Name) (a "*@file:line" spec).
+	PointStatement
+	// PointAddress is .statement(Addr) in Path.
+	PointAddress
+	// PointSymbol is .function(Name) in Path, Name a symbol of a generated
+	// debug file that stands for one address (Plan.UseSymbols).
+	PointSymbol
+)
+
+// Point is one stap probe point.
+type Point struct {
+	Kind PointKind
+	// Path is the user-space binary, "" for the kernel.
+	Path string
+	// Name is the function name as stap must spell it, the statement
+	// spec, or the symbol.
+	Name string
+	// Addr is the address of an address point, and a function point's
+	// entry (0 when unknown).
+	Addr uint64
+	// Return is .return, else a function point is .call.
+	Return bool
+}
+
+// StackGuard skips a firing in Go's stack-check prologue that is about to
+// call morestack: g.stackguard0 (at GuardOff in the g that R14 holds) is
+// at or above RSP-Frame.
+type StackGuard struct{ GuardOff, Frame int64 }

@@ -1,0 +1,29 @@
+package session
+
+import (
+	"io"
+
+	"github.com/stapgen/stapgen/internal/event"
+)
+
+// Decode feeds every event of r to sink and returns the number of records
+// (raw lines the traced program printed are events too, but not counted).
+func Decode(r io.Reader, s *event.Schema, sink Sink) (int, error) {
+	d := event.NewDecoder(r, s)
+	n := 0
+	for {
+		ev, err := d.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if ev.Probe >= 0 {
+			n++
+		}
+		if err := sink.Event(ev); err != nil {
+			return n, err
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/stap"
+)
+
+// Sink receives the decoded events of a run.
+type Sink interface {
+	Event(event.Event) error
+}
+
+// RunOptions say how to run a script.
+type RunOptions struct {
+	// Stap is the stap binary ("stap" from PATH when empty).
+	Stap string
+	// Cmd is run and traced (stap -c); PID is traced (stap -x).
+	Cmd string
+	PID int
+	// Release is a kernel release or build tree for stap (-r), for any
+	// target: a user-space probe is a kernel module too.
+	Release string
+	// Extra are stap options added after those the script asks for.
+	Extra []string
+	// Save is a file that also gets stap's raw output, headed by the
+	// schema so it decodes without the script.
+	Save string
+	// CmdOutput receives the traced command's output; nil discards it.
+	CmdOutput io.Writer
+	// Log receives each stap command line before it starts; nil for none.
+	Log io.Writer
+	// Sink gets every event; the caller closes it after the run.
+	Sink Sink
+	// GracePeriod is how long a stopped stap gets to unload before it is
+	// killed; 0 means stap's default.
+	GracePeriod time.Duration
+}
+
+// Result is what a run delivered and how it ended.
+type Result struct {
+	// Events is the number of records decoded.
+	Events int
+	Losses stap.Losses
+	// Stderr is stap's own stderr.
+	Stderr string
+	// StapErr is stap's failure; nil when it ended normally or on request.
+	StapErr error
+	// DecodeErr is the first error of the decoder or the sink.
+	DecodeErr error
+	// Interrupted is set when ctx ended the run.
+	Interrupted bool
+}
+
+// workdir holds a run's script and record file; remove it when done.
+type workdir struct{ dir, script, records string }
+
+func newWorkdir(s *Script) (*workdir, error) {
+	dir, err := os.MkdirTemp("", "stapgen-run-")
+	if err != nil {
+		return nil, err
+	}
+	w := &workdir{dir: dir, script: filepath.Join(dir, "stapgen.stp"), records: filepath.Join(dir, "records")}
+	if err := os.WriteFile(w.script, s.Source, 0o644); err != nil {
+		w.remove()
+		return nil, err
+	}
+	if err := os.WriteFile(w.records, nil, 0o644); err != nil {
+		w.remove()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *workdir) remove() { os.RemoveAll(w.dir) }
+
+func stapOptions(s *Script, o RunOptions) stap.Options {
+	return stap.Options{
+		Runtime: string(s.Runtime),
+		Cmd:     o.Cmd,
+		PID:     o.PID,
+		Release: o.Release,
+		Extra:   append(append([]string{}, s.StapArgs...), o.Extra...),
+	}
+}
+
+// runner runs stap for s, with the environment its header asks for.
+func (o RunOptions) runner(s *Script) *stap.Runner {
+	path := o.Stap
+	if path == "" {
+		path = "stap"
+	}
+	return &stap.Runner{Path: path, GracePeriod: o.GracePeriod, Env: s.StapEnv}
+}
+
+func (o RunOptions) logCommand(r *stap.Runner, args []string) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "stapgen: %s %s\n", r.Path, strings.Join(args, " "))
+	}
+}
+
+// Run runs the script on this machine and feeds its events to o.Sink.
+// Cancelling ctx stops stap the way Ctrl-C does; every record it wrote
+// before stopping is still delivered. The error is for a run that could
+// not start; how a started run ended is in the Result.
+func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
+	w, err := newWorkdir(s)
+	if err != nil {
+		return nil, err
+	}
+	defer w.remove()
+	opts := stapOptions(s, o)
+	// Records always go to a file (-o) that stapgen follows: the traced
+	// command (-c) shares stap's stdout and could otherwise split a record,
+	// and stap-like wrappers (the lab's VM) deliver output the same way.
+	opts.Output = w.records
+	opts.Stdout = o.CmdOutput
+	runner := o.runner(s)
+	o.logCommand(runner, opts.Args(w.script))
+	proc, err := runner.Start(ctx, w.script, opts)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = proc.Wait(); close(done) }()
+	stop := func(err error) (*Result, error) {
+		proc.Stop()
+		<-done
+		return nil, err
+	}
+	f, err := os.Open(w.records)
+	if err != nil {
+		return stop(err)
+	}
+	defer f.Close()
+	var out io.Reader = &follower{f: f, done: done}
+	if o.Save != "" {
+		sf, err := os.Create(o.Save)
+		if err != nil {
+			return stop(err)
+		}
+		defer sf.Close()
+		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
+		out = io.TeeReader(out, sf)
+	}
+	n, decErr := Decode(out, s.Schema, o.Sink)
+	<-done
+	res := &Result{Events: n, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	if !res.Interrupted {
+		res.StapErr = waitErr
+	}
+	return res, nil
+}

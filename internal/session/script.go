@@ -1,0 +1,95 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"os"
+
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/spec"
+	"github.com/stapgen/stapgen/internal/stap"
+)
+
+// Script is a stap script with what running and decoding it needs.
+type Script struct {
+	Source []byte
+	Schema *event.Schema
+	// StapArgs are the options the script's header asks stap for.
+	StapArgs []string
+	// StapEnv is the environment the header asks stap to run with.
+	StapEnv []string
+	Runtime spec.Runtime
+	// Plan is set when the script was generated here, nil when read.
+	Plan *plan.Plan
+}
+
+// GenerateOptions say what to generate for which target.
+type GenerateOptions struct {
+	Target  string
+	Open    OpenOptions
+	Request *spec.Request
+	// StapVersion is the stap the script is for; nil asks Stap for its
+	// version, and a stap that does not answer means the newest.
+	StapVersion *stap.Version
+	// Stap is the stap binary asked ("stap" from PATH when empty).
+	Stap string
+	// Templates is a directory of templates to render with instead of the
+	// built-in ones.
+	Templates string
+}
+
+// Generate opens the target, plans the request and renders the script.
+func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
+	var ver stap.Version
+	if o.StapVersion != nil {
+		ver = *o.StapVersion
+	} else if v, err := (&stap.Runner{Path: o.Stap}).Version(ctx); err == nil {
+		ver = v
+	}
+	tmpl := script.Builtin()
+	if o.Templates != "" {
+		var err error
+		if tmpl, err = script.Load(os.DirFS(o.Templates)); err != nil {
+			return nil, &Error{Stage: StageTemplates, Err: err}
+		}
+	}
+	t, err := Open(o.Target, o.Open)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.Funcs, Go: t.planGo(), Stap: ver})
+	if err != nil {
+		return nil, err
+	}
+	if p.Target.Symbols {
+		if err := nameBySymbols(t, p); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Render(&buf, p); err != nil {
+		return nil, err
+	}
+	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, StapEnv: p.StapEnv, Runtime: p.Runtime, Plan: p}, nil
+}
+
+// ParseScript reads a script written by Generate (its header carries the
+// schema, stap options and runtime). runtime overrides the header's when
+// set; a script without either runs on the kernel runtime.
+func ParseScript(src []byte, runtime spec.Runtime) (*Script, error) {
+	schema, err := script.ReadSchema(src)
+	if err != nil {
+		return nil, err
+	}
+	s := &Script{Source: src, Schema: schema, StapArgs: script.ReadStapArgs(src), StapEnv: script.ReadStapEnv(src), Runtime: runtime}
+	if s.Runtime == "" {
+		s.Runtime = script.ReadRuntime(src)
+	}
+	if s.Runtime == "" {
+		s.Runtime = spec.RuntimeKernel
+	}
+	return s, nil
+}

@@ -1,0 +1,165 @@
+package session
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/gofacts"
+	"github.com/stapgen/stapgen/internal/plan"
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// OpenOptions say how to find and read a target.
+type OpenOptions struct {
+	// Release is the kernel release for the target "kernel" ("" for the
+	// running kernel).
+	Release string
+	// DebugDirs are searched for separate debuginfo before /usr/lib/debug;
+	// none means only /usr/lib/debug.
+	DebugDirs []string
+	// NoCache neither reads nor writes the function index cache.
+	NoCache bool
+}
+
+// FunctionSource is what listing, showing and planning need from a target.
+type FunctionSource interface {
+	Lookup(name string) ([]*debuginfo.Function, error)
+	Match(patterns ...string) ([]*debuginfo.Function, error)
+}
+
+// Target is an opened target with its function index.
+type Target struct {
+	Bin *target.Binary
+	// Funcs is the DWARF index, or the pclntab table of a stripped Go binary.
+	Funcs FunctionSource
+	// Release is the kernel release of a vmlinux target, when known.
+	Release string
+	// goFacts is set for Go binaries with DWARF.
+	goFacts *gofacts.Facts
+}
+
+// Close releases the target's file and index.
+func (t *Target) Close() { t.Bin.Close() }
+
+// Lookup finds functions by name (exact, glob, a|b, FILE:LINE).
+func (t *Target) Lookup(name string) ([]*debuginfo.Function, error) { return t.Funcs.Lookup(name) }
+
+// Match lists the functions matching any of the glob patterns.
+func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
+	return t.Funcs.Match(patterns...)
+}
+
+func (t *Target) planTarget() plan.Target {
+	if t.Bin.Kind == target.KindKernel {
+		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
+	}
+	return plan.Target{Path: t.Bin.Path, BuildID: t.Bin.BuildID, GoVersion: t.Bin.GoVersion, Symbols: t.needsSymbols()}
+}
+
+// needsSymbols: stap finds no function in a binary with neither DWARF nor
+// a symbol table; a generated debug file gives it symbols (symfile).
+func (t *Target) needsSymbols() bool {
+	return t.Bin.Kind == target.KindGo && !t.Bin.HasDWARF() && !t.Bin.HasSection(".symtab")
+}
+
+// planGo is the Go facts as the plan takes them: a nil interface, not a
+// nil pointer in one, when there are none.
+func (t *Target) planGo() plan.GoFacts {
+	if t.goFacts == nil {
+		return nil
+	}
+	return t.goFacts
+}
+
+// RunningRelease is the release of the running kernel, "" when unknown.
+func RunningRelease() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// OpenBinary resolves name ("kernel" to the vmlinux of o.Release or the
+// running kernel) and opens its ELF file; only its symbols and headers are
+// read. release is the kernel release asked for, "" for other targets.
+func OpenBinary(name string, o OpenOptions) (bin *target.Binary, release string, err error) {
+	if name == target.KernelTarget {
+		release = o.Release
+		if release == "" {
+			release = RunningRelease()
+		}
+	}
+	path, err := target.Resolve(name, release, "")
+	if err != nil {
+		return nil, "", &Error{Stage: StageResolve, Err: err}
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", &Error{Stage: StageTargetFile, Err: fmt.Errorf("target %s: %w", name, err)}
+	}
+	var dirs []string
+	if len(o.DebugDirs) > 0 {
+		dirs = append(append(dirs, o.DebugDirs...), "/usr/lib/debug")
+	}
+	bin, err = target.OpenWith(path, target.Options{DebugDirs: dirs})
+	return bin, release, err
+}
+
+// Open resolves and opens a target with its functions: the DWARF index,
+// or for a stripped Go binary the table of .gopclntab.
+func Open(name string, o OpenOptions) (*Target, error) {
+	bin, release, err := OpenBinary(name, o)
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{Bin: bin, Release: release}
+	if bin.Kind == target.KindKernel && release == "" {
+		t.Release = releaseFromPath(bin.Path)
+	}
+	if !bin.HasDWARF() {
+		if bin.Kind == target.KindGo {
+			s, err := gofacts.Stripped(bin)
+			if err != nil {
+				bin.Close()
+				return nil, err
+			}
+			t.Funcs, t.goFacts = s, s.Facts()
+			return t, nil
+		}
+		err := bin.RequireDWARF()
+		bin.Close()
+		return nil, err
+	}
+	idx, err := debuginfo.OpenWith(bin, debuginfo.Options{NoCache: o.NoCache})
+	if err != nil {
+		bin.Close()
+		return nil, err
+	}
+	t.Funcs = idx
+	if bin.Kind == target.KindGo {
+		t.goFacts = gofacts.New(bin, idx)
+	}
+	return t, nil
+}
+
+// releaseFromPath recovers a kernel release from where distributions put
+// vmlinux files: .../vmlinux-RELEASE[.debug] or .../modules/RELEASE/...
+func releaseFromPath(p string) string {
+	base := filepath.Base(p)
+	if r, ok := strings.CutPrefix(base, "vmlinux-"); ok {
+		return strings.TrimSuffix(r, ".debug")
+	}
+	parts := strings.Split(filepath.ToSlash(p), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "modules" {
+			return parts[i+1]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,110 @@
+package symfile
+
+import (
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// formatVersion changes whenever the generated file's layout or naming
+// changes, so files written by an older stapgen are rewritten.
+const formatVersion = 1
+
+// stampSection holds the stamp of the binary the file was made for.
+const stampSection = ".stapgen.stamp"
+
+// update makes the file at p carry stamp and at least the sites asked for.
+// It reuses the file when it already does; otherwise it writes the union of
+// the file's sites and these, so a concurrent run that asked for other
+// sites never loses its own. The read-merge-write is serialised by a lock
+// file beside p, and the write is a temp file renamed over p, so stap never
+// reads half a file.
+func update(p, stamp string, sites []uint64, build func(sites []uint64) ([]byte, error)) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("symfile: %w", err)
+	}
+	lock, err := os.OpenFile(p+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("symfile: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("symfile: lock %s: %w", p, err)
+	}
+	have, ok := existingSites(p, stamp)
+	all := append([]uint64(nil), sites...)
+	if ok {
+		missing := false
+		for _, a := range sites {
+			if !have[a] {
+				missing = true
+				break
+			}
+		}
+		if !missing {
+			return nil
+		}
+		for a := range have {
+			all = append(all, a)
+		}
+	}
+	b, err := build(sortedUnique(all))
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("symfile: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644) // CreateTemp's 0600 would hide it from a stap run by another user
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("symfile: write %s: %w", p, err)
+	}
+	return nil
+}
+
+// existingSites reads back the aliases of a file we wrote for the same
+// binary (same stamp). A missing, foreign or stale file gives false: it is
+// rewritten, never trusted.
+func existingSites(p, stamp string) (map[uint64]bool, bool) {
+	f, err := elf.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	s := f.Section(stampSection)
+	if s == nil {
+		return nil, false
+	}
+	b, err := s.Data()
+	if err != nil || string(b) != stamp {
+		return nil, false
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		return nil, false
+	}
+	have := map[uint64]bool{}
+	for _, s := range syms {
+		if rest, ok := strings.CutPrefix(s.Name, AliasPrefix+"0x"); ok {
+			if a, err := strconv.ParseUint(rest, 16, 64); err == nil && a == s.Value {
+				have[a] = true
+			}
+		}
+	}
+	return have, true
+}
