@@ -65,14 +65,7 @@ func memberOffset(v any) int64 {
 		return x
 	case []byte: // DWARF 2: DW_OP_plus_uconst N
 		if len(x) > 1 && x[0] == 0x23 {
-			var n, shift uint64
-			for _, b := range x[1:] {
-				n |= uint64(b&0x7f) << shift
-				if b < 0x80 {
-					break
-				}
-				shift += 7
-			}
+			n, _ := raw.ULEB128(x[1:])
 			return int64(n)
 		}
 	}

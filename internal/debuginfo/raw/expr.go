@@ -34,11 +34,11 @@ func DescribeExpr(b []byte) string {
 		case op >= 0x50 && op <= 0x6f: // DW_OP_reg0..31
 			regs = append(regs, regName(uint64(op-0x50)))
 		case op == 0x90: // DW_OP_regx
-			n, k := uleb(b)
+			n, k := ULEB128(b)
 			b = b[k:]
 			regs = append(regs, regName(n))
 		case op == 0x93: // DW_OP_piece
-			_, k := uleb(b)
+			_, k := ULEB128(b)
 			b = b[k:]
 			continue
 		case len(regs) > 0:
@@ -51,7 +51,7 @@ func DescribeExpr(b []byte) string {
 			return fmt.Sprintf("breg %s%+d", regName(uint64(op-0x70)), n)
 		case op == 0x9c: // DW_OP_call_frame_cfa
 			if len(b) > 0 && b[0] == 0x23 { // DW_OP_plus_uconst
-				n, _ := uleb(b[1:])
+				n, _ := ULEB128(b[1:])
 				return fmt.Sprintf("cfa+%d", n)
 			}
 			return "cfa"
@@ -85,7 +85,9 @@ func bytesContain(b []byte, x byte) bool {
 	return false
 }
 
-func uleb(b []byte) (uint64, int) {
+// ULEB128 decodes an unsigned LEB128 number, returning it and its length
+// (all of b when it does not end; bits past 64 are dropped).
+func ULEB128(b []byte) (uint64, int) {
 	var n uint64
 	var shift uint
 	for i, c := range b {

@@ -91,12 +91,12 @@ func (f *File) selfContained(u int) bool {
 	}
 	b := f.sec.abbrev[off:]
 	for len(b) > 0 {
-		code, n := uleb(b)
+		code, n := ULEB128(b)
 		b = b[n:]
 		if code == 0 {
 			return true
 		}
-		_, n = uleb(b) // tag
+		_, n = ULEB128(b) // tag
 		if n == 0 || len(b) < n+1 {
 			return false
 		}
@@ -105,8 +105,8 @@ func (f *File) selfContained(u int) bool {
 			if len(b) == 0 {
 				return false
 			}
-			name, n1 := uleb(b)
-			form, n2 := uleb(b[n1:])
+			name, n1 := ULEB128(b)
+			form, n2 := ULEB128(b[n1:])
 			b = b[n1+n2:]
 			if name == 0 && form == 0 {
 				break
