@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/disasm"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/gopclntab"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
@@ -39,10 +39,7 @@ func options(f *debuginfo.Function, regABI bool) goabi.Options {
 	if !regABI {
 		return goabi.Options{ABI0: true}
 	}
-	// A method of a generic type carries its receiver before the
-	// dictionary: "pkg.(*T[go.shape.int]).M" or "pkg.T[go.shape.int].M".
-	recv := strings.Contains(f.Name, ").") || strings.Contains(f.Name, "].")
-	return goabi.Options{Dict: goabi.DictFor(f.Name, recv)}
+	return goabi.Options{Dict: goruntime.Dictionary(f.Name)}
 }
 
 // Homes computes where each param is at entry and each result at a RET.

@@ -57,10 +57,41 @@ func PreferBodies[T any](xs []T, role func(T) Role) []T {
 // (ABIInternal); without it every argument is on the stack (ABI0).
 func RegABI(producer string) bool { return strings.Contains(producer, "regabi") }
 
+// DictPlace says where a function takes the hidden dictionary argument of
+// a shaped generic instantiation.
+type DictPlace int
+
+const (
+	NoDict            DictPlace = iota
+	DictFirst                   // pkg.F[go.shape.T]: the dictionary takes the first integer register
+	DictAfterReceiver           // methods of generic types: the receiver, then the dictionary
+)
+
+// Dictionary decides from a function's name whether and where it takes a
+// dictionary: shaped instantiations do, after the receiver for methods
+// ("pkg.(*T[go.shape.int]).M", "pkg.T[go.shape.int].M"); their closures
+// ("F[...].func1", ".gowrap1", ".deferwrap1") and type equality functions
+// do not.
+func Dictionary(name string) DictPlace {
+	if !strings.Contains(name, "[go.shape.") || strings.HasPrefix(name, "type:") {
+		return NoDict
+	}
+	tail := name[strings.LastIndexByte(name, ']')+1:]
+	for _, c := range []string{".func", ".gowrap", ".deferwrap"} {
+		if strings.Contains(tail, c) {
+			return NoDict
+		}
+	}
+	if strings.Contains(name, ").") || strings.Contains(name, "].") {
+		return DictAfterReceiver
+	}
+	return DictFirst
+}
+
 // DictParam is the name unoptimised builds give the hidden dictionary
 // argument of shaped generic functions. Optimised builds leave it out of
 // the DWARF, so readers drop it to keep parameters identical across build
-// modes; the ABI assigner adds the dictionary by rule (goabi.DictFor).
+// modes; the ABI assigner adds the dictionary by rule (Dictionary).
 const DictParam = ".dict"
 
 // The goroutine id is the field GoidField of the runtime's GType, reached

@@ -50,3 +50,20 @@ func TestRegABI(t *testing.T) {
 		t.Error("RegABI misreads the producer")
 	}
 }
+
+func TestDictionary(t *testing.T) {
+	for name, want := range map[string]DictPlace{
+		"main.Sum[go.shape.int]":           DictFirst,
+		"main.(*List[go.shape.int]).Push":  DictAfterReceiver,
+		"main.Pair[go.shape.int].Swap":     DictAfterReceiver, // value receiver
+		"main.Sum[go.shape.int].func1":     NoDict,
+		"main.Sum[go.shape.int].gowrap1":   NoDict,
+		"type:.eq.main.Pair[go.shape.int]": NoDict,
+		"main.Str":                         NoDict,
+		"sync.(*HashTrieMap[go.shape.string,go.shape.interface {}]).Load": DictAfterReceiver,
+	} {
+		if got := Dictionary(name); got != want {
+			t.Errorf("Dictionary(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
