@@ -13,12 +13,21 @@ import (
 
 // TestPrologueEndAgreesWithDelve: the one line-table pass (debug/dwarf's
 // LineEntry.PrologueEnd) finds, for every function of the Go fixture in
-// each build mode, the prologue end delve's own line-table parser finds.
+// the default build, the prologue end delve's own line-table parser finds.
 // Where the function's entry begins no row of its sequence (Go's type:.eq
 // functions, some inits), delve's PrologueEndPC starts before the entry
 // and gives up; there ours must be a row delve lists inside the function.
-func TestPrologueEndAgreesWithDelve(t *testing.T) {
-	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoNoOpt, testenv.GoPIE} {
+func TestPrologueEndAgreesWithDelve(t *testing.T) { prologueEndsAgree(t, testenv.GoDefault) }
+
+// TestPrologueEndAgreesWithDelveOtherBuilds is the same for the
+// unoptimised and PIE builds.
+func TestPrologueEndAgreesWithDelveOtherBuilds(t *testing.T) {
+	testenv.Long(t, "two more builds of the fixture")
+	prologueEndsAgree(t, testenv.GoNoOpt, testenv.GoPIE)
+}
+
+func prologueEndsAgree(t *testing.T, variants ...testenv.GoVariant) {
+	for _, v := range variants {
 		t.Run(string(v), func(t *testing.T) {
 			b, err := target.Open(testenv.GoFixture(t, v))
 			if err != nil {
