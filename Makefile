@@ -45,7 +45,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME) ./internal/spec
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./internal/target
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/debuginfo
-	$(GO) test -run '^$$' -fuzz FuzzUnitCache -fuzztime $(FUZZTIME) ./internal/debuginfo
+	$(GO) test -run '^$$' -fuzz FuzzUnitCache -fuzztime $(FUZZTIME) ./internal/debuginfo/raw
+	$(GO) test -run '^$$' -fuzz FuzzLoadCache -fuzztime $(FUZZTIME) ./internal/debuginfo/nameindex
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./internal/gopclntab
 	$(GO) test -run '^$$' -fuzz FuzzRets -fuzztime $(FUZZTIME) ./internal/disasm
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/event

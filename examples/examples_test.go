@@ -59,6 +59,7 @@ func build(t *testing.T, dir string, args ...string) {
 // ./NAME made absolute and the lab's VM stap added.
 func run(t *testing.T, example, dir string) (stdout, stderr string) {
 	t.Helper()
+	testenv.Long(t, "runs the example on the lab's VM")
 	vm, err := lab.Stap(lab.VMModule)
 	testenv.Need(t, err == nil, "%v", err)
 	readme, err := os.ReadFile(filepath.Join(example, "README.md"))

@@ -90,7 +90,7 @@ func TestPermissionDenied(t *testing.T) {
 	if os.Getuid() != 0 {
 		testenv.Need(t, false, "needs root to run the CLI as another user")
 	}
-	stap := testenv.NeedTool(t, "stap")
+	stap := testenv.NeedStap(t)
 	cbin := testenv.CFixture(t, testenv.CO0)
 	// Directories nobody can enter, except the one holding the CLI.
 	pub, err := os.MkdirTemp("", "stapgen-perm-")

@@ -42,7 +42,7 @@ func TestCatalogRecipes(t *testing.T) {
 }
 
 func TestVersionNamesStap(t *testing.T) {
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	t.Setenv("STAPGEN_STAP", "")
 	out, _, code := stapgen(t, "--version")
 	if code != 0 || !strings.Contains(out, "stapgen ") || !strings.Contains(out, "stap: ") || !strings.Contains(out, "go1.") {

@@ -19,6 +19,7 @@ import (
 
 func labStap(t *testing.T, rt lab.Runtime) string {
 	t.Helper()
+	testenv.Long(t, "runs stap on the lab")
 	p, err := lab.Stap(rt)
 	testenv.Need(t, err == nil, "%v", err)
 	return p

@@ -28,8 +28,8 @@ func TestGoReturnsDoNotCrashTheTarget(t *testing.T) {
 	for try := 0; try < 2 && !crashed; try++ {
 		naive, err := lab.Run(context.Background(), lab.Job{Runtime: lab.VMModule, Cmd: cmd,
 			Script: fmt.Sprintf(`probe process(%q).function("main.Deep").return { printf("R %%d\n", 1) }`, bin)})
-		crashed = err != nil || !strings.Contains(string(naive.Stderr), "gofix: done")
-		t.Logf("uretprobe run %d: crashed=%v: %s", try, crashed, lastLines(string(naive.Stderr), 1))
+		crashed = err != nil || !strings.Contains(string(naive.Stdout), "gofix: done")
+		t.Logf("uretprobe run %d: crashed=%v: %s", try, crashed, lastLines(string(naive.Stdout), 1))
 	}
 	if !crashed {
 		t.Error("a plain .return probe did not crash the Go program: the contrast this test shows is gone")

@@ -5,39 +5,36 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
-
-// Go names the hidden dictionary argument of shaped generic functions
-// ".dict" in unoptimised builds only. The ABI assigner adds the dictionary
-// by rule (it is always the first integer register), so it is left out of
-// Params to keep them identical across build modes.
-const goDictParam = ".dict"
 
 // function builds the model of the subprogram at ref. Attributes the
 // concrete DIE lacks (name, decl_file, type) come from its abstract origin
 // or specification, merged by delve's godwarf.
-func (ix *Index) function(ref funcRef) (*Function, error) {
+func (ix *Index) function(ref nameindex.Ref) (*Function, error) {
 	u := int(ref.Unit)
-	if u < 0 || u >= len(ix.units) || ix.units[u].hdr > ref.Off || ix.units[u].end <= ref.Off {
-		u = ix.unitOf(ref.Off)
+	if !ix.dw.Holds(u, ref.Off) {
+		u = ix.dw.UnitOf(ref.Off)
 	}
 	f, err := ix.functionIn(u, ref)
-	if err != nil && ix.forgetUnit(u) {
+	if err != nil && ix.dw.ForgetUnit(u) {
 		// Something in the unit pointed outside it: read it whole.
 		return ix.functionIn(u, ref)
 	}
 	return f, err
 }
 
-func (ix *Index) functionIn(u int, ref funcRef) (*Function, error) {
-	m := ix.unitMeta(u)
+func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
+	m := ix.dw.Meta(u)
 	if m == nil {
 		return nil, fmt.Errorf("no unit for DIE %#x", ref.Off)
 	}
-	v := m.view
-	r := v.d.Reader()
-	r.Seek(v.local(ref.Off))
+	v := m.View
+	r := v.D.Reader()
+	r.Seek(v.Local(ref.Off))
 	e, err := r.Next()
 	if err != nil {
 		return nil, err
@@ -45,20 +42,20 @@ func (ix *Index) functionIn(u int, ref funcRef) (*Function, error) {
 	if e == nil || e.Tag != dwarf.TagSubprogram {
 		return nil, fmt.Errorf("no subprogram at %#x", ref.Off)
 	}
-	comp, _ := godwarf.LoadAbstractOriginAndSpecification(e, v.d.Reader())
-	f := &Function{Lang: m.lang}
+	comp := raw.WithOrigin(e, v.D.Reader())
+	f := &Function{Lang: lang(m)}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
 	if df, ok := comp.Val(dwarf.AttrDeclFile).(int64); ok {
 		fu := u
-		if origin := originOf(e); origin != 0 {
-			fu = ix.unitOf(v.global(origin)) // decl_file indexes the origin's unit's table
+		if origin := raw.Origin(e); origin != 0 {
+			fu = ix.dw.UnitOf(v.Global(origin)) // decl_file indexes the origin's unit's table
 		}
-		f.File = ix.fileName(fu, df)
+		f.File = ix.dw.FileName(fu, df)
 	}
 	if dl, ok := comp.Val(dwarf.AttrDeclLine).(int64); ok {
 		f.Line = int(dl)
 	}
-	f.Entry, f.End = pcRange(v, e)
+	f.Entry, f.End = raw.PCRange(v.D, e)
 	if ref.LowPC != 0 && ref.Code {
 		f.Entry = ref.LowPC
 	}
@@ -66,7 +63,7 @@ func (ix *Index) functionIn(u int, ref funcRef) (*Function, error) {
 	if f.File == "" && !f.Inlined && f.Entry != 0 {
 		// Go omits decl_file on abstract functions and wrappers: the file
 		// comes from the line table, the line from decl_line when given.
-		file, line := ix.fileLineAt(u, f.Entry)
+		file, line := ix.dw.FileLineAt(u, f.Entry)
 		f.File = file
 		if f.Line == 0 {
 			f.Line = line
@@ -83,74 +80,36 @@ func (ix *Index) functionIn(u int, ref funcRef) (*Function, error) {
 	return f, nil
 }
 
-func originOf(e *dwarf.Entry) dwarf.Offset {
-	if o, ok := e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); ok {
-		return o
-	}
-	if o, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
-		return o
-	}
-	return 0
-}
-
-// pcRange returns the entry and end of a subprogram: low_pc/high_pc, or
-// the first range of DW_AT_ranges (GCC splits hot/cold parts).
-func pcRange(v *view, e *dwarf.Entry) (uint64, uint64) {
-	if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
-		switch hi := e.Val(dwarf.AttrHighpc).(type) {
-		case uint64:
-			return lo, hi
-		case int64:
-			return lo, lo + uint64(hi)
-		}
-		return lo, lo
-	}
-	if e.Val(dwarf.AttrRanges) != nil {
-		if rs, err := v.d.Ranges(e); err == nil && len(rs) > 0 {
-			return rs[0][0], rs[0][1]
-		}
-	}
-	return 0, 0
-}
-
 // params reads the direct formal_parameter children of e (nested lexical
 // blocks and inlined calls are skipped undecoded). Go results carry
 // DW_AT_variable_parameter.
-func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *unitMeta) error {
+func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *raw.UnitMeta) error {
 	var kids []*dwarf.Entry
-	if e.Children {
-		for {
-			c, err := r.Next()
-			if err != nil {
-				return err
-			}
-			if c == nil || c.Tag == 0 {
-				break
-			}
-			if c.Children {
-				r.SkipChildren()
-			}
-			if c.Tag == dwarf.TagFormalParameter {
-				kids = append(kids, c)
-			}
+	err := raw.Children(r, e, func(c *dwarf.Entry) {
+		if c.Tag == dwarf.TagFormalParameter {
+			kids = append(kids, c)
 		}
+	})
+	if err != nil {
+		return err
 	}
-	ar := m.view.d.Reader()
+	ar := m.View.D.Reader()
+	types := ix.typesOf(m.View)
 	for _, c := range kids {
-		comp, _ := godwarf.LoadAbstractOriginAndSpecification(c, ar)
+		comp := raw.WithOrigin(c, ar)
 		v := Variable{}
 		v.Name, _ = comp.Val(dwarf.AttrName).(string)
-		if f.Lang == LangGo && v.Name == goDictParam {
+		if f.Lang == LangGo && v.Name == goruntime.DictParam {
 			continue
 		}
 		if tOff, ok := comp.Val(dwarf.AttrType).(dwarf.Offset); ok {
-			t, err := m.view.types.typeAt(tOff, f.Lang)
+			t, err := types.TypeAt(tOff, f.Lang)
 			if err != nil {
 				return fmt.Errorf("%s: parameter %s: %w", f.Name, v.Name, err)
 			}
 			v.Type = t
 		} else {
-			v.Type = voidType
+			v.Type = dwtype.Void()
 		}
 		v.Location, v.LocList = ix.describeLocation(c, m, f.Entry, f.Inlined)
 		if vp, _ := comp.Val(dwarf.AttrVarParam).(bool); vp && f.Lang == LangGo {

@@ -5,11 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
@@ -46,7 +46,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		p := filepath.Join(dir, "bin")
 		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Skip()
+			t.Fatal(err)
 		}
 		b, err := target.OpenWith(p, target.Options{NoSeparate: true})
 		if err != nil {
@@ -82,30 +82,10 @@ func touchMembers(t *Type, depth int) {
 	touchMembers(t.Elem, depth-1)
 }
 
-// cmdGo builds cmd/go (about 20 MB) into the fixture root: the large Go
-// input of the benchmarks.
-func cmdGo(t testing.TB) string {
-	t.Helper()
-	testenv.NeedTool(t, "go")
-	out := filepath.Join(testenv.FixtureRoot(), "cmdgo-"+runtime.Version(), "go")
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	os.MkdirAll(filepath.Dir(out), 0o755)
-	tmp := out + ".tmp"
-	if b, err := exec.Command("go", "build", "-o", tmp, "cmd/go").CombinedOutput(); err != nil {
-		t.Fatalf("build cmd/go: %v\n%s", err, b)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // BenchmarkMatchGo lists every function of cmd/go with parameters and
 // types, from a fresh open each time (no cache).
 func BenchmarkMatchGo(b *testing.B) {
-	bin := cmdGo(b)
+	bin := testenv.CmdGo(b)
 	n := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -151,7 +131,7 @@ func TestCache(t *testing.T) {
 		t.Fatalf("no cache written: %v", err)
 	}
 	ix2 := open()
-	if ix2.loadCache() == nil {
+	if nameindex.Load(ix2.cache, len(ix2.dw.Units)) == nil {
 		t.Fatal("cache not reused")
 	}
 	second, err := ix2.Match("main.*")
@@ -168,7 +148,7 @@ func TestCache(t *testing.T) {
 	if err := os.Chtimes(bin, later, later); err != nil {
 		t.Fatal(err)
 	}
-	if open().loadCache() != nil {
+	if ix3 := open(); nameindex.Load(ix3.cache, len(ix3.dw.Units)) != nil {
 		t.Error("stale cache served after the file changed")
 	}
 }

@@ -1,25 +1,28 @@
 // Package debuginfo turns a binary's DWARF into the model of model.go:
 // functions with their parameters, types in SystemTap's spelling and a
-// short description of where each value lives at entry.
+// short description of where each value lives at entry. Index is the one
+// entry point; the machinery is in its subpackages, which data flows
+// through one way:
 //
-// It is the only package that imports delve's pkg/dwarf. Function lookup
-// by name avoids scanning the whole DWARF where it can: symbol table →
-// address → .debug_aranges → one compilation unit, read on its own
-// (view.go) → its top-level DIEs.
-// Globs, inline-only functions and suggestions use a name index built by a
-// top-level scan of every unit (about 1.5 s on a 587 MB vmlinux), which
-// can be persisted by build-id (cache.go).
+//	raw        sections, unit table, aranges, line tables, location lists
+//	           (the only package that imports delve)
+//	nameindex  every function and type name, its cache, glob, similarity
+//	dwtype     type DIE → Type
+//
+// Function lookup by name avoids scanning the whole DWARF where it can:
+// symbol table → address → .debug_aranges → one compilation unit, read on
+// its own → its top-level DIEs. Globs, inline-only functions and
+// suggestions use the name index.
 package debuginfo
 
 import (
-	"debug/dwarf"
 	"fmt"
-	"sort"
-	"strings"
 	"sync"
 
-	"github.com/go-delve/delve/pkg/dwarf/godwarf"
-	"github.com/go-delve/delve/pkg/dwarf/line"
+	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -34,37 +37,21 @@ type Options struct {
 // Index answers function and type queries for one binary. Its methods
 // are safe for concurrent use (they serialise on one lock: debug/dwarf
 // readers race on DWARF 5 units' lazily computed offsets, and the type
-// cache is a plain map).
+// cache is a plain map). Once the binary is closed they fail with
+// target.ErrClosed; what they returned before stays usable (nothing
+// returned aliases the mapping).
 type Index struct {
-	bin  *target.Binary
-	opts Options
-	sec  *sections
-	path string // the file holding the DWARF
-	// d is the reader over all of .debug_info, built by full() when a
-	// query needs every unit; lookups by symbol read single units.
-	d        *dwarf.Data
-	fullView *view
-	views    map[int]*view // the view each unit is read through
-	noSplit  map[int]bool  // units that must be read through the full view
-	shared   map[string]*Type
-	ptrSize  int
-
-	units     []unit
-	unitByHdr map[dwarf.Offset]int
-	meta      []*unitMeta // lazily read CU attributes, by unit index
+	bin   *target.Binary
+	dw    *raw.File
+	cache raw.Cache
 
 	mu      sync.Mutex
-	cuTab   cuTable
-	cuTabOK bool
-	names   *nameIndex
+	names   *nameindex.Index
+	types   map[*raw.View]*dwtype.Reader // the type reader of each view
+	shared  dwtype.Shared
 	syms    *target.Symtab
 	symOnly []string        // symbol names without DWARF, sorted
 	abi0    map[uint64]bool // entry addresses of Go ABI0 wrappers
-	types   *typeReader
-	dbgAddr *godwarf.DebugAddrSection
-	lines   map[int]*line.DebugLineInfo
-	lineStr []byte // private copy of .debug_line_str for delve's parser
-	rows    map[int][]lineRow
 
 	// GoProducer is the DW_AT_producer of the first Go unit
 	// ("Go cmd/compile go1.26.8; regabi"), empty for C.
@@ -74,79 +61,72 @@ type Index struct {
 	GoRegABI bool
 }
 
-// unitMeta is what a function needs from its compilation unit.
-type unitMeta struct {
-	lang         Lang
-	lowPC        uint64
-	compDir      string
-	producer     string
-	addrBase     uint64
-	loclistsBase int64
-	files        []string // line table file names, indexed by DW_AT_decl_file
-	filesRead    bool
-	entry        *dwarf.Entry // read through view
-	view         *view
-	unit         int
-}
-
 // Open reads the DWARF of b (or of its separate debuginfo file). It maps
 // sections without copying them and parses only unit headers.
 func Open(b *target.Binary) (*Index, error) { return OpenWith(b, Options{}) }
 
 // OpenWith is Open with options.
 func OpenWith(b *target.Binary, opts Options) (ix *Index, err error) {
-	if err := b.RequireDWARF(); err != nil {
-		return nil, err
+	ix = &Index{bin: b, types: map[*raw.View]*dwtype.Reader{}, shared: dwtype.Shared{}}
+	var openErr error
+	err = b.Use(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				openErr = fmt.Errorf("%s: corrupt DWARF: %v", b.DWARFFile().Path, r)
+			}
+		}()
+		// The symbol table is not built here: a lookup by exact name
+		// scans the symbol entries for it (target.SymbolsNamed), and only
+		// globs and suggestions need the whole table.
+		ix.cache = raw.NewCache(b, opts.NoCache, opts.CacheDir)
+		ix.dw, openErr = raw.Open(b, ix.cache)
+		if openErr == nil && b.Kind == target.KindGo {
+			ix.findGoProducer()
+		}
+	})
+	if err == nil {
+		err = openErr
 	}
-	sec, err := loadSections(b)
 	if err != nil {
 		return nil, err
-	}
-	path := b.DWARFFile().Path
-	// The symbol table is not built here: a lookup by exact name scans
-	// the symbol entries for it (target.SymbolsNamed), and only globs and
-	// suggestions need the whole table.
-	units, err := openUnits(b, opts, sec.info, sec.order)
-	if err != nil && len(units) == 0 {
-		return nil, fmt.Errorf("%s: corrupt DWARF: %w", path, err)
-	}
-	ix = &Index{bin: b, opts: opts, sec: sec, path: path, units: units, unitByHdr: map[dwarf.Offset]int{},
-		views: map[int]*view{}, noSplit: map[int]bool{}, shared: map[string]*Type{}}
-	ix.meta = make([]*unitMeta, len(units))
-	for i, u := range units {
-		ix.unitByHdr[u.hdr] = i
-	}
-	ix.ptrSize = 8
-	if len(units) > 0 && units[0].addrSz > 0 {
-		ix.ptrSize = units[0].addrSz
-	}
-	if len(units) == 0 {
-		return nil, fmt.Errorf("%s: no compilation units in .debug_info", path)
-	}
-	if _, err := ix.viewOf(0); err != nil {
-		return nil, err // corrupt header or abbreviations: say so now
-	}
-	ix.dbgAddr = sec.debugAddr()
-	if b.Kind == target.KindGo {
-		ix.findGoProducer()
 	}
 	return ix, nil
 }
 
-// alive reports whether the binary is still mapped (lazy reads check it).
-func (ix *Index) alive() bool { return !ix.bin.Closed() }
+// do runs a query: under the lock, with the mapping pinned, and with a
+// panic from a DWARF parser (ours, debug/dwarf or delve's) on a corrupt
+// file turned into an error.
+func (ix *Index) do(q func() error) (err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if uerr := ix.bin.Use(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%s: corrupt DWARF: %v", ix.dw.Path, r)
+			}
+		}()
+		err = q()
+	}); uerr != nil {
+		return fmt.Errorf("%s: %w", ix.dw.Path, uerr)
+	}
+	return err
+}
 
 // Binary returns the binary the index was opened on.
 func (ix *Index) Binary() *target.Binary { return ix.bin }
 
+// CachePath reports where the name index of this binary is (or would be)
+// persisted, for `--no-cache` diagnostics; "" when caching is off.
+func (ix *Index) CachePath() string { return nameindex.CachePath(ix.cache) }
+
 // findGoProducer reads the producer of the first Go unit; the runtime
 // package units come first, so this is one or two DIE reads.
 func (ix *Index) findGoProducer() {
-	for i := range ix.units {
-		m := ix.unitMeta(i)
-		if m != nil && m.lang == LangGo {
-			ix.GoProducer = m.producer
-			ix.GoRegABI = strings.Contains(m.producer, "regabi")
+	for i := range ix.dw.Units {
+		m := ix.dw.Meta(i)
+		if m != nil && m.Go {
+			ix.GoProducer = m.Producer
+			ix.GoRegABI = goruntime.RegABI(m.Producer)
 			return
 		}
 		if i > 16 {
@@ -155,114 +135,37 @@ func (ix *Index) findGoProducer() {
 	}
 }
 
-const dwLangGo = 0x16
-
-func (ix *Index) unitMeta(i int) *unitMeta {
-	if i < 0 || i >= len(ix.units) {
-		return nil
+// lang is the model's name for a unit's language.
+func lang(m *raw.UnitMeta) Lang {
+	if m != nil && m.Go {
+		return LangGo
 	}
-	if m := ix.meta[i]; m != nil {
-		return m
-	}
-	v, e, err := ix.unitEntry(i)
-	if err != nil {
-		return nil
-	}
-	m := &unitMeta{entry: e, view: v, unit: i, loclistsBase: -1}
-	if l, _ := e.Val(dwarf.AttrLanguage).(int64); l == dwLangGo {
-		m.lang = LangGo
-	}
-	m.lowPC, _ = e.Val(dwarf.AttrLowpc).(uint64)
-	m.compDir, _ = e.Val(dwarf.AttrCompDir).(string)
-	m.producer, _ = e.Val(dwarf.AttrProducer).(string)
-	if v, ok := e.Val(dwarf.AttrAddrBase).(int64); ok {
-		m.addrBase = uint64(v)
-	}
-	if v, ok := e.Val(dwarf.AttrLoclistsBase).(int64); ok {
-		m.loclistsBase = v
-	}
-	ix.meta[i] = m
-	return m
+	return LangC
 }
 
-// unitOf returns the index of the unit containing the DIE at off.
-func (ix *Index) unitOf(off dwarf.Offset) int {
-	i := sort.Search(len(ix.units), func(i int) bool { return ix.units[i].end > off })
-	if i < len(ix.units) && ix.units[i].hdr <= off {
-		return i
+// typesOf returns the type reader of view v, made on first use.
+func (ix *Index) typesOf(v *raw.View) *dwtype.Reader {
+	tr, ok := ix.types[v]
+	if !ok {
+		tr = dwtype.NewReader(v.D, ix.dw.PtrSize, ix.shared, &ix.mu, ix.bin.Use)
+		ix.types[v] = tr
 	}
-	return -1
+	return tr
 }
 
-// fileName returns the source file of DW_AT_decl_file n in unit i as the
-// line table spells it (what stap prints: fs/namei.c in the Debian kernel,
-// whose compilation directory is relative).
-func (ix *Index) fileName(i int, n int64) string {
-	m := ix.unitMeta(i)
-	if m == nil {
-		return ""
+// nameIndex returns the full index, loading it from the cache or building
+// it with one top-level scan of every unit.
+func (ix *Index) nameIndex() *nameindex.Index {
+	if ix.names != nil {
+		return ix.names
 	}
-	if !m.filesRead {
-		m.filesRead = true
-		func() {
-			defer func() { recover() }()
-			lr, err := m.view.d.LineReader(m.entry)
-			if err != nil || lr == nil {
-				return
-			}
-			for _, f := range lr.Files() {
-				name := ""
-				if f != nil {
-					name = f.Name
-				}
-				m.files = append(m.files, name)
-			}
-		}()
+	if n := nameindex.Load(ix.cache, len(ix.dw.Units)); n != nil {
+		ix.names = n
+		return n
 	}
-	if n < 0 || n >= int64(len(m.files)) {
-		return ""
-	}
-	return m.files[n]
-}
-
-// cuTable returns the address → unit table, from .debug_aranges when the
-// binary has it, else from each unit's ranges (Go emits no aranges).
-func (ix *Index) cuTable() cuTable {
-	if ix.cuTabOK {
-		return ix.cuTab
-	}
-	ix.cuTabOK = true
-	if len(ix.sec.aranges) > 0 {
-		t, err := parseAranges(ix.sec.aranges, ix.sec.order, ix.unitByHdr)
-		if err == nil && len(t) > 0 {
-			ix.cuTab = t
-			return t
-		}
-	}
-	// Every unit is needed: read them through one full view rather than
-	// one reader per unit.
-	if _, err := ix.full(); err != nil {
-		return nil
-	}
-	var t cuTable
-	for i := range ix.units {
-		m := ix.unitMeta(i)
-		if m == nil {
-			continue
-		}
-		rs, err := m.view.d.Ranges(m.entry)
-		if err != nil {
-			continue
-		}
-		for _, r := range rs {
-			if r[1] > r[0] {
-				t = append(t, addrRange{lo: r[0], hi: r[1], unit: int32(i)})
-			}
-		}
-	}
-	t.sort()
-	ix.cuTab = t
-	return t
+	ix.names = nameindex.Scan(ix.dw)
+	ix.names.Save(ix.cache, len(ix.dw.Units))
+	return ix.names
 }
 
 func (ix *Index) symbols() *target.Symtab {
@@ -280,12 +183,4 @@ func (ix *Index) symbols() *target.Symtab {
 		}
 	}
 	return ix.syms
-}
-
-// guard turns a panic from a DWARF parser (ours, debug/dwarf or delve's)
-// on a corrupt file into an error.
-func (ix *Index) guard(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("%s: corrupt DWARF: %v", ix.bin.DWARFFile().Path, r)
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
@@ -44,7 +45,7 @@ func varsString(vs []stapVar) string {
 // single expressions) and never lists results; it lists the hidden
 // ".dict" of unoptimised generic code, which Params leave out on purpose.
 func TestGoAgainstStap(t *testing.T) {
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, "", "")
 	bins := map[string]string{}
 	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoNoOpt, testenv.GoPIE, testenv.GoExternal} {
@@ -83,7 +84,7 @@ func TestGoAgainstStap(t *testing.T) {
 				}
 				var want, got []stapVar
 				for _, sv := range s.Vars {
-					if sv.Name != goDictParam {
+					if sv.Name != goruntime.DictParam {
 						want = append(want, sv)
 					}
 				}
@@ -117,7 +118,7 @@ func goDWARF4(t *testing.T) string {
 // TestCAgainstStap: stap -L lists parameters then the locals in scope at
 // entry, so our parameters must be a prefix of its list.
 func TestCAgainstStap(t *testing.T) {
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, "", "")
 	for _, v := range []testenv.CVariant{testenv.CO0, testenv.CO2} {
 		t.Run(string(v), func(t *testing.T) {
@@ -383,7 +384,7 @@ func TestCModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p[0].Params[0].Type
-	if c.Kind != KindEnum || len(c.Enumerators) != 3 || c.Enumerators[1] != (Enumerator{"GREEN", 5}) {
+	if c.Kind != KindEnum || len(c.Enumerators) != 3 || c.Enumerators[1] != (Enumerator{Name: "GREEN", Value: 5}) {
 		t.Errorf("enum color: %+v", c)
 	}
 	if u := p[0].Params[4].Type; u.Name != "ulong_t" || u.Kind != KindUint || u.Size != 8 {
@@ -456,10 +457,7 @@ func TestMatchExactAgreesWithScan(t *testing.T) {
 	for _, path := range []string{testenv.CFixture(t, testenv.CO2), testenv.GoFixture(t, testenv.GoDefault)} {
 		ix := openIndex(t, path)
 		ix.mu.Lock()
-		names, err := ix.nameIndex()
-		if err != nil {
-			t.Fatal(err)
-		}
+		names := ix.nameIndex()
 		all := append(append([]string(nil), names.Names...), ix.symbolOnlyNames(names)...)
 		all = append(all, "no.such.function", "")
 		show := func(fs []*Function) string {
@@ -473,7 +471,7 @@ func TestMatchExactAgreesWithScan(t *testing.T) {
 		found := 0
 		for _, n := range all {
 			exact := ix.matchExact(names, []string{n})
-			scan := ix.matchScan(names, []glob{compileGlob(n)})
+			scan := ix.matchScan(names, []Glob{CompileGlob(n)})
 			if show(exact) != show(scan) {
 				t.Errorf("%s: %q exact %s, scan %s", filepath.Base(path), n, show(exact), show(scan))
 			}

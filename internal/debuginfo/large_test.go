@@ -12,11 +12,9 @@ import (
 // with stap -L: a wide sample of Go type spellings (generic shapes,
 // closures, methods on instantiated types, runtime internals).
 func TestLargeGoAgainstStap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds cmd/go and lists it with stap (about 15 s)")
-	}
-	testenv.NeedTool(t, "stap")
-	bin := cmdGo(t)
+	testenv.Long(t, "builds cmd/go and lists it with stap (about 15 s)")
+	testenv.NeedStap(t)
+	bin := testenv.CmdGo(t)
 	stap := stapList(t, buildTree(t, "", ""), fmt.Sprintf("process(%q).function(\"*\")", bin))
 	ix := openIndex(t, bin)
 	fns, err := ix.Match("*")

@@ -2,18 +2,15 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"fmt"
-	"strconv"
-	"strings"
 
-	"github.com/go-delve/delve/pkg/dwarf/loclist"
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
 // describeLocation summarises where a parameter lives at pc (the entry):
 // "reg rdi", "fbreg+16", "cfa+8", "regs rax,rbx" (pieces), "value",
 // "optimized out", "inlined" (no entry pc), "entry_value", "expr".
 // The second result says whether DW_AT_location is a location list.
-func (ix *Index) describeLocation(e *dwarf.Entry, m *unitMeta, pc uint64, inlined bool) (desc string, isList bool) {
+func (ix *Index) describeLocation(e *dwarf.Entry, m *raw.UnitMeta, pc uint64, inlined bool) (desc string, isList bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			desc = "corrupt"
@@ -34,177 +31,24 @@ func (ix *Index) describeLocation(e *dwarf.Entry, m *unitMeta, pc uint64, inline
 	switch f.Class {
 	case dwarf.ClassExprLoc, dwarf.ClassBlock:
 		b, _ := f.Val.([]byte)
-		return describeExpr(b), false
+		return raw.DescribeExpr(b), false
 	case dwarf.ClassLocListPtr, dwarf.ClassLocList:
 		off, ok := f.Val.(int64)
 		if !ok {
 			return "loclist", true
 		}
 		if f.Class == dwarf.ClassLocList { // DW_FORM_loclistx: an index
-			o, ok := ix.loclistxOffset(m, off)
+			o, ok := ix.dw.LoclistxOffset(m, off)
 			if !ok {
 				return "loclist", true
 			}
 			off = o
 		}
-		b, ok := ix.locAt(m, off, pc)
+		b, ok := ix.dw.LocListAt(m, off, pc)
 		if !ok {
 			return "optimized out at entry", true
 		}
-		return describeExpr(b), true
+		return raw.DescribeExpr(b), true
 	}
 	return "unknown", false
-}
-
-// locAt finds the loclist entry covering pc with delve's readers.
-func (ix *Index) locAt(m *unitMeta, off int64, pc uint64) ([]byte, bool) {
-	da := ix.dbgAddr.GetSubsection(m.addrBase)
-	var ent *loclist.Entry
-	var err error
-	if ix.units[m.unit].version >= 5 {
-		if len(ix.sec.loclists) == 0 || off < 0 || off >= int64(len(ix.sec.loclists)) {
-			return nil, false
-		}
-		rd := loclist.NewDwarf5Reader(ix.sec.loclists)
-		if rd.Empty() {
-			return nil, false
-		}
-		ent, err = rd.Find(int(off), 0, m.lowPC, pc, da)
-	} else {
-		if len(ix.sec.loc) == 0 || off < 0 || off >= int64(len(ix.sec.loc)) {
-			return nil, false
-		}
-		rd := loclist.NewDwarf2Reader(ix.sec.loc, ix.ptrSize)
-		ent, err = rd.Find(int(off), 0, m.lowPC, pc, da)
-	}
-	if err != nil || ent == nil {
-		return nil, false
-	}
-	return ent.Instr, true
-}
-
-// loclistxOffset resolves DW_FORM_loclistx: an index into the offset
-// table at DW_AT_loclists_base (32-bit DWARF offsets).
-func (ix *Index) loclistxOffset(m *unitMeta, idx int64) (int64, bool) {
-	base := m.loclistsBase
-	if base < 0 {
-		base = 12 // first contribution's table follows its header
-	}
-	p := base + 4*idx
-	if idx < 0 || p < 0 || p+4 > int64(len(ix.sec.loclists)) {
-		return 0, false
-	}
-	return base + int64(ix.sec.order.Uint32(ix.sec.loclists[p:])), true
-}
-
-// amd64Regs are the DWARF register names of x86-64 (psABI numbering).
-var amd64Regs = []string{"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"}
-
-func regName(n uint64) string {
-	if n < uint64(len(amd64Regs)) {
-		return amd64Regs[n]
-	}
-	if n >= 17 && n <= 32 {
-		return "xmm" + strconv.FormatUint(n-17, 10)
-	}
-	return "r" + strconv.FormatUint(n, 10)
-}
-
-// describeExpr classifies a DWARF expression by its leading operation;
-// a sequence of register pieces is listed as "regs a,b".
-func describeExpr(b []byte) string {
-	if len(b) == 0 {
-		return "optimized out"
-	}
-	var regs []string
-	for len(b) > 0 {
-		op := b[0]
-		b = b[1:]
-		switch {
-		case op >= 0x50 && op <= 0x6f: // DW_OP_reg0..31
-			regs = append(regs, regName(uint64(op-0x50)))
-		case op == 0x90: // DW_OP_regx
-			n, k := uleb(b)
-			b = b[k:]
-			regs = append(regs, regName(n))
-		case op == 0x93: // DW_OP_piece
-			_, k := uleb(b)
-			b = b[k:]
-			continue
-		case len(regs) > 0:
-			return "regs " + strings.Join(regs, ",") + "+expr"
-		case op == 0x91: // DW_OP_fbreg
-			n, _ := sleb(b)
-			return fmt.Sprintf("fbreg%+d", n)
-		case op >= 0x70 && op <= 0x8f: // DW_OP_breg0..31
-			n, _ := sleb(b)
-			return fmt.Sprintf("breg %s%+d", regName(uint64(op-0x70)), n)
-		case op == 0x9c: // DW_OP_call_frame_cfa
-			if len(b) > 0 && b[0] == 0x23 { // DW_OP_plus_uconst
-				n, _ := uleb(b[1:])
-				return fmt.Sprintf("cfa+%d", n)
-			}
-			return "cfa"
-		case op == 0x03: // DW_OP_addr
-			return "addr"
-		case op == 0xa3 || op == 0xf3: // DW_OP_entry_value, GNU_entry_value
-			return "entry_value"
-		case op == 0xfa: // DW_OP_GNU_parameter_ref
-			return "parameter_ref"
-		case op == 0x9e: // DW_OP_implicit_value
-			return "value"
-		default:
-			if bytesContain(b, 0x9f) {
-				return "value" // DW_OP_stack_value somewhere: a computed value
-			}
-			return "expr"
-		}
-	}
-	if len(regs) == 1 {
-		return "reg " + regs[0]
-	}
-	return "regs " + strings.Join(regs, ",")
-}
-
-func bytesContain(b []byte, x byte) bool {
-	for _, c := range b {
-		if c == x {
-			return true
-		}
-	}
-	return false
-}
-
-func uleb(b []byte) (uint64, int) {
-	var n uint64
-	var shift uint
-	for i, c := range b {
-		if shift < 64 {
-			n |= uint64(c&0x7f) << shift
-		}
-		shift += 7
-		if c < 0x80 {
-			return n, i + 1
-		}
-	}
-	return n, len(b)
-}
-
-func sleb(b []byte) (int64, int) {
-	var n int64
-	var shift uint
-	for i, c := range b {
-		if shift < 64 {
-			n |= int64(c&0x7f) << shift
-		}
-		shift += 7
-		if c < 0x80 {
-			if shift < 64 && c&0x40 != 0 {
-				n |= -1 << shift
-			}
-			return n, i + 1
-		}
-	}
-	return n, len(b)
 }

@@ -1,11 +1,15 @@
 package debuginfo
 
 import (
+	"bytes"
 	"debug/dwarf"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -13,22 +17,21 @@ import (
 // (static functions may share a name), or the inline-only abstract
 // function when there is no copy. It fails with *NotFoundError.
 func (ix *Index) Lookup(name string) (fns []*Function, err error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	defer ix.guard(&err)
-	fns = ix.lookupBySymbol(name)
-	if len(fns) == 0 {
-		names, err := ix.nameIndex()
-		if err != nil {
-			return nil, err
+	err = ix.do(func() error {
+		fns = ix.lookupBySymbol(name)
+		if len(fns) == 0 {
+			fns = ix.functions(ix.nameIndex().ByName[name])
 		}
-		fns = ix.functions(names.ByName[name])
-	}
-	if len(fns) == 0 {
-		fns = ix.symbolOnly(name)
-	}
-	if len(fns) == 0 {
-		return nil, &NotFoundError{Name: name, Near: ix.near(name)}
+		if len(fns) == 0 {
+			fns = ix.symbolOnly(name)
+		}
+		if len(fns) == 0 {
+			return &NotFoundError{Name: name, Near: ix.near(name)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sortFunctions(fns)
 	return fns, nil
@@ -37,30 +40,30 @@ func (ix *Index) Lookup(name string) (fns []*Function, err error) {
 // Match returns the functions whose names match any of the glob patterns
 // (see glob.go), sorted by name. No match is a *NotFoundError.
 func (ix *Index) Match(patterns ...string) (fns []*Function, err error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	defer ix.guard(&err)
-	names, err := ix.nameIndex()
-	if err != nil {
-		return nil, err
-	}
-	var globs []glob
+	var globs []Glob
 	var lits []string
 	for _, p := range patterns {
-		g := compileGlob(p)
+		g := CompileGlob(p)
 		globs = append(globs, g)
-		if n, ok := g.literal(); ok {
+		if n, ok := g.Literal(); ok {
 			lits = append(lits, n)
 		}
 	}
-	if len(lits) == len(globs) {
-		fns = ix.matchExact(names, lits)
-	} else {
-		fns = ix.matchScan(names, globs)
-	}
-	if len(fns) == 0 {
-		q := strings.Join(patterns, " ")
-		return nil, &NotFoundError{Name: q, Near: ix.near(strings.Trim(patterns[0], "*?"))}
+	err = ix.do(func() error {
+		names := ix.nameIndex()
+		if len(lits) == len(globs) {
+			fns = ix.matchExact(names, lits)
+		} else {
+			fns = ix.matchScan(names, globs)
+		}
+		if len(fns) == 0 {
+			q := strings.Join(patterns, " ")
+			return &NotFoundError{Name: q, Near: ix.near(strings.Trim(patterns[0], "*?"))}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sortFunctions(fns)
 	return fns, nil
@@ -69,7 +72,7 @@ func (ix *Index) Match(patterns ...string) (fns []*Function, err error) {
 // matchExact is Match for patterns without wildcards, which need no pass
 // over every name: gen resolves each function it is given through Match,
 // 100 passes over 40,000 names for 100 functions.
-func (ix *Index) matchExact(names *nameIndex, lits []string) []*Function {
+func (ix *Index) matchExact(names *nameindex.Index, lits []string) []*Function {
 	var fns []*Function
 	seen := map[string]bool{}
 	for _, n := range lits {
@@ -88,11 +91,11 @@ func (ix *Index) matchExact(names *nameIndex, lits []string) []*Function {
 
 // matchScan is Match for globs: every DWARF name, then every symbol the
 // DWARF does not know.
-func (ix *Index) matchScan(names *nameIndex, globs []glob) []*Function {
+func (ix *Index) matchScan(names *nameindex.Index, globs []Glob) []*Function {
 	var fns []*Function
 	for _, n := range names.Names {
 		for _, g := range globs {
-			if g.match(n) {
+			if g.Match(n) {
 				fns = append(fns, ix.functions(names.ByName[n])...)
 				break
 			}
@@ -100,7 +103,7 @@ func (ix *Index) matchScan(names *nameIndex, globs []glob) []*Function {
 	}
 	for _, n := range ix.symbolOnlyNames(names) {
 		for _, g := range globs {
-			if g.match(n) {
+			if g.Match(n) {
 				fns = append(fns, ix.symbolOnly(n)...)
 				break
 			}
@@ -112,7 +115,7 @@ func (ix *Index) matchScan(names *nameIndex, globs []glob) []*Function {
 // symbolOnlyNames are the function symbols the DWARF does not know (CRT,
 // cgo glue, assembly): probe-able by symbol, as stap lists them, without
 // types. Computed once per index.
-func (ix *Index) symbolOnlyNames(names *nameIndex) []string {
+func (ix *Index) symbolOnlyNames(names *nameindex.Index) []string {
 	if ix.symOnly == nil {
 		ix.symOnly = []string{}
 		for _, n := range ix.symbols().Names() {
@@ -127,26 +130,22 @@ func (ix *Index) symbolOnlyNames(names *nameIndex) []string {
 // Names returns the distinct function names matching any pattern, sorted,
 // without building the functions: the cheap listing for huge inputs.
 func (ix *Index) Names(patterns ...string) (out []string, err error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	defer ix.guard(&err)
-	names, err := ix.nameIndex()
-	if err != nil {
-		return nil, err
-	}
-	var globs []glob
+	var globs []Glob
 	for _, p := range patterns {
-		globs = append(globs, compileGlob(p))
+		globs = append(globs, CompileGlob(p))
 	}
-	for _, n := range names.Names {
-		for _, g := range globs {
-			if g.match(n) {
-				out = append(out, n)
-				break
+	err = ix.do(func() error {
+		for _, n := range ix.nameIndex().Names {
+			for _, g := range globs {
+				if g.Match(n) {
+					out = append(out, n)
+					break
+				}
 			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func sortFunctions(fns []*Function) {
@@ -163,25 +162,20 @@ func sortFunctions(fns []*Function) {
 func (ix *Index) lookupBySymbol(name string) []*Function {
 	all, _ := ix.bin.SymbolsNamed(name)
 	var syms []target.Symbol
-	plain := false
 	for _, s := range all {
 		if s.Clone && s.Name != name && strings.Contains(s.Name, ".cold") {
 			continue // a .cold part belongs to its parent's DIE
 		}
 		syms = append(syms, s)
-		plain = plain || !s.ABI0
 	}
+	syms = goruntime.PreferBodies(syms, symbolRole)
 	if len(syms) == 0 {
 		return nil
 	}
-	tab := ix.cuTable()
 	seen := map[dwarf.Offset]bool{}
 	var out []*Function
 	for _, s := range syms {
-		if plain && s.ABI0 {
-			continue // prefer the ABIInternal body over its ABI0 wrapper
-		}
-		u, ok := tab.find(s.Addr)
+		u, ok := ix.dw.UnitAt(s.Addr)
 		if !ok {
 			continue
 		}
@@ -190,7 +184,7 @@ func (ix *Index) lookupBySymbol(name string) []*Function {
 			continue
 		}
 		seen[off] = true
-		f, err := ix.function(funcRef{Off: off, Unit: int32(u), LowPC: s.Addr, Code: true})
+		f, err := ix.function(nameindex.Ref{Off: off, Unit: int32(u), LowPC: s.Addr, Code: true})
 		if err != nil || f.Name != name {
 			continue
 		}
@@ -202,11 +196,11 @@ func (ix *Index) lookupBySymbol(name string) []*Function {
 // scanUnitFor walks the top level of unit u (skipping children through
 // DW_AT_sibling, without decoding them) for the subprogram entered at addr.
 func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
-	v, cu, err := ix.unitEntry(u)
+	v, cu, err := ix.dw.UnitEntry(u)
 	if err != nil || !cu.Children {
 		return 0, false
 	}
-	r := v.d.Reader()
+	r := v.D.Reader()
 	r.Seek(cu.Offset)
 	r.Next()
 	for {
@@ -217,13 +211,13 @@ func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
 		if e.Tag == dwarf.TagSubprogram {
 			if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 				if lo == addr {
-					return v.global(e.Offset), true
+					return v.Global(e.Offset), true
 				}
 			} else if e.Val(dwarf.AttrRanges) != nil {
-				if rs, err := v.d.Ranges(e); err == nil && len(rs) > 0 {
+				if rs, err := v.D.Ranges(e); err == nil && len(rs) > 0 {
 					for _, rg := range rs {
 						if rg[0] == addr {
-							return v.global(e.Offset), true
+							return v.Global(e.Offset), true
 						}
 					}
 				}
@@ -235,19 +229,29 @@ func (ix *Index) scanUnitFor(u int, addr uint64) (dwarf.Offset, bool) {
 	}
 }
 
+// symbolRole tells Go's ABI0 wrappers from the other symbols of a name.
+func symbolRole(s target.Symbol) goruntime.Role {
+	if s.ABI0 {
+		return goruntime.Wrapper
+	}
+	return goruntime.Body
+}
+
 // functions builds the functions of index refs, dropping Go ABI0 wrapper
 // DIEs when the real body is also there.
-func (ix *Index) functions(refs []funcRef) []*Function {
+func (ix *Index) functions(refs []nameindex.Ref) []*Function {
 	ix.symbols()
-	hasBody := false
-	for _, r := range refs {
-		hasBody = hasBody || (r.Code && !ix.abi0[r.LowPC])
-	}
+	refs = goruntime.PreferBodies(slices.Clone(refs), func(r nameindex.Ref) goruntime.Role {
+		switch {
+		case ix.abi0[r.LowPC]:
+			return goruntime.Wrapper
+		case r.Code:
+			return goruntime.Body
+		}
+		return goruntime.Other
+	})
 	var out []*Function
 	for _, r := range refs {
-		if hasBody && ix.abi0[r.LowPC] {
-			continue
-		}
 		f, err := ix.function(r)
 		if err != nil {
 			continue
@@ -262,15 +266,8 @@ func (ix *Index) functions(refs []funcRef) []*Function {
 // under their own names (xmalloc.cold), as stap does.
 func (ix *Index) symbolOnly(name string) []*Function {
 	var out []*Function
-	plain := false
-	syms := ix.symbols().Lookup(name)
+	syms := goruntime.PreferBodies(slices.Clone(ix.symbols().Lookup(name)), symbolRole)
 	for _, s := range syms {
-		plain = plain || !s.ABI0
-	}
-	for _, s := range syms {
-		if plain && s.ABI0 {
-			continue
-		}
 		f := &Function{Name: name, Entry: s.Addr, End: s.Addr + s.Size, NoTypes: true}
 		if ix.bin.Kind == target.KindGo && strings.Contains(name, ".") {
 			f.Lang = LangGo
@@ -280,10 +277,17 @@ func (ix *Index) symbolOnly(name string) []*Function {
 	return out
 }
 
-// Code returns the machine code of f (read-only; aliases the file mapping).
-func (ix *Index) Code(f *Function) ([]byte, error) {
+// Code returns the machine code of f: a copy, which outlives the binary.
+func (ix *Index) Code(f *Function) (code []byte, err error) {
 	if f.Inlined || f.End <= f.Entry {
 		return nil, fmt.Errorf("%s: no out-of-line code", f.Name)
 	}
-	return ix.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+	uerr := ix.bin.Use(func() {
+		code, err = ix.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+		code = bytes.Clone(code)
+	})
+	if uerr != nil {
+		return nil, fmt.Errorf("%s: %w", ix.bin.Path, uerr)
+	}
+	return code, err
 }

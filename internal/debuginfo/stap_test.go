@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -64,7 +65,7 @@ var (
 // stapList runs stap -L and parses its lines.
 func stapList(t testing.TB, tree string, probes ...string) []stapFunc {
 	t.Helper()
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	args := append([]string{"-r", tree, "-L"}, probes...)
 	cmd := exec.Command("stap", args...)
 	var stderr bytes.Buffer
@@ -135,7 +136,7 @@ func TestStapListParse(t *testing.T) {
 func agreesWithStap(t *testing.T, ix *Index, f *Function, vars []stapVar) bool {
 	var want []stapVar
 	for _, v := range vars {
-		if v.Name != goDictParam {
+		if v.Name != goruntime.DictParam {
 			want = append(want, v)
 		}
 	}

@@ -2,9 +2,11 @@ package debuginfo
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
+	"github.com/stapgen/stapgen/internal/kernelhist"
 )
 
 // NotFoundError says no function has the name (or matches the patterns);
@@ -21,18 +23,6 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("function %q not found (similar: %s)", e.Name, strings.Join(e.Near, ", "))
 }
 
-// renamed lists well-known kernel functions that were renamed, so that a
-// name from an old tutorial leads to the current one. It only adds to the
-// general similarity search below.
-var renamed = map[string][]string{
-	"__lookup_hash":        {"lookup_one_qstr_excl"},
-	"do_sys_open":          {"do_sys_openat2"},
-	"sys_open":             {"do_sys_openat2", "__x64_sys_openat"},
-	"tcp_sendmsg_pg":       {"tcp_sendmsg_locked"},
-	"generic_make_request": {"submit_bio_noacct"},
-	"blk_mq_make_request":  {"blk_mq_submit_bio"},
-}
-
 const maxNear = 8
 
 // near ranks every known function name by similarity to name. Edit
@@ -47,7 +37,7 @@ func (ix *Index) near(name string) []string {
 		all = ix.symbols().Names()
 	}
 	out := append([]string(nil), renamedIn(name, all)...)
-	for _, n := range rankSimilar(name, all, maxNear) {
+	for _, n := range nameindex.Similar(name, all, maxNear) {
 		if !contains(out, n) && len(out) < maxNear {
 			out = append(out, n)
 		}
@@ -55,9 +45,11 @@ func (ix *Index) near(name string) []string {
 	return out
 }
 
+// renamedIn is the kernel's renames of name (kernelhist) that this binary
+// has: they come first, before the general similarity search.
 func renamedIn(name string, all []string) []string {
 	var out []string
-	for _, n := range renamed[name] {
+	for _, n := range kernelhist.Renamed(name) {
 		i := sort.SearchStrings(all, n)
 		if i < len(all) && all[i] == n {
 			out = append(out, n)
@@ -73,130 +65,4 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// words splits an identifier into lower-case words at '_', '.', '/',
-// punctuation and lower→upper case changes: "net/http.(*Server).Serve" →
-// net http server serve.
-func words(s string) []string {
-	var out []string
-	var cur []byte
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		if !isAlnum {
-			flush()
-			continue
-		}
-		if c >= 'A' && c <= 'Z' && i > 0 && s[i-1] >= 'a' && s[i-1] <= 'z' {
-			flush()
-		}
-		cur = append(cur, c)
-	}
-	flush()
-	return out
-}
-
-type scored struct {
-	name  string
-	score float64
-}
-
-// rankSimilar scores candidates by a mix of rarity-weighted word overlap
-// and normalised edit distance, returning the top k above a floor.
-func rankSimilar(q string, all []string, k int) []string {
-	qw := words(q)
-	if len(qw) == 0 || len(all) == 0 {
-		return nil
-	}
-	qset := map[string]bool{}
-	for _, w := range qw {
-		qset[w] = true
-	}
-	// Document frequency of the query's words only: cheap, one pass.
-	df := map[string]int{}
-	cand := make([][]string, len(all))
-	for i, n := range all {
-		ws := words(n)
-		cand[i] = ws
-		seen := map[string]bool{}
-		for _, w := range ws {
-			if qset[w] && !seen[w] {
-				seen[w] = true
-				df[w]++
-			}
-		}
-	}
-	N := float64(len(all))
-	weight := func(w string) float64 { return math.Log(1 + N/float64(1+df[w])) }
-	var total float64
-	for w := range qset {
-		total += weight(w)
-	}
-	ql := strings.ToLower(strings.Trim(q, "_"))
-	var res []scored
-	for i, n := range all {
-		var shared float64
-		for w := range qset {
-			for _, cw := range cand[i] {
-				if cw == w {
-					shared += weight(w)
-					break
-				}
-			}
-		}
-		wordScore := shared / total
-		// Penalise long candidates a little: prefer lookup_one over
-		// lookup_one_positive_unlocked when both share the same words.
-		wordScore -= 0.02 * float64(len(cand[i]))
-		editScore := 0.0
-		nl := strings.ToLower(strings.Trim(n, "_"))
-		if d := len(nl) - len(ql); d > -6 && d < 6 {
-			editScore = 1 - float64(levenshtein(ql, nl))/float64(max(len(ql), len(nl)))
-		}
-		s := math.Max(wordScore, editScore)
-		if strings.Contains(nl, ql) || strings.Contains(ql, nl) && len(nl) > 3 {
-			s = math.Max(s, 0.7)
-		}
-		if s >= 0.35 && n != q {
-			res = append(res, scored{n, s})
-		}
-	}
-	sort.SliceStable(res, func(i, j int) bool {
-		if res[i].score != res[j].score {
-			return res[i].score > res[j].score
-		}
-		return res[i].name < res[j].name
-	})
-	var out []string
-	for i := 0; i < len(res) && i < k; i++ {
-		out = append(out, res[i].name)
-	}
-	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

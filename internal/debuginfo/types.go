@@ -1,401 +1,68 @@
 package debuginfo
 
 import (
-	"debug/dwarf"
+	"errors"
 	"fmt"
-	"strconv"
-	"sync"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
-// Go's DWARF extension attributes (cmd/internal/dwarf).
-const (
-	attrGoKind      dwarf.Attr = 0x2900
-	attrGoKey       dwarf.Attr = 0x2901
-	attrGoElem      dwarf.Attr = 0x2902
-	attrGoDictIndex dwarf.Attr = 0x2906
-)
+// ErrNoType is matched by TypeByName's error when no such type exists.
+var ErrNoType = errors.New("type not found")
 
-// Go reflect.Kind values carried in DW_AT_go_kind.
-const (
-	goKindChan      = 18
-	goKindFunc      = 19
-	goKindInterface = 20
-	goKindMap       = 21
-	goKindSlice     = 23
-	goKindString    = 24
-)
-
-// maxTypeDepth bounds recursion through pointer-free nesting (arrays of
-// structs of arrays ...). Cycles go through the cache and never recurse
-// twice into one DIE.
-const maxTypeDepth = 4096
-
-// typeReader converts DWARF type DIEs into the model. It reads DIEs with
-// stdlib debug/dwarf directly rather than through godwarf or dwarf.Type:
-// godwarf drops DW_AT_data_bit_offset (every GCC bitfield), and
-// dwarf.Type hides the DIE offset needed to read Go's DW_AT_go_* attributes.
-// Conversions are cached per offset; cycles (struct list_head) are closed
-// through the cache. They are eager except for C struct members.
-type typeReader struct {
-	d     *dwarf.Data
-	ptrSz int64
-	cache map[dwarf.Offset]*Type
-	// aliases are typedefs and qualifiers whose target may still be under
-	// construction when they are created; they are filled in by finish.
-	aliases map[*Type]aliasOf
-	// namers compute derived spellings (pointer, qualifier, array,
-	// subroutine) once the whole graph exists, so a cycle back into a type
-	// under construction never sees an empty name.
-	namers map[*Type]func()
-	// byKey shares one model of a named C struct, union or enum between
-	// compilation units: GCC repeats struct task_struct in every unit of a
-	// kernel, and converting each copy of its graph costs gigabytes.
-	byKey map[string]*Type
-	// mu is the Index's lock and alive reports whether the file is still
-	// mapped: C struct members are read later, on first use (lazyMembers).
-	mu    *sync.Mutex
-	alive func() bool
-}
-
-type aliasOf struct {
-	target *Type
-	goName string
-}
-
-func newTypeReader(d *dwarf.Data, ptrSz int, shared map[string]*Type, mu *sync.Mutex, alive func() bool) *typeReader {
-	return &typeReader{d: d, ptrSz: int64(ptrSz), cache: map[dwarf.Offset]*Type{}, aliases: map[*Type]aliasOf{},
-		namers: map[*Type]func(){}, byKey: shared, mu: mu, alive: alive}
-}
-
-var voidType = &Type{Kind: KindVoid, Name: "void", GoName: "unsafe.Pointer"}
-
-// typeAt returns the model type of the DIE at off, with every alias it
-// created completed.
-func (tr *typeReader) typeAt(off dwarf.Offset, lang Lang) (t *Type, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			t, err = nil, fmt.Errorf("type at %#x: corrupt DWARF: %v", off, r)
+// TypeByName returns a named type: "runtime.g" or "main.Opts" (Go), or
+// "struct sk_buff", "union x", "enum y", "u32" (C). A bare name also finds
+// a struct of that name. The first definition wins: one type per name.
+func (ix *Index) TypeByName(name string) (t *Type, err error) {
+	err = ix.do(func() error {
+		names := ix.nameIndex()
+		off, ok := names.Types[name]
+		if !ok && !strings.Contains(name, " ") {
+			off, ok = names.Types["struct "+name]
 		}
-	}()
-	t, err = tr.convert(off, lang, 0)
-	if err != nil {
-		return nil, err
-	}
-	tr.settle()
-	return t, nil
-}
-
-// settle runs the pending namers and completes the pending aliases, once
-// a conversion has built every type it reaches.
-func (tr *typeReader) settle() {
-	for x := range tr.namers {
-		tr.name(x)
-	}
-	for a := range tr.aliases {
-		tr.finish(a)
-	}
-}
-
-// lazyFields defers the members of the C struct or union at off to their
-// first use (see lazyMembers for why). A corrupt or closed file gives no
-// members rather than a crash.
-func (tr *typeReader) lazyFields(off dwarf.Offset, lang Lang) *lazyMembers {
-	return &lazyMembers{mu: tr.mu, read: func() (out []Field) {
-		defer func() {
-			if recover() != nil {
-				out = nil
-			}
-		}()
-		if !tr.alive() {
-			return nil
-		}
-		e, r, err := tr.entry(off)
-		if err != nil {
-			return nil
-		}
-		var t Type
-		if err := tr.fields(&t, e, r, lang, 0); err != nil {
-			return nil
-		}
-		tr.settle()
-		return t.Fields
-	}}
-}
-
-// name runs the pending namer of t, after those it depends on.
-func (tr *typeReader) name(t *Type) {
-	if f, ok := tr.namers[t]; ok {
-		delete(tr.namers, t)
-		f()
-	}
-}
-
-// finish copies an alias's target into it, keeping the alias's own names.
-func (tr *typeReader) finish(a *Type) {
-	al, ok := tr.aliases[a]
-	if !ok {
-		return
-	}
-	delete(tr.aliases, a)
-	tr.finish(al.target)
-	name, goName := a.Name, a.GoName
-	*a = *al.target
-	a.Name, a.GoName = name, goName
-}
-
-func (tr *typeReader) entry(off dwarf.Offset) (*dwarf.Entry, *dwarf.Reader, error) {
-	r := tr.d.Reader()
-	r.Seek(off)
-	e, err := r.Next()
-	if err != nil {
-		return nil, nil, err
-	}
-	if e == nil {
-		return nil, nil, fmt.Errorf("no DIE at %#x", off)
-	}
-	return e, r, nil
-}
-
-func (tr *typeReader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error) {
-	if t, ok := tr.cache[off]; ok {
-		return t, nil
-	}
-	if depth > maxTypeDepth {
-		return &Type{Kind: KindUnsupported, Name: "?"}, nil
-	}
-	e, r, err := tr.entry(off)
-	if err != nil {
-		return nil, err
-	}
-	name, _ := e.Val(dwarf.AttrName).(string)
-	size, _ := e.Val(dwarf.AttrByteSize).(int64)
-	key, shared := tr.sharedKey(e, name, size, lang)
-	if shared {
-		if t, ok := tr.byKey[key]; ok {
-			tr.cache[off] = t
-			return t, nil
-		}
-	}
-	t := &Type{}
-	tr.cache[off] = t
-	if shared {
-		tr.byKey[key] = t
-	}
-	t.Size = size
-	sub := func() (*Type, error) {
-		o, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
 		if !ok {
-			return voidType, nil
+			return fmt.Errorf("%s: %w", name, ErrNoType)
 		}
-		return tr.convert(o, lang, depth+1)
-	}
-	goRef := func(a dwarf.Attr) *Type {
-		o, ok := e.Val(a).(dwarf.Offset)
-		if !ok {
-			return nil
-		}
-		x, err := tr.convert(o, lang, depth+1)
+		fv, err := ix.dw.Full()
 		if err != nil {
-			return nil
+			return err
 		}
-		return x
-	}
-	goKind, _ := e.Val(attrGoKind).(int64)
-
-	switch e.Tag {
-	case dwarf.TagBaseType:
-		t.Name, t.GoName = name, goNameIf(lang, name)
-		enc, _ := e.Val(dwarf.AttrEncoding).(int64)
-		t.Kind, t.Char = baseKind(enc, lang)
-	case dwarf.TagUnspecifiedType:
-		t.Kind, t.Name = KindVoid, orDefault(name, "void")
-	case dwarf.TagPointerType:
-		elem, err := sub()
-		if err != nil {
-			return nil, err
-		}
-		t.Kind, t.Elem, t.Size = KindPointer, elem, tr.ptrSz
-		if e2, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok && tr.isSubroutine(e2) && lang == LangC {
-			// stap spells a C function pointer "int (*) (void*)": the
-			// subroutine type already carries the (*).
-			t.Kind, t.Elem = KindFunc, nil
-		}
-		tr.namers[t] = func() {
-			tr.name(elem)
-			switch {
-			case t.Kind == KindFunc:
-				t.Name = elem.Name
-			case elem.Name == "struct __va_list_tag" && lang == LangC:
-				// A va_list parameter decays to a pointer to the
-				// x86-64 ABI's __va_list_tag; stap calls it va_list.
-				t.Name = "va_list"
-			default:
-				t.Name = elem.Name + "*"
-			}
-			if lang == LangGo {
-				t.GoName = "*" + elem.GoName
-			}
-		}
-	case dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType:
-		inner, err := sub()
-		if err != nil {
-			return nil, err
-		}
-		suffix := map[dwarf.Tag]string{dwarf.TagConstType: " const", dwarf.TagVolatileType: " volatile",
-			dwarf.TagRestrictType: " restrict", dwarf.TagAtomicType: " _Atomic"}[e.Tag]
-		tr.namers[t] = func() {
-			tr.name(inner)
-			t.Name, t.GoName = inner.Name+suffix, inner.GoName
-		}
-		tr.aliases[t] = aliasOf{target: inner}
-	case dwarf.TagTypedef:
-		t.Name, t.GoName = name, goNameIf(lang, name)
-		inner, err := sub()
-		if err != nil {
-			return nil, err
-		}
-		if goKind != 0 && inner.Kind != KindVoid {
-			// Go map/chan/interface/func typedefs: the kind lives on the
-			// typedef, the target is the runtime representation.
-			tr.aliases[t] = aliasOf{target: inner}
-			tr.finish(t)
-			tr.applyGoKind(t, goKind, goRef)
-			if goKind == goKindMap || goKind == goKindChan || goKind == goKindFunc {
-				t.Size = tr.ptrSz
-			}
-			break
-		}
-		tr.aliases[t] = aliasOf{target: inner}
-	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType:
-		t.Kind = KindStruct
-		kw := "struct "
-		if e.Tag == dwarf.TagUnionType {
-			t.Kind, kw = KindUnion, "union "
-		}
-		t.Name = kw + orDefault(name, "{...}")
-		t.GoName = goNameIf(lang, name)
-		if lang == LangC {
-			// Go structs stay eager: the register ABI assigns every
-			// parameter by its members.
-			t.lazy = tr.lazyFields(off, lang)
-			break
-		}
-		if err := tr.fields(t, e, r, lang, depth); err != nil {
-			return nil, err
-		}
-		if goKind != 0 {
-			tr.applyGoKind(t, goKind, goRef)
-		}
-	case dwarf.TagEnumerationType:
-		t.Kind, t.Name = KindEnum, "enum "+orDefault(name, "{...}")
-		if e.Children {
-			for {
-				c, err := r.Next()
-				if err != nil || c == nil || c.Tag == 0 {
-					break
-				}
-				if c.Tag == dwarf.TagEnumerator {
-					n, _ := c.Val(dwarf.AttrName).(string)
-					v, _ := c.Val(dwarf.AttrConstValue).(int64)
-					t.Enumerators = append(t.Enumerators, Enumerator{Name: n, Value: v})
-				}
-				if c.Children {
-					r.SkipChildren()
-				}
-			}
-		}
-	case dwarf.TagArrayType:
-		counts := tr.subranges(e, r)
-		elem, err := sub()
-		if err != nil {
-			return nil, err
-		}
-		// int a[2][3] is one DIE with two subranges: build inside out.
-		cur := elem
-		for i := len(counts) - 1; i >= 1; i-- {
-			cur = arrayOf(cur, counts[i], lang)
-		}
-		c := int64(-1)
-		if len(counts) > 0 {
-			c = counts[0]
-		}
-		*t = *arrayOf(cur, c, lang)
-		if size > 0 {
-			t.Size = size
-		}
-		tr.namers[t] = func() { tr.nameArray(t) }
-	case dwarf.TagSubroutineType:
-		t.Kind, t.Size = KindFunc, tr.ptrSz
-		tr.funcSpelling(t, e, r, lang, depth)
-		t.GoName = goNameIf(lang, name)
-	default:
-		t.Kind, t.Name = KindUnsupported, orDefault(name, e.Tag.String())
-	}
-	return t, nil
+		t, err = ix.typesOf(fv).TypeAt(off, lang(ix.dw.Meta(ix.dw.UnitOf(off))))
+		return err
+	})
+	return t, err
 }
 
-// sharedKey identifies a named C aggregate across units by what its
-// definition says: tag, name, size and declaration line and column.
-// Declarations (no size) and Go types (one unit holds them) are not shared.
-func (tr *typeReader) sharedKey(e *dwarf.Entry, name string, size int64, lang Lang) (string, bool) {
-	if lang != LangC || name == "" || size == 0 {
-		return "", false
+// GoidOffset returns the byte offset of the goroutine id in runtime.g,
+// read from this binary's DWARF (the rule: goruntime.GoidField).
+func (ix *Index) GoidOffset() (int64, error) {
+	t, err := ix.TypeByName(goruntime.GType)
+	if err != nil {
+		return 0, fmt.Errorf("goid offset: %w", err)
 	}
-	switch e.Tag {
-	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagEnumerationType, dwarf.TagClassType:
-	default:
-		return "", false
-	}
-	line, _ := e.Val(dwarf.AttrDeclLine).(int64)
-	col, _ := e.Val(dwarf.AttrDeclColumn).(int64)
-	return fmt.Sprintf("%d|%s|%d|%d|%d", e.Tag, name, size, line, col), true
-}
-
-func arrayOf(elem *Type, count int64, lang Lang) *Type {
-	a := &Type{Kind: KindArray, Elem: elem, Count: count}
-	if count >= 0 && elem.Size > 0 {
-		a.Size = count * elem.Size
-	}
-	if lang == LangGo {
-		a.GoName = "[" + strconv.FormatInt(max(count, 0), 10) + "]"
-	}
-	return a
-}
-
-// nameArray spells an array (and its inner dimensions) as stap does:
-// "u8[]", "struct page*[]".
-func (tr *typeReader) nameArray(t *Type) {
-	if t.Elem.Kind == KindArray && t.Elem.Name == "" {
-		tr.nameArray(t.Elem)
-	}
-	tr.name(t.Elem)
-	t.Name = t.Elem.Name + "[]"
-	t.GoName += t.Elem.GoName
-}
-
-func (tr *typeReader) isSubroutine(off dwarf.Offset) bool {
-	e, _, err := tr.entry(off)
-	return err == nil && e.Tag == dwarf.TagSubroutineType
-}
-
-// applyGoKind marks Go's runtime-represented kinds and links key/elem.
-func (tr *typeReader) applyGoKind(t *Type, goKind int64, goRef func(dwarf.Attr) *Type) {
-	switch goKind {
-	case goKindString:
-		t.Kind = KindString
-	case goKindSlice:
-		t.Kind = KindSlice
-		if el := goRef(attrGoElem); el != nil {
-			t.Elem = el
+	for _, f := range t.Members() {
+		if f.Name == goruntime.GoidField {
+			return f.Offset, nil
 		}
-	case goKindInterface:
-		t.Kind = KindInterface
-		t.EmptyInterface = len(t.Fields) > 0 && t.Fields[0].Name == "_type"
-	case goKindMap:
-		t.Kind, t.Key, t.Elem, t.Fields = KindMap, goRef(attrGoKey), goRef(attrGoElem), nil
-	case goKindChan:
-		t.Kind, t.Elem, t.Fields = KindChan, goRef(attrGoElem), nil
-	case goKindFunc:
-		t.Kind, t.Fields = KindFunc, nil
 	}
+	return 0, fmt.Errorf("goid offset: %s has no %s field", goruntime.GType, goruntime.GoidField)
+}
+
+// PrologueEnd returns the first pc after f's prologue as marked by the
+// compiler (DW_LNS_set_prologue_end). Go emits it after the stack-growth
+// check, so a probe there fires once even when the function grows its
+// stack (entry probes fire twice: morestack re-enters at the entry). GCC
+// does not emit the flag; ok is false then.
+func (ix *Index) PrologueEnd(f *Function) (pc uint64, ok bool) {
+	if f.Inlined || f.End <= f.Entry {
+		return 0, false
+	}
+	ix.do(func() error {
+		if u, found := ix.dw.UnitAt(f.Entry); found {
+			pc, ok = ix.dw.PrologueEnd(u, f.Entry, f.End)
+		}
+		return nil
+	})
+	return pc, ok
 }

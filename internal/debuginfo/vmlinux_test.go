@@ -52,7 +52,7 @@ func TestVmlinuxLookup(t *testing.T) {
 // (parameters are a prefix of stap's list, which adds locals in scope).
 func TestVmlinuxAgainstStap(t *testing.T) {
 	vm := testenv.Vmlinux(t)
-	testenv.NeedTool(t, "stap")
+	testenv.NeedStap(t)
 	tree := buildTree(t, testenv.KernelRelease(), vm)
 	names := []string{"vfs_read", "do_sys_openat2", "lookup_one_qstr_excl", "filename_create",
 		"vfs_get_super", "vfs_fstatat", "vfs_getattr", "tcp_sendmsg", "kthread_create_on_node", "vfs_fileattr_set"}
@@ -152,19 +152,18 @@ func TestVmlinuxAgainstStap(t *testing.T) {
 // isInlineCopy reports whether f's DIE is an out-of-line copy of an
 // inline function (it has DW_AT_abstract_origin).
 func isInlineCopy(t *testing.T, ix *Index, f *Function) bool {
-	names, err := ix.nameIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	names := ix.nameIndex()
 	for _, r := range names.ByName[f.Name] {
 		if r.LowPC != f.Entry {
 			continue
 		}
-		fv, err := ix.full()
+		fv, err := ix.dw.Full()
 		if err != nil {
 			t.Fatal(err)
 		}
-		rd := fv.d.Reader()
+		rd := fv.D.Reader()
 		rd.Seek(r.Off)
 		e, err := rd.Next()
 		return err == nil && e != nil && e.Val(dwarf.AttrAbstractOrigin) != nil
@@ -229,11 +228,11 @@ func TestVmlinuxBitfields(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := ix.names.Types["struct sk_buff"]
-	fv, err := ix.full()
+	fv, err := ix.dw.Full()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := fv.d.Type(off)
+	st, err := fv.D.Type(off)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,21 +337,18 @@ func TestVmlinuxLazyMembers(t *testing.T) {
 			dentry = p.Type.Elem
 		}
 	}
-	if dentry == nil || dentry.lazy == nil || dentry.lazy.done.Load() {
+	if dentry == nil || !dentry.Deferred() {
 		t.Fatalf("struct dentry parameter not found or read eagerly: %+v", fs[0].Params)
 	}
 	stdlib := func(name string) *dwarf.StructType {
 		ix.mu.Lock()
 		defer ix.mu.Unlock()
-		names, err := ix.nameIndex()
+		names := ix.nameIndex()
+		fv, err := ix.dw.Full()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fv, err := ix.full()
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := fv.d.Type(names.Types[name])
+		st, err := fv.D.Type(names.Types[name])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -398,7 +394,7 @@ func TestVmlinuxLazyMembers(t *testing.T) {
 	}
 	same("struct super_block", sb.Elem.Members())
 	inode := member(dentry, "d_inode").Elem
-	if inode.lazy == nil || inode.lazy.done.Load() {
+	if !inode.Deferred() {
 		t.Fatal("struct inode was read before anyone asked")
 	}
 	b.Close()

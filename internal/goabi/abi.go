@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
 // Integer and floating-point argument registers, in assignment order.
@@ -40,13 +41,14 @@ func (l Loc) String() string {
 	return strings.Join(r, ",")
 }
 
-// DictPos says where a generic function's hidden dictionary goes.
-type DictPos int
+// DictPos says where a generic function's hidden dictionary goes; which
+// functions take one is goruntime's rule (goruntime.Dictionary).
+type DictPos = goruntime.DictPlace
 
 const (
-	DictNone          DictPos = iota
-	DictFirst                 // pkg.F[go.shape.T]: the dictionary takes RAX
-	DictAfterReceiver         // methods of generic types: receiver, then dictionary
+	DictNone          = goruntime.NoDict
+	DictFirst         = goruntime.DictFirst         // the dictionary takes RAX
+	DictAfterReceiver = goruntime.DictAfterReceiver // receiver, then dictionary
 )
 
 // Options select the calling convention.
@@ -54,26 +56,6 @@ type Options struct {
 	// ABI0 puts everything on the stack (assembly, .abi0 wrappers, Go < 1.17).
 	ABI0 bool
 	Dict DictPos
-}
-
-// DictFor decides the dictionary rule from a function's name: shaped
-// instantiations take one, their closures and type equality functions do not.
-func DictFor(name string, hasReceiver bool) DictPos {
-	if !strings.Contains(name, "[go.shape.") || strings.HasPrefix(name, "type:") {
-		return DictNone
-	}
-	// Closures of generic functions: "F[...].func1", ".gowrap1", ".deferwrap1".
-	i := strings.LastIndexByte(name, ']')
-	tail := name[i+1:]
-	for _, c := range []string{".func", ".gowrap", ".deferwrap"} {
-		if strings.Contains(tail, c) {
-			return DictNone
-		}
-	}
-	if hasReceiver {
-		return DictAfterReceiver
-	}
-	return DictFirst
 }
 
 type assigner struct {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
@@ -58,22 +59,6 @@ func TestAssign(t *testing.T) {
 	}
 }
 
-func TestDictFor(t *testing.T) {
-	for name, want := range map[string]DictPos{
-		"main.Sum[go.shape.int]":           DictFirst,
-		"main.(*List[go.shape.int]).Push":  DictAfterReceiver,
-		"main.Sum[go.shape.int].func1":     DictNone,
-		"type:.eq.main.Pair[go.shape.int]": DictNone,
-		"main.Str":                         DictNone,
-		"sync.(*HashTrieMap[go.shape.string,go.shape.interface {}]).Load": DictAfterReceiver,
-	} {
-		recv := strings.Contains(name, ").")
-		if got := DictFor(name, recv); got != want {
-			t.Errorf("DictFor(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
 // TestAgreesWithDWARF compares the assignment with the DWARF location at
 // entry of every parameter that DWARF places in registers, over the
 // fixture and cmd/go: research found every disagreement to be a DWARF
@@ -103,8 +88,7 @@ func TestAgreesWithDWARF(t *testing.T) {
 			for _, p := range f.Params {
 				pt = append(pt, p.Type)
 			}
-			recv := strings.Contains(f.Name, ").") || strings.Contains(f.Name, "].")
-			in, _, err := Assign(pt, nil, Options{Dict: DictFor(f.Name, recv)})
+			in, _, err := Assign(pt, nil, Options{Dict: goruntime.Dictionary(f.Name)})
 			if err != nil {
 				continue
 			}

@@ -1,15 +1,16 @@
 package gofacts
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/disasm"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/gopclntab"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
@@ -38,10 +39,7 @@ func options(f *debuginfo.Function, regABI bool) goabi.Options {
 	if !regABI {
 		return goabi.Options{ABI0: true}
 	}
-	// A method of a generic type carries its receiver before the
-	// dictionary: "pkg.(*T[go.shape.int]).M" or "pkg.T[go.shape.int].M".
-	recv := strings.Contains(f.Name, ").") || strings.Contains(f.Name, "].")
-	return goabi.Options{Dict: goabi.DictFor(f.Name, recv)}
+	return goabi.Options{Dict: goruntime.Dictionary(f.Name)}
 }
 
 // Homes computes where each param is at entry and each result at a RET.
@@ -83,12 +81,20 @@ func goVersionAtLeast(v string, major, minor int) bool {
 
 // code is f's machine code, from its entry to its end (for a function
 // from the function table, the next one's entry: the padding between them
-// is INT3, which neither the RET nor the prologue search mistakes).
-func (x *Facts) code(f *debuginfo.Function) ([]byte, error) {
+// is INT3, which neither the RET nor the prologue search mistakes). It is
+// a copy, read with the file pinned: after Close it is an error, not a
+// read of unmapped memory.
+func (x *Facts) code(f *debuginfo.Function) (code []byte, err error) {
 	if f.Inlined || f.End <= f.Entry {
 		return nil, fmt.Errorf("%s: no out-of-line code", f.Name)
 	}
-	return x.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+	if uerr := x.bin.Use(func() {
+		code, err = x.bin.ReadAt(f.Entry, int(f.End-f.Entry))
+		code = bytes.Clone(code)
+	}); uerr != nil {
+		return nil, fmt.Errorf("%s: %w", x.bin.Path, uerr)
+	}
+	return code, err
 }
 
 // Rets returns the address of every RET instruction of f.
@@ -109,17 +115,22 @@ func (x *Facts) GoidOffset() (int64, error) {
 				return
 			}
 		}
-		if x.tab == nil {
-			t, err := gopclntab.ReadMapped(x.bin.ELF(), x.bin.Mapped())
-			if err != nil {
-				x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
-				return
-			}
-			x.tab = t
-		}
 		dwarfErr := x.goidErr
-		if x.goid, x.goidErr = x.tab.GoidOffset(); x.goidErr != nil {
-			x.goidErr = errors.Join(dwarfErr, x.goidErr)
+		// The table slices the mapping: read it pinned (gopclntab.ReadMapped).
+		if uerr := x.bin.Use(func() {
+			if x.tab == nil {
+				t, err := gopclntab.ReadMapped(x.bin.ELF(), x.bin.Mapped())
+				if err != nil {
+					x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
+					return
+				}
+				x.tab = t
+			}
+			if x.goid, x.goidErr = x.tab.GoidOffset(); x.goidErr != nil {
+				x.goidErr = errors.Join(dwarfErr, x.goidErr)
+			}
+		}); uerr != nil {
+			x.goidErr = errors.Join(dwarfErr, fmt.Errorf("goid offset: %s: %w", x.bin.Path, uerr))
 		}
 	})
 	return x.goid, x.goidErr

@@ -3,7 +3,6 @@ package gofacts
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -22,7 +21,11 @@ type StrippedFuncs struct {
 
 // Stripped reads the function table of a Go binary without DWARF.
 func Stripped(bin *target.Binary) (*StrippedFuncs, error) {
-	t, err := gopclntab.ReadMapped(bin.ELF(), bin.Mapped())
+	var t *gopclntab.Table
+	var err error
+	if uerr := bin.Use(func() { t, err = gopclntab.ReadMapped(bin.ELF(), bin.Mapped()) }); uerr != nil {
+		err = uerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: no DWARF and no readable Go function table: %w", bin.Path, err)
 	}
@@ -67,19 +70,16 @@ func (s *StrippedFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 	return nil, &debuginfo.NotFoundError{Name: name}
 }
 
-// Match finds functions by glob.
+// Match finds functions by glob: debuginfo's, the one every target uses.
 func (s *StrippedFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
+	var globs []debuginfo.Glob
+	for _, p := range patterns {
+		globs = append(globs, debuginfo.CompileGlob(p))
+	}
 	var out []*debuginfo.Function
 	for _, f := range s.funcs {
-		for _, p := range patterns {
-			if !debuginfo.IsPattern(p) {
-				if p == f.Name {
-					out = append(out, f)
-					break
-				}
-				continue
-			}
-			if globMatch(p, f.Name) {
+		for _, g := range globs {
+			if g.Match(f.Name) {
 				out = append(out, f)
 				break
 			}
@@ -89,12 +89,4 @@ func (s *StrippedFuncs) Match(patterns ...string) ([]*debuginfo.Function, error)
 		return nil, &debuginfo.NotFoundError{Name: patterns[0]}
 	}
 	return out, nil
-}
-
-// globMatch: "*" is any run of characters (slashes included, as in Go import
-// paths), "?" one character; everything else is literal.
-func globMatch(pattern, name string) bool {
-	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	ok, _ := regexp.MatchString(re, name)
-	return ok
 }

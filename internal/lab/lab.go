@@ -73,13 +73,22 @@ type Job struct {
 	// Args are extra stap options (-g, -D...).
 	Args    []string
 	Timeout time.Duration // default 5 minutes
+	// Stap overrides the runtime's stap executable (a script of the
+	// source tree under test rather than the lab's installed copy).
+	Stap string
 }
 
-// Result is what a run printed.
+// Result is what a run printed, each channel apart, as stap keeps them:
+// no channel's bytes can end up in another.
 type Result struct {
-	// Output is what the script printed (stap -o), never mixed with the
-	// traced command's output, which is in Stderr with stap's messages.
+	// Output is what the script printed (stap -o).
 	Output []byte
+	// Stdout is the traced command's standard output; for VMModule its
+	// standard error and staprun's messages too, in the order written
+	// (stap-vm prints all the guest printed there).
+	Stdout []byte
+	// Stderr is stap's messages (and the command's standard error, except
+	// in the VM).
 	Stderr []byte
 }
 
@@ -98,6 +107,9 @@ func Run(ctx context.Context, j Job) (*Result, error) {
 	stap, err := Stap(j.Runtime)
 	if err != nil {
 		return nil, err
+	}
+	if j.Stap != "" {
+		stap = j.Stap
 	}
 	if j.Timeout == 0 {
 		j.Timeout = 5 * time.Minute
@@ -124,10 +136,10 @@ func Run(ctx context.Context, j Job) (*Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, stap, args...)
 	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
-	res := &Result{Stderr: stderr.Bytes()}
+	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	res.Output, _ = os.ReadFile(out)
 	if runErr != nil {
 		return res, fmt.Errorf("%s %s: %w\n%s", filepath.Base(stap), strings.Join(args, " "), runErr, stderr.String())

@@ -16,6 +16,7 @@ import (
 
 func need(t *testing.T, rt Runtime) {
 	t.Helper()
+	testenv.Long(t, "runs stap on the lab")
 	_, err := Stap(rt)
 	testenv.Need(t, err == nil, "%v", err)
 }
@@ -24,7 +25,7 @@ func need(t *testing.T, rt Runtime) {
 // kernel while the guest creates, renames and removes a directory.
 func TestKernelLookupInVM(t *testing.T) {
 	need(t, VMModule)
-	res, err := Run(context.Background(), Job{Runtime: VMModule,
+	res, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(),
 		Script: `probe kernel.function("lookup_one_qstr_excl") {
 	if (execname() == "mkdir" || execname() == "mv" || execname() == "rmdir")
 		printf("%s %s\n", execname(), kernel_string_n($name->name, $name->len))
@@ -132,12 +133,12 @@ probe %s {
 	delete esp[tid()]
 	printf("R %%d %%d\n", user_int64(u_register("r14") + %d), u_register("rax"))
 }`, bin, goid, strings.Join(pts, ", "), goid)
-	res, err := Run(context.Background(), Job{Runtime: VMModule, Script: script, Cmd: bin,
+	res, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(), Script: script, Cmd: bin,
 		Args: []string{"-g", "-DMAXACTION=100000"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := programStrs(t, res.Stderr)
+	want := programStrs(t, res.Stdout)
 	lines := res.Lines()
 	if len(lines) != 2*len(want) {
 		t.Fatalf("%d records for %d calls:\n%s", len(lines), len(want), res.Output)
@@ -197,7 +198,7 @@ func TestGoOnHostBPF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want strings.Builder
-	for _, c := range programStrs(t, res.Stderr) {
+	for _, c := range programStrs(t, res.Stdout) {
 		s := c.s
 		if len(s) > bpfStrMax {
 			s = s[:bpfStrMax]
@@ -215,7 +216,7 @@ func TestGoOnHostBPF(t *testing.T) {
 // TestVMCompileErrorPassesThrough: stap's own error reaches the caller.
 func TestVMCompileErrorPassesThrough(t *testing.T) {
 	need(t, VMModule)
-	_, err := Run(context.Background(), Job{Runtime: VMModule, Script: `probe kernel.function("no_such_function_stapgen") { }`})
+	_, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(), Script: `probe kernel.function("no_such_function_stapgen") { }`})
 	if err == nil || !strings.Contains(err.Error(), "no_such_function_stapgen") {
 		t.Fatalf("err = %v", err)
 	}

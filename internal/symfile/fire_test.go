@@ -18,7 +18,7 @@ import (
 // restarts the function), with stap 4.8's BPF runtime on the host and stap
 // 5.1's module in the lab VM.
 func TestGeneratedNamesFire(t *testing.T) {
-	testenv.Need(t, !testing.Short(), "-short: no traced runs")
+	testenv.Long(t, "traced runs")
 	bin, _ := stripped(t, testenv.GoDefault)
 	funcs := funcTable(t, bin)
 	// Each function with the line the program prints once per call.

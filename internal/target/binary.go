@@ -69,6 +69,9 @@ type Binary struct {
 	elf  *elf.File
 	file *os.File
 	data []byte // read-only mmap of the whole file
+	// pin is held for reading while a Use runs and for writing by Close:
+	// touching unmapped memory is a SIGSEGV that recover cannot catch.
+	pin sync.RWMutex
 
 	mu     sync.Mutex
 	decomp map[string]*inflated // decompressed SHF_COMPRESSED sections
@@ -175,13 +178,33 @@ func (b *Binary) checkSections() error {
 }
 
 // Closed reports whether Close has unmapped the file.
-func (b *Binary) Closed() bool { return b.data == nil }
+func (b *Binary) Closed() bool {
+	b.pin.RLock()
+	defer b.pin.RUnlock()
+	return b.data == nil
+}
 
-// Close releases the mapping and the file, and the separate debuginfo.
+// Use runs f with the file (and its separate debuginfo) kept mapped: a
+// Close waits for f to return. Once the file is closed, f is not run and
+// Use returns ErrClosed. f must not call Use or Close of b.
+func (b *Binary) Use(f func()) error {
+	b.pin.RLock()
+	defer b.pin.RUnlock()
+	if b.data == nil {
+		return ErrClosed
+	}
+	f()
+	return nil
+}
+
+// Close releases the mapping and the file, and the separate debuginfo,
+// once no Use runs.
 func (b *Binary) Close() error {
 	if b == nil {
 		return nil
 	}
+	b.pin.Lock()
+	defer b.pin.Unlock()
 	if b.Debug != nil {
 		b.Debug.Close()
 		b.Debug = nil

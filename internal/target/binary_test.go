@@ -180,9 +180,7 @@ func TestSectionCompressed(t *testing.T) {
 	ef, _ := elf.Open(p)
 	defer ef.Close()
 	s := ef.Section(".debug_info")
-	if s.Flags&elf.SHF_COMPRESSED == 0 {
-		t.Skip("Go fixture DWARF is not compressed on this toolchain")
-	}
+	testenv.Need(t, s.Flags&elf.SHF_COMPRESSED != 0, "the Go fixture's DWARF is not compressed on this toolchain")
 	want, _ := s.Data()
 	got, err := b.Section(".debug_info")
 	if err != nil || !bytes.Equal(got, want) {
@@ -190,6 +188,27 @@ func TestSectionCompressed(t *testing.T) {
 	}
 	if d, err := b.Section(".no_such_section"); d != nil || err != nil {
 		t.Errorf("absent section = %v, %v", d, err)
+	}
+}
+
+// TestUseAfterClose: Use runs while the file is mapped, and refuses once
+// Close has unmapped it (touching the mapping then is a SIGSEGV).
+func TestUseAfterClose(t *testing.T) {
+	b, err := Open(testenv.CFixture(t, testenv.CO0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := b.Use(func() { ran = true }); err != nil || !ran {
+		t.Fatalf("Use on an open binary: ran %v, %v", ran, err)
+	}
+	b.Close()
+	ran = false
+	if err := b.Use(func() { ran = true }); !errors.Is(err, ErrClosed) || ran {
+		t.Errorf("Use after Close: ran %v, %v; want ErrClosed", ran, err)
+	}
+	if !b.Closed() {
+		t.Error("Closed() is false after Close")
 	}
 }
 

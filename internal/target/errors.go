@@ -9,6 +9,10 @@ import (
 // for example a compressed vmlinuz or a script.
 var ErrNotELF = errors.New("not an ELF file")
 
+// ErrClosed is returned by Use, and by what reads through it, once the
+// binary is closed.
+var ErrClosed = errors.New("binary closed")
+
 // ErrNoDebugInfo is matched (errors.Is) by *NoDebugInfoError.
 var ErrNoDebugInfo = errors.New("no DWARF debug info")
 

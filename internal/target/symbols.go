@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
 // Symbol is one function symbol.
@@ -260,9 +262,7 @@ func (b *Binary) scanNamed(name string, typ elf.SectionType) (out []Symbol, any 
 // loses its ".abi0" and is marked, a C compiler clone gets its base name.
 func (sym *Symbol) classify(kind Kind) {
 	if kind == KindGo {
-		if n, ok := strings.CutSuffix(sym.Name, ".abi0"); ok {
-			sym.Name, sym.ABI0 = n, true
-		}
+		sym.Name, sym.ABI0 = goruntime.ABI0Name(sym.Name)
 	} else if base, ok := BaseName(sym.Name); ok {
 		sym.Clone, sym.Base = true, base
 	}

@@ -23,6 +23,7 @@ func CorpusDir() string { return filepath.Join(LabDir(), "corpus") }
 // corpus has not been fetched.
 func Corpus(t testing.TB, pkg, rel string) string {
 	t.Helper()
+	Long(t, "reads the lab's Debian corpus")
 	p := filepath.Join(CorpusDir(), pkg, rel)
 	_, err := os.Stat(p)
 	Need(t, err == nil, "corpus file %s missing (run `lab/corpus.sh` or `make lab`)", p)
@@ -33,6 +34,7 @@ func Corpus(t testing.TB, pkg, rel string) string {
 // toolchain Debian built the corpus daemons with.
 func Go119(t testing.TB) string {
 	t.Helper()
+	Long(t, "builds with the lab's Go 1.19")
 	const p = "/usr/lib/go-1.19/bin/go"
 	_, err := os.Stat(p)
 	Need(t, err == nil, "%s missing: apt-get install golang-1.19-go (lab/corpus.sh does)", p)
@@ -44,6 +46,7 @@ func Go119(t testing.TB) string {
 // (lab/corpus.sh does).
 func GoToolchain(t testing.TB, version string) string {
 	t.Helper()
+	Long(t, "builds with another Go toolchain from the lab")
 	NeedTool(t, "go")
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	Need(t, err == nil, "go env GOMODCACHE: %v", err)

@@ -200,3 +200,23 @@ func Lines(b []byte) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// CmdGo builds cmd/go (about 20 MB) into the fixture root: a large Go
+// input with hundreds of units, for benchmarks and cache tests.
+func CmdGo(t testing.TB) string {
+	t.Helper()
+	NeedTool(t, "go")
+	out := filepath.Join(FixtureRoot(), "cmdgo-"+runtime.Version(), "go")
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	os.MkdirAll(filepath.Dir(out), 0o755)
+	tmp := out + ".tmp"
+	if b, err := exec.Command("go", "build", "-o", tmp, "cmd/go").CombinedOutput(); err != nil {
+		t.Fatalf("build cmd/go: %v\n%s", err, b)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

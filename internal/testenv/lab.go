@@ -30,6 +30,7 @@ func KernelRelease() string {
 // under CI) when the lab has not fetched it.
 func Vmlinux(t testing.TB) string {
 	t.Helper()
+	Long(t, "reads the lab kernel's vmlinux")
 	r := KernelRelease()
 	p := filepath.Join(LabDir(), "kernel", r, "vmlinux")
 	_, err := os.Stat(p)
@@ -41,6 +42,7 @@ func Vmlinux(t testing.TB) string {
 // host kernel, which stap needs even for user-space probes (FIELD-NOTES.md).
 func HostBuildTree(t testing.TB) string {
 	t.Helper()
+	Long(t, "runs stap with the lab's host build tree")
 	p := filepath.Join(LabDir(), "host", "build")
 	_, err := os.Stat(filepath.Join(p, ".config"))
 	Need(t, err == nil, "host build tree missing at %s (run `make lab`)", p)

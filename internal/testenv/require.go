@@ -32,3 +32,20 @@ func NeedTool(t testing.TB, name string) string {
 	Need(t, err == nil, "%s not installed (run `make deps`)", name)
 	return p
 }
+
+// Long marks a test that is not a unit test: it runs stap, boots the lab's
+// VM, reads the lab kernel or builds something big. `go test -short` (make
+// test-short) skips it, under CI too: -short asks for unit tests only.
+func Long(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("skipped under -short: %s", what)
+	}
+}
+
+// NeedStap is NeedTool for stap, whose runs are never unit tests (Long).
+func NeedStap(t testing.TB) string {
+	t.Helper()
+	Long(t, "runs stap")
+	return NeedTool(t, "stap")
+}

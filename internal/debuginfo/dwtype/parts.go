@@ -1,39 +1,28 @@
-package debuginfo
+package dwtype
 
 import (
 	"debug/dwarf"
 	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
 // fields reads the members of a struct or union. Children are collected
 // first because converting a member's type moves the reader.
-func (tr *typeReader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
-	if !e.Children {
-		return nil
-	}
-	type raw struct {
+func (tr *Reader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) error {
+	type member struct {
 		name    string
 		typ     dwarf.Offset
 		off     int64
 		bitSize int64
 		bitOff  int64
 	}
-	var ms []raw
-	for {
-		c, err := r.Next()
-		if err != nil {
-			return err
-		}
-		if c == nil || c.Tag == 0 {
-			break
-		}
-		if c.Children {
-			r.SkipChildren()
-		}
+	var ms []member
+	err := raw.Children(r, e, func(c *dwarf.Entry) {
 		if c.Tag != dwarf.TagMember {
-			continue
+			return
 		}
-		m := raw{}
+		m := member{}
 		m.name, _ = c.Val(dwarf.AttrName).(string)
 		m.typ, _ = c.Val(dwarf.AttrType).(dwarf.Offset)
 		m.off = memberOffset(c.Val(dwarf.AttrDataMemberLoc))
@@ -52,9 +41,12 @@ func (tr *typeReader) fields(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang
 			}
 		}
 		ms = append(ms, m)
+	})
+	if err != nil {
+		return err
 	}
 	for _, m := range ms {
-		ft := voidType
+		ft := Void()
 		if m.typ != 0 {
 			x, err := tr.convert(m.typ, lang, depth+1)
 			if err != nil {
@@ -73,14 +65,7 @@ func memberOffset(v any) int64 {
 		return x
 	case []byte: // DWARF 2: DW_OP_plus_uconst N
 		if len(x) > 1 && x[0] == 0x23 {
-			var n, shift uint64
-			for _, b := range x[1:] {
-				n |= uint64(b&0x7f) << shift
-				if b < 0x80 {
-					break
-				}
-				shift += 7
-			}
+			n, _ := raw.ULEB128(x[1:])
 			return int64(n)
 		}
 	}
@@ -89,21 +74,11 @@ func memberOffset(v any) int64 {
 
 // subranges returns the element counts of an array DIE's subrange
 // children (-1 when unknown: a flexible array member).
-func (tr *typeReader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
+func (tr *Reader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 	var out []int64
-	if !e.Children {
-		return out
-	}
-	for {
-		c, err := r.Next()
-		if err != nil || c == nil || c.Tag == 0 {
-			break
-		}
-		if c.Children {
-			r.SkipChildren()
-		}
+	raw.Children(r, e, func(c *dwarf.Entry) {
 		if c.Tag != dwarf.TagSubrangeType {
-			continue
+			return
 		}
 		n := int64(-1)
 		if v, ok := c.Val(dwarf.AttrCount).(int64); ok {
@@ -112,44 +87,35 @@ func (tr *typeReader) subranges(e *dwarf.Entry, r *dwarf.Reader) []int64 {
 			n = v + 1
 		}
 		out = append(out, n)
-	}
+	})
 	return out
 }
 
 // funcSpelling renders a subroutine type as stap does:
 // "int (*) (struct dentry*, umode_t, void*)".
-func (tr *typeReader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
+func (tr *Reader) funcSpelling(t *Type, e *dwarf.Entry, r *dwarf.Reader, lang Lang, depth int) {
 	var params []dwarf.Offset
 	varargs := false
-	if e.Children {
-		for {
-			c, err := r.Next()
-			if err != nil || c == nil || c.Tag == 0 {
-				break
-			}
-			if c.Children {
-				r.SkipChildren()
-			}
-			switch c.Tag {
-			case dwarf.TagFormalParameter:
-				o, _ := c.Val(dwarf.AttrType).(dwarf.Offset)
-				params = append(params, o)
-			case dwarf.TagUnspecifiedParameters:
-				varargs = true
-			}
+	raw.Children(r, e, func(c *dwarf.Entry) {
+		switch c.Tag {
+		case dwarf.TagFormalParameter:
+			o, _ := c.Val(dwarf.AttrType).(dwarf.Offset)
+			params = append(params, o)
+		case dwarf.TagUnspecifiedParameters:
+			varargs = true
 		}
-	}
+	})
 	conv := func(o dwarf.Offset) *Type {
 		if o == 0 {
-			return voidType
+			return Void()
 		}
 		x, err := tr.convert(o, lang, depth+1)
 		if err != nil {
-			return voidType
+			return Void()
 		}
 		return x
 	}
-	ret := voidType
+	ret := Void()
 	if o, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok {
 		ret = conv(o)
 	}

@@ -1,4 +1,4 @@
-package debuginfo
+package raw
 
 import (
 	"cmp"
@@ -9,7 +9,7 @@ import (
 	"sort"
 )
 
-// addrRange maps [lo, hi) to the index of a unit in Index.units.
+// addrRange maps [lo, hi) to the index of a unit in File.Units.
 type addrRange struct {
 	lo, hi uint64
 	unit   int32
@@ -94,4 +94,47 @@ func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offse
 	}
 	t.sort()
 	return t, nil
+}
+
+// UnitAt returns the unit whose code holds pc.
+func (f *File) UnitAt(pc uint64) (int, bool) { return f.cuTable().find(pc) }
+
+// cuTable returns the address → unit table, from .debug_aranges when the
+// binary has it, else from each unit's ranges (Go emits no aranges).
+func (f *File) cuTable() cuTable {
+	if f.cuTabOK {
+		return f.cuTab
+	}
+	f.cuTabOK = true
+	if len(f.sec.aranges) > 0 {
+		t, err := parseAranges(f.sec.aranges, f.sec.order, f.unitByHdr)
+		if err == nil && len(t) > 0 {
+			f.cuTab = t
+			return t
+		}
+	}
+	// Every unit is needed: read them through one full view rather than
+	// one reader per unit.
+	if _, err := f.Full(); err != nil {
+		return nil
+	}
+	var t cuTable
+	for i := range f.Units {
+		m := f.Meta(i)
+		if m == nil {
+			continue
+		}
+		rs, err := m.View.D.Ranges(m.Entry)
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if r[1] > r[0] {
+				t = append(t, addrRange{lo: r[0], hi: r[1], unit: int32(i)})
+			}
+		}
+	}
+	t.sort()
+	f.cuTab = t
+	return t
 }

@@ -1,13 +1,20 @@
-package debuginfo
+// Package nameindex is the name index of a binary's DWARF: every function
+// name with its DIEs and every named type, built by one top-level scan of
+// every unit (about 1.5 s on a 587 MB vmlinux) and persisted by build-id;
+// the glob that matches those names; and the similarity ranking that
+// suggests one when a name is not found.
+package nameindex
 
 import (
 	"debug/dwarf"
 	"sort"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
-// funcRef points at one subprogram DIE. It is plain data so the index can
+// Ref points at one subprogram DIE. It is plain data so the index can
 // be persisted (gob) and reused for the same build-id.
-type funcRef struct {
+type Ref struct {
 	Off   dwarf.Offset
 	Unit  int32
 	LowPC uint64
@@ -15,49 +22,33 @@ type funcRef struct {
 	Code bool
 }
 
-// nameIndex maps every function name of the DWARF to its DIEs, and every
-// named top-level type to its first defining DIE.
-type nameIndex struct {
-	ByName map[string][]funcRef
+// Index maps every function name of the DWARF to its DIEs, and every
+// named top-level type (keyed by TypeKey) to its first defining DIE.
+type Index struct {
+	ByName map[string][]Ref
 	Names  []string // sorted
 	Types  map[string]dwarf.Offset
 }
 
-// nameIndex returns the full index, loading it from the cache or building
-// it with one top-level scan of every unit.
-func (ix *Index) nameIndex() (*nameIndex, error) {
-	if ix.names != nil {
-		return ix.names, nil
-	}
-	if n := ix.loadCache(); n != nil {
-		ix.names = n
-		return n, nil
-	}
-	n := ix.scanNames()
-	ix.names = n
-	ix.saveCache(n)
-	return n, nil
-}
-
-// scanNames reads only the direct children of each unit; nested DIEs are
+// Scan builds the index of f. It reads only the direct children of each unit; nested DIEs are
 // skipped through DW_AT_sibling without being decoded. Nameless concrete
 // subprograms (out-of-line copies of inline functions, GCC clones) take
 // the name of their DW_AT_abstract_origin / DW_AT_specification.
-func (ix *Index) scanNames() *nameIndex {
-	n := &nameIndex{ByName: map[string][]funcRef{}, Types: map[string]dwarf.Offset{}}
+func Scan(f *raw.File) *Index {
+	n := &Index{ByName: map[string][]Ref{}, Types: map[string]dwarf.Offset{}}
 	type pending struct {
-		ref    funcRef
+		ref    Ref
 		origin dwarf.Offset
 	}
 	var todo []pending
 	nameOf := map[dwarf.Offset]string{}
-	fv, err := ix.full()
+	fv, err := f.Full()
 	if err != nil {
 		return n
 	}
-	r := fv.d.Reader()
-	for ui, u := range ix.units {
-		r.Seek(u.die)
+	r := fv.D.Reader()
+	for ui, u := range f.Units {
+		r.Seek(u.DIE)
 		cu, err := r.Next()
 		if err != nil || cu == nil || !cu.Children {
 			continue
@@ -69,11 +60,11 @@ func (ix *Index) scanNames() *nameIndex {
 			}
 			switch e.Tag {
 			case dwarf.TagSubprogram:
-				ref := funcRef{Off: e.Offset, Unit: int32(ui)}
+				ref := Ref{Off: e.Offset, Unit: int32(ui)}
 				if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 					ref.LowPC, ref.Code = lo, true
 				} else if e.Val(dwarf.AttrRanges) != nil {
-					if rs, err := fv.d.Ranges(e); err == nil && len(rs) > 0 {
+					if rs, err := fv.D.Ranges(e); err == nil && len(rs) > 0 {
 						ref.LowPC, ref.Code = rs[0][0], true
 					}
 				}
@@ -98,7 +89,7 @@ func (ix *Index) scanNames() *nameIndex {
 			case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagTypedef, dwarf.TagBaseType, dwarf.TagEnumerationType:
 				name, _ := e.Val(dwarf.AttrName).(string)
 				if _, decl := e.Val(dwarf.AttrDeclaration).(bool); name != "" && !decl {
-					key := typeKey(e.Tag, name)
+					key := TypeKey(e.Tag, name)
 					if _, ok := n.Types[key]; !ok {
 						n.Types[key] = e.Offset
 					}
@@ -112,7 +103,7 @@ func (ix *Index) scanNames() *nameIndex {
 	for _, p := range todo {
 		name, ok := nameOf[p.origin]
 		if !ok {
-			name = ix.dieName(p.origin)
+			name = dieName(f, p.origin)
 		}
 		if name != "" {
 			n.ByName[name] = append(n.ByName[name], p.ref)
@@ -141,10 +132,10 @@ func (ix *Index) scanNames() *nameIndex {
 	return n
 }
 
-// typeKey spells the lookup key of a named type: "struct sk_buff",
+// TypeKey spells the lookup key of a named type: "struct sk_buff",
 // "union x", "enum y", or the bare name for typedefs and base types (Go's
 // "runtime.g" is a struct and is also reachable bare, see TypeByName).
-func typeKey(tag dwarf.Tag, name string) string {
+func TypeKey(tag dwarf.Tag, name string) string {
 	switch tag {
 	case dwarf.TagStructType:
 		return "struct " + name
@@ -157,15 +148,9 @@ func typeKey(tag dwarf.Tag, name string) string {
 }
 
 // dieName reads DW_AT_name of a DIE, following one level of origin.
-func (ix *Index) dieName(off dwarf.Offset) string {
-	fv, err := ix.full()
-	if err != nil {
-		return ""
-	}
-	r := fv.d.Reader()
+func dieName(f *raw.File, off dwarf.Offset) string {
 	for i := 0; i < 3; i++ {
-		r.Seek(off)
-		e, err := r.Next()
+		e, err := f.Entry(off)
 		if err != nil || e == nil {
 			return ""
 		}

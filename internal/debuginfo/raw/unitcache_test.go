@@ -1,4 +1,4 @@
-package debuginfo
+package raw
 
 import (
 	"encoding/binary"
@@ -8,33 +8,36 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/target"
+	"github.com/stapgen/stapgen/internal/testenv"
 )
 
 // TestUnitCache: a large file's unit table is written on the first open
 // and read on the next; what is read equals a fresh walk of the headers,
 // and a damaged or stale cache file is ignored, never trusted.
 func TestUnitCache(t *testing.T) {
-	path := cmdGo(t) // hundreds of units: over minCacheUnits
+	path := testenv.CmdGo(t) // hundreds of units: over minCacheUnits
 	dir := t.TempDir()
-	open := func() *Index {
+	var cache Cache
+	open := func() *File {
 		t.Helper()
 		b, err := target.OpenWith(path, target.Options{DebugDirs: []string{}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { b.Close() })
-		ix, err := OpenWith(b, Options{CacheDir: dir})
+		cache = NewCache(b, false, dir)
+		f, err := Open(b, cache)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ix
+		return f
 	}
 	first := open()
 	truth, err := readUnits(first.sec.info, first.sec.order)
 	if err != nil || len(truth) < minCacheUnits {
 		t.Fatalf("%d units, %v: the test needs a larger input", len(truth), err)
 	}
-	p, ok := cachePath(first.bin, first.opts, ".units")
+	p, ok := cache.Path(".units")
 	if !ok {
 		t.Fatal("no cache path: the fixture has no build-id?")
 	}
@@ -42,11 +45,11 @@ func TestUnitCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unit cache not written: %v", err)
 	}
-	size, mtime := fileStamp(first.bin)
+	size, mtime := cache.Size, cache.MTime
 	if got := decodeUnits(data, size, mtime, len(first.sec.info)); !reflect.DeepEqual(got, truth) {
 		t.Fatalf("cached table differs from the headers (%d vs %d units)", len(got), len(truth))
 	}
-	if got := open().units; !reflect.DeepEqual(got, truth) {
+	if got := open().Units; !reflect.DeepEqual(got, truth) {
 		t.Fatalf("second open: %d units, headers say %d", len(got), len(truth))
 	}
 
@@ -67,7 +70,7 @@ func TestUnitCache(t *testing.T) {
 			if us := loadUnits(p, size, mtime, first.sec.info, first.sec.order); us != nil {
 				t.Fatal("a damaged cache file was accepted")
 			}
-			if got := open().units; !reflect.DeepEqual(got, truth) {
+			if got := open().Units; !reflect.DeepEqual(got, truth) {
 				t.Fatal("open with a damaged cache gave a different unit table")
 			}
 		})
@@ -88,7 +91,7 @@ func reseal(b []byte, i int) []byte {
 // is rejected; nothing panics.
 func FuzzUnitCache(f *testing.F) {
 	unsealed := func(b []byte) []byte { return b[:len(b)-4] }
-	us := []unit{{hdr: 0, die: 11, end: 100, version: 4, addrSz: 8}, {hdr: 100, die: 112, end: 300, version: 5, addrSz: 8, abbrev: 40}}
+	us := []Unit{{Hdr: 0, DIE: 11, End: 100, Version: 4, AddrSize: 8}, {Hdr: 100, DIE: 112, End: 300, Version: 5, AddrSize: 8, Abbrev: 40}}
 	f.Add(unsealed(encodeUnits(us, 1, 2, 300)))
 	f.Add(unsealed(encodeUnits(us[:1], 1, 2, 100)))
 	f.Add([]byte(unitsMagic))
@@ -101,10 +104,10 @@ func FuzzUnitCache(f *testing.F) {
 			}
 			next := uint64(0)
 			for _, u := range got {
-				if uint64(u.hdr) != next || u.die <= u.hdr || u.end < u.die {
+				if uint64(u.Hdr) != next || u.DIE <= u.Hdr || u.End < u.DIE {
 					t.Fatalf("accepted a table that does not tile: %+v", got)
 				}
-				next = uint64(u.end)
+				next = uint64(u.End)
 			}
 			if next != uint64(infoLen) {
 				t.Fatalf("accepted a table ending at %d of %d", next, infoLen)

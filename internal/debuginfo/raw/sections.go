@@ -1,4 +1,4 @@
-package debuginfo
+package raw
 
 import (
 	"debug/dwarf"
@@ -83,90 +83,6 @@ func (s *sections) newData(info []byte, path string) (d *dwarf.Data, err error) 
 		}
 	}
 	return d, nil
-}
-
-// unit is one compilation unit header of .debug_info.
-type unit struct {
-	hdr     dwarf.Offset // offset of the unit header
-	die     dwarf.Offset // offset of the unit's first DIE (what Reader.Seek wants)
-	end     dwarf.Offset
-	version uint16
-	addrSz  int
-	abbrev  uint64 // offset of the unit's abbreviation table
-}
-
-// readUnits walks the unit headers of .debug_info without decoding DIEs.
-// The first DIE follows the header: 11 bytes for DWARF 2-4, 12 for DWARF 5
-// compile/partial units, 20 for skeleton/split units (plus 12 more for
-// 64-bit DWARF's length and offsets).
-func readUnits(info []byte, order binary.ByteOrder) ([]unit, error) {
-	var us []unit
-	for off := 0; off < len(info); {
-		u, err := readUnit(info, off, order)
-		if err != nil {
-			return us, err
-		}
-		us = append(us, u)
-		off = int(u.end)
-	}
-	return us, nil
-}
-
-// readUnit reads the header of the unit at off.
-func readUnit(info []byte, off int, order binary.ByteOrder) (unit, error) {
-	if off < 0 || len(info)-off < 11 {
-		return unit{}, fmt.Errorf("unit at %#x: truncated header", off)
-	}
-	length := uint64(order.Uint32(info[off:]))
-	lenSz, offSz := 4, 4
-	if length == 0xffffffff {
-		if len(info)-off < 23 {
-			return unit{}, fmt.Errorf("unit at %#x: truncated header", off)
-		}
-		length = order.Uint64(info[off+4:])
-		lenSz, offSz = 12, 8
-	} else if length >= 0xfffffff0 {
-		return unit{}, fmt.Errorf("unit at %#x: reserved length %#x", off, length)
-	}
-	end := uint64(off) + uint64(lenSz) + length
-	if length < 7 || end > uint64(len(info)) {
-		return unit{}, fmt.Errorf("unit at %#x: length %d past end of section", off, length)
-	}
-	p := off + lenSz
-	u := unit{hdr: dwarf.Offset(off), end: dwarf.Offset(end), version: order.Uint16(info[p:])}
-	p += 2
-	switch {
-	case u.version >= 5:
-		utype := info[p]
-		u.addrSz = int(info[p+1])
-		u.abbrev = readOff(info[p+2:], offSz, order)
-		p += 2 + offSz
-		switch utype {
-		case 0x04, 0x05: // DW_UT_skeleton, DW_UT_split_compile
-			p += 8
-		case 0x02, 0x06: // DW_UT_type, DW_UT_split_type
-			p += 8 + offSz
-		}
-	case u.version >= 2:
-		u.abbrev = readOff(info[p:], offSz, order)
-		p += offSz
-		u.addrSz = int(info[p])
-		p++
-	default:
-		return unit{}, fmt.Errorf("unit at %#x: unsupported DWARF version %d", off, u.version)
-	}
-	if uint64(p) > end {
-		return unit{}, fmt.Errorf("unit at %#x: header longer than unit", off)
-	}
-	u.die = dwarf.Offset(p)
-	return u, nil
-}
-
-func readOff(b []byte, size int, order binary.ByteOrder) uint64 {
-	if size == 8 {
-		return order.Uint64(b)
-	}
-	return uint64(order.Uint32(b))
 }
 
 // debugAddr returns delve's view of .debug_addr for loclist decoding, or

@@ -1,4 +1,4 @@
-package debuginfo
+package raw
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"os"
-
-	"github.com/stapgen/stapgen/internal/target"
 )
 
 // The unit table is cheap to compute but not to touch: walking the 2,700
@@ -25,26 +23,24 @@ const (
 
 // openUnits returns the unit table of info: from the cache when a valid
 // entry exists, else read from the headers (and cached when large).
-func openUnits(b *target.Binary, opts Options, info []byte, order binary.ByteOrder) ([]unit, error) {
-	p, cacheable := cachePath(b, opts, ".units")
-	var size, mtime int64
+func openUnits(c Cache, info []byte, order binary.ByteOrder) ([]Unit, error) {
+	p, cacheable := c.Path(".units")
 	if cacheable {
-		size, mtime = fileStamp(b)
-		if us := loadUnits(p, size, mtime, info, order); us != nil {
+		if us := loadUnits(p, c.Size, c.MTime, info, order); us != nil {
 			return us, nil
 		}
 	}
 	us, err := readUnits(info, order)
 	if err == nil && cacheable && len(us) >= minCacheUnits {
-		writeAtomic(p, func(f *os.File) error {
-			_, err := f.Write(encodeUnits(us, size, mtime, len(info)))
+		WriteAtomic(p, func(f *os.File) error {
+			_, err := f.Write(encodeUnits(us, c.Size, c.MTime, len(info)))
 			return err
 		})
 	}
 	return us, err
 }
 
-func encodeUnits(us []unit, size, mtime int64, infoLen int) []byte {
+func encodeUnits(us []Unit, size, mtime int64, infoLen int) []byte {
 	le := binary.LittleEndian
 	out := make([]byte, 0, unitsHeader+len(us)*unitRecord)
 	out = append(out, unitsMagic...)
@@ -53,12 +49,12 @@ func encodeUnits(us []unit, size, mtime int64, infoLen int) []byte {
 	out = le.AppendUint64(out, uint64(infoLen))
 	out = le.AppendUint32(out, uint32(len(us)))
 	for _, u := range us {
-		out = le.AppendUint64(out, uint64(u.hdr))
-		out = le.AppendUint64(out, uint64(u.die))
-		out = le.AppendUint64(out, uint64(u.end))
-		out = le.AppendUint64(out, u.abbrev)
-		out = le.AppendUint16(out, u.version)
-		out = append(out, byte(u.addrSz))
+		out = le.AppendUint64(out, uint64(u.Hdr))
+		out = le.AppendUint64(out, uint64(u.DIE))
+		out = le.AppendUint64(out, uint64(u.End))
+		out = le.AppendUint64(out, u.Abbrev)
+		out = le.AppendUint16(out, u.Version)
+		out = append(out, byte(u.AddrSize))
 	}
 	return le.AppendUint32(out, crc32.Checksum(out, castagnoli))
 }
@@ -67,7 +63,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // loadUnits reads a cached unit table, or returns nil when there is none
 // or it does not describe this file (its size and mtime, and info).
-func loadUnits(p string, size, mtime int64, info []byte, order binary.ByteOrder) []unit {
+func loadUnits(p string, size, mtime int64, info []byte, order binary.ByteOrder) []Unit {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil
@@ -78,8 +74,8 @@ func loadUnits(p string, size, mtime int64, info []byte, order binary.ByteOrder)
 	}
 	// The table must tile .debug_info (decodeUnits checks that); spot
 	// check that its first and last entries are what the file says.
-	for _, u := range []unit{us[0], us[len(us)-1]} {
-		if got, err := readUnit(info, int(u.hdr), order); err != nil || got != u {
+	for _, u := range []Unit{us[0], us[len(us)-1]} {
+		if got, err := readUnit(info, int(u.Hdr), order); err != nil || got != u {
 			return nil
 		}
 	}
@@ -89,7 +85,7 @@ func loadUnits(p string, size, mtime int64, info []byte, order binary.ByteOrder)
 // decodeUnits parses a unit cache file. It trusts nothing: the units must
 // start at 0, follow each other without gaps and end at infoLen, with a
 // header size and version readUnits could have produced.
-func decodeUnits(data []byte, size, mtime int64, infoLen int) []unit {
+func decodeUnits(data []byte, size, mtime int64, infoLen int) []Unit {
 	le := binary.LittleEndian
 	if len(data) < unitsHeader+4 || !bytes.HasPrefix(data, []byte(unitsMagic)) {
 		return nil
@@ -107,16 +103,16 @@ func decodeUnits(data []byte, size, mtime int64, infoLen int) []unit {
 	if n == 0 || len(rec) != n*unitRecord {
 		return nil
 	}
-	us := make([]unit, n)
+	us := make([]Unit, n)
 	next := dwarf.Offset(0)
 	for i := range us {
 		r := rec[i*unitRecord:]
-		u := unit{hdr: dwarf.Offset(le.Uint64(r)), die: dwarf.Offset(le.Uint64(r[8:])), end: dwarf.Offset(le.Uint64(r[16:])),
-			abbrev: le.Uint64(r[24:]), version: le.Uint16(r[32:]), addrSz: int(r[34])}
-		if u.hdr != next || u.die <= u.hdr || u.die-u.hdr > 64 || u.end < u.die || u.version < 2 || u.version > 5 {
+		u := Unit{Hdr: dwarf.Offset(le.Uint64(r)), DIE: dwarf.Offset(le.Uint64(r[8:])), End: dwarf.Offset(le.Uint64(r[16:])),
+			Abbrev: le.Uint64(r[24:]), Version: le.Uint16(r[32:]), AddrSize: int(r[34])}
+		if u.Hdr != next || u.DIE <= u.Hdr || u.DIE-u.Hdr > 64 || u.End < u.DIE || u.Version < 2 || u.Version > 5 {
 			return nil
 		}
-		us[i], next = u, u.end
+		us[i], next = u, u.End
 	}
 	if next != dwarf.Offset(infoLen) {
 		return nil

@@ -1,0 +1,78 @@
+package nameindex
+
+import (
+	"encoding/gob"
+	"os"
+	"path/filepath"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
+)
+
+// cacheVersion changes whenever Index's meaning changes.
+const cacheVersion = 1
+
+// cacheFile is the persisted name index of one DWARF file (see raw.Cache
+// for how it is keyed and validated).
+type cacheFile struct {
+	Version int
+	BuildID string
+	Size    int64
+	MTime   int64
+	Units   int
+	Index   *Index
+}
+
+// ext ends the name of the cache file of a name index.
+const ext = ".idx"
+
+// Load returns the persisted index of a file with units units, or nil when
+// absent, stale or unreadable (a broken cache is never an error: it is
+// rebuilt).
+func Load(c raw.Cache, units int) (n *Index) {
+	p, ok := c.Path(ext)
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	defer func() {
+		if recover() != nil {
+			n = nil
+		}
+	}()
+	var cf cacheFile
+	if err := gob.NewDecoder(f).Decode(&cf); err != nil || cf.Index == nil {
+		return nil
+	}
+	if cf.Version != cacheVersion || cf.Size != c.Size || cf.MTime != c.MTime || cf.Units != units {
+		return nil
+	}
+	for _, refs := range cf.Index.ByName {
+		for _, r := range refs {
+			if r.Unit < 0 || int(r.Unit) >= units {
+				return nil
+			}
+		}
+	}
+	return cf.Index
+}
+
+// Save persists the index.
+func (n *Index) Save(c raw.Cache, units int) {
+	p, ok := c.Path(ext)
+	if !ok {
+		return
+	}
+	cf := cacheFile{Version: cacheVersion, BuildID: filepath.Base(p), Size: c.Size, MTime: c.MTime, Units: units, Index: n}
+	raw.WriteAtomic(p, func(f *os.File) error { return gob.NewEncoder(f).Encode(&cf) })
+}
+
+// CachePath reports where the index of a file is (or would be) persisted,
+// for `--no-cache` diagnostics; "" when caching is off.
+func CachePath(c raw.Cache) string {
+	p, _ := c.Path(ext)
+	return p
+}
