@@ -67,16 +67,7 @@ func (x *Facts) regABI() bool {
 	if x.idx != nil {
 		return x.idx.GoRegABI
 	}
-	return goVersionAtLeast(x.bin.GoVersion, 1, 17)
-}
-
-// goVersionAtLeast reads "go1.19.8" (or "devel ..." as the newest).
-func goVersionAtLeast(v string, major, minor int) bool {
-	var a, b int
-	if _, err := fmt.Sscanf(v, "go%d.%d", &a, &b); err != nil {
-		return true
-	}
-	return a > major || a == major && b >= minor
+	return goruntime.RegABIVersion(x.bin.GoVersion)
 }
 
 // code is f's machine code, from its entry to its end (for a function

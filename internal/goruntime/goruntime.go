@@ -7,7 +7,10 @@
 // It imports nothing of the project: it is below every reader.
 package goruntime
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // abi0Suffix ends the ELF name of an ABI0 wrapper: the linker emits
 // "pkg.F.abi0" for the stack-ABI entry of an assembly-callable function.
@@ -56,6 +59,17 @@ func PreferBodies[T any](xs []T, role func(T) Role) []T {
 // go1.26.8; regabi") says the compiler passed arguments in registers
 // (ABIInternal); without it every argument is on the stack (ABI0).
 func RegABI(producer string) bool { return strings.Contains(producer, "regabi") }
+
+// RegABIVersion: a binary of Go version v ("go1.19.8") passes arguments in
+// registers, as every amd64 build since Go 1.17 does; an unreadable
+// version ("devel ...") counts as the newest.
+func RegABIVersion(v string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "go%d.%d", &major, &minor); err != nil {
+		return true
+	}
+	return major > 1 || major == 1 && minor >= 17
+}
 
 // DictPlace says where a function takes the hidden dictionary argument of
 // a shaped generic instantiation.

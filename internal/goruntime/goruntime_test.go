@@ -67,3 +67,13 @@ func TestDictionary(t *testing.T) {
 		}
 	}
 }
+
+// TestRegABIVersion: Go 1.17 release notes: "Go 1.17 implements a new way
+// of passing function arguments and results using registers" (amd64).
+func TestRegABIVersion(t *testing.T) {
+	for v, want := range map[string]bool{"go1.16.15": false, "go1.17": true, "go1.19.8": true, "go1.27.3": true, "devel go1.28-abc": true, "go2.0": true} {
+		if got := RegABIVersion(v); got != want {
+			t.Errorf("RegABIVersion(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

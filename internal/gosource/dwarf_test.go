@@ -12,6 +12,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
@@ -134,7 +135,7 @@ func sampled(t *testing.T, ix *debuginfo.Index) []*debuginfo.Function {
 }
 
 func regABIOptions(name string, recv bool) goabi.Options {
-	return goabi.Options{Dict: goabi.DictFor(name, recv)}
+	return goabi.Options{Dict: goruntime.Dictionary(name)}
 }
 
 func assignString(vs, rs []debuginfo.Variable, recv bool, name string) string {
