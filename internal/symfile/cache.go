@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/stapgen/stapgen/internal/atomicfile"
 )
 
 // formatVersion changes whenever the generated file's layout or naming
@@ -56,22 +58,9 @@ func update(p, stamp string, sites []uint64, build func(sites []uint64) ([]byte,
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	// 0644: a stap run by another user must read it.
+	err = atomicfile.Write(p, 0o644, func(f *os.File) error { _, err := f.Write(b); return err })
 	if err != nil {
-		return fmt.Errorf("symfile: %w", err)
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o644) // CreateTemp's 0600 would hide it from a stap run by another user
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("symfile: write %s: %w", p, err)
 	}
 	return nil

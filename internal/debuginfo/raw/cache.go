@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/stapgen/stapgen/internal/atomicfile"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -56,21 +57,5 @@ func (c Cache) Path(ext string) (string, bool) {
 // concurrent runs never read half of one. Failures are ignored: the cache
 // only accelerates.
 func WriteAtomic(p string, write func(*os.File) error) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return
-	}
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	atomicfile.Write(p, 0o600, write)
 }
