@@ -92,7 +92,21 @@ func TestStrippedScriptsPassStap(t *testing.T) {
 // stack-passed arguments and the results the program printed.
 func TestStrippedGoInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
-	bin := testenv.GoFixture(t, testenv.Strip(testenv.GoPIE))
+	// Built as Debian builds its daemons (PIE, externally linked, then
+	// stripped), by Debian's Go 1.19, trixie's Go (1.24), the host's and
+	// the newest release.
+	goCmds := map[string]string{"host": "go", "go1.19": testenv.Go119(t)}
+	for _, v := range []string{"go1.24.0", "go1.27.3"} {
+		goCmds[v] = testenv.GoToolchain(t, v)
+	}
+	for name, goCmd := range goCmds {
+		t.Run(name, func(t *testing.T) {
+			strippedGoInVM(t, vm, testenv.GoFixtureWith(t, goCmd, testenv.Strip(testenv.GoPIEExt)))
+		})
+	}
+}
+
+func strippedGoInVM(t *testing.T, vm, bin string) {
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json", "--return",
 		"--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Str", "main.Many")
 	if code != 0 {
