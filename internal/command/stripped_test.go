@@ -61,7 +61,8 @@ func stapAccepts(t *testing.T, stap string, script string, args ...string) {
 // TestStrippedScriptsPassStap: entry and return scripts for sampled
 // functions (methods included) of Debian's runc and containerd and of a
 // stripped fixture are accepted by stap 5.1 (-p4, a module for the lab
-// kernel) and by the host's stap 4.8 (-p2).
+// kernel) and by the host's stap 4.8 (-p2), and their BPF entry scripts by
+// both (-p2).
 func TestStrippedScriptsPassStap(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	stap51 := labStap(t, lab.Trixie)
@@ -82,6 +83,14 @@ func TestStrippedScriptsPassStap(t *testing.T) {
 			}
 			stapAccepts(t, stap51, src, "-r", lab.Release(), "-p4")
 			stapAccepts(t, host, src, "-p2")
+			// The BPF runtime places the same entry points (its Go returns
+			// are refused: it cannot read registers at a RET).
+			bpf, errs, code := stapgen(t, append([]string{"gen", "--runtime", "bpf", bin}, fns...)...)
+			if code != 0 {
+				t.Fatalf("gen --runtime bpf: exit %d\n%s", code, errs)
+			}
+			stapAccepts(t, host, bpf, "-p2", "--runtime=bpf")
+			stapAccepts(t, stap51, bpf, "-r", lab.Release(), "-p2", "--runtime=bpf")
 		})
 	}
 }
