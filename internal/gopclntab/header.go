@@ -90,14 +90,11 @@ func candidates(m *image) []candidate {
 		if m.noTableSection {
 			break
 		}
+		d, ok := m.named(name)
+		if !ok {
+			continue
+		}
 		s := m.f.Section(name)
-		if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
-			continue
-		}
-		d, err := m.data(s)
-		if err != nil {
-			continue
-		}
 		if h, ok := parseHeader(d, s.Addr); ok {
 			return []candidate{{h: h, data: d, section: true}}
 		}

@@ -57,6 +57,17 @@ func (m *image) section(vaddr uint64) *elf.Section {
 
 // data is a section's file bytes. Callers must not modify them: they may
 // alias the caller's mapping.
+// named is the bytes of the section called name, false when there is none
+// with contents this reader takes.
+func (m *image) named(name string) ([]byte, bool) {
+	s := m.f.Section(name)
+	if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
+		return nil, false
+	}
+	d, err := m.data(s)
+	return d, err == nil
+}
+
 func (m *image) data(s *elf.Section) ([]byte, error) {
 	if s.Size > maxRead {
 		return nil, fmt.Errorf("section %s: %d bytes: %w", s.Name, s.Size, errNotMapped)

@@ -69,14 +69,11 @@ func findModuledata(m *image, h header) (*moduledata, bool) {
 		}
 	} else {
 		for _, name := range []string{".go.module", ".noptrdata", ".data", ".data.rel.ro"} {
+			d, ok := m.named(name)
+			if !ok {
+				continue
+			}
 			s := m.f.Section(name)
-			if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxRead {
-				continue
-			}
-			d, err := m.data(s)
-			if err != nil {
-				continue
-			}
 			for i := uint64(0); i+8 <= uint64(len(d)); i += 8 {
 				if word(d, i) == h.addr {
 					addrs = append(addrs, s.Addr+i)

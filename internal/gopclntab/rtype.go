@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
 // The runtime's type descriptors (internal/abi.Type and StructType) on
@@ -35,7 +37,7 @@ var ErrNoTypeInfo = errors.New("no runtime type metadata for runtime.g")
 // type descriptor of runtime.g: every Go program has one (the runtime
 // allocates its g's with new), DWARF or not. Computed once.
 func (t *Table) GoidOffset() (int64, error) {
-	t.goidOnce.Do(func() { t.goid, t.goidErr = t.fieldOffset("runtime.g", "goid") })
+	t.goidOnce.Do(func() { t.goid, t.goidErr = t.fieldOffset(goruntime.GType, goruntime.GoidField) })
 	return t.goid, t.goidErr
 }
 

@@ -115,4 +115,6 @@ const DictParam = ".dict"
 const (
 	GType     = "runtime.g"
 	GoidField = "goid"
+	// GRegister holds the current g in ABIInternal code on amd64.
+	GRegister = "r14"
 )

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/symfile"
@@ -290,7 +291,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return fmt.Errorf("goroutine id: %w", err)
 		}
-		goid = Mem{Addr: Reg{"r14"}, Off: off, Size: 8, Signed: true}
+		goid = Mem{Addr: Reg{goruntime.GRegister}, Off: off, Size: 8, Signed: true}
 	}
 	if bpf {
 		for _, v := range f.Params {
@@ -342,7 +343,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 					pt := b.address(sc.Body)
 					point, at = &pt, belowFrame(params, sc.BodySP)
 				} else {
-					guard = &StackGuard{GuardOff: sc.Guard, Frame: sc.Frame}
+					guard = &StackGuard{Guard: Mem{Addr: Reg{goruntime.GRegister}, Off: sc.Guard, Size: 8, Signed: true}, Frame: sc.Frame}
 				}
 			}
 		}

@@ -196,6 +196,8 @@ type Point struct {
 }
 
 // StackGuard skips a firing in Go's stack-check prologue that is about to
-// call morestack: g.stackguard0 (at GuardOff in the g that R14 holds) is
-// at or above RSP-Frame.
-type StackGuard struct{ GuardOff, Frame int64 }
+// call morestack: g.stackguard0 (Guard reads it) is at or above RSP-Frame.
+type StackGuard struct {
+	Guard Expr
+	Frame int64
+}
