@@ -513,6 +513,9 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.em.bpf {
 		return refuse("line probes print $$vars, which needs the kernel runtime")
 	}
+	if b.in.Target.Symbols {
+		return refuse("line probes need the binary's DWARF line table, which it does not have; probe a function instead")
+	}
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}

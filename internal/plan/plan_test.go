@@ -101,6 +101,41 @@ func TestGuruOnlyForGoReturns(t *testing.T) {
 	}
 }
 
+// TestSymbolsTarget: a binary without DWARF or symbols is probed by the
+// symbols of a generated debug file: every point is named by one, no
+// address probe and no guru mode remain, the environment is recorded, and
+// line probes (which need a line table) are refused.
+func TestSymbolsTarget(t *testing.T) {
+	req := spec.Request{Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}}}
+	goStr.Entry = 0x2000
+	defer func() { goStr.Entry = 0 }()
+	p, err := Build(Inputs{Request: &req, Target: Target{Path: "/bin/x", Symbols: true}, Funcs: resolver{"main.Str": goStr}, Go: facts{}, Stap: stap.Version{Major: 4, Minor: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Sites(); len(got) != 2 || got[0] != 0x1000 || got[1] != 0x2008 {
+		t.Fatalf("sites %#x, want the RET and the body", got)
+	}
+	names := map[uint64]string{0x1000: "stapgen.pc.0x1000", 0x2008: "stapgen.pc.0x2008", 0x2000: "main.Str"}
+	if err := p.UseSymbols(names, "SYSTEMTAP_DEBUGINFO_PATH=/c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, pr := range p.Probes {
+		for _, pt := range pr.Points {
+			if pt.Kind != PointSymbol || pt.Name != names[pt.Addr] {
+				t.Errorf("%s point %+v", pr.Site, pt)
+			}
+		}
+	}
+	if p.Guru || len(p.StapArgs) != 0 || len(p.StapEnv) != 1 {
+		t.Errorf("guru %v, args %v, env %v", p.Guru, p.StapArgs, p.StapEnv)
+	}
+	req = spec.Request{Probes: []spec.Probe{{Function: "main.go:10"}}}
+	if _, err := Build(Inputs{Request: &req, Target: Target{Path: "/bin/x", Symbols: true, GoVersion: "go1.19"}, Funcs: resolver{}, Go: facts{}}); !errors.Is(err, ErrRefused) {
+		t.Errorf("line probe on a binary without DWARF: %v", err)
+	}
+}
+
 func TestCheckPath(t *testing.T) {
 	for _, bad := range []string{"rel/path", "/a\"b", "/a\nb", "/a*b", ""} {
 		if checkPath(bad) == nil {
