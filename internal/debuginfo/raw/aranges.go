@@ -35,26 +35,27 @@ func (t cuTable) sort() {
 }
 
 // parseAranges reads .debug_aranges (DWARF 2-5, 32- and 64-bit). Each set
-// names the unit by its header offset, which unitByHdr turns into an index.
-func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offset]int) (cuTable, error) {
-	var t cuTable
+// names the unit by its header offset, which unitByHdr turns into an index;
+// covered holds the units some set names.
+func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offset]int) (t cuTable, covered map[int]bool, err error) {
+	covered = map[int]bool{}
 	off := 0
 	for off < len(data) {
 		if len(data)-off < 4 {
-			return t, fmt.Errorf("aranges at %#x: truncated", off)
+			return t, covered, fmt.Errorf("aranges at %#x: truncated", off)
 		}
 		length := uint64(order.Uint32(data[off:]))
 		lenSz, offSz := 4, 4
 		if length == 0xffffffff {
 			if len(data)-off < 12 {
-				return t, fmt.Errorf("aranges at %#x: truncated", off)
+				return t, covered, fmt.Errorf("aranges at %#x: truncated", off)
 			}
 			length = order.Uint64(data[off+4:])
 			lenSz, offSz = 12, 8
 		}
 		end := uint64(off) + uint64(lenSz) + length
 		if end > uint64(len(data)) || length < uint64(2+offSz+2) {
-			return t, fmt.Errorf("aranges at %#x: length %d past end", off, length)
+			return t, covered, fmt.Errorf("aranges at %#x: length %d past end", off, length)
 		}
 		p := off + lenSz + 2 // version
 		var cuOff uint64
@@ -67,7 +68,7 @@ func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offse
 		addrSz, segSz := int(data[p]), int(data[p+1])
 		p += 2
 		if addrSz != 4 && addrSz != 8 {
-			return t, fmt.Errorf("aranges at %#x: address size %d", off, addrSz)
+			return t, covered, fmt.Errorf("aranges at %#x: address size %d", off, addrSz)
 		}
 		// Tuples start at a multiple of twice the address size.
 		tuple := 2*addrSz + segSz
@@ -75,6 +76,9 @@ func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offse
 			p += 2*addrSz - r
 		}
 		u, ok := unitByHdr[dwarf.Offset(cuOff)]
+		if ok {
+			covered[u] = true
+		}
 		for ; uint64(p+tuple) <= end; p += tuple {
 			q := p + segSz
 			var lo, n uint64
@@ -93,33 +97,54 @@ func parseAranges(data []byte, order binary.ByteOrder, unitByHdr map[dwarf.Offse
 		off = int(end)
 	}
 	t.sort()
-	return t, nil
+	return t, covered, nil
 }
 
 // UnitAt returns the unit whose code holds pc.
 func (f *File) UnitAt(pc uint64) (int, bool) { return f.cuTable().find(pc) }
 
-// cuTable returns the address → unit table, from .debug_aranges when the
-// binary has it, else from each unit's ranges (Go emits no aranges).
+// cuTable returns the address → unit table: .debug_aranges for the units
+// it covers, each other unit's own ranges for the rest. Go emits no
+// aranges, and an externally linked Go binary has the C linker's, which
+// cover only the C objects (crt, cgo glue): trusting them alone lost
+// every Go unit, and with it the line table of every Go function.
 func (f *File) cuTable() cuTable {
 	if f.cuTabOK {
 		return f.cuTab
 	}
 	f.cuTabOK = true
+	var t cuTable
+	covered := map[int]bool{}
 	if len(f.sec.aranges) > 0 {
-		t, err := parseAranges(f.sec.aranges, f.sec.order, f.unitByHdr)
-		if err == nil && len(t) > 0 {
-			f.cuTab = t
-			return t
+		at, cov, err := parseAranges(f.sec.aranges, f.sec.order, f.unitByHdr)
+		if err == nil {
+			t, covered = at, cov
 		}
 	}
-	// Every unit is needed: read them through one full view rather than
-	// one reader per unit.
-	if _, err := f.Full(); err != nil {
-		return nil
+	if len(covered) < len(f.Units) {
+		t = append(t, f.unitRanges(covered)...)
+		t.sort()
+	}
+	f.cuTab = t
+	return t
+}
+
+// unitRanges reads the DW_AT_low_pc/high_pc or DW_AT_ranges of every unit
+// not in skip.
+func (f *File) unitRanges(skip map[int]bool) cuTable {
+	// When most units are needed, read them through one full view rather
+	// than one reader per unit; a few (a kernel's assembly units) are not
+	// worth the full view's cost.
+	if len(f.Units)-len(skip) > len(f.Units)/2 {
+		if _, err := f.Full(); err != nil {
+			return nil
+		}
 	}
 	var t cuTable
 	for i := range f.Units {
+		if skip[i] {
+			continue
+		}
 		m := f.Meta(i)
 		if m == nil {
 			continue
@@ -134,7 +159,5 @@ func (f *File) cuTable() cuTable {
 			}
 		}
 	}
-	t.sort()
-	f.cuTab = t
 	return t
 }
