@@ -60,11 +60,15 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 		f.Entry = ref.LowPC
 	}
 	f.Inlined = !ref.Code && f.Entry == 0
-	if f.File == "" && !f.Inlined && f.Entry != 0 {
-		// Go omits decl_file on abstract functions and wrappers: the file
-		// comes from the line table, the line from decl_line when given.
+	if (f.File == "" || f.Line == 0) && !f.Inlined && f.Entry != 0 {
+		// Go omits decl_file on abstract functions and wrappers, and Go
+		// 1.19 (Debian bookworm's; 1.21 has it) emits no decl_line on any
+		// subprogram: what is missing comes from the line table's row at
+		// the entry, which is what stap -L shows (the func keyword's line).
 		file, line := ix.dw.FileLineAt(u, f.Entry)
-		f.File = file
+		if f.File == "" {
+			f.File = file
+		}
 		if f.Line == 0 {
 			f.Line = line
 		}
