@@ -84,6 +84,24 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	return f, nil
 }
 
+// addResult appends Go result v unless rs has it already. Go 1.18 and
+// later emit some functions' results twice among the subprogram's own
+// children (golang/go#61357: internal/poll.(*FD).Write lists ~r0 ~r0 ~r1
+// ~r1), and a result name is unique in a signature (the compiler names
+// unnamed and blank ones ~rN), so a repeated name is a copy; of two
+// copies the one with a location at the entry is kept.
+func addResult(rs []Variable, v Variable) []Variable {
+	for i := range rs {
+		if rs[i].Name == v.Name && v.Name != "" {
+			if !rs[i].AtEntry() && v.AtEntry() {
+				rs[i] = v
+			}
+			return rs
+		}
+	}
+	return append(rs, v)
+}
+
 // params reads the direct formal_parameter children of e (nested lexical
 // blocks and inlined calls are skipped undecoded). Go results carry
 // DW_AT_variable_parameter.
@@ -118,7 +136,7 @@ func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *raw.Uni
 		v.Location, v.LocList = ix.describeLocation(c, m, f.Entry, f.Inlined)
 		if vp, _ := comp.Val(dwarf.AttrVarParam).(bool); vp && f.Lang == LangGo {
 			v.Result = true
-			f.Results = append(f.Results, v)
+			f.Results = addResult(f.Results, v)
 			continue
 		}
 		f.Params = append(f.Params, v)
