@@ -316,17 +316,17 @@ func (tr *Reader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error)
 		// int a[2][3] is one DIE with two subranges: build inside out.
 		cur := elem
 		for i := len(counts) - 1; i >= 1; i-- {
-			cur = arrayOf(cur, counts[i], lang)
+			cur = arrayOf(cur, counts[i])
 		}
 		c := int64(-1)
 		if len(counts) > 0 {
 			c = counts[0]
 		}
-		*t = *arrayOf(cur, c, lang)
+		*t = *arrayOf(cur, c)
 		if size > 0 {
 			t.Size = size
 		}
-		tr.namers[t] = func() { tr.nameArray(t) }
+		tr.namers[t] = func() { tr.nameArray(t, lang) }
 	case dwarf.TagSubroutineType:
 		t.Kind, t.Size = KindFunc, tr.ptrSz
 		tr.funcSpelling(t, e, r, lang, depth)
@@ -354,26 +354,31 @@ func (tr *Reader) sharedKey(e *dwarf.Entry, name string, size int64, lang Lang) 
 	return fmt.Sprintf("%d|%s|%d|%d|%d", e.Tag, name, size, line, col), true
 }
 
-func arrayOf(elem *Type, count int64, lang Lang) *Type {
+func arrayOf(elem *Type, count int64) *Type {
 	a := &Type{Kind: KindArray, Elem: elem, Count: count}
 	if count >= 0 && elem.Size > 0 {
 		a.Size = count * elem.Size
-	}
-	if lang == LangGo {
-		a.GoName = "[" + strconv.FormatInt(max(count, 0), 10) + "]"
 	}
 	return a
 }
 
 // nameArray spells an array (and its inner dimensions) as stap does:
-// "u8[]", "struct page*[]".
-func (tr *Reader) nameArray(t *Type) {
-	if t.Elem.Kind == KindArray && t.Elem.Name == "" {
-		tr.nameArray(t.Elem)
+// "u8[]", "struct page*[]", and in Go's spelling "[4]uint64". It sets
+// both names outright, so it may run more than once on one array: a Go
+// array of arrays has one DIE, and one pending namer, per dimension, and
+// the outer one used to spell the inner one directly, which then spelled
+// itself again when settle reached its own namer; appending the element
+// to the Go name made that "[4]uint64uint64", as often as map order put
+// the outer namer first.
+func (tr *Reader) nameArray(t *Type, lang Lang) {
+	if _, pending := tr.namers[t.Elem]; !pending && t.Elem.Kind == KindArray && t.Elem.Name == "" {
+		tr.nameArray(t.Elem, lang) // an inner dimension of a C a[2][3], which has no namer
 	}
 	tr.name(t.Elem)
 	t.Name = t.Elem.Name + "[]"
-	t.GoName += t.Elem.GoName
+	if lang == LangGo {
+		t.GoName = "[" + strconv.FormatInt(max(t.Count, 0), 10) + "]" + t.Elem.GoName
+	}
 }
 
 func (tr *Reader) isSubroutine(off dwarf.Offset) bool {
