@@ -8,6 +8,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/gofacts"
+	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/gosource"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
@@ -155,7 +156,7 @@ func Open(name string, o OpenOptions) (*Target, error) {
 				return nil, err
 			}
 			t.Funcs, t.goFacts = s, s.Facts()
-			t.types = &sourceTypes{funcs: s, path: bin.Path, opts: o.Types}
+			t.types = &sourceTypes{funcs: s, path: bin.Path, opts: o.Types, abi0: !goruntime.RegABIVersion(bin.GoVersion)}
 			return t, nil
 		}
 		err := bin.RequireDWARF()

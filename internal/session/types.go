@@ -20,6 +20,8 @@ type sourceTypes struct {
 	funcs *gofacts.StrippedFuncs
 	path  string
 	opts  gosource.Options
+	// abi0: the binary predates the register ABI (Go < 1.17).
+	abi0 bool
 
 	once sync.Once
 	r    *gosource.Resolver
@@ -56,7 +58,7 @@ func (s *sourceTypes) apply(f *debuginfo.Function) error {
 	}
 	// The frame the compiler recorded must match what the source says,
 	// or the source is not this binary's.
-	if err := sig.Check(int64(s.funcs.Args(f)), goabi.Options{}); err != nil {
+	if err := sig.Check(int64(s.funcs.Args(f)), goabi.Options{ABI0: s.abi0}); err != nil {
 		return err
 	}
 	sig.Apply(f)
