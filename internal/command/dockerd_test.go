@@ -141,7 +141,9 @@ type goMount struct {
 	flags                        uint64
 }
 
-// goMounts pairs each entry with the next return on its thread.
+// goMounts pairs each entry with the next return on its goroutine: a
+// goroutine blocked in a slow mount(2) can come back on another thread
+// (its P is handed off), so threads do not pair them.
 func goMounts(t *testing.T, evs []jsonEvent) []*goMount {
 	t.Helper()
 	var ms []*goMount
@@ -154,10 +156,10 @@ func goMounts(t *testing.T, evs []jsonEvent) []*goMount {
 			m.fstype, _ = e.text(t, "fstype")
 			m.data, _ = e.text(t, "data")
 			ms = append(ms, m)
-			open[e["tid"]] = m
-		} else if m := open[e["tid"]]; m != nil {
+			open[e["goid"]] = m
+		} else if m := open[e["goid"]]; m != nil {
 			m.ret = e
-			delete(open, e["tid"])
+			delete(open, e["goid"])
 		}
 	}
 	return ms
