@@ -2,7 +2,6 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"sort"
 	"testing"
 
@@ -14,15 +13,7 @@ import (
 // PrologueEnd.
 func prologueEnds(t *testing.T, path string) []uint64 {
 	t.Helper()
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testenv.DWARF(t, path)
 	var out []uint64
 	r := d.Reader()
 	for {

@@ -2,7 +2,6 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -20,15 +19,7 @@ import (
 // DW_AT_name, Go's spelling).
 func dwarfResults(t *testing.T, path string) map[string][]string {
 	t.Helper()
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testenv.DWARF(t, path)
 	typeName := func(off dwarf.Offset) string {
 		r := d.Reader()
 		r.Seek(off)

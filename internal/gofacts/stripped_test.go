@@ -2,7 +2,6 @@ package gofacts
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -106,15 +105,7 @@ func compareFacts(t *testing.T, strippedPath, twinPath string) {
 // prologueEnds are the addresses the twin's DWARF line table marks
 // prologue_end, sorted, read with debug/dwarf alone.
 func prologueEnds(t *testing.T, bin string) []uint64 {
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testenv.DWARF(t, bin)
 	var out []uint64
 	r := d.Reader()
 	for cu, err := r.Next(); cu != nil && err == nil; cu, err = r.Next() {

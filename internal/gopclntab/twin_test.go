@@ -188,15 +188,7 @@ func elideTypeArgs(name string) string {
 // dwarfGoid is runtime.g's goid member offset in bin's DWARF.
 func dwarfGoid(t *testing.T, bin string) int64 {
 	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testenv.DWARF(t, bin)
 	r := d.Reader()
 	for e, err := r.Next(); e != nil && err == nil; e, err = r.Next() {
 		if e.Tag != dwarf.TagStructType || e.Val(dwarf.AttrName) != "runtime.g" {

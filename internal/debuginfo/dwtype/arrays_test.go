@@ -2,7 +2,6 @@ package dwtype
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"math/rand"
 	"slices"
 	"strings"
@@ -68,16 +67,7 @@ func goArrays(t *testing.T, path string) map[dwarf.Offset]string {
 // computed lazily).
 func openDWARF(t *testing.T, path string) *dwarf.Data {
 	t.Helper()
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return testenv.DWARF(t, path)
 }
 
 // TestGoArraySpelling converts the array types of the Go fixture (see
