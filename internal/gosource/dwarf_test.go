@@ -13,7 +13,6 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/goruntime"
-	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -240,19 +239,7 @@ func TestTypesMatchDWARF(t *testing.T) {
 	for _, tc := range toolchains(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := fixture(t, tc)
-			b, err := target.Open(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			ix, err := debuginfo.Open(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			args, err := pclnArgs(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ix, args := oracles(t, bin)
 			r, err := Open(bin, Options{Source: filepath.Dir(testenv.GoSource("main.go"))})
 			if err != nil {
 				t.Fatal(err)

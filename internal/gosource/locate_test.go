@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
-	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -264,19 +263,7 @@ func TestModuleCacheDWARF(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	b, err := target.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ix, err := debuginfo.Open(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args, err := pclnArgs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, args := oracles(t, bin)
 	r, err := Open(bin, Options{})
 	if err != nil {
 		t.Fatal(err)

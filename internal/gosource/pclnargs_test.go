@@ -5,7 +5,33 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/target"
 )
+
+// oracles are what a test compares types from source with, both read
+// from bin independently of this package: its DWARF (debuginfo) and its
+// function table's argument sizes (pclnArgs). The index is closed with the
+// test.
+func oracles(t *testing.T, bin string) (*debuginfo.Index, map[string]int64) {
+	t.Helper()
+	b, err := target.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ix, err := debuginfo.Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, err := pclnArgs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, args
+}
 
 // pclnArgs reads every function's _func.args from a Go 1.18+ .gopclntab,
 // independently of internal/gopclntab (the expected frame sizes must come

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
-	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -17,19 +16,7 @@ import (
 // Methods take their receiver from the name and the --source tree.
 func TestSignatureMatchesDWARF(t *testing.T) {
 	bin := fixture(t, toolchain{"host", testenv.NeedTool(t, "go")})
-	b, err := target.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ix, err := debuginfo.Open(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args, err := pclnArgs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, args := oracles(t, bin)
 	src := filepath.Dir(testenv.GoSource("main.go"))
 	for _, tc := range []struct{ fn, sig string }{
 		{"main.Mount", "func(source, target, fstype string, flags uintptr, data string) error"},
