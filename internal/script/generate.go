@@ -99,7 +99,6 @@ func (g *generator) neededHelpers() []string {
 // ProbeView is what the "probe" template receives.
 type ProbeView struct {
 	P   plan.Probe
-	BPF bool
 	Max int
 	// PID and Process (an execname) filter every probe of the plan.
 	PID     int
@@ -109,7 +108,7 @@ type ProbeView struct {
 }
 
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	pv := ProbeView{P: p, BPF: g.bpf, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()"}
+	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()"}
 	if g.bpf && bpfHasLocals(p) {
 		pv.CPU = "__sg_c"
 	}

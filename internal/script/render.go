@@ -112,7 +112,6 @@ func (t *Templates) Render(w io.Writer, p *plan.Plan) error {
 }
 
 var staticFuncs = template.FuncMap{
-	"join": strings.Join,
 	// indent keeps multi-line statements inside the handler's block.
 	"indent": func(s string) string { return strings.ReplaceAll(s, "\n", "\n\t") },
 	// comment keeps a note on one comment line whatever it contains.
