@@ -52,6 +52,8 @@ func (v Value) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
+	case EncDyn:
+		b = v.Go.appendJSONParts(b)
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -97,6 +99,10 @@ func (v Value) appendValue(b []byte) []byte {
 		b = append(b, `,"data_word":`...)
 		b = appendHexWord(b, v.DataWord)
 		return append(b, '}')
+	case EncDyn:
+		return appendJSONString(b, v.Go.String())
+	case EncFloat:
+		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
 		b = append(b, '[')
 		for i, a := range v.Stack {

@@ -12,6 +12,8 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
+	EncDyn   Enc = "dyn"   // a Go interface by its dynamic type (goval.go)
+	EncFloat Enc = "float" // a float's bits in hex
 )
 
 // The names of backtrace fields, which the folded-stack report counts.

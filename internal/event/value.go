@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -31,7 +32,11 @@ type Value struct {
 	Elems     []Value
 	// TypeWord and DataWord are an interface's two words.
 	TypeWord, DataWord uint64
-	Stack              []uint64
+	// Go is an interface value decoded by its dynamic type (EncDyn).
+	Go *GoValue
+	// Float is a floating-point value (EncFloat), of Int bits.
+	Float float64
+	Stack []uint64
 	// Frames name Stack's frames, innermost first, when the target's
 	// symbols were given ("" for a frame they do not cover); nil otherwise.
 	Frames []string
@@ -91,6 +96,25 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		v.DataWord, err2 = parseHex(d)
 		if err1 != nil || err2 != nil {
 			return errToken
+		}
+	case EncDyn:
+		g, err := parseDyn(tok)
+		if err != nil {
+			return err
+		}
+		v.Go, v.TypeWord, v.DataWord, v.Truncated = g, g.TypeWord, g.DataWord, g.Truncated
+	case EncFloat:
+		// "f" and a float64's bits, or "g" and a float32's.
+		if len(tok) < 2 || tok[0] != 'f' && tok[0] != 'g' {
+			return errToken
+		}
+		n, err := strconv.ParseUint(string(tok[1:]), 16, 64)
+		if err != nil {
+			return errToken
+		}
+		v.Float, v.Int = math.Float64frombits(n), 64
+		if tok[0] == 'g' {
+			v.Float, v.Int = float64(math.Float32frombits(uint32(n))), 32
 		}
 	case EncStack:
 		if len(tok) == 1 && tok[0] == '-' {
@@ -240,6 +264,10 @@ func (v Value) String() string {
 			return "nil"
 		}
 		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
+	case EncDyn:
+		return v.Go.String()
+	case EncFloat:
+		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
 	case EncStack:
 		parts := make([]string, len(v.Stack))
 		for i, a := range v.Stack {

@@ -78,6 +78,9 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function

@@ -17,6 +17,8 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// types are the binary's runtime type facts (goval.go), nil for none.
+	types func() *GoTypes
 }
 
 // scalar is the expression of a scalar value.
@@ -111,7 +113,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		}
 		return out
 	case debuginfo.KindFloat, debuginfo.KindComplex:
-		return []Field{e.missing(name, t, "floating-point values are not readable by stap")}
+		return e.float(r, name, t)
 	}
 	return []Field{e.missing(name, t, fmt.Sprintf("type %s (%s) is not supported", t.Name, t.Kind))}
 }
@@ -204,6 +206,9 @@ func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
 	dw, err2 := e.scalar(r.field(ms[1]))
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
+	}
+	if f, ok := e.dyn(r, name, t, tw, dw); ok {
+		return f
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Value: Iface{Type: tw, Data: dw}}
 }

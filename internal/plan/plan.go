@@ -89,6 +89,8 @@ type Plan struct {
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.
 	Aggregate spec.Aggregate
+	// GoTypes are the runtime type facts Dyn values use, nil when none do.
+	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string

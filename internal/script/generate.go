@@ -21,7 +21,8 @@ type generator struct {
 	helpers map[string]bool
 }
 
-func newGenerator(set *template.Template, bpf bool) (*generator, error) {
+// newGenerator's helpers receive the plan (helper.gdyn reads its GoTypes).
+func newGenerator(set *template.Template, bpf bool, p *plan.Plan) (*generator, error) {
 	t, err := set.Clone()
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func newGenerator(set *template.Template, bpf bool) (*generator, error) {
 		"cond":   g.cond,
 		"point":  g.point,
 		"need":   g.need,
-		"helper": func(name string) (string, error) { return g.exec("helper."+name, nil) },
+		"helper": func(name string) (string, error) { return g.exec("helper."+name, p) },
 	})
 	return g, nil
 }
