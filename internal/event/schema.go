@@ -60,4 +60,7 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
+	// Max bounds the bytes of a string kept (--strlen): the BPF runtime
+	// reads whole words, which may reach past it.
+	Max int `json:"max,omitempty"`
 }

@@ -59,7 +59,13 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 		v.Missing = true
 		return nil
 	}
-	return v.parse(fs.Enc, fs.ElemEnc, tok)
+	if err := v.parse(fs.Enc, fs.ElemEnc, tok); err != nil {
+		return err
+	}
+	if fs.Max > 0 && v.Enc == EncStr && len(v.Bytes) > fs.Max {
+		v.Bytes, v.Truncated = v.Bytes[:fs.Max], true
+	}
+	return nil
 }
 
 func (v *Value) parse(enc, elem Enc, tok []byte) error {

@@ -113,7 +113,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -191,6 +191,9 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {

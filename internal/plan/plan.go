@@ -126,6 +126,10 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Split (BPF) lists the field indices that start another handler on
+	// the same points; the handlers print one record between them
+	// (bpf.go).
+	Split []int
 }
 
 // Field is one value printed by a probe.

@@ -1,0 +1,44 @@
+package command
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// TestBPFSeveralStrings: main.Mount's four string parameters and its flags
+// print with default fields on the host's BPF runtime (one handler per
+// string, one record between them), each as the program passed it, and
+// --strlen bounds every string.
+func TestBPFSeveralStrings(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	for _, strlen := range []int{0, 5} {
+		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
+			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json"}
+			if strlen > 0 {
+				args = append(args, "--strlen", fmt.Sprint(strlen))
+			}
+			out, errs, code := stapgen(t, append(args, bin, "main.Mount")...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			calls := said(t, errs, "CALL")["main.Mount"]
+			evs := exactEvents(t, out)
+			if len(calls) != 1 || len(evs) < 1 {
+				t.Fatalf("%d calls, %d events\n%s\n%s", len(calls), len(evs), out, errs)
+			}
+			for _, k := range []string{"source", "target", "fstype", "flags", "data"} {
+				want := calls[0][k]
+				if strlen > 0 && len(want) > strlen && k != "flags" {
+					want = want[:strlen]
+				}
+				if got := val(evs[0], k); got != want {
+					t.Errorf("%s = %q, the program passed %q (--strlen %d)", k, got, calls[0][k], strlen)
+				}
+			}
+		})
+	}
+}
