@@ -42,3 +42,26 @@ func TestBPFSeveralStrings(t *testing.T) {
 		})
 	}
 }
+
+// TestBPFSlices: a []int prints its elements on the host's BPF runtime as
+// the program printed them, and its length and capacity.
+func TestBPFSlices(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.Ints")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	ints := callLine(t, errs, "main.Ints")
+	evs := exactEvents(t, out)
+	if len(evs) < 1 {
+		t.Fatalf("no event\n%s", out)
+	}
+	f := jsonEvent(evs[0]).field("xs")
+	if got, want := val(evs[0], "xs"), between(ints, "xs=", " len="); got != want {
+		t.Errorf("xs = %s, the program printed %s", got, want)
+	}
+	if got, want := fmt.Sprintf("len=%v cap=%v", f["len"], f["cap"]), between(ints, " len=", " cap=")+" cap="+between(ints, " cap=", ""); got != "len="+want {
+		t.Errorf("xs %s, the program printed len=%s", got, want)
+	}
+}

@@ -170,8 +170,8 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 		// []byte reads as bytes.
 		return e.bytesField(arr, n, name, t)
 	}
-	if e.bpf {
-		return e.missing(name, t, "slices other than []byte need loops, which the BPF runtime lacks; use --runtime=kernel")
+	if e.bpf && elem != nil && elem.Kind == debuginfo.KindString {
+		return e.missing(name, t, "BPF runtime: slices of strings need a handler per element; use --runtime=kernel")
 	}
 	av, err := e.scalar(arr)
 	if err != nil {

@@ -148,8 +148,11 @@ func bpfHasLocals(condOrGoid bool, fields []plan.Field) bool {
 		return true
 	}
 	return slices.ContainsFunc(fields, func(f plan.Field) bool {
-		_, ok := f.Value.(plan.Bytes)
-		return ok
+		switch f.Value.(type) {
+		case plan.Bytes, plan.Slice:
+			return true
+		}
+		return false
 	})
 }
 

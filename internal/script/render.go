@@ -124,6 +124,15 @@ var staticFuncs = template.FuncMap{
 	"mask":    func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8)-1) },
 	"signbit": func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8-1)) },
 	"words":   words,
+	// elems are a BPF slice's unrolled element offsets: the first max, at
+	// most eight, like a string's words.
+	"elems": func(max int, size int64) []int64 {
+		var out []int64
+		for i := 0; i < max && i < 8; i++ {
+			out = append(out, int64(i)*size)
+		}
+		return out
+	},
 	"wordgroups": func(max int) [][]int {
 		return slices.Collect(slices.Chunk(words(max), 4))
 	},
