@@ -12,10 +12,8 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
-	// EncFloat is a float or double as the bits of an IEEE-754 double in
-	// signed decimal: stap reads floating-point values as their bits, and
-	// widens a float to a double first.
-	EncFloat Enc = "float"
+	EncDyn   Enc = "dyn"   // a Go interface by its dynamic type (goval.go)
+	EncFloat Enc = "float" // a float's bits in hex
 	// EncEnum is a C enum's value in signed decimal, named by the field's
 	// Enums.
 	EncEnum Enc = "enum"
@@ -65,6 +63,9 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
+	// Max bounds the bytes of a string kept (--strlen): the BPF runtime
+	// reads whole words, which may reach past it.
+	Max int `json:"max,omitempty"`
 	// Enums name the values of an EncEnum field.
 	Enums []Enumerator `json:"enums,omitempty"`
 }

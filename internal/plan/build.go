@@ -78,6 +78,9 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
@@ -110,7 +113,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Enums: f.Enums})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Max: strMax(f.Value), Enums: f.Enums})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -188,6 +191,9 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {

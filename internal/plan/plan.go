@@ -89,6 +89,8 @@ type Plan struct {
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.
 	Aggregate spec.Aggregate
+	// GoTypes are the runtime type facts Dyn values use, nil when none do.
+	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string
@@ -124,6 +126,10 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Split (BPF) lists the field indices that start another handler on
+	// the same points; the handlers print one record between them
+	// (bpf.go).
+	Split []int
 }
 
 // Field is one value printed by a probe.
