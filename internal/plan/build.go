@@ -112,7 +112,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -416,7 +416,11 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, from(b.em.fields(r, p.String(), b.plan.Limits.Depth), "--fields "+p.String())...)
+			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
+			if p.Whole != 0 {
+				fs = b.em.whole(r, p, wholeDepth(p, b.plan.Limits))
+			}
+			out = append(out, from(fs, "--fields "+p.String())...)
 		}
 	}
 	if len(out) > maxFieldsPerProbe {

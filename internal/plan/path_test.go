@@ -115,3 +115,47 @@ func TestCastWithoutTypes(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestWhole: $ prints one level, $$ follows nested structs and pointers to
+// the depth; anonymous members print by their own names.
+func TestWhole(t *testing.T) {
+	tNode := &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct node", Size: 32}
+	tNodeP := &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct node*", Size: 8, Elem: tNode}
+	tNode.Fields = []debuginfo.Field{{Name: "q", Type: tQstr}, {Name: "next", Type: tNodeP, Offset: 16}, {Name: "id", Type: tInt, Offset: 24}}
+	for _, tc := range []struct {
+		path  string
+		depth int
+		want  []string // name path-from-whole
+	}{
+		{"name$", 1, []string{"name.hash hash", "name.len len", "name.hash_len hash_len", "name.name name"}},
+		{"n$", 1, []string{"n.next next", "n.id id"}},
+		{"n$$", 1, []string{"n.q.hash q/hash", "n.q.len q/len", "n.q.hash_len q/hash_len", "n.q.name q/name",
+			"n.next next", "n.next.next next/*/next", "n.next.id next/*/id", "n.id id"}},
+		{"n->next$", 1, []string{"n.next.next next", "n.next.id id"}},
+	} {
+		p, err := spec.ParsePath(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes []string
+		b := &builder{plan: &Plan{Limits: spec.Limits{Depth: tc.depth, StringLen: 64, Elems: 4}}, em: emitter{kernel: true, notes: &notes}}
+		fs, err := b.selectFields(map[string]ref{"name": varRef("name", tQstrP), "n": varRef("n", tNodeP)}, nil, []spec.Path{p})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		var got []string
+		for _, f := range fs {
+			if f.Part == nil || f.Part.Whole != p.String() {
+				t.Fatalf("%s: field %s has part %+v", tc.path, f.Name, f.Part)
+			}
+			var steps []string
+			for _, s := range f.Part.Path {
+				steps = append(steps, s.Name)
+			}
+			got = append(got, f.Name+" "+strings.Join(steps, "/"))
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %q\nwant %q", tc.path, got, tc.want)
+		}
+	}
+}
