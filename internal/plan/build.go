@@ -418,7 +418,9 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			}
 			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
 			if p.Whole != 0 {
-				fs = b.em.whole(r, p, wholeDepth(p, b.plan.Limits))
+				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
+					return nil, err
+				}
 			}
 			out = append(out, from(fs, "--fields "+p.String())...)
 		}

@@ -23,8 +23,14 @@ func wholeDepth(p spec.Path, l spec.Limits) int {
 // points to). Each member is its own token, so a member that cannot be
 // read (a NULL pointer's pointee) prints "!" and the rest still print;
 // the JSON nests the tokens into one object (event.Part).
-func (e *emitter) whole(r ref, p spec.Path, depth int) []Field {
+func (e *emitter) whole(r ref, p spec.Path, depth int) ([]Field, error) {
 	key := p.String()
+	if e.bpf {
+		// Measured with stap 4.8: two strings in one handler already fail
+		// translation ("insufficent BPF stack size"), and a read behind a
+		// NULL pointer gives 0 rather than a fault.
+		return nil, refuse("%s: whole values need the kernel runtime (stapbpf's 512-byte stack holds about one string per probe, and a member behind a NULL pointer would read as 0); use --runtime=kernel or name the members", key)
+	}
 	root := p
 	root.Whole = 0
 	name := root.String()
@@ -32,19 +38,19 @@ func (e *emitter) whole(r ref, p spec.Path, depth int) []Field {
 		// stap's $p$ on a pointer prints what it points to.
 		d, err := r.deref()
 		if err != nil {
-			return []Field{e.missing(name, r.typ, err.Error())}
+			return []Field{e.missing(name, r.typ, err.Error())}, nil
 		}
 		r = d
 	}
 	if r.typ == nil || !isAggregate(r.typ) {
-		return e.fields(r, name, depth)
+		return e.fields(r, name, depth), nil
 	}
 	w := &wholeWalk{e: e, part: event.Part{Whole: key, Type: typeName(r.typ)}}
 	w.members(r, name, nil, depth)
 	if w.cut {
 		*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed", key, maxFieldsPerProbe))
 	}
-	return w.out
+	return w.out, nil
 }
 
 type wholeWalk struct {
