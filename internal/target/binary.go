@@ -150,6 +150,7 @@ func openFile(path string) (b *Binary, err error) {
 	if err := b.checkSections(); err != nil {
 		return b, err
 	}
+	b.layoutRelocatable()
 	b.Arch = archName(b.elf.Machine, b.elf.Class)
 	b.BuildID = b.readBuildID()
 	b.Kind = b.classify()
@@ -402,7 +403,11 @@ func (b *Binary) Section(name string) (data []byte, err error) {
 		return nil, nil
 	}
 	raw := b.data[s.Offset : s.Offset+s.FileSize]
-	if s.Flags&elf.SHF_COMPRESSED == 0 && !gnu {
+	var rel *elf.Section
+	if b.Relocatable() && s.Flags&elf.SHF_ALLOC == 0 {
+		rel = b.relocationsOf(s)
+	}
+	if s.Flags&elf.SHF_COMPRESSED == 0 && !gnu && rel == nil {
 		return raw, nil
 	}
 	// Sections inflate once each, and different ones at the same time
@@ -415,7 +420,18 @@ func (b *Binary) Section(name string) (data []byte, err error) {
 		b.decomp[name] = z
 	}
 	b.mu.Unlock()
-	z.once.Do(func() { z.data, z.err = b.inflate(s, raw, gnu) })
+	z.once.Do(func() {
+		z.data = raw
+		if s.Flags&elf.SHF_COMPRESSED != 0 || gnu {
+			z.data, z.err = b.inflate(s, raw, gnu)
+		}
+		// A module's DWARF points into its sections through relocations
+		// (.rela.debug_info): without them every address is 0 and every
+		// string offset is wrong.
+		if z.err == nil && rel != nil {
+			z.data, z.err = b.relocate(s, rel, z.data)
+		}
+	})
 	return z.data, z.err
 }
 
