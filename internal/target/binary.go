@@ -61,6 +61,9 @@ type Binary struct {
 	PIE       bool
 	BuildID   string // hex NT_GNU_BUILD_ID, "" when absent
 	GoVersion string // "go1.26.8" for Go binaries when readable
+	// Module is the name of a kernel module ("macvlan"; Kind is then
+	// KindKernel), "" for any other file.
+	Module string
 
 	// Debug is the separate debuginfo file holding the DWARF, or nil when
 	// the DWARF is in this file (or nowhere).
@@ -90,6 +93,9 @@ func Open(path string) (*Binary, error) { return OpenWith(path, Options{}) }
 // OpenWith opens path, classifies it and, when it has no .debug_info,
 // looks for separate debuginfo.
 func OpenWith(path string, opts Options) (*Binary, error) {
+	if err := compressedModule(path); err != nil {
+		return nil, err
+	}
 	b, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -154,6 +160,9 @@ func openFile(path string) (b *Binary, err error) {
 	b.Arch = archName(b.elf.Machine, b.elf.Class)
 	b.BuildID = b.readBuildID()
 	b.Kind = b.classify()
+	if b.isModule() {
+		b.Kind, b.Module = KindKernel, b.moduleName()
+	}
 	b.PIE = b.isPIE()
 	if b.Kind == KindGo {
 		if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
