@@ -50,10 +50,17 @@ type Target struct {
 	goFacts *gofacts.Facts
 	// types gives a Go binary without DWARF its types from source.
 	types *sourceTypes
+	// kernel is Funcs for the target "kernel": vmlinux and its modules.
+	kernel *kernelFuncs
 }
 
-// Close releases the target's file and index.
-func (t *Target) Close() { t.Bin.Close() }
+// Close releases the target's file and index (and the modules opened).
+func (t *Target) Close() {
+	if t.kernel != nil {
+		t.kernel.close()
+	}
+	t.Bin.Close()
+}
 
 // Lookup finds functions by name (exact, glob, a|b, FILE:LINE).
 // A Go binary without DWARF gets its types from source here.
@@ -84,7 +91,7 @@ func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 
 func (t *Target) planTarget() plan.Target {
 	if t.Bin.Module != "" {
-		return plan.Target{Kernel: true, Module: t.stapModule(), Release: t.Release, BuildID: t.Bin.BuildID}
+		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release), Release: t.Release, BuildID: t.Bin.BuildID}
 	}
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
@@ -186,6 +193,10 @@ func Open(name string, o OpenOptions) (*Target, error) {
 		return nil, err
 	}
 	t.Funcs = idx
+	if name == target.KernelTarget {
+		t.kernel = newKernelFuncs(idx, bin, t.Release, o)
+		t.Funcs = t.kernel
+	}
 	if bin.Kind == target.KindGo {
 		t.goFacts = gofacts.New(bin, idx)
 	}
@@ -206,24 +217,4 @@ func releaseFromPath(p string) string {
 		}
 	}
 	return ""
-}
-
-// stapModule is how a script names the module target for stap: by name
-// when it is the live system's module, which stap -r R finds in
-// /lib/modules/R itself; else by the path of the file with DWARF, which
-// stap reads directly (its basename must be the module's, since stap
-// takes the module name from it), or the installed module's path.
-func (t *Target) stapModule() string {
-	dw := t.Bin.DWARFFile().Path
-	for _, p := range []string{t.Bin.Path, dw} {
-		for _, dir := range target.ModuleDirs(t.Release, "", nil) {
-			if t.Release != "" && strings.HasPrefix(p, dir+"/") {
-				return t.Bin.Module
-			}
-		}
-	}
-	if target.ModuleName(dw) == t.Bin.Module {
-		return dw
-	}
-	return t.Bin.Path
 }

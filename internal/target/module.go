@@ -122,12 +122,18 @@ func moduleFiles(dir string) map[string][]string {
 		return m
 	}
 	m := map[string][]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not follow a symlinked root (a tree assembled from
+	// links, /lib/modules/R pointing into an unpacked package).
+	root := dir
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		root = r
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable parts are skipped, as modprobe does
 		}
 		// build/ and source/ point at kernel trees, not modules.
-		if d.IsDir() && p != dir && (d.Name() == "build" || d.Name() == "source") {
+		if d.IsDir() && p != root && (d.Name() == "build" || d.Name() == "source") {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !isModuleFile(d.Name()) {
