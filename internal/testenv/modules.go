@@ -38,3 +38,27 @@ func ModuleImageFile(t testing.TB, rel string) string {
 	Need(t, err == nil, "lab module missing: %s", p)
 	return p
 }
+
+// SystemRoot assembles a system root (for --root) from the lab's pieces
+// as a Debian system with linux-image-R and linux-image-R-dbg has them:
+// the debug vmlinux under /usr/lib/debug/boot, /lib/modules/R, and the
+// -dbg package's /usr/lib/debug/lib/modules/R, all symlinks.
+func SystemRoot(t testing.TB) string {
+	t.Helper()
+	pkg := KernelRoot(t)
+	vm := Vmlinux(t)
+	r := KernelRelease()
+	root := t.TempDir()
+	for link, to := range map[string]string{
+		"usr/lib/debug/boot/vmlinux-" + r: vm,
+		"usr/lib/debug/lib/modules/" + r:  filepath.Join(pkg, "usr/lib/debug/lib/modules", r),
+		"lib/modules/" + r:                filepath.Join(pkg, "lib/modules", r),
+	} {
+		p := filepath.Join(root, link)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.Symlink(to, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
