@@ -83,39 +83,35 @@ func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*deb
 	return fns
 }
 
-// Lookup finds name in vmlinux, else in the modules defining it.
+// Lookup finds name in vmlinux, else in the modules defining it. A
+// function vmlinux has a symbol of never loads the catalog; one it has no
+// symbol of goes to the modules at once, since vmlinux's miss would rank
+// 46,000 names for suggestions.
 func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
-	mods := k.cat().Defining(name)
-	var fns []*debuginfo.Function
-	var err error
-	// A module function that vmlinux has no symbol of goes to the module
-	// at once: vmlinux's miss would rank 46,000 names for suggestions.
-	if syms, serr := k.bin.SymbolsNamed(name); len(mods) == 0 || serr != nil || len(syms) > 0 {
-		fns, err = k.vmlinux.Lookup(name)
-		var nf *debuginfo.NotFoundError
-		if err == nil || !errors.As(err, &nf) {
-			return fns, err
-		}
+	if syms, err := k.bin.SymbolsNamed(name); err != nil || len(syms) > 0 {
+		return k.vmlinux.Lookup(name)
 	}
-	for _, m := range mods {
-		ix, merr := k.module(m)
-		if merr != nil {
+	var fns []*debuginfo.Function
+	for _, m := range k.cat().Defining(name) {
+		ix, err := k.module(m)
+		if err != nil {
 			continue
 		}
-		if mf, merr := ix.Lookup(name); merr == nil {
+		if mf, err := ix.Lookup(name); err == nil {
 			fns = append(fns, k.tag(ix, mf)...)
 		}
 	}
 	if len(fns) == 0 {
-		if err == nil {
-			return k.vmlinux.Lookup(name)
-		}
-		return nil, err
+		// Inline-only functions have no symbol; a miss gets vmlinux's
+		// suggestions.
+		return k.vmlinux.Lookup(name)
 	}
 	return fns, nil
 }
 
-// Match lists vmlinux's matches, then each module's.
+// Match lists vmlinux's matches, then each module's. Exact names that
+// vmlinux has (gen resolves every function it is given through Match)
+// never load the catalog.
 func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	fns, err := k.vmlinux.Match(patterns...)
 	var nf *debuginfo.NotFoundError
@@ -123,8 +119,14 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 		return nil, err
 	}
 	globs := make([]debuginfo.Glob, len(patterns))
+	missing := false
 	for i, p := range patterns {
 		globs[i] = debuginfo.CompileGlob(p)
+		lit, ok := globs[i].Literal()
+		missing = missing || !ok || !hasFunction(fns, lit)
+	}
+	if !missing {
+		return fns, nil
 	}
 	c := k.cat()
 	hits := c.Matching(func(n string) bool {
@@ -154,6 +156,15 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 		return nil, err
 	}
 	return fns, nil
+}
+
+func hasFunction(fns []*debuginfo.Function, name string) bool {
+	for _, f := range fns {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // close releases the opened modules.
