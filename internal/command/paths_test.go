@@ -234,3 +234,38 @@ func TestWholeRefusedOnBPF(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }
+
+// TestModuleCasts: casts to a module's type and to a vmlinux type, from a
+// module target and from the target kernel, name the module stap must read
+// the type from; stap 5.1's pass 2 resolves them against the lab's DWARF.
+// An unknown type is refused naming the module's nearest ones.
+func TestModuleCasts(t *testing.T) {
+	root := testenv.SystemRoot(t)
+	stap51 := labStap(t, lab.Trixie)
+	r := testenv.KernelRelease()
+	flags := []string{"-r", r, "--root", root}
+	for _, tc := range []struct {
+		target, function, fields string
+		want                     []string
+	}{
+		{"module:overlay", "ovl_lookup", "dentry.d_fsdata:(struct ovl_entry).numlower,dir:(struct getdents_callback64@kernel).count",
+			[]string{`@cast($dentry->d_fsdata, "struct ovl_entry", "`, `overlay.ko")->numlower`, `@cast($dir, "struct getdents_callback64", "kernel")->count`}},
+		{"kernel", "filldir64", `@cast(ctx, "struct ovl_entry", "overlay")->numlower`,
+			[]string{`@cast($ctx, "struct ovl_entry", "`, `overlay.ko")->numlower`}},
+	} {
+		src, errs, code := stapgen(t, append(append([]string{"gen"}, flags...), tc.target, tc.function, "--fields", tc.fields)...)
+		if code != 0 {
+			t.Fatalf("%s %s: exit %d\n%s", tc.target, tc.function, code, errs)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(src, w) {
+				t.Errorf("%s: script lacks %s:\n%s", tc.target, w, src)
+			}
+		}
+		stapAccepts(t, stap51, src, "-r", r, "-p2")
+	}
+	_, errs, code := stapgen(t, append(append([]string{"gen"}, flags...), "module:overlay", "ovl_lookup", "--fields", "dir:(struct ovl_entr).numlower")...)
+	if code != ExitRefused || !strings.Contains(errs, `no type "struct ovl_entr"`) || !strings.Contains(errs, "similar: struct ovl_entry") {
+		t.Errorf("unknown type: exit %d: %s", code, errs)
+	}
+}

@@ -52,10 +52,18 @@ type Target struct {
 	types *sourceTypes
 	// kernel is Funcs for the target "kernel": vmlinux and its modules.
 	kernel *kernelFuncs
+	// opts are the options the target was opened with; casts open the
+	// kernel or a module they name with them.
+	opts OpenOptions
+	// casts is set once a cast's types are looked up.
+	casts *castTypes
 }
 
 // Close releases the target's file and index (and the modules opened).
 func (t *Target) Close() {
+	if t.casts != nil {
+		t.casts.close()
+	}
 	if t.kernel != nil {
 		t.kernel.close()
 	}
@@ -168,7 +176,7 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Bin: bin, Release: release}
+	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
 	}
