@@ -269,3 +269,43 @@ func TestModuleCasts(t *testing.T) {
 		t.Errorf("unknown type: exit %d: %s", code, errs)
 	}
 }
+
+// TestPathsAtReturnInVM: the same path rules at entry and at return: a
+// whole member of the returned dentry, a cast of a parameter (read at the
+// entry, as stap's @entry), and a whole parameter, against the names the
+// guest's mkdir made (abc inside sgp).
+func TestPathsAtReturnInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	vmlinux := testenv.Vmlinux(t)
+	cast := "base:(struct dentry).d_name.name"
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--return",
+		"-c", "/bin/sh -c 'mkdir /tmp/sgp && mkdir /tmp/sgp/abc'",
+		vmlinux, "lookup_one_qstr_excl", "--fields", `return->d_name$,@cast(base, "struct dentry")->d_name.name,name$`)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	evs := parseEvents(t, out)
+	if len(evs) != 4 {
+		t.Fatalf("%d events, want an entry and a return per mkdir\n%s", len(evs), out)
+	}
+	for i, e := range evs {
+		want, site := []string{"sgp", "abc"}[i/2], []string{"entry", "return"}[i%2]
+		if e.str("site") != site {
+			t.Fatalf("event %d is at %s, want %s", i, e.str("site"), site)
+		}
+		if got := member(t, e.field("name$"), "name")["value"]; got != want {
+			t.Errorf("event %d (%s): name$ name = %v, want %s", i, site, got, want)
+		}
+		if i/2 == 1 {
+			if got, _ := e.text(t, cast); got != "sgp" {
+				t.Errorf("event %d (%s): %s = %q, want sgp", i, site, cast, got)
+			}
+		}
+		if site == "return" {
+			q := e.field("return.d_name$")
+			if got := member(t, q, "name")["value"]; got != want || number(t, member(t, q, "len")) != int64(len(want)) {
+				t.Errorf("event %d: the returned dentry's d_name is %v, want %s", i, q, want)
+			}
+		}
+	}
+}

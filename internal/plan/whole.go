@@ -48,7 +48,10 @@ func (e *emitter) whole(r ref, p spec.Path, depth int) ([]Field, error) {
 	w := &wholeWalk{e: e, part: event.Part{Whole: key, Type: typeName(r.typ)}}
 	w.members(r, name, nil, depth)
 	if w.cut {
-		*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed", key, maxFieldsPerProbe))
+		*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed; name the members wanted, or lower --depth", key, maxFieldsPerProbe))
+	}
+	if w.past > 0 {
+		*e.notes = append(*e.notes, fmt.Sprintf("%s: %d nested structs past depth %d not printed; --depth %d prints them", key, w.past, depth, depth+1))
 	}
 	return w.out, nil
 }
@@ -58,6 +61,8 @@ type wholeWalk struct {
 	part event.Part
 	out  []Field
 	cut  bool
+	// past counts the nested structs left out at the depth bound.
+	past int
 }
 
 // members prints the members of the struct or union r, whose path from the
@@ -95,9 +100,11 @@ func (w *wholeWalk) value(r ref, name string, path []event.PartStep, depth int) 
 			return
 		}
 		w.members(d, name, append(append([]event.PartStep{}, path...), event.PartStep{Name: "*", Type: typeName(d.typ)}), depth)
+	case r.typ != nil && isAggregate(r.typ):
+		// Past the bound: one note for the whole value says so.
+		w.past++
 	default:
-		// Scalars, strings, arrays; a struct past the bound is left out,
-		// as the emitter notes.
+		// Scalars, strings, arrays.
 		for _, f := range w.e.fields(r, name, 0) {
 			w.add(f, path)
 		}
