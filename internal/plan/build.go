@@ -24,6 +24,8 @@ type Inputs struct {
 	Go GoFacts
 	// Stap is the version the script is for; zero means "newest".
 	Stap stap.Version
+	// Types finds the types casts name; nil refuses casts.
+	Types TypeFinder
 }
 
 // ErrRefused is wrapped by errors for requests that cannot work with the
@@ -113,7 +115,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Max: strMax(f.Value), Enums: f.Enums})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Max: strMax(f.Value), Enums: f.Enums, Part: f.Part})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -136,7 +138,16 @@ func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
 	if err != nil {
 		return Point{}, err
 	}
-	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Addr: f.Entry, Return: ret}, nil
+	return Point{Kind: PointFunction, Path: b.userPath(), Module: b.module(f), Name: name, Addr: f.Entry, Return: ret}, nil
+}
+
+// module is the kernel module f is in: the target's, or for the target
+// "kernel" the one its index found f in.
+func (b *builder) module(f *debuginfo.Function) string {
+	if f != nil && f.Module != "" {
+		return f.Module
+	}
+	return b.in.Target.Module
 }
 
 // stapName is how function("...") must spell f.Name. stap matches it with
@@ -486,15 +497,22 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		}
 	} else {
 		for _, p := range paths {
-			r, err := resolvePath(vals, order, p)
+			r, err := b.resolvePath(vals, order, p)
 			if err != nil {
 				return nil, err
 			}
 			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
+			if p.Whole != 0 {
+				// A whole value prints what it can: a member that cannot
+				// be read here is "!", with a note.
+				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
+					return nil, err
+				}
+			}
 			for _, f := range fs {
 				// A value asked for by name is read, or refused with the
 				// reason; only what this runtime lacks is marked "!".
-				if m, ok := f.Value.(Missing); ok && !m.Runtime {
+				if m, ok := f.Value.(Missing); ok && !m.Runtime && p.Whole == 0 {
 					return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
 				}
 			}
@@ -506,25 +524,6 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		out = out[:maxFieldsPerProbe]
 	}
 	return out, nil
-}
-
-func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) {
-	r, ok := vals[p.Root]
-	if !ok {
-		return ref{}, refuse("no parameter %q here (have: %v)", p.Root, order)
-	}
-	for _, s := range p.Steps {
-		var err error
-		if s.Field != "" {
-			r, err = r.member(s.Field)
-		} else {
-			r, err = r.index(s.Index)
-		}
-		if err != nil {
-			return ref{}, refuse("%s: %v", p, err)
-		}
-	}
-	return r, nil
 }
 
 // DefaultField starts the origin of a value printed because no --fields
@@ -603,7 +602,7 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
-	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("*@%s:%d", file, line)}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
 		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {

@@ -24,6 +24,18 @@ type Var struct {
 	// @entry), for parameters printed at a return. Name "return" is the
 	// return value ($return), which a return probe reads like a variable.
 	Entry bool
+	// Of, when set (a Cast), starts the chain instead of $Name:
+	// @cast($ctx, "struct x", "kernel")->count.
+	Of Expr
+}
+
+// Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
+// as pointing to Type as the DWARF of Module ("kernel", a kernel module's
+// name, a binary's path) defines it. Type and Module were checked against
+// that DWARF at planning.
+type Cast struct {
+	X            Expr
+	Type, Module string
 }
 
 // VarStep is one ->member or [index] of a Var.
@@ -55,6 +67,7 @@ func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
 func (Narrow) isExpr() {}
+func (Cast) isExpr()   {}
 
 // Value is how one field's token is read and printed. Every Value prints
 // exactly one token (preceded by a space), and a fault while reading prints
@@ -194,6 +207,9 @@ type Point struct {
 	Kind PointKind
 	// Path is the user-space binary, "" for the kernel.
 	Path string
+	// Module is the kernel module (name or .ko path) a kernel point is
+	// in, "" for vmlinux.
+	Module string
 	// Name is the function name as stap must spell it, the statement
 	// spec, or the symbol.
 	Name string
