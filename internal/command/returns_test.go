@@ -314,3 +314,23 @@ func TestShowReturnTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnRefusedFields: fields that cannot be read where they are asked
+// for end gen with the refusal's exit code and the reason, not a script
+// that silently leaves them out.
+func TestReturnRefusedFields(t *testing.T) {
+	bin := testenv.CProgram(t, "rfix", testenv.CO2)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"r_void", "--return", "--fields", "return"}, "returns void"},
+		{[]string{"r_ptr", "--fields", "return->id"}, "add --return"},
+		{[]string{"r_ptr", "--return", "--fields", "return->nope"}, `no member "nope"`},
+	} {
+		_, errs, code := stapgen(t, append([]string{"gen", bin}, tc.args...)...)
+		if code != 5 || !strings.Contains(errs, tc.want) {
+			t.Errorf("gen %v: exit %d, %q; want 5 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
