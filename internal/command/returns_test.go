@@ -212,18 +212,17 @@ func TestCReturnsInVM(t *testing.T) {
 // entry values at a return: those are marked missing, the rest equal.
 func TestCReturnsOnHostBPF(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
-	// stap 4.8 fits a string and one more value in a BPF handler's
-	// 512-byte stack, not one more print (seen: "register allocation
-	// failed"): r_str asks for k only, r_ptr for no parameter.
-	probes := strings.Replace(rfixProbes, "probe r_str entry return s k", "probe r_str entry return k", 1)
-	probes = strings.Replace(probes, "return->next k", "return->next", 1)
+	// A C return handler holds a string and nothing more under stap 4.8's
+	// BPF back end; the values after it are printed by handlers of their
+	// own (bpfReturnSplit), which this run compiles and checks.
+	probes := rfixProbes
 	for _, v := range []testenv.CVariant{testenv.CO2, testenv.CO0} {
 		t.Run(string(v), func(t *testing.T) {
 			rets, entries, calls, rs := runRfix(t, v, probes, "--stap", host, "--runtime", "bpf")
 			unreadable := map[string]string{
-				"r_double entry d": "missing", "r_float entry f": "missing", "r_str entry s": "skip",
+				"r_double entry d": "missing", "r_float entry f": "missing",
 				"r_double return": "missing", "r_double d": "missing", "r_float return": "missing", "r_float f": "missing",
-				"r_enum return": "missing", "r_enum return#": "skip", "r_str s": "skip", "r_ptr k": "skip",
+				"r_enum return": "missing", "r_enum return#": "skip", "r_str s": "missing",
 			}
 			if v == testenv.CO2 {
 				// An enum parameter in a register; at -O0 it is on the

@@ -204,6 +204,9 @@ func (b *builder) add(pr Probe) {
 	pr.From = b.from
 	if b.em.bpf {
 		pr.Split = bpfSplit(pr.Fields)
+		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
+			pr.Split = bpfReturnSplit(pr.Fields)
+		}
 	}
 	if pr.Cond != nil {
 		var ws []string
