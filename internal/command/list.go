@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/target"
 	"github.com/urfave/cli/v2"
 )
 
@@ -58,13 +59,17 @@ Examples:
 }
 
 func location(f *debuginfo.Function) string {
-	if f.File == "" {
-		return "-"
+	loc := f.File
+	switch {
+	case f.File == "":
+		loc = "-"
+	case f.Line > 0:
+		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	if f.Module != "" {
+		loc += " [" + target.ModuleName(f.Module) + "]"
 	}
-	return f.File
+	return loc
 }
 
 func paramSummary(f *debuginfo.Function) string {
@@ -146,6 +151,7 @@ type jsonFunc struct {
 	TypesFrom     string    `json:"types_from,omitempty"`
 	TypesWhyNot   string    `json:"types_why_not,omitempty"`
 	Inlined       bool      `json:"inlined,omitempty"`
+	Module        string    `json:"module,omitempty"`
 	Params        []jsonVar `json:"params"`
 	Results       []jsonVar `json:"results,omitempty"`
 }
@@ -161,6 +167,9 @@ func toJSONVar(v debuginfo.Variable) jsonVar {
 
 func toJSONFunc(f *debuginfo.Function) jsonFunc {
 	j := jsonFunc{Name: f.Name, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	if f.Module != "" {
+		j.Module = target.ModuleName(f.Module)
+	}
 	if f.Entry != 0 {
 		j.Entry = fmt.Sprintf("0x%x", f.Entry)
 	}

@@ -109,6 +109,9 @@ func homeString(h goabi.Loc) string {
 func writeShowText(w io.Writer, f jsonFunc) {
 	fmt.Fprintf(w, "function  %s\n", f.Name)
 	fmt.Fprintf(w, "language  %s\n", f.Lang)
+	if f.Module != "" {
+		fmt.Fprintf(w, "module    %s\n", f.Module)
+	}
 	if f.File != "" {
 		fmt.Fprintf(w, "source    %s:%d\n", f.File, f.Line)
 	}

@@ -25,6 +25,13 @@ func findSeparate(b *Binary, opts Options) *Binary {
 			}
 		}
 	}
+	if b.Module != "" {
+		for _, p := range moduleDebugPaths(b.Path, dirs) {
+			if c := openCandidate(p, b.BuildID, nil); c != nil {
+				return c
+			}
+		}
+	}
 	name, crc, ok := b.debugLink()
 	if !ok {
 		return nil
