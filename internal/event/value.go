@@ -32,8 +32,9 @@ type Value struct {
 	// TypeWord and DataWord are an interface's two words.
 	TypeWord, DataWord uint64
 	Stack              []uint64
-	// Frames name Stack's frames, innermost first, when the target's
-	// symbols were given ("" for a frame they do not cover); nil otherwise.
+	// Frames name Stack's frames, innermost first, when stap named them
+	// in the record (kernel stacks) or the target's symbols were given
+	// ("" for a frame neither covers); nil otherwise.
 	Frames []string
 }
 
@@ -97,13 +98,25 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 			return nil
 		}
 		// stap 5.1's backtrace() ends with a space, so the list may end
-		// with an empty item.
-		for _, a := range bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(",")) {
+		// with an empty item. A kernel frame comes as ADDR:NAME, with
+		// stap's name for it (its hex address when stap has none).
+		items := bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(","))
+		for i, a := range items {
+			a, name, named := bytes.Cut(a, []byte(":"))
 			n, err := parseHex(a)
 			if err != nil {
 				return err
 			}
 			v.Stack = append(v.Stack, n)
+			if !named {
+				continue
+			}
+			if v.Frames == nil {
+				v.Frames = make([]string, len(items))
+			}
+			if len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
+				v.Frames[i] = string(name)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown encoding %q", enc)

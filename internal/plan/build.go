@@ -105,7 +105,7 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	p.UserStack = req.UserStack
+	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}

@@ -75,8 +75,9 @@ type Plan struct {
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.
 	Guru bool
-	// UserStack is set when entries print user backtraces.
-	UserStack bool
+	// UserStack is set when entries print user backtraces, KernelStack
+	// kernel ones.
+	UserStack, KernelStack bool
 	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
 	// recorded in the script header; StapEnv the environment it needs
 	// (where a generated debug file is).
