@@ -36,6 +36,8 @@ type Value struct {
 	// in the record (kernel stacks) or the target's symbols were given
 	// ("" for a frame neither covers); nil otherwise.
 	Frames []string
+	// Part places the value in a whole value, as its schema says.
+	Part *Part
 }
 
 var errToken = errors.New("malformed value")
@@ -50,7 +52,7 @@ func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
 // decoded Value into a record (180 bytes with pointers, through write
 // barriers) was a sixth of decoding.
 func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
-	v.Name, v.Type, v.Enc = fs.Name, fs.Type, fs.Enc
+	v.Name, v.Type, v.Enc, v.Part = fs.Name, fs.Type, fs.Enc, fs.Part
 	if len(tok) == 1 && tok[0] == '!' {
 		v.Missing = true
 		return nil
