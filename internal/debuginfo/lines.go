@@ -46,10 +46,43 @@ func (l Line) Var(name string) (Variable, bool) {
 // functions are not listed (stap adds them; a probe on FUNCTION@FILE:LINE
 // would fire in them too).
 func (ix *Index) Lines(f *Function) (out []Line, err error) {
+	err = ix.inFunction(f, func(fn *scope, m *raw.UnitMeta, rows []raw.LineRow) error {
+		for _, l := range walkLines(rows, f.File, f.Entry, fn.has) {
+			if err := ix.fillVars(&l, fn, m, f); err != nil {
+				return err
+			}
+			out = append(out, l)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LineAt is line n of f as a probe on FUNCTION@FILE:n resolves it: stap
+// takes the lowest address of the line's rows inside f, also for a line
+// that Lines leaves out because an earlier line has that address (a
+// declaration sharing its address with the statement before). False when
+// no row of line n is inside f.
+func (ix *Index) LineAt(f *Function, n int) (l Line, ok bool, err error) {
+	err = ix.inFunction(f, func(fn *scope, m *raw.UnitMeta, rows []raw.LineRow) error {
+		for _, r := range rows { // by address: the first inside is the lowest
+			if r.File == f.File && r.Line == n && !r.End && fn.has(r.Addr) {
+				l, ok = Line{File: f.File, Line: n, Addr: r.Addr}, true
+				return ix.fillVars(&l, fn, m, f)
+			}
+		}
+		return nil
+	})
+	return l, ok, err
+}
+
+// inFunction runs q on f's subprogram scope tree, its unit and the
+// unit's line rows.
+func (ix *Index) inFunction(f *Function, q func(fn *scope, m *raw.UnitMeta, rows []raw.LineRow) error) error {
 	if f.Inlined || f.Entry == 0 || f.NoTypes {
-		return nil, fmt.Errorf("%s: no out-of-line code with DWARF, so no lines to list", f.Name)
+		return fmt.Errorf("%s: no out-of-line code with DWARF, so no lines to list", f.Name)
 	}
-	err = ix.do(func() error {
+	return ix.do(func() error {
 		u, ok := ix.dw.UnitAt(f.Entry)
 		if !ok {
 			return fmt.Errorf("%s: no compilation unit covers %#x", f.Name, f.Entry)
@@ -66,20 +99,21 @@ func (ix *Index) Lines(f *Function) (out []Line, err error) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
-		rows := ix.dw.LineRows(u)
-		lines := walkLines(rows, f.File, f.Entry, fn.has)
-		mfentry := strings.Contains(m.Producer, "-mfentry")
-		for _, l := range lines {
-			vars, err := ix.varsAt(fn, m, l.Addr, f, mfentry && l.Addr == f.Entry)
-			if err != nil {
-				return fmt.Errorf("%s: line %d: %w", f.Name, l.Line, err)
-			}
-			l.Vars = vars
-			out = append(out, l)
-		}
-		return nil
+		return q(fn, m, ix.dw.LineRows(u))
 	})
-	return out, err
+}
+
+// fillVars sets l.Vars. At a function's entry in a kernel built with
+// -mfentry, stap looks a location up again 5 bytes on, past the call to
+// __fentry__ (its PR15123 heuristic), and so does this.
+func (ix *Index) fillVars(l *Line, fn *scope, m *raw.UnitMeta, f *Function) error {
+	retry := strings.Contains(m.Producer, "-mfentry") && l.Addr == f.Entry
+	vars, err := ix.varsAt(fn, m, l.Addr, f, retry)
+	if err != nil {
+		return fmt.Errorf("%s: line %d: %w", f.Name, l.Line, err)
+	}
+	l.Vars = vars
+	return nil
 }
 
 // walkLines is stap's collect_all_lines for one function over the unit's
@@ -228,9 +262,8 @@ func (s *scope) chain(pc uint64) []*scope {
 }
 
 // varsAt are the variables stap -L lists at pc (tapsets.cxx saveargs):
-// named, with a constant value or a non-empty location at pc, and a type.
-// At a function's entry in a kernel built with -mfentry, stap looks a
-// location up again 5 bytes on, past the call to __fentry__ (its PR15123).
+// named, with a constant value or a non-empty location at pc (or at
+// pc+5 when retry is set), and a type.
 func (ix *Index) varsAt(fn *scope, m *raw.UnitMeta, pc uint64, f *Function, retry bool) ([]Variable, error) {
 	ar := m.View.D.Reader()
 	types := ix.typesOf(m.View)
