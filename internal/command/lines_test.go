@@ -150,6 +150,20 @@ func TestLinesOfCFunction(t *testing.T) {
 		t.Errorf("line %d: exit %d\n%s", gap, rc, errs)
 	}
 
+	// FILE:LINE without the function: found by its code, typed the same;
+	// a line no code has is refused with the lines around it that have.
+	src, errs, rc = stapgen(t, "gen", bin, fmt.Sprintf("cfix.c:%d", ls[1].Line))
+	if rc != 0 || !strings.Contains(src, fmt.Sprintf(`.statement("walk@%s:%d")`, fn.File, ls[1].Line)) {
+		t.Errorf("cfix.c:%d: exit %d\n%s%s", ls[1].Line, rc, errs, src)
+	}
+	anywhere := objdumpLines(t, bin, fn.File, 0, ^uint64(0))
+	if anywhere[gap] {
+		t.Fatalf("line %d has code outside walk; the test needs a line with none", gap)
+	}
+	if _, errs, rc = stapgen(t, "gen", bin, fmt.Sprintf("cfix.c:%d", gap)); rc != ExitRefused || !strings.Contains(errs, "nearest lines with code: ") {
+		t.Errorf("cfix.c:%d: exit %d\n%s", gap, rc, errs)
+	}
+
 	// A variable not in scope there: the ones that are are named.
 	_, errs, rc = stapgen(t, "gen", bin, loop, "--fields", "nosuch")
 	if rc != ExitRefused || !strings.Contains(errs, `no variable "nosuch"`) || !strings.Contains(errs, "n, k") {

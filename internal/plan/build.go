@@ -88,6 +88,12 @@ func Build(in Inputs) (*Plan, error) {
 			continue
 		}
 		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if done, err := b.fileLine(file, line, pr); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
 			}

@@ -18,6 +18,13 @@ type LineLister interface {
 	LineAt(f *debuginfo.Function, n int) (debuginfo.Line, bool, error)
 }
 
+// LineFinder is a Resolver that finds the functions with code of a line
+// (the DWARF index), so that a FILE:LINE probe is checked and typed like
+// a FUNCTION@FILE:LINE one.
+type LineFinder interface {
+	FunctionsAtLine(file string, n int) (debuginfo.LineFunctions, error)
+}
+
 // LineError refuses a line probe on a line, or a variable at a line,
 // that is not there. Hint names what is: the nearest probe-able lines,
 // the variables in scope.
@@ -25,6 +32,44 @@ type LineError struct{ Msg, Hint string }
 
 func (e *LineError) Error() string        { return e.Msg }
 func (e *LineError) Is(target error) bool { return target == ErrRefused }
+
+// fileLine plans FILE:LINE as a probe on that line of each function with
+// code there; false when the resolver cannot tell which functions those
+// are (a Go binary: its line probes stay stap's own, untyped).
+func (b *builder) fileLine(file string, n int, req spec.Probe) (bool, error) {
+	lf, ok := b.in.Funcs.(LineFinder)
+	if !ok || b.in.Target.GoVersion != "" {
+		return false, nil
+	}
+	found, err := lf.FunctionsAtLine(file, n)
+	if err != nil {
+		return true, err
+	}
+	fns := found.Funcs
+	if len(fns) == 0 && found.Coded {
+		// Only inlined copies have the line (a header's static inline):
+		// stap's *@FILE:LINE finds them, untyped.
+		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s:%d: only inlined copies have code of this line; its variables print untyped", file, n))
+		return false, nil
+	}
+	if len(fns) == 0 {
+		what := fmt.Sprintf("%s:%d: no code has line %d of %s", file, n, n, file)
+		if len(found.Near) == 0 {
+			return true, &LineError{Msg: what, Hint: fmt.Sprintf("no line of a file %s has code; name the function: FUNCTION@FILE:LINE, from `stapgen lines TARGET FUNCTION`", file)}
+		}
+		var ns []string
+		for _, l := range found.Near {
+			ns = append(ns, strconv.Itoa(l))
+		}
+		return true, &LineError{Msg: what, Hint: "nearest lines with code: " + strings.Join(ns, " or ")}
+	}
+	for _, f := range fns {
+		if err := b.funcLine(f.Name, f.File, n, req); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
 
 // funcLine plans a probe on line n of function fn in file: the line must
 // be one Lines lists (what stap would resolve), and each field path must

@@ -1,6 +1,9 @@
 package raw
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // LineRow is one row of a unit's line table, for callers that walk the
 // rows themselves (the probe-able lines of a function).
@@ -46,4 +49,25 @@ func RowAt(rows []LineRow, pc uint64) (LineRow, bool) {
 		return LineRow{}, false
 	}
 	return rows[i], true
+}
+
+// UnitsWithFile returns the units whose line table names a file that is
+// file or ends in "/"+file, reading each unit's line-table header once.
+func (f *File) UnitsWithFile(file string) []int {
+	var out []int
+	for u := range f.Units {
+		for _, name := range f.lineTable(u).files {
+			if SameFile(name, file) {
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// SameFile reports whether the line table's name names file as a user
+// spells it: the same path, or a path ending in "/"+file.
+func SameFile(name, file string) bool {
+	return name == file || strings.HasSuffix(name, "/"+file)
 }
