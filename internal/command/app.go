@@ -72,6 +72,10 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		EnableBashCompletion:   true,
+		// Lists are split by splitList, which keeps commas inside
+		// brackets, parentheses and quotes: a --fields
+		// '@cast(ctx, "struct x")->n' or a --where string with a comma.
+		DisableSliceFlagSeparator: true,
 		// Version printing is this app's own flag: urfave/cli's is a
 		// package global (cli.VersionPrinter) that every NewApp would
 		// reassign.
