@@ -12,6 +12,13 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
+	// EncFloat is a float or double as the bits of an IEEE-754 double in
+	// signed decimal: stap reads floating-point values as their bits, and
+	// widens a float to a double first.
+	EncFloat Enc = "float"
+	// EncEnum is a C enum's value in signed decimal, named by the field's
+	// Enums.
+	EncEnum Enc = "enum"
 )
 
 // The names of backtrace fields, which the folded-stack report counts.
@@ -61,6 +68,8 @@ type FieldSchema struct {
 	// Part places the token inside a whole value (a path printed with $
 	// or $$); nil for a value of its own.
 	Part *Part `json:"part,omitempty"`
+	// Enums name the values of an EncEnum field.
+	Enums []Enumerator `json:"enums,omitempty"`
 }
 
 // Part is where a token sits in a whole value: the JSON of an event nests
@@ -79,4 +88,10 @@ type Part struct {
 type PartStep struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
+}
+
+// Enumerator is one named value of a C enum.
+type Enumerator struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
 }
