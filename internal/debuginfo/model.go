@@ -72,11 +72,20 @@ func (v Variable) AtEntry() bool {
 // Function is one probe-able function of a target.
 type Function struct {
 	// Name is what a user types and what stap's .function("...") matches:
-	// "lookup_one_qstr_excl", "main.(*Server).Handle".
+	// "lookup_one_qstr_excl", "main.(*Server).Handle", C++'s qualified
+	// "shop::Cart::add" (the scopes of its declaration, DW_AT_name last).
 	Name string
-	Lang Lang
-	File string
-	Line int
+	// LinkageName is a C++ function's DW_AT_linkage_name, the mangled
+	// symbol ("_ZN4shop4Cart3addERKNS_4ItemEi"): the one spelling stap
+	// matches that tells overloads apart.
+	LinkageName string
+	// Symbol is the name the function was found by when the DWARF names it
+	// otherwise: an alias of the same code ("malloc" for glibc's
+	// __libc_malloc, "open" for __libc_open64). Name is the DWARF's.
+	Symbol string
+	Lang   Lang
+	File   string
+	Line   int
 	// Entry and End are file virtual addresses (link-time, before relocation).
 	Entry, End uint64
 	// Params include a Go method's receiver first. Results are Go results.

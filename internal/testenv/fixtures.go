@@ -188,6 +188,17 @@ func CFixture(t testing.TB, v CVariant) string {
 	return build(t, out, cmd)
 }
 
+// CXXFixture builds the C++ fixture (fixtures/cxxfix) with g++ and
+// returns its path.
+func CXXFixture(t testing.TB, v CVariant) string {
+	t.Helper()
+	NeedTool(t, "g++")
+	src := sourceDir("cxxfix")
+	out := filepath.Join(FixtureRoot(), "cxx-"+hashDir(src, string(v)), string(v), "cxxfix")
+	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cxxfix.cc"))
+	return build(t, out, cmd)
+}
+
 // GoSource returns the path of a fixture source file, for tests that parse
 // what the fixture declares.
 func GoSource(name string) string { return filepath.Join(sourceDir("gofix"), name) }
@@ -219,4 +230,15 @@ func CmdGo(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Libc is the host's glibc with Debian's libc6-dbg debug file for it
+// (found by build-id under /usr/lib/debug), for alias and stap -L tests.
+func Libc(t testing.TB) string {
+	t.Helper()
+	const p = "/lib/x86_64-linux-gnu/libc.so.6"
+	_, err := os.Stat("/usr/lib/debug/.build-id")
+	ok := err == nil && exec.Command("dpkg", "-s", "libc6-dbg").Run() == nil
+	Need(t, ok, "libc6-dbg not installed (lab/deps.sh installs it)")
+	return p
 }
