@@ -46,6 +46,7 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	f := &Function{Lang: lang(m)}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
 	if m.CPP {
+		f.CPP = true
 		f.LinkageName, _ = comp.Val(dwarf.AttrLinkageName).(string)
 		if q, ok := ix.nameIndex().Qual[ref.Off]; ok {
 			f.Name = q

@@ -1,6 +1,10 @@
 package debuginfo
 
-import "github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+import (
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+)
 
 // The type model is dwtype's, under the names every caller uses.
 type (
@@ -83,9 +87,11 @@ type Function struct {
 	// otherwise: an alias of the same code ("malloc" for glibc's
 	// __libc_malloc, "open" for __libc_open64). Name is the DWARF's.
 	Symbol string
-	Lang   Lang
-	File   string
-	Line   int
+	// CPP is set for functions of C++ units (their values read as C's).
+	CPP  bool
+	Lang Lang
+	File string
+	Line int
 	// Entry and End are file virtual addresses (link-time, before relocation).
 	Entry, End uint64
 	// Params include a Go method's receiver first. Results are Go results.
@@ -96,4 +102,17 @@ type Function struct {
 	NoTypes bool
 	// Inlined is true when the function has no out-of-line copy.
 	Inlined bool
+}
+
+// Signature spells f's parameters as C++ declares them, "(long int w,
+// long int h)", which tells overloads apart in listings.
+func (f *Function) Signature() string {
+	var ps []string
+	for _, p := range f.Params {
+		if p.Name == "this" {
+			continue
+		}
+		ps = append(ps, strings.TrimSpace(p.Type.Name+" "+p.Name))
+	}
+	return "(" + strings.Join(ps, ", ") + ")"
 }

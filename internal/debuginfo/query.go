@@ -101,10 +101,22 @@ func (ix *Index) matchScan(names *nameindex.Index, globs []Glob) []*Function {
 			}
 		}
 	}
+	have := map[uint64]bool{}
+	for _, f := range fns {
+		have[f.Entry] = true
+	}
 	for _, n := range ix.symbolOnlyNames(names) {
 		for _, g := range globs {
 			if g.Match(n) {
-				fns = append(fns, ix.symbolOnly(n)...)
+				for _, f := range ix.symbolOnly(n) {
+					// Another symbol of a function matched by its DWARF
+					// name (a C++ constructor's C1/C2, glibc's malloc)
+					// is listed once.
+					if f.NoTypes || !have[f.Entry] {
+						have[f.Entry] = true
+						fns = append(fns, f)
+					}
+				}
 				break
 			}
 		}
