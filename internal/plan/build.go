@@ -68,6 +68,9 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
+	if err := p.scope(req, in.Target, bpf); err != nil {
+		return nil, err
+	}
 	if bpf {
 		if p.Limits.StringLen > 64 {
 			p.Limits.StringLen = 64

@@ -170,6 +170,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
+		// A shared library run with -c: records of target() alone.
+		{name: "c-library-target", lang: "clib", req: spec.Request{Runtime: spec.RuntimeBPF, TargetProcess: true, Probes: []spec.Probe{{Function: "greet"}}}},
 		{name: "c-line", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "cfix.c:26"}, {Function: "cfix.c:26", Fields: paths(t, "a", "b")}}}},
 		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
@@ -184,6 +186,8 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 		in.Target, in.Funcs, in.Go = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}
 	case "c":
 		in.Target, in.Funcs = plan.Target{Path: cBin}, cFuncs()
+	case "clib":
+		in.Target, in.Funcs = plan.Target{Path: cBin, Library: true}, cFuncs()
 	default:
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-47-cloud-amd64"}, kernelFuncs()
 	}
