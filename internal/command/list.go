@@ -151,6 +151,10 @@ type jsonFunc struct {
 	Inlined       bool      `json:"inlined,omitempty"`
 	Params        []jsonVar `json:"params"`
 	Results       []jsonVar `json:"results,omitempty"`
+	// Return is a C function's return type in stap's spelling ("void"
+	// included), ReturnKind what a probe does to read it.
+	Return     string `json:"return,omitempty"`
+	ReturnKind string `json:"return_kind,omitempty"`
 }
 
 func toJSONVar(v debuginfo.Variable) jsonVar {
@@ -178,6 +182,9 @@ func toJSONFunc(f *debuginfo.Function) jsonFunc {
 	}
 	for _, v := range f.Results {
 		j.Results = append(j.Results, toJSONVar(v))
+	}
+	if f.Return != nil {
+		j.Return, j.ReturnKind = f.Return.Name, f.Return.Kind.String()
 	}
 	return j
 }

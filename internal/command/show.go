@@ -159,5 +159,9 @@ func writeShowText(w io.Writer, f jsonFunc) {
 	}
 	section("params", f.Params, "")
 	section("results", f.Results, " (at RET)")
+	if f.Return != "" {
+		// $return in stap's spelling; a void function has none to print.
+		fmt.Fprintf(tw, "return\t%s\n", f.Return)
+	}
 	tw.Flush()
 }

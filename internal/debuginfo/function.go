@@ -88,6 +88,17 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	if err := ix.params(f, e, r, m); err != nil {
 		return nil, err
 	}
+	if f.Lang == LangC {
+		// A subprogram without DW_AT_type returns void.
+		f.Return = dwtype.Void()
+		if tOff, ok := comp.Val(dwarf.AttrType).(dwarf.Offset); ok {
+			t, err := ix.typesOf(v).TypeAt(tOff, f.Lang)
+			if err != nil {
+				return nil, fmt.Errorf("%s: return type: %w", f.Name, err)
+			}
+			f.Return = t
+		}
+	}
 	return f, nil
 }
 

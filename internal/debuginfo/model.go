@@ -97,6 +97,10 @@ type Function struct {
 	// Params include a Go method's receiver first. Results are Go results.
 	Params  []Variable
 	Results []Variable
+	// Return is a C function's return type (KindVoid for void), nil when
+	// unknown: Go functions (their results are Results) and functions
+	// without DWARF.
+	Return *Type
 	// NoTypes is set when the function comes from a symbol table or
 	// .gopclntab only (stripped binary): no parameters are known.
 	NoTypes bool

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/hex"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -24,6 +25,10 @@ func (v Value) AppendJSON(b []byte) []byte {
 	b = append(b, `,"value":`...)
 	b = v.appendValue(b)
 	switch v.Enc {
+	case EncEnum:
+		// The number beside the name, for tools that compare values.
+		b = append(b, `,"int":`...)
+		b = strconv.AppendInt(b, v.Int, 10)
 	case EncStack:
 		if v.Frames != nil {
 			// The names beside the addresses; null where the symbols
@@ -76,6 +81,17 @@ func (v Value) appendValue(b []byte) []byte {
 		return strconv.AppendInt(b, v.Int, 10)
 	case EncBool:
 		return strconv.AppendBool(b, v.Int != 0)
+	case EncEnum:
+		if v.Enumerator != "" {
+			return appendJSONString(b, v.Enumerator)
+		}
+		return strconv.AppendInt(b, v.Int, 10)
+	case EncFloat:
+		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
+			// JSON has no number for these.
+			return appendJSONString(b, strconv.FormatFloat(v.Float, 'g', -1, 64))
+		}
+		return strconv.AppendFloat(b, v.Float, 'g', -1, 64)
 	case EncUint:
 		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:

@@ -12,6 +12,13 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
+	// EncFloat is a float or double as the bits of an IEEE-754 double in
+	// signed decimal: stap reads floating-point values as their bits, and
+	// widens a float to a double first.
+	EncFloat Enc = "float"
+	// EncEnum is a C enum's value in signed decimal, named by the field's
+	// Enums.
+	EncEnum Enc = "enum"
 )
 
 // The names of backtrace fields, which the folded-stack report counts.
@@ -58,4 +65,12 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
+	// Enums name the values of an EncEnum field.
+	Enums []Enumerator `json:"enums,omitempty"`
+}
+
+// Enumerator is one named value of a C enum.
+type Enumerator struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -16,8 +17,11 @@ type Value struct {
 	Enc        Enc
 	// Missing: the script could not read the value ("!").
 	Missing bool
-	Int     int64  // int, bool
+	Int     int64  // int, bool, enum
 	Uint    uint64 // uint, ptr
+	Float   float64
+	// Enumerator names an enum's Int, "" when no enumerator has it.
+	Enumerator string
 	// Bytes of a string (what was read).
 	Bytes []byte
 	// Len is a string's real length, or a slice's length; -1 when unknown.
@@ -54,17 +58,34 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 		v.Missing = true
 		return nil
 	}
-	return v.parse(fs.Enc, fs.ElemEnc, tok)
+	if err := v.parse(fs.Enc, fs.ElemEnc, tok); err != nil {
+		return err
+	}
+	if fs.Enc == EncEnum {
+		for _, e := range fs.Enums {
+			if e.Value == v.Int {
+				v.Enumerator = e.Name
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func (v *Value) parse(enc, elem Enc, tok []byte) error {
 	var ok bool
 	switch enc {
-	case EncInt, EncBool:
+	case EncInt, EncBool, EncEnum:
 		v.Int, ok = atoi64(tok)
 		if !ok {
 			return errToken
 		}
+	case EncFloat:
+		bits, ok := atoi64(tok)
+		if !ok {
+			return errToken
+		}
+		v.Float = math.Float64frombits(uint64(bits))
 	case EncUint:
 		n, err := strconv.ParseUint(string(tok), 10, 64)
 		if err != nil {
@@ -215,6 +236,13 @@ func (v Value) String() string {
 		return strconv.FormatInt(v.Int, 10)
 	case EncBool:
 		return strconv.FormatBool(v.Int != 0)
+	case EncEnum:
+		if v.Enumerator != "" {
+			return v.Enumerator
+		}
+		return strconv.FormatInt(v.Int, 10)
+	case EncFloat:
+		return strconv.FormatFloat(v.Float, 'g', -1, 64)
 	case EncUint:
 		return strconv.FormatUint(v.Uint, 10)
 	case EncPtr:

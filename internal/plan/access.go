@@ -20,6 +20,9 @@ type ref struct {
 	// addr: a Go value in user memory at addr + off.
 	addr Expr
 	off  int64
+	// reg: the value itself is in a register (a C parameter whose DWARF
+	// location is one, or $return); its members are in memory.
+	reg bool
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -37,7 +40,7 @@ func varRef(name string, t *debuginfo.Type) ref { return ref{typ: t, v: &Var{Nam
 
 // step extends a target variable by one member or index.
 func (r ref) step(t *debuginfo.Type, s VarStep) ref {
-	v := Var{Name: r.v.Name, Steps: append(append([]VarStep{}, r.v.Steps...), s)}
+	v := Var{Name: r.v.Name, Steps: append(append([]VarStep{}, r.v.Steps...), s), Entry: r.v.Entry}
 	return ref{typ: t, v: &v}
 }
 

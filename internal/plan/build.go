@@ -120,7 +120,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Enums: f.Enums})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -230,13 +230,37 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if v.Name == "" || !isIdent(v.Name) {
 			continue
 		}
-		params[v.Name] = varRef(v.Name, v.Type)
+		r := varRef(v.Name, v.Type)
+		r.reg = strings.HasPrefix(v.Location, "reg")
+		params[v.Name] = r
 		order = append(order, v.Name)
 	}
+	// A path rooted at "return" is read at the return; any other names a
+	// parameter, read at the entry and, at a return, as its entry value.
+	var entryPaths []spec.Path
+	returns := false
+	for _, p := range req.Fields {
+		if p.Root != ReturnRoot {
+			entryPaths = append(entryPaths, p)
+			continue
+		}
+		returns = true
+		switch {
+		case !req.Return:
+			return refuse("%s is read at the return: add --return", p)
+		case f.Return != nil && f.Return.Kind == debuginfo.KindVoid:
+			return refuse("%s: %s returns void, so there is no return value to read", p, f.Name)
+		case f.Return == nil && len(p.Steps) > 0:
+			return refuse("%s: the return type of %s is unknown, so its members cannot be read", p, f.Name)
+		}
+	}
 	if req.Entry {
-		fields, err := b.selectFields(params, order, req.Fields)
-		if err != nil {
-			return err
+		var fields []Field
+		if len(entryPaths) > 0 || !returns {
+			var err error
+			if fields, err = b.selectFields(params, order, entryPaths); err != nil {
+				return err
+			}
 		}
 		cond, err := b.condition(params)
 		if err != nil {
@@ -260,15 +284,54 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		ret := Field{Name: "return", Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}
+		fields, err := b.returnFields(f, params, order, req.Fields)
+		if err != nil {
+			return err
+		}
 		pt, err := b.point(f, true)
 		if err != nil {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
-			Cond: cond, Fields: []Field{ret}})
+			Cond: cond, Fields: fields})
 	}
 	return nil
+}
+
+// ReturnRoot is the root of a field path on a C function's return value
+// ("return->d_inode->i_ino").
+const ReturnRoot = "return"
+
+// returnFields are a C return probe's fields: the typed return value (none
+// for void), then the named paths, parameters read as their entry values
+// (@entry).
+func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, order []string, paths []spec.Path) ([]Field, error) {
+	if f.Return == nil {
+		// No DWARF type: the value as a number, where stap finds one.
+		if len(paths) == 0 || len(paths) == 1 && paths[0].Root == ReturnRoot && len(paths[0].Steps) == 0 {
+			return []Field{{Name: ReturnRoot, Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}}, nil
+		}
+	}
+	vals := map[string]ref{}
+	for name, r := range params {
+		v := *r.v
+		v.Entry = true
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+	}
+	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
+		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+	}
+	// The return value comes first unless a path names part of it (void
+	// has none: the record says when the function returned).
+	var out []Field
+	if r, ok := vals[ReturnRoot]; ok && !slices.ContainsFunc(paths, func(p spec.Path) bool { return p.Root == ReturnRoot }) {
+		out = from(b.em.fields(r, ReturnRoot, b.plan.Limits.Depth), "--return")
+	}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	fs, err := b.selectFields(vals, append(order, ReturnRoot), paths)
+	return append(out, fs...), err
 }
 
 // goFunction plans a Go function: values come from the register ABI
@@ -338,9 +401,16 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			pf = append(pf, p)
 		case isResult:
 			rf = append(rf, p)
-		case !bpf:
+		case bpf && hasParam(f, p.Root):
+			return refuse("%s: the BPF runtime cannot read %s (passed on the stack); use --runtime kernel", p, p.Root)
+		default:
 			return refuse("no parameter or result %q (have: %v, results %v)", p.Root, porder, rorder)
 		}
+	}
+	if len(pf) > 0 && !req.Entry {
+		// Go reuses argument registers and stack slots: at a RET they hold
+		// other values, and Go returns are probed at RETs, not .return.
+		return refuse("%s is a parameter, which a Go return cannot read (its registers are reused by then); add the entry site (--entry) to print it there", pf[0])
 	}
 	if req.Entry {
 		var guard *StackGuard
@@ -430,7 +500,15 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, from(b.em.fields(r, p.String(), b.plan.Limits.Depth), "--fields "+p.String())...)
+			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
+			for _, f := range fs {
+				// A value asked for by name is read, or refused with the
+				// reason; only what this runtime lacks is marked "!".
+				if m, ok := f.Value.(Missing); ok && !m.Runtime {
+					return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+				}
+			}
+			out = append(out, from(fs, "--fields "+p.String())...)
 		}
 	}
 	if len(out) > maxFieldsPerProbe {
@@ -592,6 +670,10 @@ func belowFrame(params map[string]ref, sp int64) map[string]ref {
 		out[k] = r
 	}
 	return out
+}
+
+func hasParam(f *debuginfo.Function, name string) bool {
+	return slices.ContainsFunc(f.Params, func(v debuginfo.Variable) bool { return v.Name == name })
 }
 
 func hasStackCheck(g GoFacts, f *debuginfo.Function) bool {

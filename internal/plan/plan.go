@@ -141,6 +141,8 @@ type Field struct {
 	Enc  event.Enc
 	// ElemEnc is the element encoding of a slice token.
 	ElemEnc event.Enc
+	// Enums name the values of an enum token.
+	Enums []event.Enumerator
 	// Value says how the token is read and printed.
 	Value Value
 	// From is the request text that asked for this field (a --fields path,

@@ -20,6 +20,10 @@ type Var struct {
 	Steps []VarStep
 	// AddrOf takes the variable's address (&$x->arr) instead of its value.
 	AddrOf bool
+	// Entry reads the value as it was at the function's entry (stap's
+	// @entry), for parameters printed at a return. Name "return" is the
+	// return value ($return), which a return probe reads like a variable.
+	Entry bool
 }
 
 // VarStep is one ->member or [index] of a Var.
@@ -63,6 +67,10 @@ type Int struct {
 	Signed bool
 	Bool   bool
 }
+
+// Float prints a float or double as the bits of a double (stap reads
+// floating-point values as bits, a float widened to a double).
+type Float struct{ X Expr }
 
 // Ptr prints an address in hex.
 type Ptr struct{ X Expr }
@@ -114,8 +122,13 @@ type IntArray struct {
 // map's or channel's element count), 0 for nil.
 type CountAt struct{ X Expr }
 
-// Missing prints "!": the value cannot be read here.
-type Missing struct{}
+// Missing prints "!": the value cannot be read here. Why says why; Runtime
+// says the runtime is what cannot read it (the value would be readable
+// with the other one), so an explicitly named field is marked, not refused.
+type Missing struct {
+	Why     string
+	Runtime bool
+}
 
 // Stack prints a backtrace, User for the user-space one.
 type Stack struct{ User bool }
@@ -128,6 +141,7 @@ type ReturnValue struct{}
 
 func (Int) isValue()         {}
 func (Ptr) isValue()         {}
+func (Float) isValue()       {}
 func (Iface) isValue()       {}
 func (Bytes) isValue()       {}
 func (CString) isValue()     {}
