@@ -86,6 +86,9 @@ func runAction(c *cli.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
+		// A shared library's records are then kept to that process
+		// (plan.Plan.OnlyTarget).
+		o.Request.TargetProcess = c.IsSet("cmd") || c.IsSet("target-pid")
 		f.gen = &o
 		if f.out.symbols == "" {
 			// Frames are named from the target the script was generated for.
@@ -106,6 +109,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	}
 	if err != nil {
 		return err
+	}
+	if s.Plan != nil && s.Plan.AllProcesses {
+		fmt.Fprintf(env.Stderr, "stapgen: note: %s is a shared library: tracing every process that maps it (-c CMD or -x PID traces one)\n", s.Plan.Target.Path)
 	}
 	// The output is set up before stap starts: a bad --format costs no run.
 	sink, err := newSink(env, f.out, s.Schema)

@@ -70,6 +70,9 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
+	if err := p.scope(req, in.Target, bpf); err != nil {
+		return nil, err
+	}
 	if bpf {
 		if p.Limits.StringLen > 64 {
 			p.Limits.StringLen = 64
@@ -106,11 +109,18 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, err
 		}
 		sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+		fns = overloads(fns)
 		for _, f := range fns {
-			if seen[f.Name] {
+			// One probe per name matches every static function of that
+			// name at once; a C++ overload has its own (its linkage name).
+			key := f.Name
+			if f.LinkageName != "" {
+				key = f.LinkageName
+			}
+			if seen[key] {
 				continue
 			}
-			seen[f.Name] = true
+			seen[key] = true
 			if err := b.function(f, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
 			}
@@ -164,6 +174,12 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	if f.LinkageName != "" {
+		// A C++ function's mangled name is its symbol, which stap matches
+		// exactly: the one spelling that tells overloads apart (stap
+		// rejects one probe on both area(long, long) and area(double)).
+		return f.LinkageName, nil
+	}
 	for i := 0; i < len(f.Name); i++ {
 		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
 			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
@@ -559,6 +575,34 @@ func isIdent(s string) bool {
 // matchFirst resolves "a|b|c": the first alternative that names existing
 // functions wins, so one recipe serves kernels before and after a rename
 // (__lookup_hash became lookup_one_qstr_excl in Linux 6.x).
+// overloads renames the C++ functions of fns that share a name with
+// another function of different linkage, "shop::geo::area(double r)", so
+// each probe's events say which overload fired. fns is sorted by name.
+func overloads(fns []*debuginfo.Function) []*debuginfo.Function {
+	out := slices.Clone(fns)
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Name == out[i].Name {
+			j++
+		}
+		distinct := map[string]bool{}
+		for _, f := range out[i:j] {
+			distinct[f.LinkageName] = true
+		}
+		if len(distinct) > 1 {
+			for k := i; k < j; k++ {
+				if out[k].LinkageName != "" {
+					c := *out[k]
+					c.Name += c.Signature()
+					out[k] = &c
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 	alts := strings.Split(pattern, "|")
 	var firstErr error

@@ -23,6 +23,9 @@ type Target struct {
 	BuildID string
 	// GoVersion is set for Go binaries ("go1.26.8").
 	GoVersion string
+	// Library is set for a shared library: its probes fire in every
+	// process that maps it.
+	Library bool
 	// Symbols says the binary has neither DWARF nor a symbol table, so stap
 	// finds no function in it by itself: every point is named after
 	// planning through a generated debug file's symbols (Plan.UseSymbols),
@@ -86,9 +89,14 @@ type Plan struct {
 	Probes   []Probe
 	Schema   event.Schema
 	// Process and PID filters apply to every probe.
-	Process   string
-	PID       int
-	MaxEvents int
+	Process string
+	PID     int
+	// OnlyTarget keeps the records of stap's target() alone (pid() ==
+	// target()): a shared library's probes fire in every process mapping
+	// it, and a run with -c or -x asked for one. AllProcesses says a
+	// library is traced in every process, for want of -c or -x.
+	OnlyTarget, AllProcesses bool
+	MaxEvents                int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.

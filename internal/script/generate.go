@@ -100,15 +100,17 @@ func (g *generator) neededHelpers() []string {
 type ProbeView struct {
 	P   plan.Probe
 	Max int
-	// PID and Process (an execname) filter every probe of the plan.
+	// PID and Process (an execname) filter every probe of the plan, and
+	// Target (pid() == target()) when the plan keeps the -c/-x process alone.
 	PID     int
 	Process string
+	Target  bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
 }
 
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()"}
+	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, Target: pl.OnlyTarget, CPU: "cpu()"}
 	if g.bpf && bpfHasLocals(p) {
 		pv.CPU = "__sg_c"
 	}
