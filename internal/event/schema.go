@@ -49,6 +49,9 @@ type ProbeSchema struct {
 	Site     Site   `json:"site"`
 	// Fields in the order their tokens appear.
 	Fields []FieldSchema `json:"fields"`
+	// Restart is the [start, end) of a Go entry probe's morestack stub,
+	// for the decoder to drop a firing the runtime restarts (restart.go).
+	Restart []uint64 `json:"restart,omitempty"`
 }
 
 // FieldSchema describes one token.

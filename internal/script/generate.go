@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
 )
@@ -126,6 +127,9 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 		}
 		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end}
+		if p.Site == event.SiteRestart {
+			pv.Max = 0 // not an event
+		}
 		if g.bpf && bpfHasLocals(p.Cond != nil || p.Goid != nil, pv.Fields) {
 			pv.CPU = "__sg_c"
 		}
