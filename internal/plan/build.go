@@ -83,6 +83,9 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
@@ -129,12 +132,15 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
+	if b.restarts {
+		b.restartProbes()
+	}
 	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -148,6 +154,8 @@ type builder struct {
 	em   emitter
 	// from is the function or line the request named, for Probe.From.
 	from string
+	// restarts: a BPF Go entry needs the runtime's restart records.
+	restarts bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -227,6 +235,9 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {
@@ -439,7 +450,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		var guard *StackGuard
 		var point *Point
 		at := params
-		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+		var restart []uint64
+		if bpf && b.in.Go != nil {
+			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
+				restart = []uint64{sc.Stub, sc.End}
+				b.restarts = true
+			}
+		}
+		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
@@ -473,7 +491,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf})
+			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
 		switch {

@@ -62,6 +62,9 @@ type StackCheck struct {
 	// RSP is BodySP bytes below its value at the entry.
 	Body   uint64
 	BodySP int64
+	// Stub is the code the check branches to (it calls morestack), 0
+	// when unknown; End is the function's end.
+	Stub, End uint64
 }
 
 // Resolver finds functions by exact name or glob.
@@ -101,6 +104,8 @@ type Plan struct {
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.
 	Aggregate spec.Aggregate
+	// GoTypes are the runtime type facts Dyn values use, nil when none do.
+	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string
@@ -136,6 +141,14 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Restart (BPF Go entries) is the [start, end) of the function's
+	// morestack stub, which the decoder's restart records are matched
+	// against (event/restart.go).
+	Restart []uint64
+	// Split (BPF) lists the field indices that start another handler on
+	// the same points; the handlers print one record between them
+	// (bpf.go).
+	Split []int
 }
 
 // Field is one value printed by a probe.

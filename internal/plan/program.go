@@ -81,10 +81,6 @@ type Int struct {
 	Bool   bool
 }
 
-// Float prints a float or double as the bits of a double (stap reads
-// floating-point values as bits, a float widened to a double).
-type Float struct{ X Expr }
-
 // Ptr prints an address in hex.
 type Ptr struct{ X Expr }
 
@@ -154,7 +150,6 @@ type ReturnValue struct{}
 
 func (Int) isValue()         {}
 func (Ptr) isValue()         {}
-func (Float) isValue()       {}
 func (Iface) isValue()       {}
 func (Bytes) isValue()       {}
 func (CString) isValue()     {}

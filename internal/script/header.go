@@ -124,6 +124,17 @@ func (v *View) NeedsPass() bool {
 	return false
 }
 
+// NeedsOn is true when a record split over BPF handlers is counted
+// against --max-events: the first handler tells the others it printed.
+func (v *View) NeedsOn() bool {
+	for _, p := range v.Plan.Probes {
+		if len(p.Split) > 0 && v.Plan.MaxEvents > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // NeedsDedup is true when Go entries drop repeated uprobe firings.
 func (v *View) NeedsDedup() bool {
 	for _, p := range v.Plan.Probes {
