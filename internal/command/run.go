@@ -112,7 +112,7 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	f.run.Sink, f.run.CmdOutput = sink, env.Stderr
+	f.run.Sink, f.run.CmdOutput, f.run.CmdStderr = sink, env.Stderr, env.Stderr
 	if f.verbose {
 		f.run.Log = env.Stderr
 	}
@@ -126,6 +126,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	sink.Close()
 	if f.verbose {
 		fmt.Fprint(env.Stderr, res.Stderr)
+	}
+	if res.LeftGroup > 0 {
+		fmt.Fprintf(env.Stderr, "stapgen: the -c command is still running (stap leaves it when the script ends first); stop it with: kill -INT -- -%d\n", res.LeftGroup)
 	}
 	if res.Losses.Any() {
 		fmt.Fprintf(env.Stderr, "stapgen: warning: stap lost records (%s): the %d events decoded are not all that happened\n", res.Losses, res.Events)

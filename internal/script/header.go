@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/event"
@@ -18,6 +19,7 @@ const (
 	argsTag    = "# stapgen-stap-args: "
 	envTag     = "# stapgen-stap-env: "
 	runtimeTag = "# stapgen-runtime: "
+	maxTag     = "# stapgen-max-events: "
 )
 
 // TargetLine names the target for the header.
@@ -91,6 +93,18 @@ func headerList(script []byte, tag string) []string {
 		}
 	}
 	return l
+}
+
+// ReadMaxEvents returns the record limit of a rendered script, 0 for none.
+// The script's own count can pass it by a record or so on the BPF
+// runtime, whose globals take no lock between CPUs; the run delivers
+// exactly this many.
+func ReadMaxEvents(script []byte) int {
+	n, err := strconv.Atoi(headerValue(script, maxTag))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // ReadRuntime returns the runtime a rendered script was generated for.
