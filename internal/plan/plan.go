@@ -82,8 +82,11 @@ type Plan struct {
 	Probes   []Probe
 	Schema   event.Schema
 	// Process and PID filters apply to every probe.
-	Process   string
-	PID       int
+	Process string
+	PID     int
+	// InTarget keeps records of stap's target() process (and, on the
+	// kernel runtime, its children) only.
+	InTarget  bool
 	MaxEvents int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64

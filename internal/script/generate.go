@@ -103,12 +103,14 @@ type ProbeView struct {
 	// PID and Process (an execname) filter every probe of the plan.
 	PID     int
 	Process string
+	// InTarget keeps stap's target() (and its children on the kernel runtime) only.
+	InTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
 }
 
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()"}
+	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()"}
 	if g.bpf && bpfHasLocals(p) {
 		pv.CPU = "__sg_c"
 	}

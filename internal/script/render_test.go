@@ -172,6 +172,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
 		{name: "c-line", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "cfix.c:26"}, {Function: "cfix.c:26", Fields: paths(t, "a", "b")}}}},
 		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
+		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }
