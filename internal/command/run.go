@@ -47,6 +47,7 @@ shares stap's stdout, so it shows as raw lines among the events.`,
 			&cli.IntFlag{Name: "target-pid", Aliases: []string{"x"}, Usage: "trace the running process `PID` (stap -x); TARGET may then be left out: the binary is the process's own, found through /proc/PID/root (a container's process by its host PID)"},
 			&cli.BoolFlag{Name: "all-processes", Usage: "with -c or -x, record every process running the probed code, not only that process (and, on the kernel runtime, its children)"},
 			&cli.StringFlag{Name: "script", Usage: "run a script written by gen (`FILE`) instead of generating one; TARGET and FUNCTION are then not needed"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the events to `FILE` (in --format) instead of standard output; the traced command's stdout then goes to standard output"},
 			&cli.StringFlag{Name: "save", Usage: "also save stap's raw output to `FILE` (decode it later with stapgen decode)"},
 			&cli.StringSliceFlag{Name: "stap-arg", Usage: "extra `ARG` passed to stap as is (repeatable), e.g. -DMAXACTION=10000"},
 			&cli.StringSliceFlag{Name: "remote", Usage: "run on `HOST` through stap --remote (repeatable: one run per host, events tagged with it); HOST is ssh://[USER@]NAME, NAME, or direct: for this machine"},
@@ -63,7 +64,9 @@ type runFlags struct {
 	run       session.RunOptions
 	remote    []string
 	out       outputOptions
-	verbose   bool
+	// output is run -o: the events' file, "" for standard output.
+	output  string
+	verbose bool
 }
 
 func runAction(c *cli.Context, env *Env) error {
@@ -78,7 +81,7 @@ func runAction(c *cli.Context, env *Env) error {
 			Stap: stapPath(c), Cmd: c.String("cmd"), PID: c.Int("target-pid"), Release: c.String("release"),
 			Extra: c.StringSlice("stap-arg"), Save: c.String("save"),
 		},
-		remote: c.StringSlice("remote"), out: outputFlagsOf(c), verbose: c.Bool("verbose"),
+		remote: c.StringSlice("remote"), out: outputFlagsOf(c), output: c.String("output"), verbose: c.Bool("verbose"),
 	}
 	if sf := c.String("script"); sf != "" {
 		b, err := os.ReadFile(sf)
@@ -154,11 +157,22 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 		return err
 	}
 	// The output is set up before stap starts: a bad --format costs no run.
-	sink, err := newSink(env, f.out, s.Schema)
+	events, cmdOut := env, env.Stderr
+	if f.output != "" {
+		file, err := os.Create(f.output)
+		if err != nil {
+			return withHint(err, ExitUsage, "")
+		}
+		defer file.Close()
+		e := *env
+		e.Stdout, e.IsTerminal = file, false
+		events, cmdOut = &e, env.Stdout
+	}
+	sink, err := newSink(events, f.out, s.Schema)
 	if err != nil {
 		return err
 	}
-	f.run.Sink, f.run.CmdOutput, f.run.CmdStderr = sink, env.Stderr, env.Stderr
+	f.run.Sink, f.run.CmdOutput, f.run.CmdStderr = sink, cmdOut, env.Stderr
 	if f.verbose {
 		f.run.Log = env.Stderr
 	}

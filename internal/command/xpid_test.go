@@ -31,6 +31,29 @@ func strCalls(t *testing.T, log string) []string {
 	return out
 }
 
+// dropRepeats drops an event whose field equals the previous event's. An
+// entry probe on BPF can fire twice for one call (Go's stack-check prologue
+// runs the function again after morestack, and stapbpf cannot read the
+// registers that tell: seen under load, a few times a run). gofix never
+// calls main.Str twice in a row with the same argument, so a repeat is
+// such a firing.
+func dropRepeats(t *testing.T, all []jsonEvent, field string) []jsonEvent {
+	t.Helper()
+	var evs []jsonEvent
+	for _, e := range all {
+		if n := len(evs); n > 0 {
+			a, _ := evs[n-1].text(t, field)
+			b, _ := e.text(t, field)
+			if a == b {
+				t.Logf("dropped a repeated firing for %q", b)
+				continue
+			}
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
 // TestAttachByPIDInMountNamespace: run -x PID FUNCTION, without TARGET,
 // traces a process whose binary exists only in its own mount namespace (a
 // tmpfs mounted after unshare -m): the binary is read through
@@ -108,23 +131,7 @@ func TestAttachByPIDInMountNamespace(t *testing.T) {
 	if len(calls) != 7*loops { // one gofix sequence calls main.Str 7 times
 		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d:\n%s", len(calls), 7*loops, b)
 	}
-	// An entry probe on BPF can fire twice for one call (Go's stack-check
-	// prologue runs the function again after morestack, and stapbpf cannot
-	// read the registers that tell: seen here, once a run). gofix never
-	// calls main.Str twice in a row with the same argument, so a repeat is
-	// such a firing.
-	var evs []jsonEvent
-	for _, e := range parseEvents(t, out.String()) {
-		if n := len(evs); n > 0 {
-			a, _ := evs[n-1].text(t, "s")
-			b, _ := e.text(t, "s")
-			if a == b {
-				t.Logf("dropped a repeated firing for %q", b)
-				continue
-			}
-		}
-		evs = append(evs, e)
-	}
+	evs := dropRepeats(t, parseEvents(t, out.String()), "s")
 	if len(evs) != len(calls) {
 		t.Fatalf("%d events, the daemon logged %d calls\n%s", len(evs), len(calls), tail(errs))
 	}

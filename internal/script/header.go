@@ -67,6 +67,10 @@ func encodeSchema(s *event.Schema) string {
 // writes it first so a saved output decodes without its script.
 func SchemaComment(s *event.Schema) string { return schemaTag + encodeSchema(s) }
 
+// IsSchemaLine tells the schema header line (which run --save writes
+// first) from output.
+func IsSchemaLine(line []byte) bool { return strings.HasPrefix(string(line), schemaTag) }
+
 // ArgsLine is the stap options the plan needs, as a JSON list.
 func (v *View) ArgsLine() string {
 	b, _ := json.Marshal(append([]string{}, v.Plan.StapArgs...))

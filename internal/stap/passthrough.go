@@ -21,6 +21,7 @@ const drainTime = 200 * time.Millisecond
 // stop gives up on a writer still held open by a left-over command.
 type copier struct {
 	r    *os.File
+	w    *os.File // the write end, when stapgen must hold it open
 	done chan struct{}
 }
 
@@ -45,6 +46,9 @@ func (c *copier) stop() {
 	if c == nil {
 		return
 	}
+	if c.w != nil {
+		c.w.Close()
+	}
 	c.r.SetReadDeadline(time.Now().Add(drainTime))
 	<-c.done
 	c.r.Close()
@@ -62,9 +66,18 @@ const cmdStderrEnv = "STAPGEN_CMD_STDERR"
 // lead anywhere (stap-vm's guest, a remote host: the variable is not
 // there), the command runs exactly as before. The shell execs the
 // command, so its pid stays the one stap's target() names.
-func wrapCmd(cmd string) string {
-	inner := `if [ -n "$` + cmdStderrEnv + `" ] && (: >>"$` + cmdStderrEnv + `") 2>/dev/null; then exec 2>>"$` + cmdStderrEnv + `"; fi; unset ` + cmdStderrEnv + `; exec ` + cmd
-	return "/bin/sh -c " + shellQuote(inner)
+//
+// A simple command is exec'd as stap would run it; a list or pipeline runs
+// in a shell of its own, as stap runs one, exec'd in its turn.
+func wrapCmd(cmd string) string { return "/bin/sh -c " + shellQuote(wrapScript(cmd)) }
+
+// wrapScript is the wrapping shell's script.
+func wrapScript(cmd string) string {
+	run := cmd
+	if strings.ContainsAny(cmd, ";&|()`\n") {
+		run = "/bin/sh -c " + shellQuote(cmd)
+	}
+	return `if [ -n "$` + cmdStderrEnv + `" ] && (: >>"$` + cmdStderrEnv + `") 2>/dev/null; then exec 2>>"$` + cmdStderrEnv + `"; fi; unset ` + cmdStderrEnv + `; exec ` + run
 }
 
 // shellQuote is s in single quotes, for sh and for stap's word expansion
@@ -102,6 +115,23 @@ func (o *outputs) writer(w io.Writer) (*os.File, error) {
 	return pw, nil
 }
 
+// held is writer for a descriptor the child opens by its /proc link
+// after it started: stapgen keeps the write end open until stop.
+func (o *outputs) held(w io.Writer) (*os.File, error) {
+	if f, ok := w.(*os.File); ok {
+		return f, nil
+	}
+	pw, c, err := pipeTo(w)
+	if err != nil {
+		return nil, err
+	}
+	c.w = pw
+	o.mu.Lock()
+	o.copiers = append(o.copiers, c)
+	o.mu.Unlock()
+	return pw, nil
+}
+
 // started closes the parent's copies of the write ends.
 func (o *outputs) started() {
 	for _, f := range o.closeMe {
@@ -121,6 +151,9 @@ func (o *outputs) stop() {
 func (o *outputs) abort() {
 	o.started()
 	for _, c := range o.copiers {
+		if c.w != nil {
+			c.w.Close()
+		}
 		c.r.Close()
 	}
 }

@@ -190,7 +190,7 @@ func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process,
 	p := &Process{stderr: &boundedBuffer{}, outs: &outputs{}, done: make(chan struct{})}
 	env := append(os.Environ(), r.Env...)
 	if o.Cmd != "" && o.CmdStderr != nil {
-		f, err := p.outs.writer(o.CmdStderr)
+		f, err := p.outs.held(o.CmdStderr)
 		if err != nil {
 			return nil, err
 		}
