@@ -64,6 +64,7 @@ func Build(in Inputs) (*Plan, error) {
 		Limits:    req.Limits,
 		Process:   req.Process,
 		PID:       req.PID,
+		InTarget:  req.InTarget,
 		MaxEvents: req.MaxEvents,
 		Aggregate: req.Aggregate,
 		Schema:    event.Schema{Version: 1},

@@ -94,12 +94,11 @@ type Plan struct {
 	// Process and PID filters apply to every probe.
 	Process string
 	PID     int
-	// OnlyTarget keeps the records of stap's target() alone (pid() ==
-	// target()): a shared library's probes fire in every process mapping
-	// it, and a run with -c or -x asked for one. AllProcesses says a
-	// library is traced in every process, for want of -c or -x.
-	OnlyTarget, AllProcesses bool
-	MaxEvents                int
+	// InTarget keeps records of stap's target() process (and, on the
+	// kernel runtime, its children) only. AllProcesses says a shared
+	// library is traced in every process mapping it, for want of -c or -x.
+	InTarget, AllProcesses bool
+	MaxEvents              int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.

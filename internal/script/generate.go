@@ -106,7 +106,8 @@ type ProbeView struct {
 	// Target (pid() == target()) when the plan keeps the -c/-x process alone.
 	PID     int
 	Process string
-	Target  bool
+	// InTarget keeps stap's target() (and its children on the kernel runtime) only.
+	InTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
 	// Fields are the values this handler prints (values First to Last
@@ -127,7 +128,7 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, Target: pl.OnlyTarget, CPU: "cpu()",
+		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end}
 		if p.Site == event.SiteRestart {
 			pv.Max = 0 // not an event

@@ -58,10 +58,10 @@ type Request struct {
 	PID int
 	// Process restricts records to processes with this execname.
 	Process string
-	// TargetProcess says the script runs under stap -c CMD or -x PID, so
-	// stap's target() is the traced process (the plan decides where it
-	// filters on it: Plan.OnlyTarget).
-	TargetProcess bool
+	// InTarget restricts records to stap's target() process (-c, -x) and,
+	// on the kernel runtime, its children: run sets it unless
+	// --all-processes.
+	InTarget bool
 	// Where are predicates on values, all of which must hold.
 	Where []Predicate
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
