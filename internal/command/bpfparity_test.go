@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/lab"
@@ -63,5 +64,31 @@ func TestBPFSlices(t *testing.T) {
 	}
 	if got, want := fmt.Sprintf("len=%v cap=%v", f["len"], f["cap"]), between(ints, " len=", " cap=")+" cap="+between(ints, " cap=", ""); got != "len="+want {
 		t.Errorf("xs %s, the program printed len=%s", got, want)
+	}
+}
+
+// TestBPFOneRecordPerCall: main.Recurse's deep recursion grows its stack
+// again and again, and each growth runs the function from its entry a
+// second time; on the BPF runtime every call still gives exactly one
+// record (the runtime's restart records drop the repeats). The count is
+// the program's own.
+func TestBPFOneRecordPerCall(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var want int
+	if _, err := fmt.Sscanf(errs[strings.Index(errs, "CALLS main.Recurse "):], "CALLS main.Recurse %d", &want); err != nil {
+		t.Fatalf("the program printed no count: %v\n%s", err, errs)
+	}
+	evs := exactEvents(t, out)
+	seen := map[string]int{}
+	for _, e := range evs {
+		seen[val(e, "n")]++
+	}
+	if len(evs) != want || len(seen) != want {
+		t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
 	}
 }

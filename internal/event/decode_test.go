@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -214,6 +215,35 @@ func TestStackForms(t *testing.T) {
 		v, err := decodeValue(f, []byte(tc.in))
 		if (err != nil) != tc.fail || !tc.fail && len(v.Stack) != tc.n {
 			t.Errorf("%q: %d frames, err %v", tc.in, len(v.Stack), err)
+		}
+	}
+}
+
+// TestStackNamedByStap: kernel frames come as ADDR:NAME, stap's name for
+// each (its hex address when it has none, which names nothing).
+func TestStackNamedByStap(t *testing.T) {
+	f := &FieldSchema{Name: "kernel_stack", Enc: EncStack}
+	for _, tc := range []struct {
+		in     string
+		stack  []uint64
+		frames []string
+		fail   bool
+	}{
+		{"0xffffffffc02053a0:ovl_lookup,0xffffffff81c00126:entry_SYSCALL_64_after_hwframe,",
+			[]uint64{0xffffffffc02053a0, 0xffffffff81c00126}, []string{"ovl_lookup", "entry_SYSCALL_64_after_hwframe"}, false},
+		{"0x10:0x10,0x20:f.cold", []uint64{0x10, 0x20}, []string{"", "f.cold"}, false},
+		{"0x10,0x20:g", []uint64{0x10, 0x20}, []string{"", "g"}, false},
+		{"0x10:", []uint64{0x10}, []string{""}, false},
+		{"zz:name", nil, nil, true},
+		{":name", nil, nil, true},
+	} {
+		v, err := decodeValue(f, []byte(tc.in))
+		if (err != nil) != tc.fail {
+			t.Errorf("%q: err %v", tc.in, err)
+			continue
+		}
+		if !tc.fail && (!slices.Equal(v.Stack, tc.stack) || !slices.Equal(v.Frames, tc.frames)) {
+			t.Errorf("%q: stack %x frames %q, want %x %q", tc.in, v.Stack, v.Frames, tc.stack, tc.frames)
 		}
 	}
 }

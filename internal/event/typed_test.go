@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// The bits are what stap 5.1 printed in the lab VM for rfix's doubles and
-// floats (stap widens a float to a double's bits), the wanted values what
-// rfix printed for the same calls.
+// The tokens are the bits stap 5.1 read in the lab VM for rfix's doubles and
+// floats (stap widens a float to a double's bits), printed with %x, the
+// wanted values what rfix printed for the same calls.
 func TestDecodeFloatsAndEnums(t *testing.T) {
 	s := &Schema{Version: 1, Probes: []ProbeSchema{{Function: "r", Site: SiteReturn, Fields: []FieldSchema{
 		{Name: "d", Enc: EncFloat, Type: "double"},

@@ -17,7 +17,7 @@ type Value struct {
 	Enc        Enc
 	// Missing: the script could not read the value ("!").
 	Missing bool
-	Int     int64  // int, bool, enum
+	Int     int64  // int, bool, enum; a float's width in bits
 	Uint    uint64 // uint, ptr
 	// Enumerator names an enum's Int, "" when no enumerator has it.
 	Enumerator string
@@ -36,11 +36,12 @@ type Value struct {
 	TypeWord, DataWord uint64
 	// Go is an interface value decoded by its dynamic type (EncDyn).
 	Go *GoValue
-	// Float is a floating-point value (EncFloat), of Int bits.
+	// Float is a floating-point value (EncFloat); Int holds its width in bits.
 	Float float64
 	Stack []uint64
-	// Frames name Stack's frames, innermost first, when the target's
-	// symbols were given ("" for a frame they do not cover); nil otherwise.
+	// Frames name Stack's frames, innermost first, when stap named them
+	// in the record (kernel stacks) or the target's symbols were given
+	// ("" for a frame neither covers); nil otherwise.
 	Frames []string
 	// Part places the value in a whole value, as its schema says.
 	Part *Part
@@ -66,9 +67,6 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 	if err := v.parse(fs.Enc, fs.ElemEnc, tok); err != nil {
 		return err
 	}
-	if fs.Max > 0 && v.Enc == EncStr && len(v.Bytes) > fs.Max {
-		v.Bytes, v.Truncated = v.Bytes[:fs.Max], true
-	}
 	if fs.Enc == EncEnum {
 		for _, e := range fs.Enums {
 			if e.Value == v.Int {
@@ -76,6 +74,9 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 				break
 			}
 		}
+	}
+	if fs.Max > 0 && v.Enc == EncStr && len(v.Bytes) > fs.Max {
+		v.Bytes, v.Truncated = v.Bytes[:fs.Max], true
 	}
 	return nil
 }
@@ -139,13 +140,25 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 			return nil
 		}
 		// stap 5.1's backtrace() ends with a space, so the list may end
-		// with an empty item.
-		for _, a := range bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(",")) {
+		// with an empty item. A kernel frame comes as ADDR:NAME, with
+		// stap's name for it (its hex address when stap has none).
+		items := bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(","))
+		for i, a := range items {
+			a, name, named := bytes.Cut(a, []byte(":"))
 			n, err := parseHex(a)
 			if err != nil {
 				return err
 			}
 			v.Stack = append(v.Stack, n)
+			if !named {
+				continue
+			}
+			if v.Frames == nil {
+				v.Frames = make([]string, len(items))
+			}
+			if len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
+				v.Frames[i] = string(name)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown encoding %q", enc)

@@ -134,7 +134,7 @@ func (x *Facts) StackCheck(f *debuginfo.Function) (plan.StackCheck, bool) {
 	if !ok {
 		return plan.StackCheck{}, false
 	}
-	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard}
+	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard, Stub: sc.Stub, End: f.End}
 	if x.idx == nil {
 		// No line table: the body is the first instruction past the
 		// check, before any frame set-up (RSP as at the entry). Go 1.19

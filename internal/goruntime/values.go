@@ -75,3 +75,12 @@ var ErrorLayouts = []Layout{
 
 // Iface tells a part that is an interface (for templates).
 func (p Part) Iface() bool { return p.Kind == PartIface }
+
+// RestartFuncs are where the runtime's newstack goes after a prologue's
+// morestack call, each taking the goroutine as RestartParam: copystack
+// (growth, or shrinking at a preemption), goschedImpl (a preemption
+// request), preemptPark (a stop request). The goroutine's saved PC,
+// RestartParam.sched.pc, is then in the calling function's morestack stub.
+var RestartFuncs = []string{"runtime.copystack", "runtime.goschedImpl", "runtime.preemptPark"}
+
+const RestartParam = "gp"

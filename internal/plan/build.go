@@ -64,12 +64,16 @@ func Build(in Inputs) (*Plan, error) {
 		Limits:    req.Limits,
 		Process:   req.Process,
 		PID:       req.PID,
+		InTarget:  req.InTarget,
 		MaxEvents: req.MaxEvents,
 		Aggregate: req.Aggregate,
 		Schema:    event.Schema{Version: 1},
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
+	if err := p.scope(req, in.Target, bpf); err != nil {
+		return nil, err
+	}
 	if bpf {
 		if p.Limits.StringLen > 64 {
 			p.Limits.StringLen = 64
@@ -86,7 +90,19 @@ func Build(in Inputs) (*Plan, error) {
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
+		if fn, file, line, ok := spec.FuncLine(pr.Function); ok {
+			if err := b.funcLine(fn, file, line, pr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if done, err := b.fileLine(file, line, pr); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
 			}
@@ -97,11 +113,18 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, err
 		}
 		sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+		fns = overloads(fns)
 		for _, f := range fns {
-			if seen[f.Name] {
+			// One probe per name matches every static function of that
+			// name at once; a C++ overload has its own (its linkage name).
+			key := f.Name
+			if f.LinkageName != "" {
+				key = f.LinkageName
+			}
+			if seen[key] {
 				continue
 			}
-			seen[f.Name] = true
+			seen[key] = true
 			if err := b.function(f, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
 			}
@@ -110,12 +133,15 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	p.UserStack = req.UserStack
+	if b.restarts {
+		b.restartProbes()
+	}
+	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Max: strMax(f.Value), Enums: f.Enums, Part: f.Part})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -129,6 +155,8 @@ type builder struct {
 	em   emitter
 	// from is the function or line the request named, for Probe.From.
 	from string
+	// restarts: a BPF Go entry needs the runtime's restart records.
+	restarts bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -155,6 +183,12 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	if f.LinkageName != "" {
+		// A C++ function's mangled name is its symbol, which stap matches
+		// exactly: the one spelling that tells overloads apart (stap
+		// rejects one probe on both area(long, long) and area(double)).
+		return f.LinkageName, nil
+	}
 	for i := 0; i < len(f.Name); i++ {
 		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
 			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
@@ -420,7 +454,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		var guard *StackGuard
 		var point *Point
 		at := params
-		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+		var restart []uint64
+		if bpf && b.in.Go != nil {
+			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
+				restart = []uint64{sc.Stub, sc.End}
+				b.restarts = true
+			}
+		}
+		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
@@ -454,7 +495,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf})
+			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
 		switch {
@@ -511,12 +552,13 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
 					return nil, err
 				}
-			}
-			for _, f := range fs {
-				// A value asked for by name is read, or refused with the
-				// reason; only what this runtime lacks is marked "!".
-				if m, ok := f.Value.(Missing); ok && !m.Runtime && p.Whole == 0 {
-					return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+			} else {
+				for _, f := range fs {
+					// A value asked for by name is read, or refused with the
+					// reason; only what this runtime lacks is marked "!".
+					if m, ok := f.Value.(Missing); ok && !m.Runtime {
+						return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+					}
 				}
 			}
 			out = append(out, from(fs, "--fields "+p.String())...)
@@ -557,6 +599,34 @@ func isIdent(s string) bool {
 // matchFirst resolves "a|b|c": the first alternative that names existing
 // functions wins, so one recipe serves kernels before and after a rename
 // (__lookup_hash became lookup_one_qstr_excl in Linux 6.x).
+// overloads renames the C++ functions of fns that share a name with
+// another function of different linkage, "shop::geo::area(double r)", so
+// each probe's events say which overload fired. fns is sorted by name.
+func overloads(fns []*debuginfo.Function) []*debuginfo.Function {
+	out := slices.Clone(fns)
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Name == out[i].Name {
+			j++
+		}
+		distinct := map[string]bool{}
+		for _, f := range out[i:j] {
+			distinct[f.LinkageName] = true
+		}
+		if len(distinct) > 1 {
+			for k := i; k < j; k++ {
+				if out[k].LinkageName != "" {
+					c := *out[k]
+					c.Name += c.Signature()
+					out[k] = &c
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 	alts := strings.Split(pattern, "|")
 	var firstErr error

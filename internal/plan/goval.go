@@ -48,7 +48,9 @@ type Dyn struct {
 
 // Float prints a floating-point value of Size bytes (4 or 8) from its bits.
 type Float struct {
-	X    Expr
+	X Expr
+	// Size is 4 or 8 for a float read from memory as its bits; 0 for a
+	// value stap evaluated ($var, $return), a double's bits.
 	Size int64
 }
 
@@ -95,7 +97,17 @@ func (e *emitter) float(r ref, name string, t *debuginfo.Type) []Field {
 		return []Field{{Name: name, Type: typeName(t), Enc: event.EncFloat, Value: Float{X: *r.v, Size: 8}}}
 	}
 	if r.v != nil {
-		return []Field{e.missing(name, t, "stap evaluates no complex variable ($var)")}
+		// stap evaluates a floating-point $var or $return as a double's
+		// bits (a float widened), with the kernel runtime only.
+		if t.Kind == debuginfo.KindComplex {
+			return []Field{e.missing(name, t, "complex values are not readable by stap")}
+		}
+		if e.bpf {
+			// stap 4.8's BPF back end rejects xmm registers ("unhandled
+			// register number") and reads a double on the stack as 0.
+			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read floating-point values; --runtime kernel prints them")}
+		}
+		return []Field{{Name: name, Type: typeName(t), Enc: event.EncFloat, Value: Float{X: *r.v}}}
 	}
 	parts := []string{name}
 	if t.Kind == debuginfo.KindComplex {

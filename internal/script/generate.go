@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
 )
@@ -101,9 +102,12 @@ func (g *generator) neededHelpers() []string {
 type ProbeView struct {
 	P   plan.Probe
 	Max int
-	// PID and Process (an execname) filter every probe of the plan.
+	// PID and Process (an execname) filter every probe of the plan, and
+	// Target (pid() == target()) when the plan keeps the -c/-x process alone.
 	PID     int
 	Process string
+	// InTarget keeps stap's target() (and its children on the kernel runtime) only.
+	InTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
 	// Fields are the values this handler prints (values First to Last
@@ -124,8 +128,11 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, CPU: "cpu()",
+		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end}
+		if p.Site == event.SiteRestart {
+			pv.Max = 0 // not an event
+		}
 		if g.bpf && bpfHasLocals(p.Cond != nil || p.Goid != nil, pv.Fields) {
 			pv.CPU = "__sg_c"
 		}
