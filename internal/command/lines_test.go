@@ -243,9 +243,10 @@ func TestEveryLineCompiles(t *testing.T) {
 }
 
 // TestRunKernelLineInVM: a probe on a line of lookup_one_qstr_excl past
-// the d_lookup, printing member chains of the name looked up and of the
-// parent directory's dentry, while the guest makes a directory and one
-// inside it: the names are the guest's.
+// the d_lookup, printing member chains of the name looked up (its length
+// through qstr's anonymous union) and of the parent directory's dentry,
+// while the guest makes a directory and one inside it: the names and
+// lengths are the guest's.
 func TestRunKernelLineInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	vmlinux := testenv.Vmlinux(t)
@@ -262,7 +263,7 @@ func TestRunKernelLineInVM(t *testing.T) {
 	}
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json",
 		"-c", "/bin/sh -c 'mkdir /tmp/sg-line && mkdir /tmp/sg-line/inner'",
-		vmlinux, at, "--fields", "name->name,base->d_name.name,flags")
+		vmlinux, at, "--fields", "name->name,name->len,base->d_name.name,flags")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -270,6 +271,10 @@ func TestRunKernelLineInVM(t *testing.T) {
 	for _, e := range parseEvents(t, out) {
 		name, _ := e.text(t, "name.name")
 		parent, _ := e.text(t, "base.d_name.name")
+		// len is a member of an anonymous union inside struct qstr.
+		if n := e.num(t, "name.len"); n != int64(len(name)) {
+			t.Errorf("name %q: len %v", name, n)
+		}
 		if e.str("site") != "line" {
 			t.Errorf("site %q", e.str("site"))
 		}
