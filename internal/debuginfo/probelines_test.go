@@ -1,47 +1,126 @@
 package debuginfo
 
 import (
+	"bytes"
+	"debug/elf"
 	"fmt"
+	"os/exec"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
-// stapLines groups stap -L statement lines by function: line number →
-// the variables stap lists there.
-func stapLines(t *testing.T, tree, probe string) map[string]map[string]string {
+var stapPCRe = regexp.MustCompile(`/\* pc=([^+ ]+)\+0x([0-9a-f]+) \*/`)
+
+// stapSites runs stap -v -L, which prints one line per probe stap would
+// place (one per address and copy of the function holding it, with that
+// copy's variables): function → "LINE@ADDR" → the variable lists there,
+// sorted and joined with " | ". ADDR is the file address: stap prints
+// kernel addresses from _stext (at stext), user ones as they are.
+func stapSites(t *testing.T, tree string, stext uint64, probe string) map[string]map[string]string {
 	t.Helper()
-	out := map[string]map[string]string{}
-	for _, s := range stapList(t, tree, probe) {
-		if out[s.Name] == nil {
-			out[s.Name] = map[string]string{}
+	testenv.NeedStap(t)
+	cmd := exec.Command("stap", "-r", tree, "-v", "-L", probe)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("stap -v -L %s: %v\n%s", probe, err, stderr.Bytes())
+	}
+	sets := map[string]map[string][]string{}
+	for _, line := range testenv.Lines(out) {
+		m := stapLineRe.FindStringSubmatch(line)
+		pc := stapPCRe.FindStringSubmatch(line)
+		if m == nil || pc == nil {
+			continue
 		}
-		out[s.Name][s.Line] = varsString(s.Vars)
+		at := strings.LastIndex(m[1], "@")
+		colon := strings.LastIndex(m[1], ":")
+		if at < 0 || colon < at {
+			t.Fatalf("stap line %q", line)
+		}
+		name, lineno := m[1][:at], m[1][colon+1:]
+		off, _ := strconv.ParseUint(pc[2], 16, 64)
+		if pc[1] == "_stext" {
+			off += stext
+		}
+		var vars []stapVar
+		rest := m[2]
+		locs := stapVarRe.FindAllStringSubmatchIndex(rest, -1)
+		for k, l := range locs {
+			end := len(rest)
+			if k+1 < len(locs) {
+				end = locs[k+1][0]
+			}
+			vars = append(vars, stapVar{Name: rest[l[2]:l[3]], Type: strings.TrimSpace(rest[l[1]:end])})
+		}
+		if sets[name] == nil {
+			sets[name] = map[string][]string{}
+		}
+		key := fmt.Sprintf("%s@%#x", lineno, off)
+		sets[name][key] = append(sets[name][key], varsString(vars))
+	}
+	if len(sets) == 0 {
+		t.Fatalf("stap -v -L %s listed nothing:\n%s%s", probe, out, stderr.Bytes())
+	}
+	return joinSets(sets)
+}
+
+func joinSets(sets map[string]map[string][]string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for fn, byKey := range sets {
+		out[fn] = map[string]string{}
+		for k, vs := range byKey {
+			sort.Strings(vs)
+			out[fn][k] = strings.Join(vs, " | ")
+		}
 	}
 	return out
 }
 
-// ourLines is Lines in the same shape.
-func ourLines(t *testing.T, ix *Index, f *Function) map[string]string {
+// ourSites is Lines in the same shape.
+func ourSites(t *testing.T, ix *Index, f *Function) map[string]string {
 	t.Helper()
 	ls, err := ix.Lines(f)
 	if err != nil {
 		t.Fatalf("%s: %v", f.Name, err)
 	}
-	out := map[string]string{}
+	byKey := map[string][]string{}
 	for _, l := range ls {
 		var vs []stapVar
 		for _, v := range l.Vars {
 			vs = append(vs, stapVar{v.Name, v.Type.Name})
 		}
-		if _, dup := out[fmt.Sprint(l.Line)]; dup {
-			t.Errorf("%s: line %d listed twice", f.Name, l.Line)
-		}
-		out[fmt.Sprint(l.Line)] = varsString(vs)
+		k := fmt.Sprintf("%d@%#x", l.Line, l.Addr)
+		byKey[k] = append(byKey[k], varsString(vs))
 	}
-	return out
+	return joinSets(map[string]map[string][]string{f.Name: byKey})[f.Name]
+}
+
+// stext is the address stap counts kernel addresses from, by the
+// standard library's reading of the symbol table.
+func stext(t *testing.T, ix *Index) uint64 {
+	t.Helper()
+	f, err := elf.Open(ix.Binary().Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == "_stext" {
+			return s.Value
+		}
+	}
+	t.Fatal("no _stext symbol")
+	return 0
 }
 
 // compareLines reports every line one side lists and the other does not,
@@ -97,16 +176,16 @@ func TestVmlinuxLinesAgainstStap(t *testing.T) {
 		probes = append(probes, fmt.Sprintf("kernel.statement(%q)", fs[0].Name+"@"+fs[0].File+":*"))
 	}
 	// stap -L lists only its first argument; a comma list is one probe.
-	stap := stapLines(t, tree, strings.Join(probes, ","))
+	stap := stapSites(t, tree, stext(t, ix), strings.Join(probes, ","))
 	total := 0
 	for _, f := range fns {
 		want := stap[f.Name]
 		if len(want) < 3 {
 			t.Errorf("%s: stap lists only %d lines", f.Name, len(want))
 		}
-		total += compareLines(t, f.Name, ourLines(t, ix, f), want)
+		total += compareLines(t, f.Name, ourSites(t, ix, f), want)
 	}
-	t.Logf("%d lines agree with stap -L", total)
+	t.Logf("%d probe sites agree with stap -v -L", total)
 }
 
 // TestCLinesAgainstStap: the same for every function of the C fixture,
@@ -122,19 +201,68 @@ func TestCLinesAgainstStap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stap := stapLines(t, tree, fmt.Sprintf("process(%q).statement(\"*@cfix.c:*\")", bin))
+			stap := stapSites(t, tree, 0, fmt.Sprintf("process(%q).statement(\"*@cfix.c:*\")", bin))
 			total, funcs := 0, 0
 			for _, f := range fns {
-				if f.NoTypes || f.Inlined || !strings.HasSuffix(f.File, "cfix.c") {
+				if f.NoTypes || f.Inlined || ix.IsClone(f) || !strings.HasSuffix(f.File, "cfix.c") {
 					continue
 				}
 				funcs++
-				total += compareLines(t, f.Name, ourLines(t, ix, f), stap[f.Name])
+				total += compareLines(t, f.Name, ourSites(t, ix, f), stap[f.Name])
 			}
 			if funcs < 5 || total < 20 {
 				t.Errorf("only %d lines of %d functions compared", total, funcs)
 			}
-			t.Logf("%d lines of %d functions agree with stap -L", total, funcs)
+			t.Logf("%d probe sites of %d functions agree with stap -v -L", total, funcs)
+		})
+	}
+}
+
+// TestVmlinuxFileLinesAgainstStap: every function of fs/namei.c and
+// net/ipv4/tcp.c with an out-of-line copy, its lines and their variables
+// (its copies inlined in the same file included) as stap -L lists them
+// for kernel.statement("F@FILE:*").
+func TestVmlinuxFileLinesAgainstStap(t *testing.T) {
+	vm := testenv.Vmlinux(t)
+	testenv.NeedStap(t)
+	tree := buildTree(t, testenv.KernelRelease(), vm)
+	ix := openIndex(t, vm)
+	for _, file := range []string{"fs/namei.c", "net/ipv4/tcp.c"} {
+		t.Run(strings.ReplaceAll(file, "/", "_"), func(t *testing.T) {
+			var fns []*Function
+			var probes []string
+			seen := map[string]bool{}
+			for _, s := range stapList(t, tree, fmt.Sprintf("kernel.function(\"*@%s\")", file)) {
+				if seen[s.Name] || s.File != file {
+					continue
+				}
+				seen[s.Name] = true
+				fs, err := ix.Lookup(s.Name)
+				if err != nil {
+					t.Errorf("%s: %v", s.Name, err)
+					continue
+				}
+				for _, f := range fs {
+					if f.File == file && !f.Inlined && !ix.IsClone(f) {
+						fns = append(fns, f)
+						probes = append(probes, fmt.Sprintf("kernel.statement(%q)", f.Name+"@"+file+":*"))
+						break
+					}
+				}
+			}
+			stap := stapSites(t, tree, stext(t, ix), strings.Join(probes, ","))
+			lines, agree := 0, 0
+			for _, f := range fns {
+				got, want := ourSites(t, ix, f), stap[f.Name]
+				lines += len(want)
+				if compareLines(t, f.Name, got, want) == len(want) && len(got) == len(want) {
+					agree++
+				}
+			}
+			t.Logf("%s: %d of %d functions agree with stap -v -L on all their probe sites (%d sites)", file, agree, len(fns), lines)
+			if len(fns) < 50 {
+				t.Errorf("only %d functions", len(fns))
+			}
 		})
 	}
 }

@@ -104,6 +104,13 @@ func (t *Target) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
 	return ll.Lines(f)
 }
 
+// IsClone reports whether f is a compiler clone (f.part.0), which stap
+// leaves out of line probes on f.
+func (t *Target) IsClone(f *debuginfo.Function) bool {
+	ll, ok := t.Funcs.(plan.LineLister)
+	return ok && ll.IsClone(f)
+}
+
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return t.Funcs.Match(patterns...)
 }
