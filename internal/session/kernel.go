@@ -44,13 +44,17 @@ func (k *kernelFuncs) cat() *target.ModuleCatalog {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.catalog == nil {
-		cache := ""
+		// Without a cache, symbol tables only: scanning every module's
+		// DWARF (seconds) on each run would not pay; inline-only
+		// functions are then not found.
+		cache, read := "", target.ModuleSymbols
 		if !k.opts.NoCache {
 			if base, err := os.UserCacheDir(); err == nil {
 				cache = target.CatalogPath(filepath.Join(base, "stapgen"), k.release, k.dirs)
+				read = k.moduleNames
 			}
 		}
-		k.catalog = target.LoadModuleCatalog(k.dirs, cache, k.moduleNames)
+		k.catalog = target.LoadModuleCatalog(k.dirs, cache, read)
 	}
 	return k.catalog
 }
@@ -110,7 +114,7 @@ func (k *kernelFuncs) module(m target.CatalogModule) (*debuginfo.Index, error) {
 
 // tag marks functions of a module with how stap names it.
 func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*debuginfo.Function {
-	name := stapModuleName(ix.Binary(), k.release)
+	name := stapModuleName(ix.Binary(), k.release, "")
 	for _, f := range fns {
 		f.Module = name
 	}
@@ -214,15 +218,16 @@ func (k *kernelFuncs) close() {
 }
 
 // stapModuleName is how a script names a module for stap: by name when
-// it is the live system's module, which stap -r R finds in /lib/modules/R
-// itself; else by the path of the file with DWARF, which stap reads
-// directly (its basename must be the module's, since stap takes the
-// module name from it), or the installed module's path.
-func stapModuleName(b *target.Binary, release string) string {
+// it is the live system's module (live is that system's root, "" for /),
+// which stap -r R finds in /lib/modules/R itself; else by the path of the
+// file with DWARF, which stap reads directly (its basename must be the
+// module's, since stap takes the module name from it), or the installed
+// module's path.
+func stapModuleName(b *target.Binary, release, live string) string {
 	dw := b.DWARFFile().Path
 	if release != "" {
 		for _, p := range []string{b.Path, dw} {
-			for _, dir := range target.ModuleDirs(release, "", nil) {
+			for _, dir := range target.ModuleDirs(release, live, nil) {
 				if strings.HasPrefix(p, dir+"/") {
 					return b.Module
 				}
