@@ -148,27 +148,47 @@ func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 }
 
 // Match lists vmlinux's matches, then each module's. Exact names that
-// vmlinux has (gen resolves every function it is given through Match)
-// never load the catalog.
+// vmlinux has a symbol of (gen resolves every function it is given
+// through Match) never load the catalog; exact names it has none of but a
+// module has skip vmlinux, whose miss would rank 46,000 names.
 func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
-	fns, err := k.vmlinux.Match(patterns...)
-	var nf *debuginfo.NotFoundError
-	if err != nil && !errors.As(err, &nf) {
-		return nil, err
+	var vm, mod []debuginfo.Glob
+	var vmPatterns []string
+	for _, p := range patterns {
+		g := debuginfo.CompileGlob(p)
+		lit, isLit := g.Literal()
+		if !isLit {
+			vm, mod, vmPatterns = append(vm, g), append(mod, g), append(vmPatterns, p)
+			continue
+		}
+		if syms, err := k.bin.SymbolsNamed(lit); err == nil && len(syms) == 0 && len(k.cat().Defining(lit)) > 0 {
+			mod = append(mod, g)
+			continue
+		}
+		vm, vmPatterns = append(vm, g), append(vmPatterns, p)
 	}
-	globs := make([]debuginfo.Glob, len(patterns))
-	missing := false
-	for i, p := range patterns {
-		globs[i] = debuginfo.CompileGlob(p)
-		lit, ok := globs[i].Literal()
-		missing = missing || !ok || !hasFunction(fns, lit)
+	var fns []*debuginfo.Function
+	var err error
+	if len(vmPatterns) > 0 {
+		fns, err = k.vmlinux.Match(vmPatterns...)
+		var nf *debuginfo.NotFoundError
+		if err != nil && !errors.As(err, &nf) {
+			return nil, err
+		}
+		// A name vmlinux lacks after all (inline-only there, or only
+		// in a module) is looked for in the modules too.
+		for _, g := range vm {
+			if lit, ok := g.Literal(); ok && !hasFunction(fns, lit) {
+				mod = append(mod, g)
+			}
+		}
 	}
-	if !missing {
-		return fns, nil
+	if len(mod) == 0 {
+		return fns, err
 	}
 	c := k.cat()
 	hits := c.Matching(func(n string) bool {
-		for _, g := range globs {
+		for _, g := range mod {
 			if g.Match(n) {
 				return true
 			}
@@ -191,6 +211,9 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 		}
 	}
 	if len(fns) == 0 {
+		if err == nil {
+			return k.vmlinux.Match(patterns...)
+		}
 		return nil, err
 	}
 	return fns, nil
