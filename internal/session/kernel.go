@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,9 +24,12 @@ type kernelFuncs struct {
 	opts    OpenOptions
 	dirs    []string
 
-	mu      sync.Mutex
-	catalog *target.ModuleCatalog
-	mods    map[string]*moduleFuncs // by path
+	mu sync.Mutex
+	// syms and names are the module catalogs: of symbol tables (a second
+	// to build), and of DWARF names and symbols (seconds: every module's
+	// DWARF is scanned, inline-only functions included).
+	syms, names *target.ModuleCatalog
+	mods        map[string]*moduleFuncs // by path
 }
 
 type moduleFuncs struct {
@@ -39,24 +43,62 @@ func newKernelFuncs(vmlinux FunctionSource, bin *target.Binary, release string, 
 		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}}
 }
 
-// cat loads the catalog on first use: a vmlinux function never needs it.
-func (k *kernelFuncs) cat() *target.ModuleCatalog {
+// catalog loads one catalog on first use (a vmlinux function needs
+// none), from the cache unless --no-cache.
+func (k *kernelFuncs) catalog(c **target.ModuleCatalog, kind string, read func(string) []string) *target.ModuleCatalog {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.catalog == nil {
-		// Without a cache, symbol tables only: scanning every module's
-		// DWARF (seconds) on each run would not pay; inline-only
-		// functions are then not found.
-		cache, read := "", target.ModuleSymbols
-		if !k.opts.NoCache {
-			if base, err := os.UserCacheDir(); err == nil {
-				cache = target.CatalogPath(filepath.Join(base, "stapgen"), k.release, k.dirs)
-				read = k.moduleNames
-			}
-		}
-		k.catalog = target.LoadModuleCatalog(k.dirs, cache, read)
+	if *c == nil {
+		*c = target.LoadModuleCatalog(k.dirs, k.catalogPath(kind), read)
 	}
-	return k.catalog
+	return *c
+}
+
+func (k *kernelFuncs) catalogPath(kind string) string {
+	if k.opts.NoCache {
+		return ""
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return target.CatalogPath(filepath.Join(base, "stapgen"), k.release, kind, k.dirs)
+}
+
+// symbols is the catalog of the modules' symbol tables.
+func (k *kernelFuncs) symbols() *target.ModuleCatalog {
+	return k.catalog(&k.syms, "sym", target.ModuleSymbols)
+}
+
+// allNames is the catalog of every function name the modules define.
+// Without a cache it is the symbols' one: scanning every module's DWARF
+// on each run would not pay (inline-only functions are then not found).
+func (k *kernelFuncs) allNames() *target.ModuleCatalog {
+	if k.opts.NoCache {
+		return k.symbols()
+	}
+	return k.catalog(&k.names, "dwarf", k.moduleNames)
+}
+
+// defining returns the modules defining name: from the symbols'
+// catalog while the full one is not built (a first lookup of a module
+// function then costs a second, not a DWARF scan of every module), else
+// from the full one, which also knows inline-only functions.
+func (k *kernelFuncs) defining(name string) []target.CatalogModule {
+	k.mu.Lock()
+	built := k.names != nil
+	k.mu.Unlock()
+	if !built && !k.opts.NoCache {
+		if _, err := os.Stat(k.catalogPath("dwarf")); err == nil {
+			built = true
+		}
+	}
+	if !built {
+		if ms := k.symbols().Defining(name); len(ms) > 0 {
+			return ms
+		}
+	}
+	return k.allNames().Defining(name)
 }
 
 // moduleNames lists what a module defines for the catalog: every
@@ -130,7 +172,7 @@ func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 		return k.vmlinux.Lookup(name)
 	}
 	var fns []*debuginfo.Function
-	for _, m := range k.cat().Defining(name) {
+	for _, m := range k.defining(name) {
 		ix, err := k.module(m)
 		if err != nil {
 			continue
@@ -161,7 +203,7 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 			vm, mod, vmPatterns = append(vm, g), append(mod, g), append(vmPatterns, p)
 			continue
 		}
-		if syms, err := k.bin.SymbolsNamed(lit); err == nil && len(syms) == 0 && len(k.cat().Defining(lit)) > 0 {
+		if syms, err := k.bin.SymbolsNamed(lit); err == nil && len(syms) == 0 && len(k.defining(lit)) > 0 {
 			mod = append(mod, g)
 			continue
 		}
@@ -186,27 +228,13 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	if len(mod) == 0 {
 		return fns, err
 	}
-	c := k.cat()
-	hits := c.Matching(func(n string) bool {
-		for _, g := range mod {
-			if g.Match(n) {
-				return true
-			}
-		}
-		return false
-	})
-	idx := make([]int, 0, len(hits))
-	for i := range hits {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	for _, i := range idx {
-		ix, merr := k.module(c.Modules[i])
+	for _, h := range k.moduleHits(mod) {
+		ix, merr := k.module(h.mod)
 		if merr != nil {
 			continue
 		}
 		// Exact names: the catalog already did the globbing.
-		if mf, merr := ix.Match(hits[i]...); merr == nil {
+		if mf, merr := ix.Match(h.names...); merr == nil {
 			fns = append(fns, k.tag(ix, mf)...)
 		}
 	}
@@ -217,6 +245,64 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 		return nil, err
 	}
 	return fns, nil
+}
+
+// moduleHit is a module and the names of its functions a query matched.
+type moduleHit struct {
+	mod   target.CatalogModule
+	names []string
+}
+
+// moduleHits are the modules with functions matching any of globs, in
+// name order: exact names through defining (no DWARF catalog needed for
+// a symbol), globs through the full catalog.
+func (k *kernelFuncs) moduleHits(globs []debuginfo.Glob) []moduleHit {
+	var lits []string
+	var pats []debuginfo.Glob
+	for _, g := range globs {
+		if lit, ok := g.Literal(); ok {
+			lits = append(lits, lit)
+		} else {
+			pats = append(pats, g)
+		}
+	}
+	byPath := map[string]*moduleHit{}
+	add := func(m target.CatalogModule, name string) {
+		h := byPath[m.Path]
+		if h == nil {
+			h = &moduleHit{mod: m}
+			byPath[m.Path] = h
+		}
+		if !slices.Contains(h.names, name) {
+			h.names = append(h.names, name)
+		}
+	}
+	for _, lit := range lits {
+		for _, m := range k.defining(lit) {
+			add(m, lit)
+		}
+	}
+	if len(pats) > 0 {
+		c := k.allNames()
+		for i, names := range c.Matching(func(n string) bool {
+			for _, g := range pats {
+				if g.Match(n) {
+					return true
+				}
+			}
+			return false
+		}) {
+			for _, n := range names {
+				add(c.Modules[i], n)
+			}
+		}
+	}
+	out := make([]moduleHit, 0, len(byPath))
+	for _, h := range byPath {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].mod.Name < out[j].mod.Name })
+	return out
 }
 
 func hasFunction(fns []*debuginfo.Function, name string) bool {
