@@ -52,14 +52,16 @@ func TestModuleTargets(t *testing.T) {
 }
 
 // listKernel: list kernel finds vmlinux and module functions, and says
-// which module (overlay's ovl_lookup is at fs/overlayfs/namei.c:829 for
-// stap -L too).
+// which module: what stap 5.1 -L lists for the same names and globs
+// (overlay's ovl_lookup at fs/overlayfs/namei.c:829, the inline-only
+// ovl_lookup_upper at fs/overlayfs/overlayfs.h:325).
 func listKernel(t *testing.T, flags []string) {
-	out, errs, code := stapgen(t, append(append([]string{"list"}, flags...), "kernel", "ovl_lookup", "vfs_read")...)
+	out, errs, code := stapgen(t, append(append([]string{"list"}, flags...), "kernel", "ovl_lookup", "vfs_read", "ovl_lookup_u*")...)
 	if code != 0 {
 		t.Fatalf("list: exit %d\n%s", code, errs)
 	}
-	for _, want := range []string{"ovl_lookup  fs/overlayfs/namei.c:829 [overlay]", "vfs_read    fs/read_write.c:450\n"} {
+	for _, want := range []string{"ovl_lookup        fs/overlayfs/namei.c:829 [overlay]", "vfs_read          fs/read_write.c:450\n",
+		"ovl_lookup_upper  fs/overlayfs/overlayfs.h:325 [overlay]"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
