@@ -25,13 +25,7 @@ func targetFlags() []cli.Flag {
 
 // openFlags reads the target flags.
 func openFlags(c *cli.Context) session.OpenOptions {
-	o := openFlagsBase(c)
-	o.Root = c.String("root")
-	return o
-}
-
-func openFlagsBase(c *cli.Context) session.OpenOptions {
-	return session.OpenOptions{Release: c.String("release"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache"),
+	return session.OpenOptions{Release: c.String("release"), Root: c.String("root"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache"),
 		Types: gosource.Options{Signature: c.String("signature"), GoSource: c.String("go-source"), Source: c.String("source")}}
 }
 
