@@ -61,7 +61,7 @@ func LoadModuleCatalog(dirs []string, cache string, read func(path string) []str
 	seen := map[string]bool{}
 	for _, d := range dirs {
 		for name, ps := range moduleFiles(d) {
-			if seen[name] || !strings.HasSuffix(ps[0], ".ko") {
+			if seen[name] || compressedModule(ps[0]) != nil {
 				continue
 			}
 			seen[name] = true
