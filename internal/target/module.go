@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // ModulePrefix starts a target naming a kernel module: "module:overlay".
@@ -106,21 +105,12 @@ func FindModule(name, release, root string, debugDirs []string) (string, error) 
 }
 
 // ModuleFiles lists every module file under dir by module name (several
-// when a tree holds more than one copy, in path order): one walk per
-// directory and process.
+// when a tree holds more than one copy, in path order). A walk of
+// Debian's 1,121 modules takes a few milliseconds: it is not cached, so
+// a long-lived caller sees modules installed since.
 func ModuleFiles(dir string) map[string][]string { return moduleFiles(dir) }
 
-var (
-	walkMu   sync.Mutex
-	walkDirs = map[string]map[string][]string{}
-)
-
 func moduleFiles(dir string) map[string][]string {
-	walkMu.Lock()
-	defer walkMu.Unlock()
-	if m, ok := walkDirs[dir]; ok {
-		return m
-	}
 	m := map[string][]string{}
 	// WalkDir does not follow a symlinked root (a tree assembled from
 	// links, /lib/modules/R pointing into an unpacked package).
@@ -146,7 +136,6 @@ func moduleFiles(dir string) map[string][]string {
 	for _, ps := range m {
 		sort.Strings(ps)
 	}
-	walkDirs[dir] = m
 	return m
 }
 
