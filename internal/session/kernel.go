@@ -156,7 +156,7 @@ func (k *kernelFuncs) module(m target.CatalogModule) (*debuginfo.Index, error) {
 
 // tag marks functions of a module with how stap names it.
 func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*debuginfo.Function {
-	name := stapModuleName(ix.Binary(), k.release, "")
+	name := stapModuleName(ix.Binary(), k.release)
 	for _, f := range fns {
 		f.Module = name
 	}
@@ -327,12 +327,17 @@ func (k *kernelFuncs) close() {
 }
 
 // stapModuleName is how a script names a module for stap: by name when
-// it is the live system's module (live is that system's root, "" for /),
+// it is the live system's module (stapModuleNameIn: live is that
+// system's root, "" for /),
 // which stap -r R finds in /lib/modules/R itself; else by the path of the
 // file with DWARF, which stap reads directly (its basename must be the
 // module's, since stap takes the module name from it), or the installed
 // module's path.
-func stapModuleName(b *target.Binary, release, live string) string {
+func stapModuleName(b *target.Binary, release string) string {
+	return stapModuleNameIn(b, release, "")
+}
+
+func stapModuleNameIn(b *target.Binary, release, live string) string {
 	dw := b.DWARFFile().Path
 	if release != "" {
 		for _, p := range []string{b.Path, dw} {
