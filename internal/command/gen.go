@@ -55,9 +55,9 @@ func splitList(vals []string) []string {
 				}
 			case c == '"' || c == '`':
 				quote = c
-			case c == '[':
+			case c == '[' || c == '(':
 				depth++
-			case c == ']':
+			case c == ']' || c == ')':
 				depth--
 			case c == ',' && depth == 0:
 				out = append(out, strings.TrimSpace(v[start:i]))

@@ -44,6 +44,13 @@ func TestModuleTargets(t *testing.T) {
 				t.Errorf("gen does not probe the module:\n%s", src)
 			}
 			stapAccepts(t, stap51, src, "-r", r, "-p2")
+			// A line of the module function, with a local in scope there,
+			// is a module statement probe stap resolves too.
+			src, errs, code = stapgen(t, append(append([]string{"gen"}, flags...), tc.target, "macvlan_start_xmit@drivers/net/macvlan.c:573", "--fields", "len,skb")...)
+			if code != 0 || !strings.Contains(src, "probe module(") || !strings.Contains(src, `.statement("macvlan_start_xmit@drivers/net/macvlan.c:573")`) {
+				t.Fatalf("gen of a line: exit %d\n%s%s", code, errs, src)
+			}
+			stapAccepts(t, stap51, src, "-r", r, "-p2")
 			if tc.target == "kernel" {
 				listKernel(t, flags)
 			}

@@ -67,7 +67,7 @@ func runAction(c *cli.Context, env *Env) error {
 			Stap: stapPath(c), Cmd: c.String("cmd"), PID: c.Int("target-pid"), Release: c.String("release"),
 			Extra: c.StringSlice("stap-arg"), Save: c.String("save"),
 		},
-		remote: c.StringSlice("remote"), out: outputFlagsOf(c), verbose: c.Bool("verbose"),
+		remote: splitList(c.StringSlice("remote")), out: outputFlagsOf(c), verbose: c.Bool("verbose"),
 	}
 	if sf := c.String("script"); sf != "" {
 		b, err := os.ReadFile(sf)

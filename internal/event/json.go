@@ -195,13 +195,27 @@ func (e Event) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, e.Goid, 10)
 	}
 	b = append(b, `,"fields":{`...)
-	for i, f := range e.Fields {
+	for i := 0; i < len(e.Fields); {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, f.Name)
+		f := e.Fields[i]
+		if f.Part == nil {
+			b = appendJSONString(b, f.Name)
+			b = append(b, ':')
+			b = f.AppendJSON(b)
+			i++
+			continue
+		}
+		// The tokens of one whole value are consecutive.
+		j := i + 1
+		for j < len(e.Fields) && e.Fields[j].Part != nil && e.Fields[j].Part.Whole == f.Part.Whole {
+			j++
+		}
+		b = appendJSONString(b, f.Part.Whole)
 		b = append(b, ':')
-		b = f.AppendJSON(b)
+		b = appendWhole(b, e.Fields[i:j], 0, f.Part.Type)
+		i = j
 	}
 	return append(b, "}}"...)
 }

@@ -58,4 +58,25 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
+	// Part places the token inside a whole value (a path printed with $
+	// or $$); nil for a value of its own.
+	Part *Part `json:"part,omitempty"`
+}
+
+// Part is where a token sits in a whole value: the JSON of an event nests
+// the tokens of one whole value into one object under the key Whole.
+type Part struct {
+	// Whole is the whole value's key in an event's fields ("name$$"),
+	// Type its type.
+	Whole string `json:"whole"`
+	Type  string `json:"type"`
+	// Path leads from the whole value to the token: member names, "*" for
+	// the value a pointer points to, each with the type of what it reaches.
+	Path []PartStep `json:"path"`
+}
+
+// PartStep is one member (or "*", a pointee) on a Part's path.
+type PartStep struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
 }

@@ -35,6 +35,8 @@ type Value struct {
 	// Frames name Stack's frames, innermost first, when the target's
 	// symbols were given ("" for a frame they do not cover); nil otherwise.
 	Frames []string
+	// Part places the value in a whole value, as its schema says.
+	Part *Part
 }
 
 var errToken = errors.New("malformed value")
@@ -49,7 +51,7 @@ func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
 // decoded Value into a record (180 bytes with pointers, through write
 // barriers) was a sixth of decoding.
 func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
-	v.Name, v.Type, v.Enc = fs.Name, fs.Type, fs.Enc
+	v.Name, v.Type, v.Enc, v.Part = fs.Name, fs.Type, fs.Enc, fs.Part
 	if len(tok) == 1 && tok[0] == '!' {
 		v.Missing = true
 		return nil

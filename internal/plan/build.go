@@ -24,6 +24,8 @@ type Inputs struct {
 	Go GoFacts
 	// Stap is the version the script is for; zero means "newest".
 	Stap stap.Version
+	// Types finds the types casts name; nil refuses casts.
+	Types TypeFinder
 }
 
 // ErrRefused is wrapped by errors for requests that cannot work with the
@@ -81,7 +83,19 @@ func Build(in Inputs) (*Plan, error) {
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
+		if fn, file, line, ok := spec.FuncLine(pr.Function); ok {
+			if err := b.funcLine(fn, file, line, pr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if done, err := b.fileLine(file, line, pr); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
 			}
@@ -110,7 +124,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -419,11 +433,17 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		}
 	} else {
 		for _, p := range paths {
-			r, err := resolvePath(vals, order, p)
+			r, err := b.resolvePath(vals, order, p)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, from(b.em.fields(r, p.String(), b.plan.Limits.Depth), "--fields "+p.String())...)
+			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
+			if p.Whole != 0 {
+				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, from(fs, "--fields "+p.String())...)
 		}
 	}
 	if len(out) > maxFieldsPerProbe {
@@ -431,25 +451,6 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		out = out[:maxFieldsPerProbe]
 	}
 	return out, nil
-}
-
-func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) {
-	r, ok := vals[p.Root]
-	if !ok {
-		return ref{}, refuse("no parameter %q here (have: %v)", p.Root, order)
-	}
-	for _, s := range p.Steps {
-		var err error
-		if s.Field != "" {
-			r, err = r.member(s.Field)
-		} else {
-			r, err = r.index(s.Index)
-		}
-		if err != nil {
-			return ref{}, refuse("%s: %v", p, err)
-		}
-	}
-	return r, nil
 }
 
 // DefaultField starts the origin of a value printed because no --fields

@@ -99,11 +99,17 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 			return nil
 		}
 		var out []Field
-		for _, f := range t.Members() {
-			if f.Name == "" || f.Name == "_" {
+		// Anonymous members' members print in their place, by their names.
+		for _, n := range memberNames(t, 0) {
+			if n == "_" {
 				continue
 			}
-			out = append(out, e.fields(r.field(f), name+"."+f.Name, depth-1)...)
+			m, err := r.member(n)
+			if err != nil {
+				out = append(out, e.missing(name+"."+n, nil, err.Error()))
+				continue
+			}
+			out = append(out, e.fields(m, name+"."+n, depth-1)...)
 			if len(out) >= maxFieldsPerProbe {
 				*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed", name, maxFieldsPerProbe))
 				return out[:maxFieldsPerProbe]

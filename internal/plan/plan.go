@@ -142,4 +142,6 @@ type Field struct {
 	// or the parameter printed by default), so a stap error about it can
 	// name what the user wrote.
 	From string
+	// Part places the field in a whole value (a path with $ or $$).
+	Part *event.Part
 }

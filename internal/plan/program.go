@@ -20,6 +20,18 @@ type Var struct {
 	Steps []VarStep
 	// AddrOf takes the variable's address (&$x->arr) instead of its value.
 	AddrOf bool
+	// Of, when set (a Cast), starts the chain instead of $Name:
+	// @cast($ctx, "struct x", "kernel")->count.
+	Of Expr
+}
+
+// Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
+// as pointing to Type as the DWARF of Module ("kernel", a kernel module's
+// name, a binary's path) defines it. Type and Module were checked against
+// that DWARF at planning.
+type Cast struct {
+	X            Expr
+	Type, Module string
 }
 
 // VarStep is one ->member or [index] of a Var.
@@ -51,6 +63,7 @@ func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
 func (Narrow) isExpr() {}
+func (Cast) isExpr()   {}
 
 // Value is how one field's token is read and printed. Every Value prints
 // exactly one token (preceded by a space), and a fault while reading prints

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -29,7 +31,8 @@ type kernelFuncs struct {
 	// to build), and of DWARF names and symbols (seconds: every module's
 	// DWARF is scanned, inline-only functions included).
 	syms, names *target.ModuleCatalog
-	mods        map[string]*moduleFuncs // by path
+	mods        map[string]*moduleFuncs     // by path
+	byModule    map[string]*debuginfo.Index // by Function.Module
 }
 
 type moduleFuncs struct {
@@ -40,7 +43,7 @@ type moduleFuncs struct {
 
 func newKernelFuncs(vmlinux FunctionSource, bin *target.Binary, release string, o OpenOptions) *kernelFuncs {
 	return &kernelFuncs{vmlinux: vmlinux, bin: bin, release: release, opts: o,
-		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}}
+		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}, byModule: map[string]*debuginfo.Index{}}
 }
 
 // catalog loads one catalog on first use (a vmlinux function needs
@@ -157,6 +160,9 @@ func (k *kernelFuncs) module(m target.CatalogModule) (*debuginfo.Index, error) {
 // tag marks functions of a module with how stap names it.
 func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*debuginfo.Function {
 	name := stapModuleName(ix.Binary(), k.release)
+	k.mu.Lock()
+	k.byModule[name] = ix
+	k.mu.Unlock()
 	for _, f := range fns {
 		f.Module = name
 	}
@@ -314,6 +320,53 @@ func hasFunction(fns []*debuginfo.Function, name string) bool {
 	return false
 }
 
+// lister is the index that knows f's lines: its module's, or vmlinux's.
+func (k *kernelFuncs) lister(f *debuginfo.Function) (plan.LineLister, error) {
+	if f.Module != "" {
+		k.mu.Lock()
+		ix := k.byModule[f.Module]
+		k.mu.Unlock()
+		if ix == nil {
+			return nil, fmt.Errorf("%s: module %s is not open", f.Name, f.Module)
+		}
+		return ix, nil
+	}
+	ll, ok := k.vmlinux.(plan.LineLister)
+	if !ok {
+		return nil, fmt.Errorf("%s: vmlinux has no line tables", f.Name)
+	}
+	return ll, nil
+}
+
+// Lines lists f's probe-able lines, from the index f came from.
+func (k *kernelFuncs) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
+	ll, err := k.lister(f)
+	if err != nil {
+		return nil, err
+	}
+	return ll.Lines(f)
+}
+
+// LineAt is line n of f, from the index f came from.
+func (k *kernelFuncs) LineAt(f *debuginfo.Function, n int) (debuginfo.Line, bool, error) {
+	ll, err := k.lister(f)
+	if err != nil {
+		return debuginfo.Line{}, false, err
+	}
+	return ll.LineAt(f, n)
+}
+
+// FunctionsAtLine answers from vmlinux: finding which module holds a
+// source file would mean reading every module's line tables (a module's
+// lines are reached as module:NAME FILE:LINE, or FUNCTION@FILE:LINE).
+func (k *kernelFuncs) FunctionsAtLine(file string, n int) (debuginfo.LineFunctions, error) {
+	lf, ok := k.vmlinux.(plan.LineFinder)
+	if !ok {
+		return debuginfo.LineFunctions{}, fmt.Errorf("%s:%d: vmlinux has no line tables", file, n)
+	}
+	return lf.FunctionsAtLine(file, n)
+}
+
 // close releases the opened modules.
 func (k *kernelFuncs) close() {
 	k.mu.Lock()
@@ -353,3 +406,8 @@ func stapModuleNameIn(b *target.Binary, release, live string) string {
 	}
 	return b.Path
 }
+
+var (
+	_ plan.LineLister = (*kernelFuncs)(nil)
+	_ plan.LineFinder = (*kernelFuncs)(nil)
+)

@@ -60,7 +60,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 		return nil, err
 	}
 	defer t.Close()
-	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver})
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver, Types: t.castTypes()})
 	if err != nil {
 		return nil, t.whyUntyped(err)
 	}

@@ -181,10 +181,17 @@ func goVersion(t testing.TB, goCmd string) string {
 // CFixture builds the C fixture (fixtures/cfix) and returns its path.
 func CFixture(t testing.TB, v CVariant) string {
 	t.Helper()
+	return CProgram(t, "cfix", v)
+}
+
+// CProgram builds the C program fixtures/NAME/NAME.c and returns its path:
+// cfix, or rfix (a function returning each kind of value).
+func CProgram(t testing.TB, name string, v CVariant) string {
+	t.Helper()
 	NeedTool(t, "gcc")
-	src := sourceDir("cfix")
-	out := filepath.Join(FixtureRoot(), "c-"+hashDir(src, string(v)), string(v), "cfix")
-	cmd := exec.Command("gcc", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cfix.c"))
+	src := sourceDir(name)
+	out := filepath.Join(FixtureRoot(), "c-"+hashDir(src, string(v)), string(v), name)
+	cmd := exec.Command("gcc", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, name+".c"))
 	return build(t, out, cmd)
 }
 
