@@ -171,14 +171,14 @@ func toJSONVar(v debuginfo.Variable) jsonVar {
 
 func toJSONFunc(f *debuginfo.Function) jsonFunc {
 	j := jsonFunc{Name: f.Name, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	if f.Module != "" {
+		j.Module = target.ModuleName(f.Module)
+	}
 	if f.Entry != 0 {
 		j.Entry = fmt.Sprintf("0x%x", f.Entry)
 	}
 	if f.End != 0 {
 		j.End = fmt.Sprintf("0x%x", f.End)
-	}
-	if f.Module != "" {
-		j.Module = target.ModuleName(f.Module)
 	}
 	for _, v := range f.Params {
 		j.Params = append(j.Params, toJSONVar(v))
