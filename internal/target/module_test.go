@@ -112,6 +112,22 @@ func TestLabModules(t *testing.T) {
 		}
 		b.Close()
 	}
+	// An installed module copied elsewhere finds its debug file through
+	// the release its vermagic names.
+	data, err := os.ReadFile(testenv.ModuleImageFile(t, "drivers/net/macvlan.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "macvlan.ko")
+	os.WriteFile(cp, data, 0o644)
+	b, err := OpenWith(cp, Options{DebugDirs: []string{filepath.Join(root, "usr/lib/debug")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.ModuleRelease() != r || b.Debug == nil || b.Debug.Path != testenv.ModuleDebugFile(t, "drivers/net/macvlan.ko") {
+		t.Errorf("copied module: release %q, debug file %+v", b.ModuleRelease(), b.Debug)
+	}
 }
 
 // TestModuleCatalog: the catalog names the module defining a function
