@@ -3,8 +3,6 @@ package session
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -44,98 +42,6 @@ type moduleFuncs struct {
 func newKernelFuncs(vmlinux FunctionSource, bin *target.Binary, release string, o OpenOptions) *kernelFuncs {
 	return &kernelFuncs{vmlinux: vmlinux, bin: bin, release: release, opts: o,
 		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}, byModule: map[string]*debuginfo.Index{}}
-}
-
-// catalog loads one catalog on first use (a vmlinux function needs
-// none), from the cache unless --no-cache.
-func (k *kernelFuncs) catalog(c **target.ModuleCatalog, kind string, read func(string) []string) *target.ModuleCatalog {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if *c == nil {
-		*c = target.LoadModuleCatalog(k.dirs, k.catalogPath(kind), read)
-	}
-	return *c
-}
-
-func (k *kernelFuncs) catalogPath(kind string) string {
-	if k.opts.NoCache {
-		return ""
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return target.CatalogPath(filepath.Join(base, "stapgen"), k.release, kind, k.dirs)
-}
-
-// symbols is the catalog of the modules' symbol tables.
-func (k *kernelFuncs) symbols() *target.ModuleCatalog {
-	return k.catalog(&k.syms, "sym", target.ModuleSymbols)
-}
-
-// allNames is the catalog of every function name the modules define.
-// Without a cache it is the symbols' one: scanning every module's DWARF
-// on each run would not pay (inline-only functions are then not found).
-func (k *kernelFuncs) allNames() *target.ModuleCatalog {
-	if k.opts.NoCache {
-		return k.symbols()
-	}
-	return k.catalog(&k.names, "dwarf", k.moduleNames)
-}
-
-// defining returns the modules defining name: from the symbols'
-// catalog while the full one is not built (a first lookup of a module
-// function then costs a second, not a DWARF scan of every module), else
-// from the full one, which also knows inline-only functions.
-func (k *kernelFuncs) defining(name string) []target.CatalogModule {
-	k.mu.Lock()
-	built := k.names != nil
-	k.mu.Unlock()
-	if !built && !k.opts.NoCache {
-		if _, err := os.Stat(k.catalogPath("dwarf")); err == nil {
-			built = true
-		}
-	}
-	if !built {
-		if ms := k.symbols().Defining(name); len(ms) > 0 {
-			return ms
-		}
-	}
-	return k.allNames().Defining(name)
-}
-
-// moduleNames lists what a module defines for the catalog: every
-// function name of its DWARF, inline-only ones included (stap -L lists
-// them), and the symbols without DWARF (GCC's .cold parts). Building
-// its name index here also caches it for later queries.
-func (k *kernelFuncs) moduleNames(path string) []string {
-	b, err := target.OpenWith(path, target.Options{DebugDirs: k.opts.debugDirs()})
-	if err != nil {
-		return nil
-	}
-	defer b.Close()
-	syms := target.ModuleSymbols(b.Path)
-	if !b.HasDWARF() {
-		return syms
-	}
-	ix, err := debuginfo.OpenWith(b, debuginfo.Options{NoCache: k.opts.NoCache})
-	if err != nil {
-		return syms
-	}
-	names, err := ix.Names("*")
-	if err != nil {
-		return syms
-	}
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		seen[n] = true
-	}
-	for _, s := range syms {
-		if !seen[s] {
-			names = append(names, s)
-		}
-	}
-	return names
 }
 
 // module opens a module's index once.
