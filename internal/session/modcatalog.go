@@ -48,23 +48,13 @@ func (k *kernelFuncs) allNames() *target.ModuleCatalog {
 	return k.catalog(&k.names, "dwarf", k.moduleNames)
 }
 
-// defining returns the modules defining name: from the symbols'
-// catalog while the full one is not built (a first lookup of a module
-// function then costs a second, not a DWARF scan of every module), else
-// from the full one, which also knows inline-only functions.
+// defining returns the modules defining name: from the catalog of symbol
+// tables, smaller and built in a second (a first lookup of a module
+// function then costs no DWARF scan of every module), else from the full
+// one, which also knows inline-only functions.
 func (k *kernelFuncs) defining(name string) []target.CatalogModule {
-	k.mu.Lock()
-	built := k.names != nil
-	k.mu.Unlock()
-	if !built && !k.opts.NoCache {
-		if _, err := os.Stat(k.catalogPath("dwarf")); err == nil {
-			built = true
-		}
-	}
-	if !built {
-		if ms := k.symbols().Defining(name); len(ms) > 0 {
-			return ms
-		}
+	if ms := k.symbols().Defining(name); len(ms) > 0 {
+		return ms
 	}
 	return k.allNames().Defining(name)
 }
