@@ -197,6 +197,9 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
+		if t.Release == "" && bin.Module != "" {
+			t.Release = bin.ModuleRelease()
+		}
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {
