@@ -19,10 +19,14 @@ func listCommand(env *Env) *cli.Command {
 		ArgsUsage: "TARGET [PATTERN...]",
 		Description: `Lists the probe-able functions of TARGET whose names match any PATTERN (globs:
 * and ?, \ before a literal one; the star of a Go receiver "(*T)" is literal).
-Without a pattern every function is listed.
+Without a pattern every function is listed. For "kernel", module functions follow
+vmlinux's, their module in brackets ([overlay]); the first such listing of a
+release indexes its modules once (seconds) and caches that.
 
 Examples:
    stapgen list kernel 'lookup_*'
+   stapgen list kernel 'ovl_*'
+   stapgen list module:macvlan
    stapgen list /usr/lib/debug/boot/vmlinux-6.1.0-47-cloud-amd64 'vfs_*'
    stapgen list --params ./server 'main.*'
    stapgen list --json /usr/bin/dockerd 'syscall.*'`,

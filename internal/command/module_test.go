@@ -44,11 +44,17 @@ func TestModuleTargets(t *testing.T) {
 				t.Errorf("gen does not probe the module:\n%s", src)
 			}
 			stapAccepts(t, stap51, src, "-r", r, "-p2")
+			if tc.target == "kernel" {
+				listKernel(t, flags)
+			}
 		})
 	}
-	// list kernel finds vmlinux and module functions, and says which
-	// module (overlay's ovl_lookup is at fs/overlayfs/namei.c:829 for
-	// stap -L too).
+}
+
+// listKernel: list kernel finds vmlinux and module functions, and says
+// which module (overlay's ovl_lookup is at fs/overlayfs/namei.c:829 for
+// stap -L too).
+func listKernel(t *testing.T, flags []string) {
 	out, errs, code := stapgen(t, append(append([]string{"list"}, flags...), "kernel", "ovl_lookup", "vfs_read")...)
 	if code != 0 {
 		t.Fatalf("list: exit %d\n%s", code, errs)

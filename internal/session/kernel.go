@@ -44,15 +44,53 @@ func (k *kernelFuncs) cat() *target.ModuleCatalog {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.catalog == nil {
-		cache := ""
+		// Without a cache, symbol tables only: scanning every module's
+		// DWARF (seconds) on each run would not pay; inline-only
+		// functions are then not found.
+		cache, read := "", target.ModuleSymbols
 		if !k.opts.NoCache {
 			if base, err := os.UserCacheDir(); err == nil {
 				cache = target.CatalogPath(filepath.Join(base, "stapgen"), k.release, k.dirs)
+				read = k.moduleNames
 			}
 		}
-		k.catalog = target.LoadModuleCatalog(k.dirs, cache)
+		k.catalog = target.LoadModuleCatalog(k.dirs, cache, read)
 	}
 	return k.catalog
+}
+
+// moduleNames lists what a module defines for the catalog: every
+// function name of its DWARF, inline-only ones included (stap -L lists
+// them), and the symbols without DWARF (GCC's .cold parts). Building
+// its name index here also caches it for later queries.
+func (k *kernelFuncs) moduleNames(path string) []string {
+	b, err := target.OpenWith(path, target.Options{DebugDirs: k.opts.debugDirs()})
+	if err != nil {
+		return nil
+	}
+	defer b.Close()
+	syms := target.ModuleSymbols(b.Path)
+	if !b.HasDWARF() {
+		return syms
+	}
+	ix, err := debuginfo.OpenWith(b, debuginfo.Options{NoCache: k.opts.NoCache})
+	if err != nil {
+		return syms
+	}
+	names, err := ix.Names("*")
+	if err != nil {
+		return syms
+	}
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		seen[n] = true
+	}
+	for _, s := range syms {
+		if !seen[s] {
+			names = append(names, s)
+		}
+	}
+	return names
 }
 
 // module opens a module's index once.
@@ -76,46 +114,42 @@ func (k *kernelFuncs) module(m target.CatalogModule) (*debuginfo.Index, error) {
 
 // tag marks functions of a module with how stap names it.
 func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*debuginfo.Function {
-	name := stapModuleName(ix.Binary(), k.release)
+	name := stapModuleName(ix.Binary(), k.release, "")
 	for _, f := range fns {
 		f.Module = name
 	}
 	return fns
 }
 
-// Lookup finds name in vmlinux, else in the modules defining it.
+// Lookup finds name in vmlinux, else in the modules defining it. A
+// function vmlinux has a symbol of never loads the catalog; one it has no
+// symbol of goes to the modules at once, since vmlinux's miss would rank
+// 46,000 names for suggestions.
 func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
-	mods := k.cat().Defining(name)
-	var fns []*debuginfo.Function
-	var err error
-	// A module function that vmlinux has no symbol of goes to the module
-	// at once: vmlinux's miss would rank 46,000 names for suggestions.
-	if syms, serr := k.bin.SymbolsNamed(name); len(mods) == 0 || serr != nil || len(syms) > 0 {
-		fns, err = k.vmlinux.Lookup(name)
-		var nf *debuginfo.NotFoundError
-		if err == nil || !errors.As(err, &nf) {
-			return fns, err
-		}
+	if syms, err := k.bin.SymbolsNamed(name); err != nil || len(syms) > 0 {
+		return k.vmlinux.Lookup(name)
 	}
-	for _, m := range mods {
-		ix, merr := k.module(m)
-		if merr != nil {
+	var fns []*debuginfo.Function
+	for _, m := range k.cat().Defining(name) {
+		ix, err := k.module(m)
+		if err != nil {
 			continue
 		}
-		if mf, merr := ix.Lookup(name); merr == nil {
+		if mf, err := ix.Lookup(name); err == nil {
 			fns = append(fns, k.tag(ix, mf)...)
 		}
 	}
 	if len(fns) == 0 {
-		if err == nil {
-			return k.vmlinux.Lookup(name)
-		}
-		return nil, err
+		// Inline-only functions have no symbol; a miss gets vmlinux's
+		// suggestions.
+		return k.vmlinux.Lookup(name)
 	}
 	return fns, nil
 }
 
-// Match lists vmlinux's matches, then each module's.
+// Match lists vmlinux's matches, then each module's. Exact names that
+// vmlinux has (gen resolves every function it is given through Match)
+// never load the catalog.
 func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	fns, err := k.vmlinux.Match(patterns...)
 	var nf *debuginfo.NotFoundError
@@ -123,8 +157,14 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 		return nil, err
 	}
 	globs := make([]debuginfo.Glob, len(patterns))
+	missing := false
 	for i, p := range patterns {
 		globs[i] = debuginfo.CompileGlob(p)
+		lit, ok := globs[i].Literal()
+		missing = missing || !ok || !hasFunction(fns, lit)
+	}
+	if !missing {
+		return fns, nil
 	}
 	c := k.cat()
 	hits := c.Matching(func(n string) bool {
@@ -156,6 +196,15 @@ func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return fns, nil
 }
 
+func hasFunction(fns []*debuginfo.Function, name string) bool {
+	for _, f := range fns {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // close releases the opened modules.
 func (k *kernelFuncs) close() {
 	k.mu.Lock()
@@ -169,15 +218,16 @@ func (k *kernelFuncs) close() {
 }
 
 // stapModuleName is how a script names a module for stap: by name when
-// it is the live system's module, which stap -r R finds in /lib/modules/R
-// itself; else by the path of the file with DWARF, which stap reads
-// directly (its basename must be the module's, since stap takes the
-// module name from it), or the installed module's path.
-func stapModuleName(b *target.Binary, release string) string {
+// it is the live system's module (live is that system's root, "" for /),
+// which stap -r R finds in /lib/modules/R itself; else by the path of the
+// file with DWARF, which stap reads directly (its basename must be the
+// module's, since stap takes the module name from it), or the installed
+// module's path.
+func stapModuleName(b *target.Binary, release, live string) string {
 	dw := b.DWARFFile().Path
 	if release != "" {
 		for _, p := range []string{b.Path, dw} {
-			for _, dir := range target.ModuleDirs(release, "", nil) {
+			for _, dir := range target.ModuleDirs(release, live, nil) {
 				if strings.HasPrefix(p, dir+"/") {
 					return b.Module
 				}

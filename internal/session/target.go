@@ -91,7 +91,7 @@ func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 
 func (t *Target) planTarget() plan.Target {
 	if t.Bin.Module != "" {
-		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release), Release: t.Release, BuildID: t.Bin.BuildID}
+		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release, ""), Release: t.Release, BuildID: t.Bin.BuildID}
 	}
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}

@@ -1,10 +1,12 @@
 package target
 
 import (
+	"encoding/gob"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/testenv"
@@ -96,5 +98,75 @@ func TestLabModules(t *testing.T) {
 			t.Errorf("%s: module %q dwarf %v", p, b.Module, b.HasDWARF())
 		}
 		b.Close()
+	}
+}
+
+// TestModuleCatalog: the catalog names the module defining a function
+// (the debug tree's file first), is reused from its cache, and notices a
+// module that changed since.
+func TestModuleCatalog(t *testing.T) {
+	root, _, debug := moduleTree(t)
+	dirs := ModuleDirs("9.9-test", root, nil)
+	cache := filepath.Join(t.TempDir(), "c.cat")
+	c := LoadModuleCatalog(dirs, cache, nil)
+	ms := c.Defining("fake_fn")
+	if len(ms) != 1 || ms[0].Name != "fake_mod" || ms[0].Path != debug {
+		t.Fatalf("Defining(fake_fn) = %+v", ms)
+	}
+	if len(c.Defining("absent_fn")) != 0 {
+		t.Error("a function no module has is found")
+	}
+	if _, err := os.Stat(cache); err != nil {
+		t.Fatalf("catalog not saved: %v", err)
+	}
+	// Rebuild the debug module with another function: its size and
+	// mtime change, so the cached entry is not used.
+	src := filepath.Join(root, "m2.c")
+	os.WriteFile(src, []byte(strings.ReplaceAll(fakeModule, "fake_fn", "renamed_fn_with_a_longer_name")), 0o644)
+	if out, err := exec.Command("gcc", "-g", "-c", "-o", debug, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	c = LoadModuleCatalog(dirs, cache, nil)
+	if len(c.Defining("fake_fn")) != 0 || len(c.Defining("renamed_fn_with_a_longer_name")) != 1 {
+		t.Errorf("stale catalog: %+v", c.Modules)
+	}
+	hits := c.Matching(func(n string) bool { return strings.HasPrefix(n, "renamed_") })
+	if len(hits) != 1 {
+		t.Errorf("Matching: %v", hits)
+	}
+}
+
+// FuzzReadCatalog: a truncated or corrupt catalog cache is ignored (read
+// as absent), never a panic.
+func FuzzReadCatalog(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "good.cat")
+	atomicWriteCatalog(f, good, []CatalogModule{{Name: "m", Path: "/x/m.ko", Size: 10, MTime: 20, Funcs: []string{"a", "b"}}})
+	data, err := os.ReadFile(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "c.cat")
+		os.WriteFile(p, b, 0o644)
+		for path, m := range readCatalog(p) {
+			if path != m.Path {
+				t.Fatalf("entry %q keyed %q", m.Path, path)
+			}
+		}
+	})
+}
+
+func atomicWriteCatalog(t testing.TB, p string, ms []CatalogModule) {
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := gob.NewEncoder(f).Encode(&catalogFile{Version: catalogVersion, Modules: ms}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -42,21 +42,28 @@ func ModuleImageFile(t testing.TB, rel string) string {
 // SystemRoot assembles a system root (for --root) from the lab's pieces
 // as a Debian system with linux-image-R and linux-image-R-dbg has them:
 // the debug vmlinux under /usr/lib/debug/boot, /lib/modules/R, and the
-// -dbg package's /usr/lib/debug/lib/modules/R, all symlinks.
+// -dbg package's /usr/lib/debug/lib/modules/R, all symlinks. Its path is
+// fixed (under FixtureRoot), so the module catalog cached for it (keyed
+// by its directories) is reused from run to run.
 func SystemRoot(t testing.TB) string {
 	t.Helper()
 	pkg := KernelRoot(t)
 	vm := Vmlinux(t)
 	r := KernelRelease()
-	root := t.TempDir()
+	root := filepath.Join(FixtureRoot(), "sysroot-"+r)
 	for link, to := range map[string]string{
 		"usr/lib/debug/boot/vmlinux-" + r: vm,
 		"usr/lib/debug/lib/modules/" + r:  filepath.Join(pkg, "usr/lib/debug/lib/modules", r),
 		"lib/modules/" + r:                filepath.Join(pkg, "lib/modules", r),
 	} {
 		p := filepath.Join(root, link)
+		if cur, err := os.Readlink(p); err == nil && cur == to {
+			continue
+		}
 		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.Symlink(to, p); err != nil {
+		os.Remove(p)
+		// Concurrent test processes may race to make the same link.
+		if err := os.Symlink(to, p); err != nil && !os.IsExist(err) {
 			t.Fatal(err)
 		}
 	}

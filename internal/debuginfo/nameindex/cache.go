@@ -8,10 +8,8 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
-// cacheVersion changes whenever Index's meaning changes. 2: kernel
-// modules' DWARF is read relocated (version 1 indexed them unrelocated:
-// every function at 0, declaration files wrong).
-const cacheVersion = 2
+// cacheVersion changes whenever Index's meaning changes.
+const cacheVersion = 1
 
 // cacheFile is the persisted name index of one DWARF file (see raw.Cache
 // for how it is keyed and validated).
