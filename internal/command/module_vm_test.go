@@ -18,8 +18,9 @@ import (
 )
 
 // moduleRun runs stapgen on a module target of the lab kernel in the VM,
-// the guest loading mods first (stap-vm's STAPVM_MODULES) and shipping
-// files (STAPVM_FILES); it returns stdout and stderr, failing on exit != 0.
+// the guest loading the modules probed (stap-vm finds them in the script)
+// and mods besides (STAPVM_MODULES), and shipping files (STAPVM_FILES); it
+// returns stdout and stderr, failing on exit != 0.
 func moduleRun(t *testing.T, mods, files string, args ...string) (string, string) {
 	t.Helper()
 	vm := labStap(t, lab.VMModule)
@@ -153,7 +154,7 @@ func TestOverlayModuleInVM(t *testing.T) {
 echo x >l/alpha && mount -t overlay o -o lowerdir=/ovl/l,upperdir=/ovl/u,workdir=/ovl/w /ovl/m &&
 cat /ovl/m/alpha >/dev/null && { ls /ovl/m/beta; stat /ovl/m/gamma; true; } >/dev/null 2>&1'`
 	args := []string{"-c", cmd, "module:overlay", "ovl_lookup", "--fields", "dentry->d_name.name", "--backtrace", "kernel"}
-	out, _ := moduleRun(t, "overlay", "", append(args, "--format", "json")...)
+	out, _ := moduleRun(t, "", "", append(args, "--format", "json")...)
 	ks := readSystemMap(t)
 	funcs := moduleFuncs(t, testenv.ModuleImageFile(t, "fs/overlayfs/overlay.ko"))
 	var got []string
@@ -164,7 +165,7 @@ cat /ovl/m/alpha >/dev/null && { ls /ovl/m/beta; stat /ovl/m/gamma; true; } >/de
 	if !slices.Equal(got, names) {
 		t.Errorf("ovl_lookup names %q, want what the guest looked up: %q\n%s", got, names, out)
 	}
-	out, _ = moduleRun(t, "overlay", "", append(args, "--format", "folded")...)
+	out, _ = moduleRun(t, "", "", append(args, "--format", "folded")...)
 	// One stack per syscall that looked a name up; each ends in the module
 	// and starts at the syscall entry, with no frame left unnamed.
 	lines := testenv.Lines([]byte(out))
@@ -188,7 +189,8 @@ cat /ovl/m/alpha >/dev/null && { ls /ovl/m/beta; stat /ovl/m/gamma; true; } >/de
 
 // TestMacvlanModuleInVM: stapgen traces macvlan.ko's macvlan_start_xmit
 // while the guest sends Ethernet frames through a macvlan on a dummy
-// parent (no network card: nothing leaves the VM); the device names and
+// parent (no network card: nothing leaves the VM; the guest loads dummy
+// because it is asked to, macvlan because it is probed); the device names and
 // lengths traced are the ones the sender says it sent.
 func TestMacvlanModuleInVM(t *testing.T) {
 	labStap(t, lab.VMModule)
@@ -203,7 +205,7 @@ func TestMacvlanModuleInVM(t *testing.T) {
 	cmd := `/bin/sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6;
 ip link add d0 type dummy && ip link add link d0 name mv0 type macvlan && ip link set d0 up && ip link set mv0 up &&
 ` + bin + ` mv0 60 100 333 1514'`
-	out, errs := moduleRun(t, "dummy macvlan", bin, "-c", cmd, "--format", "json", "--backtrace", "kernel",
+	out, errs := moduleRun(t, "dummy", bin, "-c", cmd, "--format", "json", "--backtrace", "kernel",
 		"module:macvlan", "macvlan_start_xmit", "--fields", "dev->name,skb->len")
 	var want []string
 	for _, m := range regexp.MustCompile(`(?m)^SENT (\S+) (\d+)$`).FindAllStringSubmatch(errs+out, -1) {
