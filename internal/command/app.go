@@ -77,6 +77,10 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		EnableBashCompletion:   true,
+		// Lists are split by splitList, which keeps commas inside
+		// brackets, parentheses and quotes: a --fields
+		// '@cast(ctx, "struct x")->n' or a --where string with a comma.
+		DisableSliceFlagSeparator: true,
 		// Version printing is this app's own flag: urfave/cli's is a
 		// package global (cli.VersionPrinter) that every NewApp would
 		// reassign.
@@ -100,6 +104,7 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		Commands: []*cli.Command{
 			listCommand(env),
 			showCommand(env),
+			linesCommand(env),
 			genCommand(env),
 			runCommand(env),
 			decodeCommand(env),

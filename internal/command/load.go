@@ -25,7 +25,7 @@ func targetFlags() []cli.Flag {
 
 // openFlags reads the target flags.
 func openFlags(c *cli.Context) session.OpenOptions {
-	return session.OpenOptions{Release: c.String("release"), Root: c.String("root"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache"),
+	return session.OpenOptions{Release: c.String("release"), Root: c.String("root"), DebugDirs: splitList(c.StringSlice("debug-dir")), NoCache: c.Bool("no-cache"),
 		Types: gosource.Options{Signature: c.String("signature"), GoSource: c.String("go-source"), Source: c.String("source")}}
 }
 

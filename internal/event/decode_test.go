@@ -16,6 +16,8 @@ var schema = &Schema{Version: 1, Probes: []ProbeSchema{
 		{Name: "u", Enc: EncUint}, {Name: "p", Enc: EncPtr}, {Name: "b", Enc: EncBool},
 		{Name: "xs", Enc: EncSlice, ElemEnc: EncInt}, {Name: "ss", Enc: EncSlice, ElemEnc: EncStr},
 		{Name: "e", Enc: EncIface}, {Name: "bt", Enc: EncStack}}},
+	{Function: "typed", Site: SiteReturn, Fields: []FieldSchema{
+		{Name: "d", Enc: EncFloat}, {Name: "m", Enc: EncEnum, Enums: []Enumerator{{"A", 1}}}}},
 }}
 
 func decodeAll(t *testing.T, in string) []Event {
@@ -145,6 +147,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("@@sg1 0 100 1 10 11 7 5:68656c6c6f\n"))
 	f.Add([]byte("x@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1,0x2\n"))
 	f.Add([]byte("@@sg1 0 1 1 1 1 - ?:w6867666564636261\n@@sg1 0"))
+	f.Add([]byte("@@sg1 3 1 1 1 1 - f7ff8000000000000 1\n@@sg1 3 1 1 1 1 - fc000000000000000 9\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := NewDecoder(bytes.NewReader(in), schema)
 		for i := 0; ; i++ {

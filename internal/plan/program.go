@@ -20,6 +20,22 @@ type Var struct {
 	Steps []VarStep
 	// AddrOf takes the variable's address (&$x->arr) instead of its value.
 	AddrOf bool
+	// Of, when set (a Cast), starts the chain instead of $Name:
+	// @cast($ctx, "struct x", "kernel")->count.
+	Of Expr
+	// Entry reads the value as it was at the function's entry (stap's
+	// @entry), for parameters printed at a return. Name "return" is the
+	// return value ($return), which a return probe reads like a variable.
+	Entry bool
+}
+
+// Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
+// as pointing to Type as the DWARF of Module ("kernel", a kernel module's
+// name, a binary's path) defines it. Type and Module were checked against
+// that DWARF at planning.
+type Cast struct {
+	X            Expr
+	Type, Module string
 }
 
 // VarStep is one ->member or [index] of a Var.
@@ -51,6 +67,7 @@ func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
 func (Narrow) isExpr() {}
+func (Cast) isExpr()   {}
 
 // Value is how one field's token is read and printed. Every Value prints
 // exactly one token (preceded by a space), and a fault while reading prints
@@ -114,8 +131,13 @@ type IntArray struct {
 // map's or channel's element count), 0 for nil.
 type CountAt struct{ X Expr }
 
-// Missing prints "!": the value cannot be read here.
-type Missing struct{}
+// Missing prints "!": the value cannot be read here. Why says why; Runtime
+// says the runtime is what cannot read it (the value would be readable
+// with the other one), so an explicitly named field is marked, not refused.
+type Missing struct {
+	Why     string
+	Runtime bool
+}
 
 // Stack prints a backtrace, User for the user-space one.
 type Stack struct{ User bool }
