@@ -88,9 +88,10 @@ func TestRunCXXInVM(t *testing.T) {
 			checked++
 		}
 	}
-	// 2 loops: add 4 fields + return ×2 calls, += 2, average 1, label
-	// 1 + 1 ×2, area 2 + 1 and 1 + 1, biggest 2 + 1 ×2 instances.
-	if want := 2 * (2*5 + 2 + 1 + 2*2 + 3 + 2 + 2*3); checked != want {
+	// Per loop: add ×2 (4 fields at the entry, the return and the 4 again
+	// at the return), += 2, average 1, label ×2 (1, then return and 1),
+	// area(long, long) 2 + 1, area(double) 1 + 1, biggest ×2 (2 + 1).
+	if want := 2 * (2*9 + 2 + 1 + 2*3 + 3 + 2 + 2*3); checked != want {
 		t.Errorf("compared %d values, want %d\nevents:\n%s\nprogram:\n%s", checked, want, out, errs)
 	}
 }
