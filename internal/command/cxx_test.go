@@ -1,8 +1,10 @@
 package command
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -117,4 +119,41 @@ func cxxValue(t *testing.T, e jsonEvent, name, printed string) string {
 		return fmt.Sprintf("%d", int64(v))
 	}
 	return fmt.Sprint(f)
+}
+
+// TestListShowCXX: list and show spell the C++ fixture's functions as its
+// source declares them: qualified, each overload with its parameters, the
+// reference type as stap -L prints it ("struct Item const&"), and the
+// mangled name in JSON is the symbol nm lists at the function's entry.
+func TestListShowCXX(t *testing.T) {
+	bin := testenv.CXXFixture(t, testenv.CO0)
+	out, errs, code := stapgen(t, "list", bin, "shop::geo::*")
+	if code != 0 {
+		t.Fatalf("list: exit %d: %s", code, errs)
+	}
+	lines := testenv.Lines([]byte(out))
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "shop::geo::area(long int w, long int h) ") || !strings.HasPrefix(lines[1], "shop::geo::area(double r) ") {
+		t.Errorf("list shop::geo::*:\n%s", out)
+	}
+	out, errs, code = stapgen(t, "show", "--json", bin, "shop::Cart::add")
+	if code != 0 {
+		t.Fatalf("show: exit %d: %s", code, errs)
+	}
+	var s struct {
+		Name, Lang, Entry string
+		Linkage           string `json:"linkage_name"`
+		Params            []struct{ Name, Type string }
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	nm, err := exec.Command("nm", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym := regexp.MustCompile(`(?m)^0*` + strings.TrimPrefix(s.Entry, "0x") + ` T (\S+)$`).FindSubmatch(nm)
+	if s.Name != "shop::Cart::add" || s.Lang != "c++" || sym == nil || string(sym[1]) != s.Linkage ||
+		len(s.Params) != 3 || s.Params[1].Type != "struct Item const&" || s.Params[0].Type != "class Cart* const" {
+		t.Errorf("show shop::Cart::add: %+v (nm at the entry: %q)", s, sym)
+	}
 }
