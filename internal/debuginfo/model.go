@@ -88,10 +88,16 @@ type Function struct {
 	// __libc_malloc, "open" for __libc_open64). Name is the DWARF's.
 	Symbol string
 	// CPP is set for functions of C++ units (their values read as C's).
-	CPP  bool
-	Lang Lang
-	File string
-	Line int
+	CPP bool
+	// UnskippedBody is set for a C++ function in a line sequence of its
+	// own (template instances, COMDAT inline members), where stap's
+	// .function().call fires at the entry itself, before the prologue has
+	// stored the parameters: the address after the prologue, where an
+	// entry probe reads them (raw.OwnSequenceBody).
+	UnskippedBody uint64
+	Lang          Lang
+	File          string
+	Line          int
 	// Entry and End are file virtual addresses (link-time, before relocation).
 	Entry, End uint64
 	// Params include a Go method's receiver first. Results are Go results.

@@ -183,7 +183,7 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
-	if f.LinkageName != "" {
+	if f.LinkageName != "" && !f.Inlined {
 		// A C++ function's mangled name is its symbol, which stap matches
 		// exactly: the one spelling that tells overloads apart (stap
 		// rejects one probe on both area(long, long) and area(double)).
@@ -308,6 +308,11 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
+		if body := f.UnskippedBody; body != 0 && !b.in.Target.Kernel && frameParams(f) {
+			// stap would fire at the entry of this template instance,
+			// before its prologue stores the parameters it reads.
+			pt = b.address(body)
+		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
@@ -334,6 +339,12 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			Cond: cond, Fields: fields})
 	}
 	return nil
+}
+
+// frameParams reports whether a parameter of f lives in the frame at its
+// entry (DW_OP_fbreg: -O0 code), where it is stored by the prologue.
+func frameParams(f *debuginfo.Function) bool {
+	return slices.ContainsFunc(f.Params, func(v debuginfo.Variable) bool { return strings.HasPrefix(v.Location, "fbreg") })
 }
 
 // ReturnRoot is the root of a field path on a C function's return value
