@@ -309,3 +309,42 @@ func TestPathsAtReturnInVM(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeGoInVM: a Go struct whole through a pointer, read by address
+// from the register ABI: Name and Mode as main.Ptr printed them, and the
+// members behind its nil Next missing ("!"), not the zeros user-memory
+// reads give at address 0.
+func TestWholeGoInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json",
+		bin, "main.Ptr", "--fields", "o$$")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	m := regexp.MustCompile(`CALL main.Ptr o.Name="([^"]*)" o.Mode=(\d+)`).FindStringSubmatch(errs)
+	evs := parseEvents(t, out)
+	if m == nil || len(evs) != 1 {
+		t.Fatalf("%d events; program said %q\n%s", len(evs), m, errs)
+	}
+	o := evs[0].field("o$$")
+	if got := member(t, o, "Name")["value"]; got != m[1] {
+		t.Errorf("Name = %v, the program printed %q", got, m[1])
+	}
+	if got := strconv.FormatInt(number(t, member(t, o, "Mode")), 10); got != m[2] {
+		t.Errorf("Mode = %s, the program printed %s", got, m[2])
+	}
+	next := member(t, o, "Next")
+	if next["value"] != "0x0" {
+		t.Fatalf("Next = %v, want nil", next)
+	}
+	p, ok := next["pointee"].(map[string]any)
+	if !ok {
+		t.Fatalf("Next was not followed: %v", next)
+	}
+	for k, v := range p["value"].(map[string]any) {
+		if miss, _ := v.(map[string]any)["missing"].(bool); !miss {
+			t.Errorf("Next.%s behind nil = %v, want missing", k, v)
+		}
+	}
+}
