@@ -99,6 +99,7 @@ cannot do it); 6 stap failed; 7 stap not installed; 8 permission denied;
 		Commands: []*cli.Command{
 			listCommand(env),
 			showCommand(env),
+			linesCommand(env),
 			genCommand(env),
 			runCommand(env),
 			decodeCommand(env),

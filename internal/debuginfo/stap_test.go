@@ -58,7 +58,7 @@ func buildTree(t testing.TB, release, vmlinux string) string {
 }
 
 var (
-	stapLineRe = regexp.MustCompile(`\.function\("([^"]*)"\)(.*)$`)
+	stapLineRe = regexp.MustCompile(`\.(?:function|statement)\("([^"]*)"\)(.*)$`)
 	stapVarRe  = regexp.MustCompile(`\$([^:\s]+):`)
 )
 

@@ -83,7 +83,19 @@ func Build(in Inputs) (*Plan, error) {
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
+		if fn, file, line, ok := spec.FuncLine(pr.Function); ok {
+			if err := b.funcLine(fn, file, line, pr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if done, err := b.fileLine(file, line, pr); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
 			}

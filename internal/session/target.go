@@ -93,6 +93,17 @@ func (t *Target) TypesOf(f *debuginfo.Function) (origin, whyNot string) {
 }
 
 // Match lists the functions matching any of the glob patterns.
+// Lines lists the probe-able lines of f with the variables at each; it
+// needs the target's DWARF (a stripped Go binary has no line table stap
+// can use).
+func (t *Target) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
+	ll, ok := t.Funcs.(plan.LineLister)
+	if !ok || f.NoTypes {
+		return nil, fmt.Errorf("%w: %s: the target has no DWARF, so stap can place no line probe in it", plan.ErrRefused, f.Name)
+	}
+	return ll.Lines(f)
+}
+
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return t.Funcs.Match(patterns...)
 }

@@ -187,6 +187,21 @@ func IsGlob(s string) bool {
 	return false
 }
 
+// FuncLine reports whether a probe target names a line of a function,
+// FUNCTION@FILE:LINE, as stap spells a statement probe and `stapgen lines`
+// lists them ("lookup_one_qstr_excl@fs/namei.c:1599").
+func FuncLine(s string) (function, file string, line int, ok bool) {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 {
+		return "", "", 0, false
+	}
+	file, line, ok = IsLine(s[at+1:])
+	if !ok || IsGlob(s[:at]) || strings.Contains(file, "@") {
+		return "", "", 0, false
+	}
+	return s[:at], file, line, true
+}
+
 // IsLine reports whether a probe target names a source line, FILE:LINE,
 // where FILE has a directory or an extension ("namei.c:1600",
 // "fs/namei.c:1600"); Go's "type:.eq.T" and "go:buildid" are names.

@@ -233,3 +233,24 @@ func TestFileCasts(t *testing.T) {
 		t.Errorf("fields %q, want %q", got, want)
 	}
 }
+
+func TestFuncLine(t *testing.T) {
+	for _, tc := range []struct {
+		s, fn, file string
+		line        int
+	}{
+		{"lookup_one_qstr_excl@fs/namei.c:1599", "lookup_one_qstr_excl", "fs/namei.c", 1599},
+		{"add@/src/cfix.c:26", "add", "/src/cfix.c", 26},
+		{"main.main@main.go:7", "main.main", "main.go", 7},
+		{"fs/namei.c:1600", "", "", 0},
+		{"lookup_*@fs/namei.c:1600", "", "", 0},
+		{"f@fs/namei.c:*", "", "", 0},
+		{"@fs/namei.c:3", "", "", 0},
+		{"f@g@a.c:3", "", "", 0},
+	} {
+		fn, file, line, ok := FuncLine(tc.s)
+		if ok != (tc.fn != "") || fn != tc.fn || file != tc.file || line != tc.line {
+			t.Errorf("FuncLine(%q) = %q %q %d %v", tc.s, fn, file, line, ok)
+		}
+	}
+}
