@@ -348,3 +348,50 @@ func TestWholeGoInVM(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsAtLineInVM: the same path rules at a line probe: inside
+// filldir64, after reclen is computed, the whole buf ($) and a cast of ctx
+// to the same struct agree, reclen is the linux_dirent64 record size of the
+// name, and buf's current_dir moves on by the previous record's size; the
+// names are those ls printed.
+func TestPathsAtLineInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	vmlinux := testenv.Vmlinux(t)
+	cast := "ctx:(struct getdents_callback64).count"
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--process", "ls",
+		"-c", "/bin/sh -c 'mkdir /tmp/sgl && touch /tmp/sgl/a /tmp/sgl/name-of-twenty-chars && for f in $(ls -a /tmp/sgl); do echo \"LS $f\"; done'",
+		vmlinux, "filldir64@fs/readdir.c:321", "--fields", "name,reclen,buf$,"+cast)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^LS (\S+)\r?$`).FindAllStringSubmatch(errs, -1) {
+		listed = append(listed, m[1])
+	}
+	evs := parseEvents(t, out)
+	var names []string
+	for _, e := range evs {
+		s, _ := e.text(t, "name")
+		names = append(names, s)
+	}
+	slices.Sort(listed)
+	if len(listed) != 4 || !slices.Equal(slices.Sorted(slices.Values(names)), listed) {
+		t.Fatalf("line probe names %q, ls listed %q\n%s", names, listed, errs)
+	}
+	reclen := func(name string) int64 { return (19 + int64(len(name)) + 1 + 7) &^ 7 }
+	var prevDir int64
+	for i, e := range evs {
+		buf := e.field("buf$")
+		if got := e.num(t, "reclen"); got != reclen(names[i]) {
+			t.Errorf("entry %d (%s): reclen %d, want %d", i, names[i], got, reclen(names[i]))
+		}
+		if c := number(t, member(t, buf, "count")); c != e.num(t, cast) {
+			t.Errorf("entry %d: buf.count %d, the cast reads %d", i, c, e.num(t, cast))
+		}
+		dir := number(t, member(t, buf, "current_dir"))
+		if i > 0 && dir-prevDir != reclen(names[i-1]) {
+			t.Errorf("entry %d: current_dir moved %d, want %d", i, dir-prevDir, reclen(names[i-1]))
+		}
+		prevDir = dir
+	}
+}
