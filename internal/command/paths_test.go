@@ -252,6 +252,9 @@ func TestModuleCasts(t *testing.T) {
 			[]string{`@cast($dentry->d_fsdata, "struct ovl_entry", "`, `overlay.ko")->numlower`, `@cast($dir, "struct getdents_callback64", "kernel")->count`}},
 		{"kernel", "filldir64", `@cast(ctx, "struct ovl_entry", "overlay")->numlower`,
 			[]string{`@cast($ctx, "struct ovl_entry", "`, `overlay.ko")->numlower`}},
+		// A typedef name, and a bare struct name spelled as stap needs it.
+		{"kernel", "filldir64", "ctx:(seqcount_t).sequence,ctx:(getdents_callback64).count",
+			[]string{`@cast($ctx, "seqcount_t", "kernel")->sequence`, `@cast($ctx, "struct getdents_callback64", "kernel")->count`}},
 	} {
 		src, errs, code := stapgen(t, append(append([]string{"gen"}, flags...), tc.target, tc.function, "--fields", tc.fields)...)
 		if code != 0 {
