@@ -46,6 +46,32 @@ func number(t *testing.T, f map[string]any) int64 {
 	return 0
 }
 
+// listedEntries is the events of a run whose guest listed a directory
+// with "LS NAME" lines, and the name field of each, which must be the n
+// names ls printed.
+func listedEntries(t *testing.T, out, errs string, n int) ([]jsonEvent, []string) {
+	t.Helper()
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^LS (\S+)\r?$`).FindAllStringSubmatch(errs, -1) {
+		listed = append(listed, m[1])
+	}
+	evs := parseEvents(t, out)
+	var names []string
+	for _, e := range evs {
+		s, _ := e.text(t, "name")
+		names = append(names, s)
+	}
+	slices.Sort(listed)
+	if len(listed) != n || !slices.Equal(slices.Sorted(slices.Values(names)), listed) {
+		t.Fatalf("probed names %q, ls listed %q\n%s", names, listed, errs)
+	}
+	return evs, names
+}
+
+// reclen is the size of getdents64(2)'s record for a name: the 19-byte
+// linux_dirent64 header, the name and its NUL, rounded up to 8.
+func reclen(name string) int64 { return (19 + int64(len(name)) + 1 + 7) &^ 7 }
+
 // TestCastInVM: filldir64's dir_context is the first member of getdents64's
 // struct getdents_callback64 (fs/readdir.c), reached with @cast. For the
 // entries ls lists in one getdents64 call, the buffer left (count) shrinks
@@ -61,22 +87,7 @@ func TestCastInVM(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	var listed []string
-	for _, m := range regexp.MustCompile(`(?m)^LS (\S+)\r?$`).FindAllStringSubmatch(errs, -1) {
-		listed = append(listed, m[1])
-	}
-	evs := parseEvents(t, out)
-	var names []string
-	for _, e := range evs {
-		s, _ := e.text(t, "name")
-		names = append(names, s)
-	}
-	slices.Sort(listed)
-	sorted := slices.Sorted(slices.Values(names))
-	if len(listed) != 5 || !slices.Equal(sorted, listed) {
-		t.Fatalf("filldir64 names %q, ls listed %q\n%s", names, listed, errs)
-	}
-	reclen := func(name string) int64 { return (19 + int64(len(name)) + 1 + 7) &^ 7 }
+	evs, names := listedEntries(t, out, errs, 5)
 	count := "ctx:(struct getdents_callback64).count"
 	prev := "ctx:(struct getdents_callback64).prev_reclen"
 	if p := evs[0].num(t, prev); p != 0 {
@@ -367,21 +378,7 @@ func TestPathsAtLineInVM(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	var listed []string
-	for _, m := range regexp.MustCompile(`(?m)^LS (\S+)\r?$`).FindAllStringSubmatch(errs, -1) {
-		listed = append(listed, m[1])
-	}
-	evs := parseEvents(t, out)
-	var names []string
-	for _, e := range evs {
-		s, _ := e.text(t, "name")
-		names = append(names, s)
-	}
-	slices.Sort(listed)
-	if len(listed) != 4 || !slices.Equal(slices.Sorted(slices.Values(names)), listed) {
-		t.Fatalf("line probe names %q, ls listed %q\n%s", names, listed, errs)
-	}
-	reclen := func(name string) int64 { return (19 + int64(len(name)) + 1 + 7) &^ 7 }
+	evs, names := listedEntries(t, out, errs, 4)
 	var prevDir int64
 	for i, e := range evs {
 		buf := e.field("buf$")
