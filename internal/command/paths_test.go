@@ -395,3 +395,23 @@ func TestPathsAtLineInVM(t *testing.T) {
 		prevDir = dir
 	}
 }
+
+// TestCastOnCommandLine: a comma inside @cast(...) or inside a filter's
+// string does not split --fields or --where; the cast reaches the filter
+// too, through the same path rules.
+func TestCastOnCommandLine(t *testing.T) {
+	vmlinux := testenv.Vmlinux(t)
+	src, errs, code := stapgen(t, "gen", vmlinux, "filldir64", "--fields", `name,@cast(ctx, "struct getdents_callback64", "kernel")->count`,
+		"--where", `@cast(ctx, "struct getdents_callback64")->count > 100`, "--where", `name == "a,b"`)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, w := range []string{
+		`printf(" %d", @cast($ctx, "struct getdents_callback64", "kernel")->count)`,
+		`(@cast($ctx, "struct getdents_callback64", "kernel")->count) > 100 && (kernel_string_n($name, 4) == "a,b")`,
+	} {
+		if !strings.Contains(src, w) {
+			t.Errorf("script lacks %s:\n%s", w, src)
+		}
+	}
+}
