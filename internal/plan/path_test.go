@@ -107,6 +107,22 @@ func TestResolvePath(t *testing.T) {
 	}
 }
 
+// TestBigStructSuggestions: a refusal on a struct of many members names
+// the nearest ones rather than all of them.
+func TestBigStructSuggestions(t *testing.T) {
+	big := &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct inode"}
+	for i, n := range []string{"i_mode", "i_opflags", "i_uid", "i_gid", "i_flags", "i_acl", "i_default_acl", "i_op", "i_sb",
+		"i_mapping", "i_security", "i_ino", "i_nlink", "i_rdev", "i_size", "i_atime", "i_mtime", "i_ctime", "i_lock", "i_bytes"} {
+		big.Fields = append(big.Fields, debuginfo.Field{Name: n, Type: tInt, Offset: int64(8 * i)})
+	}
+	b := &builder{}
+	p, _ := spec.ParsePath("n.i_inode")
+	_, err := b.resolvePath(map[string]ref{"n": varRef("n", &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct inode*", Elem: big})}, nil, p)
+	if err == nil || !strings.Contains(err.Error(), "(similar: ") || !strings.Contains(err.Error(), "i_ino") || !strings.Contains(err.Error(), "20 members") || strings.Contains(err.Error(), "i_bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestCastWithoutTypes(t *testing.T) {
 	b := &builder{}
 	p, _ := spec.ParsePath("ctx:(struct x).a")
