@@ -259,7 +259,12 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		}
 	}
 	if r.v != nil {
-		return ref{typ: t, v: &Var{Of: Cast{X: *r.v, Type: spelling, Module: module}}}, nil
+		// A value read at the entry (@entry at a return) stays one: the
+		// whole chain past the cast goes inside the @entry, as it does
+		// without a cast.
+		x := *r.v
+		x.Entry = false
+		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
 	}
 	p, err := r.word(0, 8, false)
 	if err != nil {

@@ -48,6 +48,7 @@ func TestResolvePath(t *testing.T) {
 		"ctx":  varRef("ctx", tVoidP),
 		"n":    varRef("n", tInt),
 		"q":    {typ: tQstr, addr: Reg{"rdi"}},
+		"e":    {typ: tVoidP, v: &Var{Name: "e", Entry: true}},
 	}
 	b := &builder{in: Inputs{Types: types{"struct getdents_callback64": tGetdnt, "struct qstr": tQstr, "u32": tU32}}}
 	for _, tc := range []struct {
@@ -69,6 +70,9 @@ func TestResolvePath(t *testing.T) {
 			want: Var{Of: Cast{X: Var{Name: "ctx"}, Type: "struct getdents_callback64", Module: "kernel"}, Steps: []VarStep{{Member: "ctx"}}}},
 		{path: `n:(struct qstr).len`, typ: "u32",
 			want: Var{Of: Cast{X: Var{Name: "n"}, Type: "struct qstr", Module: "kernel"}, Steps: []VarStep{{Member: "len"}}}},
+		// At a return, an entry value's cast chain is read at the entry.
+		{path: `e:(struct getdents_callback64).count`, typ: "long int",
+			want: Var{Of: Cast{X: Var{Name: "e"}, Type: "struct getdents_callback64", Module: "kernel"}, Steps: []VarStep{{Member: "count"}}, Entry: true}},
 		{path: `q.hash_len:(struct qstr).len`, typ: "u32", want: Mem{Addr: Mem{Addr: Reg{"rdi"}, Size: 8}, Off: 4, Size: 4}},
 		{path: `ctx:(struct getdents_callback64).counts`, err: "has no member \"counts\" (members: ctx, current_dir, prev_reclen, count, error)"},
 		{path: `ctx:(struct getdents_callback).count`, err: "no type struct getdents_callback"},
