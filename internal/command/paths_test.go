@@ -187,6 +187,48 @@ func flatten(t *testing.T, prefix string, f map[string]any, out map[string]strin
 	}
 }
 
+// recCalls is what wfix's show_rec printed, member path to value, a map
+// per call.
+func recCalls(printed string) []map[string]string {
+	var calls []map[string]string
+	for _, l := range strings.Split(printed, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "CALL show_rec|"); ok {
+			m := map[string]string{}
+			for _, kv := range strings.Split(rest, "|") {
+				k, v, _ := strings.Cut(kv, "=")
+				m[k] = v
+			}
+			calls = append(calls, m)
+		}
+	}
+	return calls
+}
+
+// TestCastOnHostBPF: casts under stapbpf (host stap 4.8): the @cast names
+// the binary, and the values equal what show_rec printed.
+func TestCastOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.CProgram(t, "wfix", testenv.CO0)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "--format", "json", "-c", bin, bin, "show_rec",
+		"--fields", `r:(struct rec).id,@cast(r, "struct inner")->a`)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls, evs := recCalls(out+errs), parseEvents(t, out)
+	if len(calls) != 2 || len(evs) != 2 {
+		t.Fatalf("%d calls printed, %d events\n%s\n%s", len(calls), len(evs), out, errs)
+	}
+	for i, e := range evs {
+		if got := strconv.FormatInt(e.num(t, "r:(struct rec).id"), 10); got != calls[i]["r.id"] {
+			t.Errorf("call %d: cast id %s, the program printed %s", i, got, calls[i]["r.id"])
+		}
+		// struct inner's a is a short: the low half of the int id.
+		if got := e.num(t, "r:(struct inner).a"); strconv.FormatInt(got, 10) != calls[i]["r.id"] {
+			t.Errorf("call %d: (struct inner).a %d, the program printed id %s", i, got, calls[i]["r.id"])
+		}
+	}
+}
+
 // TestWholeCStruct: a C struct printed whole ($$) in the VM: every member
 // printed, nested struct, named and anonymous unions, the string, the
 // arrays and the followed pointer's pointee (NULL in the second call, so
@@ -198,17 +240,7 @@ func TestWholeCStruct(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	var calls []map[string]string
-	for _, l := range strings.Split(out+errs, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "CALL show_rec|"); ok {
-			m := map[string]string{}
-			for _, kv := range strings.Split(rest, "|") {
-				k, v, _ := strings.Cut(kv, "=")
-				m[k] = v
-			}
-			calls = append(calls, m)
-		}
-	}
+	calls := recCalls(out + errs)
 	evs := parseEvents(t, out)
 	if len(calls) != 2 || len(evs) != 2 {
 		t.Fatalf("%d calls printed, %d events\n%s\n%s", len(calls), len(evs), out, errs)
