@@ -140,6 +140,9 @@ type jsonVar struct {
 
 type jsonFunc struct {
 	Name          string    `json:"name"`
+	LinkageName   string    `json:"linkage_name,omitempty"`
+	Symbol        string    `json:"symbol,omitempty"`
+	Signature     string    `json:"signature,omitempty"`
 	Lang          string    `json:"lang"`
 	File          string    `json:"file,omitempty"`
 	Line          int       `json:"line,omitempty"`
@@ -170,9 +173,12 @@ func toJSONVar(v debuginfo.Variable) jsonVar {
 }
 
 func toJSONFunc(f *debuginfo.Function) jsonFunc {
-	j := jsonFunc{Name: f.Name, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	j := jsonFunc{Name: f.Name, LinkageName: f.LinkageName, Symbol: f.Symbol, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
 	if f.Module != "" {
 		j.Module = target.ModuleName(f.Module)
+	}
+	if f.CPP {
+		j.Lang, j.Signature = "c++", f.Signature()
 	}
 	if f.Entry != 0 {
 		j.Entry = fmt.Sprintf("0x%x", f.Entry)
@@ -194,6 +200,7 @@ func toJSONFunc(f *debuginfo.Function) jsonFunc {
 
 func writeFunctionsJSON(w io.Writer, fns []*debuginfo.Function) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // C++ types: "struct Item const&", "vector<int>"
 	for _, f := range fns {
 		if err := enc.Encode(toJSONFunc(f)); err != nil {
 			return err

@@ -45,6 +45,13 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	comp := raw.WithOrigin(e, v.D.Reader())
 	f := &Function{Lang: lang(m)}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
+	if m.CPP {
+		f.CPP = true
+		f.LinkageName, _ = comp.Val(dwarf.AttrLinkageName).(string)
+		if q, ok := ix.nameIndex().Qual[ref.Off]; ok {
+			f.Name = q
+		}
+	}
 	if df, ok := comp.Val(dwarf.AttrDeclFile).(int64); ok {
 		fu := u
 		if origin := raw.Origin(e); origin != 0 {

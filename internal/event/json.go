@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/hex"
-	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -57,6 +56,8 @@ func (v Value) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
+	case EncDyn:
+		b = v.Go.appendJSONParts(b)
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -86,12 +87,6 @@ func (v Value) appendValue(b []byte) []byte {
 			return appendJSONString(b, v.Enumerator)
 		}
 		return strconv.AppendInt(b, v.Int, 10)
-	case EncFloat:
-		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
-			// JSON has no number for these.
-			return appendJSONString(b, strconv.FormatFloat(v.Float, 'g', -1, 64))
-		}
-		return strconv.AppendFloat(b, v.Float, 'g', -1, 64)
 	case EncUint:
 		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
@@ -113,6 +108,10 @@ func (v Value) appendValue(b []byte) []byte {
 		b = append(b, `,"data_word":`...)
 		b = appendHexWord(b, v.DataWord)
 		return append(b, '}')
+	case EncDyn:
+		return appendJSONString(b, v.Go.String())
+	case EncFloat:
+		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
 		b = append(b, '[')
 		for i, a := range v.Stack {

@@ -12,9 +12,10 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
-	// EncFloat is a float or double as the bits of an IEEE-754 double in
-	// signed decimal: stap reads floating-point values as their bits, and
-	// widens a float to a double first.
+	EncDyn   Enc = "dyn" // a Go interface by its dynamic type (goval.go)
+	// EncFloat is a floating-point value: "f" and a float64's bits in hex, or
+	// "g" and a float32's. stap reads a C float or double ($var, $return)
+	// as a double's bits (a float widened), so those print with "f".
 	EncFloat Enc = "float"
 	// EncEnum is a C enum's value in signed decimal, named by the field's
 	// Enums.
@@ -54,6 +55,9 @@ type ProbeSchema struct {
 	Site     Site   `json:"site"`
 	// Fields in the order their tokens appear.
 	Fields []FieldSchema `json:"fields"`
+	// Restart is the [start, end) of a Go entry probe's morestack stub,
+	// for the decoder to drop a firing the runtime restarts (restart.go).
+	Restart []uint64 `json:"restart,omitempty"`
 }
 
 // FieldSchema describes one token.
@@ -65,11 +69,14 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
-	// Enums name the values of an EncEnum field.
-	Enums []Enumerator `json:"enums,omitempty"`
 	// Part places the token inside a whole value (a path printed with $
 	// or $$); nil for a value of its own.
 	Part *Part `json:"part,omitempty"`
+	// Enums name the values of an EncEnum field.
+	Enums []Enumerator `json:"enums,omitempty"`
+	// Max bounds the bytes of a string kept (--strlen): the BPF runtime
+	// reads whole words, which may reach past it.
+	Max int `json:"max,omitempty"`
 }
 
 // Part is where a token sits in a whole value: the JSON of an event nests

@@ -64,12 +64,16 @@ func Build(in Inputs) (*Plan, error) {
 		Limits:    req.Limits,
 		Process:   req.Process,
 		PID:       req.PID,
+		InTarget:  req.InTarget,
 		MaxEvents: req.MaxEvents,
 		Aggregate: req.Aggregate,
 		Schema:    event.Schema{Version: 1},
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
+	if err := p.scope(req, in.Target, bpf); err != nil {
+		return nil, err
+	}
 	if bpf {
 		if p.Limits.StringLen > 64 {
 			p.Limits.StringLen = 64
@@ -80,6 +84,9 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
@@ -106,11 +113,18 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, err
 		}
 		sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+		fns = overloads(fns)
 		for _, f := range fns {
-			if seen[f.Name] {
+			// One probe per name matches every static function of that
+			// name at once; a C++ overload has its own (its linkage name).
+			key := f.Name
+			if f.LinkageName != "" {
+				key = f.LinkageName
+			}
+			if seen[key] {
 				continue
 			}
-			seen[f.Name] = true
+			seen[key] = true
 			if err := b.function(f, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
 			}
@@ -119,12 +133,15 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	p.UserStack = req.UserStack
+	if b.restarts {
+		b.restartProbes()
+	}
+	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Enums: f.Enums, Part: f.Part})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -138,6 +155,8 @@ type builder struct {
 	em   emitter
 	// from is the function or line the request named, for Probe.From.
 	from string
+	// restarts: a BPF Go entry needs the runtime's restart records.
+	restarts bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -164,6 +183,12 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	if f.LinkageName != "" {
+		// A C++ function's mangled name is its symbol, which stap matches
+		// exactly: the one spelling that tells overloads apart (stap
+		// rejects one probe on both area(long, long) and area(double)).
+		return f.LinkageName, nil
+	}
 	for i := 0; i < len(f.Name); i++ {
 		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
 			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
@@ -211,6 +236,9 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {
@@ -423,7 +451,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		var guard *StackGuard
 		var point *Point
 		at := params
-		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+		var restart []uint64
+		if bpf && b.in.Go != nil {
+			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
+				restart = []uint64{sc.Stub, sc.End}
+				b.restarts = true
+			}
+		}
+		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
@@ -457,7 +492,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf})
+			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
 		switch {
@@ -514,12 +549,13 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
 					return nil, err
 				}
-			}
-			for _, f := range fs {
-				// A value asked for by name is read, or refused with the
-				// reason; only what this runtime lacks is marked "!".
-				if m, ok := f.Value.(Missing); ok && !m.Runtime && p.Whole == 0 {
-					return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+			} else {
+				for _, f := range fs {
+					// A value asked for by name is read, or refused with the
+					// reason; only what this runtime lacks is marked "!".
+					if m, ok := f.Value.(Missing); ok && !m.Runtime {
+						return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+					}
 				}
 			}
 			out = append(out, from(fs, "--fields "+p.String())...)
@@ -560,6 +596,34 @@ func isIdent(s string) bool {
 // matchFirst resolves "a|b|c": the first alternative that names existing
 // functions wins, so one recipe serves kernels before and after a rename
 // (__lookup_hash became lookup_one_qstr_excl in Linux 6.x).
+// overloads renames the C++ functions of fns that share a name with
+// another function of different linkage, "shop::geo::area(double r)", so
+// each probe's events say which overload fired. fns is sorted by name.
+func overloads(fns []*debuginfo.Function) []*debuginfo.Function {
+	out := slices.Clone(fns)
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Name == out[i].Name {
+			j++
+		}
+		distinct := map[string]bool{}
+		for _, f := range out[i:j] {
+			distinct[f.LinkageName] = true
+		}
+		if len(distinct) > 1 {
+			for k := i; k < j; k++ {
+				if out[k].LinkageName != "" {
+					c := *out[k]
+					c.Name += c.Signature()
+					out[k] = &c
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 	alts := strings.Split(pattern, "|")
 	var firstErr error

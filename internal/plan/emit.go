@@ -18,6 +18,8 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// types are the binary's runtime type facts (goval.go), nil for none.
+	types func() *GoTypes
 }
 
 // scalar is the expression of a scalar value.
@@ -140,18 +142,8 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 			}
 		}
 		return out
-	case debuginfo.KindFloat:
-		if r.v == nil {
-			return []Field{e.missing(name, t, "floating-point values are not readable by stap")}
-		}
-		if e.bpf {
-			// stap 4.8's BPF back end rejects xmm registers ("unhandled
-			// register number") and reads a double on the stack as 0.
-			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read floating-point values; --runtime kernel prints them")}
-		}
-		return []Field{{Name: name, Type: typeName(t), Enc: event.EncFloat, Value: Float{X: *r.v}}}
-	case debuginfo.KindComplex:
-		return []Field{e.missing(name, t, "complex values are not readable by stap")}
+	case debuginfo.KindFloat, debuginfo.KindComplex:
+		return e.float(r, name, t)
 	}
 	return []Field{e.missing(name, t, fmt.Sprintf("type %s (%s) is not supported", t.Name, t.Kind))}
 }
@@ -214,8 +206,8 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 		// []byte reads as bytes.
 		return e.bytesField(arr, n, name, t)
 	}
-	if e.bpf {
-		return e.missing(name, t, "slices other than []byte need loops, which the BPF runtime lacks; use --runtime=kernel")
+	if e.bpf && elem != nil && elem.Kind == debuginfo.KindString {
+		return e.missing(name, t, "BPF runtime: slices of strings need a handler per element; use --runtime=kernel")
 	}
 	av, err := e.scalar(arr)
 	if err != nil {
@@ -250,6 +242,9 @@ func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
 	dw, err2 := e.scalar(r.field(ms[1]))
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
+	}
+	if f, ok := e.dyn(r, name, t, tw, dw); ok {
+		return f
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Value: Iface{Type: tw, Data: dw}}
 }

@@ -20,13 +20,13 @@ type Var struct {
 	Steps []VarStep
 	// AddrOf takes the variable's address (&$x->arr) instead of its value.
 	AddrOf bool
+	// Of, when set (a Cast), starts the chain instead of $Name:
+	// @cast($ctx, "struct x", "kernel")->count.
+	Of Expr
 	// Entry reads the value as it was at the function's entry (stap's
 	// @entry), for parameters printed at a return. Name "return" is the
 	// return value ($return), which a return probe reads like a variable.
 	Entry bool
-	// Of, when set (a Cast), starts the chain instead of $Name:
-	// @cast($ctx, "struct x", "kernel")->count.
-	Of Expr
 }
 
 // Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
@@ -80,10 +80,6 @@ type Int struct {
 	Signed bool
 	Bool   bool
 }
-
-// Float prints a float or double as the bits of a double (stap reads
-// floating-point values as bits, a float widened to a double).
-type Float struct{ X Expr }
 
 // Ptr prints an address in hex.
 type Ptr struct{ X Expr }
@@ -164,7 +160,6 @@ type ReturnValue struct{}
 
 func (Int) isValue()         {}
 func (Ptr) isValue()         {}
-func (Float) isValue()       {}
 func (Iface) isValue()       {}
 func (Bytes) isValue()       {}
 func (CString) isValue()     {}

@@ -191,6 +191,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
+		// A shared library run with -c: records of target() alone.
+		{name: "c-library-target", lang: "clib", req: spec.Request{Runtime: spec.RuntimeBPF, InTarget: true, Probes: []spec.Probe{{Function: "greet"}}}},
 		{name: "c-return-typed", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "scale", Entry: true, Return: true, Fields: paths(t, "d", "f")}, {Function: "paint", Return: true, Fields: paths(t, "c")}}}},
 		{name: "c-bpf-return", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "scale", Return: true}, {Function: "paint", Entry: true, Return: true}, {Function: "greet", Return: true, Fields: paths(t, "who")}}}},
 		{name: "kernel-return", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Entry: true, Return: true, Fields: paths(t, "return->d_inode->i_ino", "name->name")}}}},
@@ -198,6 +200,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
 		{name: "module-entry-return", lang: "module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup", Entry: true, Return: true}}}},
 		{name: "kernel-module-function", lang: "kernel-module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup"}, {Function: "lookup_one_qstr_excl"}}}},
+		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }
@@ -214,6 +218,8 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 		in.Target, in.Funcs = plan.Target{Kernel: true, Module: "overlay", Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(false)
 	case "kernel-module":
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(true)
+	case "clib":
+		in.Target, in.Funcs = plan.Target{Path: cBin, Library: true}, cFuncs()
 	default:
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-47-cloud-amd64"}, kernelFuncs()
 	}

@@ -50,9 +50,43 @@ func (k *kernelFuncs) cat() *target.ModuleCatalog {
 				cache = target.CatalogPath(filepath.Join(base, "stapgen"), k.release, k.dirs)
 			}
 		}
-		k.catalog = target.LoadModuleCatalog(k.dirs, cache)
+		k.catalog = target.LoadModuleCatalog(k.dirs, cache, k.moduleNames)
 	}
 	return k.catalog
+}
+
+// moduleNames lists what a module defines for the catalog: every
+// function name of its DWARF, inline-only ones included (stap -L lists
+// them), and the symbols without DWARF (GCC's .cold parts). Building
+// its name index here also caches it for later queries.
+func (k *kernelFuncs) moduleNames(path string) []string {
+	b, err := target.OpenWith(path, target.Options{DebugDirs: k.opts.debugDirs()})
+	if err != nil {
+		return nil
+	}
+	defer b.Close()
+	syms := target.ModuleSymbols(b.Path)
+	if !b.HasDWARF() {
+		return syms
+	}
+	ix, err := debuginfo.OpenWith(b, debuginfo.Options{NoCache: k.opts.NoCache})
+	if err != nil {
+		return syms
+	}
+	names, err := ix.Names("*")
+	if err != nil {
+		return syms
+	}
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		seen[n] = true
+	}
+	for _, s := range syms {
+		if !seen[s] {
+			names = append(names, s)
+		}
+	}
+	return names
 }
 
 // module opens a module's index once.

@@ -30,7 +30,7 @@ type CatalogModule struct {
 }
 
 // catalogVersion changes whenever the persisted form changes meaning.
-const catalogVersion = 1
+const catalogVersion = 2 // 2: DWARF names (inline-only functions) with the symbols
 
 type catalogFile struct {
 	Version int
@@ -46,8 +46,13 @@ func CatalogPath(cacheDir, release string, dirs []string) string {
 
 // LoadModuleCatalog returns the catalog of the modules in dirs (the first
 // directory holding a module names its file: debug trees come first), from
-// cache when it is current ("" for none), else read and saved there.
-func LoadModuleCatalog(dirs []string, cache string) *ModuleCatalog {
+// cache when it is current ("" for none), else read and saved there. read
+// lists one module's functions (nil: ModuleSymbols); it runs on two
+// modules at a time.
+func LoadModuleCatalog(dirs []string, cache string, read func(path string) []string) *ModuleCatalog {
+	if read == nil {
+		read = ModuleSymbols
+	}
 	var old map[string]CatalogModule
 	if cache != "" {
 		old = readCatalog(cache)
@@ -78,14 +83,14 @@ func LoadModuleCatalog(dirs []string, cache string) *ModuleCatalog {
 		todo = append(todo, i)
 	}
 	stale = len(todo) > 0 || len(old) != len(files)
-	// Reading symbol tables is I/O and page faults: two workers keep a
-	// cold build of 1,100 modules near a second.
+	// Reading modules is I/O, page faults and DWARF scans: two workers
+	// halve a cold build.
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range 2 {
 		wg.Go(func() {
 			for i := range next {
-				files[i].Funcs = moduleFuncs(files[i].Path)
+				files[i].Funcs = read(files[i].Path)
 			}
 		})
 	}
@@ -126,9 +131,9 @@ func readCatalog(p string) (out map[string]CatalogModule) {
 	return out
 }
 
-// moduleFuncs are the function symbols of one module, nil when it cannot
-// be read (it is then skipped, not an error for every kernel query).
-func moduleFuncs(path string) []string {
+// ModuleSymbols are the function symbols of one module, nil when it
+// cannot be read (it is then skipped, not an error for every kernel query).
+func ModuleSymbols(path string) []string {
 	b, err := OpenWith(path, Options{NoSeparate: true})
 	if err != nil {
 		return nil

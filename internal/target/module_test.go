@@ -108,7 +108,7 @@ func TestModuleCatalog(t *testing.T) {
 	root, _, debug := moduleTree(t)
 	dirs := ModuleDirs("9.9-test", root, nil)
 	cache := filepath.Join(t.TempDir(), "c.cat")
-	c := LoadModuleCatalog(dirs, cache)
+	c := LoadModuleCatalog(dirs, cache, nil)
 	ms := c.Defining("fake_fn")
 	if len(ms) != 1 || ms[0].Name != "fake_mod" || ms[0].Path != debug {
 		t.Fatalf("Defining(fake_fn) = %+v", ms)
@@ -126,7 +126,7 @@ func TestModuleCatalog(t *testing.T) {
 	if out, err := exec.Command("gcc", "-g", "-c", "-o", debug, src).CombinedOutput(); err != nil {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
-	c = LoadModuleCatalog(dirs, cache)
+	c = LoadModuleCatalog(dirs, cache, nil)
 	if len(c.Defining("fake_fn")) != 0 || len(c.Defining("renamed_fn_with_a_longer_name")) != 1 {
 		t.Errorf("stale catalog: %+v", c.Modules)
 	}

@@ -8,9 +8,7 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
-// cacheVersion changes whenever Index's meaning changes. 2: kernel
-// modules' DWARF is read relocated (version 1 indexed them unrelocated:
-// every function at 0, declaration files wrong).
+// cacheVersion changes whenever Index's meaning changes.
 const cacheVersion = 2
 
 // cacheFile is the persisted name index of one DWARF file (see raw.Cache
