@@ -145,6 +145,16 @@ type Stack struct{ User bool }
 // Vars prints every variable in scope at a line ($$vars) as one string.
 type Vars struct{}
 
+// NonNil prints X when the pointer Ptr is not NULL, else "!": stap's
+// user-memory reads give 0 at unmapped addresses instead of failing, so a
+// Go struct behind a nil pointer would print zeros.
+type NonNil struct {
+	Ptr Expr
+	X   Value
+}
+
+func (NonNil) isValue() {}
+
 // ReturnValue prints a C function's return value where it exists.
 type ReturnValue struct{}
 

@@ -63,6 +63,9 @@ type wholeWalk struct {
 	cut  bool
 	// past counts the nested structs left out at the depth bound.
 	past int
+	// guards are the pointers followed by address on the way to the
+	// member being added, outermost first.
+	guards []Expr
 }
 
 // members prints the members of the struct or union r, whose path from the
@@ -99,6 +102,15 @@ func (w *wholeWalk) value(r ref, name string, path []event.PartStep, depth int) 
 		if err != nil {
 			return
 		}
+		if r.v == nil {
+			// Read from user memory by address: guard on the pointer.
+			p, err := w.e.scalar(r)
+			if err != nil {
+				return
+			}
+			w.guards = append(w.guards, p)
+			defer func() { w.guards = w.guards[:len(w.guards)-1] }()
+		}
 		w.members(d, name, append(append([]event.PartStep{}, path...), event.PartStep{Name: "*", Type: typeName(d.typ)}), depth)
 	case r.typ != nil && isAggregate(r.typ):
 		// Past the bound: one note for the whole value says so.
@@ -115,6 +127,9 @@ func (w *wholeWalk) add(f Field, path []event.PartStep) {
 	if len(w.out) >= maxFieldsPerProbe {
 		w.cut = true
 		return
+	}
+	for i := len(w.guards) - 1; i >= 0; i-- {
+		f.Value = NonNil{Ptr: w.guards[i], X: f.Value}
 	}
 	part := w.part
 	part.Path = path

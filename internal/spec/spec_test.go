@@ -218,6 +218,22 @@ func TestIsLine(t *testing.T) {
 	}
 }
 
+// TestFileCasts: a probe file quotes a cast's path as one word.
+func TestFileCasts(t *testing.T) {
+	f, err := ParseFile(strings.NewReader("probe filldir64 name `@cast(ctx, \"struct getdents_callback64\")->count` \"ctx:(struct getdents_callback64).prev_reclen\" name$$\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range f.Request.Probes[0].Fields {
+		got = append(got, p.String())
+	}
+	want := "name|ctx:(struct getdents_callback64).count|ctx:(struct getdents_callback64).prev_reclen|name$$"
+	if strings.Join(got, "|") != want {
+		t.Errorf("fields %q, want %q", got, want)
+	}
+}
+
 func TestFuncLine(t *testing.T) {
 	for _, tc := range []struct {
 		s, fn, file string
