@@ -52,6 +52,11 @@ func TestModuleTargets(t *testing.T) {
 			}
 			stapAccepts(t, stap51, src, "-r", r, "-p2")
 			if tc.target == "kernel" {
+				// A misspelt module function is suggested.
+				_, errs, code := stapgen(t, append(append([]string{"show"}, flags...), "kernel", "macvlan_start_xmt")...)
+				if code != ExitNotFound || !strings.Contains(errs, "macvlan_start_xmit") {
+					t.Errorf("show of a misspelt module function: exit %d\n%s", code, errs)
+				}
 				listKernel(t, flags)
 			}
 		})
