@@ -31,11 +31,10 @@ func TestModuleTargets(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("show: exit %d\n%s", code, errs)
 			}
-			// Columns are compared with blanks squeezed: show aligns them
-			// to its widest name ("return" since branch ret).
-			squeezed := strings.Join(strings.Fields(out), " ")
+			// Columns are aligned: compare with single spaces.
+			flat := strings.Join(strings.Fields(out), " ")
 			for _, want := range []string{"source drivers/net/macvlan.c:568", "skb struct sk_buff*", "dev struct net_device*", strings.Join(strings.Fields(tc.module), " ")} {
-				if !strings.Contains(squeezed, want) {
+				if !strings.Contains(flat, want) {
 					t.Errorf("show lacks %q:\n%s", want, out)
 				}
 			}
@@ -55,6 +54,11 @@ func TestModuleTargets(t *testing.T) {
 			}
 			stapAccepts(t, stap51, src, "-r", r, "-p2")
 			if tc.target == "kernel" {
+				// A misspelt module function is suggested.
+				_, errs, code := stapgen(t, append(append([]string{"show"}, flags...), "kernel", "macvlan_start_xmt")...)
+				if code != ExitNotFound || !strings.Contains(errs, "macvlan_start_xmit") {
+					t.Errorf("show of a misspelt module function: exit %d\n%s", code, errs)
+				}
 				listKernel(t, flags)
 			}
 		})
@@ -70,9 +74,10 @@ func listKernel(t *testing.T, flags []string) {
 	if code != 0 {
 		t.Fatalf("list: exit %d\n%s", code, errs)
 	}
-	for _, want := range []string{"ovl_lookup        fs/overlayfs/namei.c:829 [overlay]", "vfs_read          fs/read_write.c:450\n",
-		"ovl_lookup_upper  fs/overlayfs/overlayfs.h:325 [overlay]"} {
-		if !strings.Contains(out, want) {
+	flat := "| " + strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " | ")), " ") + " |"
+	for _, want := range []string{"| ovl_lookup fs/overlayfs/namei.c:829 [overlay] |", "| vfs_read fs/read_write.c:450 |",
+		"| ovl_lookup_upper fs/overlayfs/overlayfs.h:325 [overlay] |"} {
+		if !strings.Contains(flat, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
 	}

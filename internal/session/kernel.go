@@ -95,10 +95,43 @@ func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 	}
 	if len(fns) == 0 {
 		// Inline-only functions have no symbol; a miss gets vmlinux's
-		// suggestions.
-		return k.vmlinux.Lookup(name)
+		// suggestions and the modules' together.
+		fns, err := k.vmlinux.Lookup(name)
+		var nf *debuginfo.NotFoundError
+		if errors.As(err, &nf) {
+			nf.Near = k.near(name, nf.Near)
+		}
+		return fns, err
 	}
 	return fns, nil
+}
+
+// near ranks vmlinux's suggestions and the modules' function symbols
+// together (debuginfo.Suggest), so a misspelt module function is
+// suggested too.
+func (k *kernelFuncs) near(name string, vmlinux []string) []string {
+	seen := map[string]bool{}
+	var all []string
+	for _, n := range vmlinux {
+		if !seen[n] {
+			seen[n] = true
+			all = append(all, n)
+		}
+	}
+	for _, m := range k.symbols().Modules {
+		for _, n := range m.Funcs {
+			if !seen[n] {
+				seen[n] = true
+				all = append(all, n)
+			}
+		}
+	}
+	sort.Strings(all)
+	out := debuginfo.Suggest(name, all)
+	if len(out) == 0 {
+		return vmlinux
+	}
+	return out
 }
 
 // Match lists vmlinux's matches, then each module's. Exact names that
