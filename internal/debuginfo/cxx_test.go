@@ -317,3 +317,56 @@ func TestCXXPrologueAsStap(t *testing.T) {
 		})
 	}
 }
+
+// TestCXXStdAgreesWithStap: every out-of-line function of a program over
+// the C++ standard library (its own, and the vector, string and map
+// template instances it contains), given to stap -L by its linkage name
+// (how stapgen probes C++), has our parameters and types in stap's
+// spelling ("class vector<int, std::allocator<int> > const&", "struct
+// Point&&", "int (*) (int)").
+func TestCXXStdAgreesWithStap(t *testing.T) {
+	tree := buildTree(t, "", "")
+	testenv.NeedStap(t)
+	bin := testenv.CXXStd(t)
+	ix := openIndex(t, bin)
+	all, err := ix.Match("*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fns []*Function
+	var probes []string
+	for _, f := range all {
+		if f.LinkageName != "" && !f.Inlined && !f.NoTypes {
+			fns = append(fns, f)
+			probes = append(probes, fmt.Sprintf("process(%q).function(%q)", bin, f.LinkageName))
+		}
+	}
+	all_ := stapList(t, tree, strings.Join(probes, ", "))
+	for _, f := range fns {
+		ok, retried := false, false
+		stap := all_
+	again:
+		for _, s := range stap {
+			// stap names the line by the DWARF's own name, or by the
+			// symbol when it found the function through one.
+			named := s.Name == f.LinkageName || s.Name == f.Name || strings.HasSuffix(f.Name, "::"+s.Name)
+			if named && s.Line == fmt.Sprint(f.Line) && agreesWithStap(t, ix, f, s.Vars) {
+				ok = true
+			}
+		}
+		if !ok && !retried {
+			retried = true
+			// stap prints one line per name@file:line: instances of one
+			// template member (deallocate of two allocators) share it.
+			stap = stapList(t, tree, fmt.Sprintf("process(%q).function(%q)", bin, f.LinkageName))
+			goto again
+		}
+		if !ok {
+			t.Errorf("%s (%s):\n got %s\nstap %v", f.Name, f.LinkageName, paramsString(f), stap)
+		}
+	}
+	if len(fns) < 50 {
+		t.Errorf("only %d C++ functions", len(fns))
+	}
+	t.Logf("%d functions compared", len(fns))
+}

@@ -201,10 +201,21 @@ func CProgram(t testing.TB, name string, v CVariant) string {
 // returns its path.
 func CXXFixture(t testing.TB, v CVariant) string {
 	t.Helper()
+	return cxxBuild(t, "cxxfix", v)
+}
+
+// CXXStd builds fixtures/cxxstd, a program over the C++ standard library.
+func CXXStd(t testing.TB) string {
+	t.Helper()
+	return cxxBuild(t, "cxxstd", CO0)
+}
+
+func cxxBuild(t testing.TB, name string, v CVariant) string {
+	t.Helper()
 	NeedTool(t, "g++")
-	src := sourceDir("cxxfix")
-	out := filepath.Join(FixtureRoot(), "cxx-"+hashDir(src, string(v)), string(v), "cxxfix")
-	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cxxfix.cc"))
+	src := sourceDir(name)
+	out := filepath.Join(FixtureRoot(), name+"-"+hashDir(src, string(v)), string(v), name)
+	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, name+".cc"))
 	return build(t, out, cmd)
 }
 
