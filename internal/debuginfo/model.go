@@ -87,4 +87,8 @@ type Function struct {
 	NoTypes bool
 	// Inlined is true when the function has no out-of-line copy.
 	Inlined bool
+	// Module is the kernel module the function is in when the target is
+	// the kernel with its modules (as stap names the module), "" for
+	// vmlinux and every other target.
+	Module string
 }

@@ -147,7 +147,16 @@ func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
 	if err != nil {
 		return Point{}, err
 	}
-	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Addr: f.Entry, Return: ret}, nil
+	return Point{Kind: PointFunction, Path: b.userPath(), Module: b.module(f), Name: name, Addr: f.Entry, Return: ret}, nil
+}
+
+// module is the kernel module f is in: the target's, or for the target
+// "kernel" the one its index found f in.
+func (b *builder) module(f *debuginfo.Function) string {
+	if f != nil && f.Module != "" {
+		return f.Module
+	}
+	return b.in.Target.Module
 }
 
 // stapName is how function("...") must spell f.Name. stap matches it with
@@ -520,7 +529,7 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
-	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("*@%s:%d", file, line)}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
 		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {

@@ -196,7 +196,7 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 	if err != nil {
 		return err
 	}
-	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("%s@%s:%d", name, f.File, n), Addr: sites[0].Addr}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.module(f), Name: fmt.Sprintf("%s@%s:%d", name, f.File, n), Addr: sites[0].Addr}
 	b.add(Probe{Function: spelled, Lang: f.Lang, Site: event.SiteLine, Points: []Point{point},
 		Cond: cond, Fields: append(fields, b.stacks()...)})
 	return nil

@@ -13,8 +13,11 @@ import (
 type Target struct {
 	// Path is the absolute path of a user-space binary, "" for the kernel.
 	Path string
-	// Kernel is true for vmlinux targets.
+	// Kernel is true for vmlinux targets and kernel modules.
 	Kernel bool
+	// Module is a kernel module target as stap names it: module("Module")
+	// takes a name stap finds under /lib/modules/R, or a .ko path.
+	Module string
 	// Release is the kernel release the vmlinux belongs to, if known.
 	Release string
 	BuildID string

@@ -198,6 +198,9 @@ type Point struct {
 	Kind PointKind
 	// Path is the user-space binary, "" for the kernel.
 	Path string
+	// Module is the kernel module (name or .ko path) a kernel point is
+	// in, "" for vmlinux.
+	Module string
 	// Name is the function name as stap must spell it, the statement
 	// spec, or the symbol.
 	Name string

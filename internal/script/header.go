@@ -26,6 +26,9 @@ func (v *View) TargetLine() string {
 	s := t.Path
 	if t.Kernel {
 		s = "kernel"
+		if t.Module != "" {
+			s = "module " + t.Module + " of the kernel"
+		}
 		if t.Release != "" {
 			s += " " + t.Release
 		}

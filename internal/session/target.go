@@ -22,6 +22,10 @@ type OpenOptions struct {
 	// DebugDirs are searched for separate debuginfo before /usr/lib/debug;
 	// none means only /usr/lib/debug.
 	DebugDirs []string
+	// Root is the system root that "kernel" and "module:NAME" are found
+	// under (its /boot, /lib/modules, /usr/lib/debug): "" for the live
+	// system, a mounted image or a package tree otherwise.
+	Root string
 	// NoCache neither reads nor writes the function index cache.
 	NoCache bool
 	// Types say where a Go binary without DWARF gets its functions'
@@ -46,10 +50,17 @@ type Target struct {
 	goFacts *gofacts.Facts
 	// types gives a Go binary without DWARF its types from source.
 	types *sourceTypes
+	// kernel is Funcs for the target "kernel": vmlinux and its modules.
+	kernel *kernelFuncs
 }
 
-// Close releases the target's file and index.
-func (t *Target) Close() { t.Bin.Close() }
+// Close releases the target's file and index (and the modules opened).
+func (t *Target) Close() {
+	if t.kernel != nil {
+		t.kernel.close()
+	}
+	t.Bin.Close()
+}
 
 // Lookup finds functions by name (exact, glob, a|b, FILE:LINE).
 // A Go binary without DWARF gets its types from source here.
@@ -97,6 +108,9 @@ func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 }
 
 func (t *Target) planTarget() plan.Target {
+	if t.Bin.Module != "" {
+		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release), Release: t.Release, BuildID: t.Bin.BuildID}
+	}
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
 	}
@@ -131,13 +145,14 @@ func RunningRelease() string {
 // running kernel) and opens its ELF file; only its symbols and headers are
 // read. release is the kernel release asked for, "" for other targets.
 func OpenBinary(name string, o OpenOptions) (bin *target.Binary, release string, err error) {
-	if name == target.KernelTarget {
+	if name == target.KernelTarget || strings.HasPrefix(name, target.ModulePrefix) {
 		release = o.Release
 		if release == "" {
 			release = RunningRelease()
 		}
 	}
-	path, err := target.Resolve(name, release, "")
+	dirs := o.debugDirs()
+	path, err := target.Resolve(name, release, o.Root, dirs)
 	if err != nil {
 		return nil, "", &Error{Stage: StageResolve, Err: err}
 	}
@@ -147,12 +162,21 @@ func OpenBinary(name string, o OpenOptions) (bin *target.Binary, release string,
 	if _, err := os.Stat(path); err != nil {
 		return nil, "", &Error{Stage: StageTargetFile, Err: fmt.Errorf("target %s: %w", name, err)}
 	}
-	var dirs []string
-	if len(o.DebugDirs) > 0 {
-		dirs = append(append(dirs, o.DebugDirs...), "/usr/lib/debug")
-	}
 	bin, err = target.OpenWith(path, target.Options{DebugDirs: dirs})
 	return bin, release, err
+}
+
+// debugDirs are the separate debuginfo roots: those given, then the
+// system's (under Root); nil means the library default, /usr/lib/debug.
+func (o OpenOptions) debugDirs() []string {
+	if len(o.DebugDirs) == 0 && o.Root == "" {
+		return nil
+	}
+	root := o.Root
+	if root == "" {
+		root = "/"
+	}
+	return append(append([]string(nil), o.DebugDirs...), filepath.Join(root, "usr/lib/debug"))
 }
 
 // Open resolves and opens a target with its functions: the DWARF index,
@@ -165,6 +189,9 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	t := &Target{Bin: bin, Release: release}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
+		if t.Release == "" && bin.Module != "" {
+			t.Release = bin.ModuleRelease()
+		}
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {
@@ -187,6 +214,10 @@ func Open(name string, o OpenOptions) (*Target, error) {
 		return nil, err
 	}
 	t.Funcs = idx
+	if name == target.KernelTarget {
+		t.kernel = newKernelFuncs(idx, bin, t.Release, o)
+		t.Funcs = t.kernel
+	}
 	if bin.Kind == target.KindGo {
 		t.goFacts = gofacts.New(bin, idx)
 	}
