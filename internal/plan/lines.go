@@ -96,6 +96,9 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 	if b.em.bpf {
 		return refuse("line probes need the kernel runtime (stap's BPF runtime places no statement probes)")
 	}
+	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
+		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
 	fns, err := b.in.Funcs.Match(fn)
 	if err != nil {
 		return err
