@@ -1,6 +1,10 @@
 package debuginfo
 
-import "github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+import (
+	"debug/dwarf"
+
+	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+)
 
 // The type model is dwtype's, under the names every caller uses.
 type (
@@ -91,4 +95,10 @@ type Function struct {
 	// the kernel with its modules (as stap names the module), "" for
 	// vmlinux and every other target.
 	Module string
+
+	// unit and die locate the subprogram DIE the function was read from
+	// (global offset), for Lines of an inline-only function, whose copies
+	// are found through it.
+	unit int
+	die  dwarf.Offset
 }
