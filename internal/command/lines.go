@@ -44,9 +44,15 @@ Examples:
 			if err != nil {
 				return err
 			}
+			// An out-of-line copy's lines include its unit's inlined
+			// copies; an inline-only function's are its copies'.
+			outOfLine := false
+			for _, f := range fns {
+				outOfLine = outOfLine || !f.Inlined && !l.IsClone(f)
+			}
 			listed := 0
 			for _, f := range fns {
-				if f.Inlined || l.IsClone(f) {
+				if f.Inlined && outOfLine || l.IsClone(f) {
 					continue // stap places no line probe of f there
 				}
 				lines, err := l.Lines(f)
@@ -66,7 +72,7 @@ Examples:
 				writeLinesText(env.Stdout, f, lines)
 			}
 			if listed == 0 {
-				return withHint(fmt.Errorf("%s is inlined everywhere: it has no line of its own", c.Args().Get(1)), ExitNotFound, "probe the functions it is inlined into")
+				return withHint(fmt.Errorf("%s: only compiler clones of it have code", c.Args().Get(1)), ExitNotFound, "probe the clone by its symbol with gen")
 			}
 			return nil
 		},

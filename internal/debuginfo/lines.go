@@ -126,10 +126,13 @@ func (ix *Index) LineAt(f *Function, n int) (out []Line, err error) {
 // inFunction runs q on the copies of f (its out-of-line subprogram, then
 // the copies inlined in its unit), the unit and the unit's line rows.
 func (ix *Index) inFunction(f *Function, q func(copies []*scope, m *raw.UnitMeta, rows []raw.LineRow) error) error {
-	if f.Inlined || f.Entry == 0 || f.NoTypes {
-		return fmt.Errorf("%s: no out-of-line code with DWARF, so no lines to list", f.Name)
+	if f.NoTypes || f.Entry == 0 && !f.Inlined {
+		return fmt.Errorf("%s: no DWARF for its code, so no lines to list", f.Name)
 	}
 	return ix.do(func() error {
+		if f.Inlined {
+			return ix.inlineOnly(f, q)
+		}
 		u, ok := ix.dw.UnitAt(f.Entry)
 		if !ok {
 			return fmt.Errorf("%s: no compilation unit covers %#x", f.Name, f.Entry)
@@ -157,6 +160,25 @@ func (ix *Index) inFunction(f *Function, q func(copies []*scope, m *raw.UnitMeta
 		}
 		return q(copies, m, ix.dw.LineRows(u))
 	})
+}
+
+// inlineOnly runs q on the copies of an inline-only function inlined in
+// the unit of its abstract DIE (a static inline of a .c file; a header's
+// copies in other units, each with its own abstract DIE, are other
+// Functions of the same name).
+func (ix *Index) inlineOnly(f *Function, q func(copies []*scope, m *raw.UnitMeta, rows []raw.LineRow) error) error {
+	m := ix.dw.Meta(f.unit)
+	if m == nil || f.die == 0 || !ix.dw.Holds(f.unit, f.die) {
+		return fmt.Errorf("%s: its DWARF is not at hand", f.Name)
+	}
+	copies, err := ix.inlinedCopies(m, m.View.Local(f.die))
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name, err)
+	}
+	if len(copies) == 0 {
+		return fmt.Errorf("%s: declared inline, but no copy of it has code", f.Name)
+	}
+	return q(copies, m, ix.dw.LineRows(f.unit))
 }
 
 // fillVars sets l.Vars from copy c. At a function's entry in a kernel

@@ -1,6 +1,7 @@
 package debuginfo
 
 import (
+	"debug/dwarf"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
@@ -116,6 +117,12 @@ type Function struct {
 	// the kernel with its modules (as stap names the module), "" for
 	// vmlinux and every other target.
 	Module string
+
+	// unit and die locate the subprogram DIE the function was read from
+	// (global offset), for Lines of an inline-only function, whose copies
+	// are found through it.
+	unit int
+	die  dwarf.Offset
 }
 
 // Signature spells f's parameters as C++ declares them, "(long int w,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -219,9 +220,9 @@ func TestCLinesAgainstStap(t *testing.T) {
 }
 
 // TestVmlinuxFileLinesAgainstStap: every function of fs/namei.c and
-// net/ipv4/tcp.c with an out-of-line copy, its lines and their variables
-// (its copies inlined in the same file included) as stap -L lists them
-// for kernel.statement("F@FILE:*").
+// net/ipv4/tcp.c, its lines and their variables (its copies inlined in the
+// same file included; an inline-only function's through them) as stap
+// -v -L lists them, site by site, for kernel.statement("F@FILE:*").
 func TestVmlinuxFileLinesAgainstStap(t *testing.T) {
 	vm := testenv.Vmlinux(t)
 	testenv.NeedStap(t)
@@ -232,6 +233,7 @@ func TestVmlinuxFileLinesAgainstStap(t *testing.T) {
 			var fns []*Function
 			var probes []string
 			seen := map[string]bool{}
+			inlineOnly := 0
 			for _, s := range stapList(t, tree, fmt.Sprintf("kernel.function(\"*@%s\")", file)) {
 				if seen[s.Name] || s.File != file {
 					continue
@@ -242,11 +244,18 @@ func TestVmlinuxFileLinesAgainstStap(t *testing.T) {
 					t.Errorf("%s: %v", s.Name, err)
 					continue
 				}
+				// The out-of-line copy, else the inline-only function.
+				var pick *Function
 				for _, f := range fs {
-					if f.File == file && !f.Inlined && !ix.IsClone(f) {
-						fns = append(fns, f)
-						probes = append(probes, fmt.Sprintf("kernel.statement(%q)", f.Name+"@"+file+":*"))
-						break
+					if f.File == file && !ix.IsClone(f) && (pick == nil || pick.Inlined && !f.Inlined) {
+						pick = f
+					}
+				}
+				if pick != nil {
+					fns = append(fns, pick)
+					probes = append(probes, fmt.Sprintf("kernel.statement(%q)", pick.Name+"@"+file+":*"))
+					if pick.Inlined {
+						inlineOnly++
 					}
 				}
 			}
@@ -259,10 +268,103 @@ func TestVmlinuxFileLinesAgainstStap(t *testing.T) {
 					agree++
 				}
 			}
-			t.Logf("%s: %d of %d functions agree with stap -v -L on all their probe sites (%d sites)", file, agree, len(fns), lines)
+			t.Logf("%s: %d of %d functions (%d inline-only) agree with stap -v -L on all their probe sites (%d sites)", file, agree, len(fns), inlineOnly, lines)
 			if len(fns) < 50 {
 				t.Errorf("only %d functions", len(fns))
 			}
 		})
 	}
+}
+
+// commonVars is, per line, the variables readable at every site of it,
+// as a sorted list: what stap -L prints for a statement probe that has
+// several sites (the intersection; its order is stap's set order).
+func commonVars(lines map[string][][]stapVar) map[string]string {
+	out := map[string]string{}
+	for l, sites := range lines {
+		count := map[string]int{}
+		for _, vs := range sites {
+			seen := map[string]bool{}
+			for _, v := range vs {
+				k := "$" + v.Name + ":" + v.Type
+				if !seen[k] {
+					seen[k] = true
+					count[k]++
+				}
+			}
+		}
+		var common []string
+		for k, n := range count {
+			if n == len(sites) {
+				common = append(common, k)
+			}
+		}
+		sort.Strings(common)
+		out[l] = strings.Join(common, " ")
+	}
+	return out
+}
+
+// TestModuleLinesAgainstStap: the lines of functions of two lab kernel
+// modules, with the variables readable at all their sites, equal what
+// stap 5.1 -L lists for module("PATH").statement("F@FILE:*").
+func TestModuleLinesAgainstStap(t *testing.T) {
+	testenv.KernelRoot(t)
+	stap, err := lab.Stap(lab.Trixie)
+	testenv.Need(t, err == nil, "stap 5.1 of the lab: %v", err)
+	total := 0
+	for _, rel := range []string{"fs/overlayfs/overlay.ko", "drivers/net/macvlan.ko"} {
+		path := testenv.ModuleDebugFile(t, rel)
+		ix := openIndex(t, path)
+		all, err := ix.Match("*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var picked []*Function
+		for i, f := range all {
+			if i%7 == 0 && !f.NoTypes && !f.Inlined && !ix.IsClone(f) && strings.HasSuffix(f.File, ".c") && !strings.Contains(f.File, "./") && len(picked) < 15 {
+				picked = append(picked, f)
+			}
+		}
+		var probes []string
+		for _, f := range picked {
+			probes = append(probes, fmt.Sprintf("module(%q).statement(%q)", path, f.Name+"@"+f.File+":*"))
+		}
+		cmd := exec.Command(stap, "-r", testenv.KernelRelease(), "-L", strings.Join(probes, ", "))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("stap -L on %s: %v\n%s", rel, err, stderr.Bytes())
+		}
+		want := map[string]map[string][][]stapVar{}
+		for _, s := range parseStapList(out) {
+			if want[s.Name] == nil {
+				want[s.Name] = map[string][][]stapVar{}
+			}
+			want[s.Name][s.Line] = append(want[s.Name][s.Line], s.Vars)
+		}
+		for _, f := range picked {
+			ls, err := ix.Lines(f)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			got := map[string][][]stapVar{}
+			for _, l := range ls {
+				var vs []stapVar
+				for _, v := range l.Vars {
+					vs = append(vs, stapVar{v.Name, v.Type.Name})
+				}
+				got[fmt.Sprint(l.Line)] = append(got[fmt.Sprint(l.Line)], vs)
+			}
+			if len(want[f.Name]) == 0 {
+				t.Errorf("%s %s: stap lists no line", rel, f.Name)
+			}
+			total += compareLines(t, rel+" "+f.Name, commonVars(got), commonVars(want[f.Name]))
+		}
+	}
+	if total < 100 {
+		t.Errorf("only %d lines compared", total)
+	}
+	t.Logf("%d module lines agree with stap 5.1 -L", total)
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,25 +97,33 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 	if b.em.bpf {
 		return refuse("line probes need the kernel runtime (stap's BPF runtime places no statement probes)")
 	}
+	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
+		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
 	fns, err := b.in.Funcs.Match(fn)
 	if err != nil {
 		return err
 	}
+	// The out-of-line copy (whose lines include the unit's inlined
+	// copies), else an inline-only function's copies; never a GCC clone,
+	// where stap places no FUNCTION@FILE:LINE.
 	var f *debuginfo.Function
 	var files []string
-	for _, g := range fns {
-		if g.Inlined || g.NoTypes || g.Name != fn || ll.IsClone(g) {
-			continue // stap places FUNCTION@FILE:LINE in neither
+	for _, inlined := range []bool{false, true} {
+		for _, g := range fns {
+			if f != nil || g.Inlined != inlined || g.NoTypes || g.Name != fn || ll.IsClone(g) {
+				continue
+			}
+			if g.File == file || strings.HasSuffix(g.File, "/"+file) {
+				f = g
+			} else if !slices.Contains(files, g.File) {
+				files = append(files, g.File)
+			}
 		}
-		if g.File == file || strings.HasSuffix(g.File, "/"+file) {
-			f = g
-			break
-		}
-		files = append(files, g.File)
 	}
 	if f == nil {
 		if len(files) == 0 {
-			return refuse("%s has no out-of-line copy with DWARF, so no line of it can be probed", fn)
+			return refuse("%s has no code with DWARF, so no line of it can be probed", fn)
 		}
 		return &LineError{Msg: fmt.Sprintf("%s is not in %s", fn, file), Hint: "it is in " + strings.Join(files, ", ")}
 	}
