@@ -34,13 +34,16 @@ func printedValues(t *testing.T, stderr string) []printedValue {
 // sequence (the standard library's error types, wrapped chains, errnos,
 // context errors, numbers, strings, floats, durations, times) decodes to
 // exactly what the program's own %v printed, and the JSON names the
-// dynamic type as %T does; floats of a struct in memory too. The binary
+// dynamic type as %T does; floats of a struct in memory too; maps (hmap
+// buckets before Go 1.24, Swiss tables after) print as %v prints them, a
+// map larger than --elems its length and entries it holds; a channel its
+// length and capacity. The binary
 // with DWARF and its stripped build (-s -w: types from the fixture's
 // source, type names from the runtime's metadata) alike, built by Debian's
 // Go 1.19, the host's Go and the released 1.21 and 1.24.
 func TestGoValuesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
-	pf := writeProbeFile(t, "probe main.ErrOf\nprobe main.AnyOf\nprobe main.PtOf p.X p.Y\n")
+	pf := writeProbeFile(t, "probe main.ErrOf\nprobe main.AnyOf\nprobe main.PtOf p.X p.Y\nprobe main.MapSI\nprobe main.MapIS\nprobe main.MapUB\nprobe main.ChanOf\n")
 	cases := []struct {
 		name  string
 		goCmd func(t *testing.T) string
@@ -66,7 +69,7 @@ func TestGoValuesInVM(t *testing.T) {
 			}
 			var evs []map[string]any
 			for _, e := range exactEvents(t, out) {
-				if e["probe"] != "main.PtOf" {
+				if p := fmt.Sprint(e["probe"]); p == "main.ErrOf" || p == "main.AnyOf" {
 					evs = append(evs, e)
 				}
 			}
@@ -92,6 +95,7 @@ func TestGoValuesInVM(t *testing.T) {
 					t.Errorf("%s %s = %q: go_type %v, the program's %%T %s", w.fn, w.param, w.v, gt, w.typ)
 				}
 			}
+			checkMaps(t, out, errs)
 			pt := said(t, errs, "CALL")["main.PtOf"][0]
 			for _, e := range exactEvents(t, out) {
 				if e["probe"] == "main.PtOf" {
@@ -103,5 +107,63 @@ func TestGoValuesInVM(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+var mapRE = regexp.MustCompile(`^CALL (main\.Map\w+) m=(map\[.*\]) len=(\d+)$`)
+
+// checkMaps compares the map and channel events with the fixture's lines,
+// in call order.
+func checkMaps(t *testing.T, out, errs string) {
+	t.Helper()
+	type call struct{ fn, v, n string }
+	var calls []call
+	for _, l := range strings.Split(errs, "\n") {
+		if m := mapRE.FindStringSubmatch(l); m != nil {
+			calls = append(calls, call{m[1], m[2], m[3]})
+		}
+	}
+	var evs []map[string]any
+	for _, e := range exactEvents(t, out) {
+		if strings.HasPrefix(fmt.Sprint(e["probe"]), "main.Map") {
+			evs = append(evs, e)
+		}
+	}
+	if len(calls) < 4 || len(evs) != len(calls) {
+		t.Fatalf("%d map events for %d calls", len(evs), len(calls))
+	}
+	for i, c := range calls {
+		f := jsonEvent(evs[i]).field("m")
+		got := fmt.Sprint(f["value"])
+		if fmt.Sprint(f["len"]) != c.n {
+			t.Errorf("%s len %v, the program's %s", c.fn, f["len"], c.n)
+		}
+		if f["truncated"] != true {
+			if got != c.v {
+				t.Errorf("%s m = %s, the program printed %s", c.fn, got, c.v)
+			}
+			continue
+		}
+		// More entries than read: each one read is one the map holds.
+		have := map[string]bool{}
+		for _, kv := range strings.Fields(strings.TrimSuffix(strings.TrimPrefix(c.v, "map["), "]")) {
+			have[kv] = true
+		}
+		entries, _ := f["entries"].([]any)
+		for _, x := range entries {
+			e, _ := x.(map[string]any)
+			if kv := fmt.Sprintf("%v:%v", e["key"], e["value"]); !have[kv] {
+				t.Errorf("%s: entry %s is not in the program's map", c.fn, kv)
+			}
+		}
+		if len(entries) != 8 {
+			t.Errorf("%s: %d entries read, want the --elems default 8", c.fn, len(entries))
+		}
+	}
+	ch := said(t, errs, "CALL")["main.ChanOf"][0]
+	for _, e := range exactEvents(t, out) {
+		if e["probe"] == "main.ChanOf" && (val(e, "len(c)") != ch["len"] || val(e, "cap(c)") != ch["cap"]) {
+			t.Errorf("channel len %s cap %s, the program's %s %s", val(e, "len(c)"), val(e, "cap(c)"), ch["len"], ch["cap"])
+		}
 	}
 }

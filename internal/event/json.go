@@ -54,6 +54,24 @@ func (v Value) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(v.Len), 10)
 	case EncDyn:
 		b = v.Go.appendJSONParts(b)
+	case EncMap:
+		b = append(b, `,"len":`...)
+		b = strconv.AppendInt(b, v.Len, 10)
+		b = append(b, `,"entries":[`...)
+		for i := 0; i+1 < len(v.Pairs); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"key":`...)
+			b = v.Pairs[i].appendJSON(b)
+			b = append(b, `,"value":`...)
+			b = v.Pairs[i+1].appendJSON(b)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		if v.Truncated {
+			b = append(b, `,"truncated":true`...)
+		}
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -101,6 +119,8 @@ func (v Value) appendValue(b []byte) []byte {
 		return append(b, '}')
 	case EncDyn:
 		return appendJSONString(b, v.Go.String())
+	case EncMap:
+		return appendJSONString(b, v.mapString())
 	case EncFloat:
 		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:

@@ -14,6 +14,7 @@ const (
 	EncStack Enc = "stack"
 	EncDyn   Enc = "dyn"   // a Go interface by its dynamic type (goval.go)
 	EncFloat Enc = "float" // a float's bits in hex
+	EncMap   Enc = "map"   // a Go map's length and first entries (gomap.go)
 )
 
 // The names of backtrace fields, which the folded-stack report counts.

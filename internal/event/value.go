@@ -34,6 +34,8 @@ type Value struct {
 	TypeWord, DataWord uint64
 	// Go is an interface value decoded by its dynamic type (EncDyn).
 	Go *GoValue
+	// Pairs are a map's entries read, key then element (EncMap).
+	Pairs []GoPart
 	// Float is a floating-point value (EncFloat), of Int bits.
 	Float float64
 	Stack []uint64
@@ -103,6 +105,8 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if err1 != nil || err2 != nil {
 			return errToken
 		}
+	case EncMap:
+		return v.parseMap(tok)
 	case EncDyn:
 		g, err := parseDyn(tok)
 		if err != nil {
@@ -272,6 +276,8 @@ func (v Value) String() string {
 		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
 	case EncDyn:
 		return v.Go.String()
+	case EncMap:
+		return v.mapString()
 	case EncFloat:
 		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
 	case EncStack:

@@ -77,7 +77,7 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, refuse("backtraces need the kernel runtime (the BPF runtime has none); drop --backtrace or use --runtime=kernel")
 		}
 	}
-	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes, goVersion: in.Target.GoVersion}}
 	if in.Go != nil {
 		b.em.types = typeFacts(in.Go, p)
 	}

@@ -17,6 +17,8 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// goVersion is the Go binary's version, for runtime layouts.
+	goVersion string
 	// types are the binary's runtime type facts (goval.go), nil for none.
 	types func() *GoTypes
 }
@@ -80,13 +82,11 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Kind == debuginfo.KindFunc || r.v != nil {
 			return []Field{e.pointer(r, name, t)}
 		}
-		// Go map and chan values are pointers to runtime headers whose first
-		// word is the element count (hmap.count, swiss map used, hchan.qcount).
-		p, err := e.scalar(r)
-		if err != nil {
-			return []Field{e.missing(name, t, err.Error())}
+		// Go map and chan values are pointers to runtime headers.
+		if t.Kind == debuginfo.KindMap {
+			return e.goMap(r, name, t)
 		}
-		return []Field{{Name: fmt.Sprintf("len(%s)", name), Type: "int", Enc: event.EncInt, Value: CountAt{X: p}}}
+		return e.goChan(r, name, t)
 	case debuginfo.KindString:
 		return []Field{e.goString(r, name, t)}
 	case debuginfo.KindSlice:
