@@ -20,6 +20,9 @@ type ref struct {
 	// addr: a Go value in user memory at addr + off.
 	addr Expr
 	off  int64
+	// why, when set, says the value cannot be read here: it prints "!"
+	// with the reason in the notes.
+	why string
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it

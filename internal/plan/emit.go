@@ -59,6 +59,9 @@ func intEnc(signed bool) event.Enc {
 // structs up to depth levels.
 func (e *emitter) fields(r ref, name string, depth int) []Field {
 	t := r.typ
+	if r.why != "" {
+		return []Field{e.missing(name, t, r.why)}
+	}
 	if t == nil {
 		return []Field{e.missing(name, t, "type unknown")}
 	}
