@@ -37,13 +37,14 @@ func printedValues(t *testing.T, stderr string) []printedValue {
 // dynamic type as %T does; floats of a struct in memory too; maps (hmap
 // buckets before Go 1.24, Swiss tables after) print as %v prints them, a
 // map larger than --elems its length and entries it holds; a channel its
-// length and capacity. The binary
+// length and capacity; time.Duration and time.Time parameters as %v
+// prints them. The binary
 // with DWARF and its stripped build (-s -w: types from the fixture's
 // source, type names from the runtime's metadata) alike, built by Debian's
 // Go 1.19, the host's Go and the released 1.21 and 1.24.
 func TestGoValuesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
-	pf := writeProbeFile(t, "probe main.ErrOf\nprobe main.AnyOf\nprobe main.PtOf p.X p.Y\nprobe main.MapSI\nprobe main.MapIS\nprobe main.MapUB\nprobe main.ChanOf\n")
+	pf := writeProbeFile(t, "probe main.ErrOf\nprobe main.AnyOf\nprobe main.PtOf p.X p.Y\nprobe main.MapSI\nprobe main.MapIS\nprobe main.MapUB\nprobe main.ChanOf\nprobe main.When\n")
 	cases := []struct {
 		name  string
 		goCmd func(t *testing.T) string
@@ -96,6 +97,23 @@ func TestGoValuesInVM(t *testing.T) {
 				}
 			}
 			checkMaps(t, out, errs)
+			when := callLine(t, errs, "main.When")
+			whens := 0
+			for _, e := range exactEvents(t, out) {
+				if e["probe"] != "main.When" {
+					continue
+				}
+				whens++
+				if got, want := fmt.Sprint(jsonEvent(e).field("d")["text"]), between(when, "d=", " t="); got != want {
+					t.Errorf("main.When d = %s, the program printed %s", got, want)
+				}
+				if got, want := val(e, "t"), between(when, " t=", ""); got != want {
+					t.Errorf("main.When t = %s, the program printed %s", got, want)
+				}
+			}
+			if whens != 1 {
+				t.Errorf("%d main.When events for one call", whens)
+			}
 			pt := said(t, errs, "CALL")["main.PtOf"][0]
 			for _, e := range exactEvents(t, out) {
 				if e["probe"] == "main.PtOf" {

@@ -54,6 +54,18 @@ func (v Value) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(v.Len), 10)
 	case EncDyn:
 		b = v.Go.appendJSONParts(b)
+	case EncInt:
+		if v.Type == "time.Duration" {
+			b = append(b, `,"text":`...)
+			b = appendJSONString(b, durationText(v.Int))
+		}
+	case EncTime:
+		b = append(b, `,"wall":`...)
+		b = strconv.AppendUint(b, v.Uint, 10)
+		b = append(b, `,"ext":`...)
+		b = strconv.AppendInt(b, v.Int, 10)
+		b = append(b, `,"loc":`...)
+		b = appendHexWord(b, v.DataWord)
 	case EncMap:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, v.Len, 10)
@@ -121,6 +133,8 @@ func (v Value) appendValue(b []byte) []byte {
 		return appendJSONString(b, v.Go.String())
 	case EncMap:
 		return appendJSONString(b, v.mapString())
+	case EncTime:
+		return appendJSONString(b, v.timeString())
 	case EncFloat:
 		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:

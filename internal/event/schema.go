@@ -15,6 +15,7 @@ const (
 	EncDyn   Enc = "dyn"   // a Go interface by its dynamic type (goval.go)
 	EncFloat Enc = "float" // a float's bits in hex
 	EncMap   Enc = "map"   // a Go map's length and first entries (gomap.go)
+	EncTime  Enc = "time"  // a Go time.Time's words: WALL/EXT/0xLOC
 )
 
 // The names of backtrace fields, which the folded-stack report counts.

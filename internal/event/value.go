@@ -107,6 +107,8 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		}
 	case EncMap:
 		return v.parseMap(tok)
+	case EncTime:
+		return v.parseTime(tok)
 	case EncDyn:
 		g, err := parseDyn(tok)
 		if err != nil {
@@ -246,7 +248,12 @@ func (v Value) String() string {
 	}
 	switch v.Enc {
 	case EncInt:
+		if v.Type == "time.Duration" {
+			return durationText(v.Int)
+		}
 		return strconv.FormatInt(v.Int, 10)
+	case EncTime:
+		return v.timeString()
 	case EncBool:
 		return strconv.FormatBool(v.Int != 0)
 	case EncUint:

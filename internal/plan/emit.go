@@ -99,6 +99,11 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 	case debuginfo.KindArray:
 		return []Field{e.array(r, name, t)}
 	case debuginfo.KindStruct, debuginfo.KindUnion:
+		if t.GoName == "time.Time" {
+			if f, ok := e.timeValue(r, name, t); ok {
+				return []Field{f}
+			}
+		}
 		if depth <= 0 {
 			*e.notes = append(*e.notes, fmt.Sprintf("%s: %s not expanded (depth limit); name its members to print them", name, t.Name))
 			return nil

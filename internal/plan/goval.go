@@ -52,8 +52,29 @@ type Float struct {
 	Size int64
 }
 
+// Time prints a time.Time from its three words (wall, ext, loc).
+type Time struct{ Wall, Ext, Loc Expr }
+
 func (Dyn) isValue()   {}
 func (Float) isValue() {}
+func (Time) isValue()  {}
+
+// timeValue prints a time.Time value (its words' layout is the decoder's
+// rule, event/gotext.go).
+func (e *emitter) timeValue(r ref, name string, t *debuginfo.Type) (Field, bool) {
+	if r.v != nil || t.Size != 24 {
+		return Field{}, false
+	}
+	var ws [3]Expr
+	for i := range ws {
+		w, err := r.word(int64(i)*8, 8, false)
+		if err != nil {
+			return Field{}, false
+		}
+		ws[i] = w
+	}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncTime, Value: Time{Wall: ws[0], Ext: ws[1], Loc: ws[2]}}, true
+}
 
 // goTypes are the plan's runtime type facts, looked up once; nil when the
 // binary has none the script can use.
