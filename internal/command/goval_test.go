@@ -40,7 +40,8 @@ func printedValues(t *testing.T, stderr string) []printedValue {
 // length and capacity; time.Duration and time.Time parameters as %v
 // prints them. The binary
 // with DWARF and its stripped build (-s -w: types from the fixture's
-// source, type names from the runtime's metadata) alike, built by Debian's
+// source, type names from the runtime's metadata) alike, PIEs too (built
+// as Debian builds its daemons: external linking, stripped), built by Debian's
 // Go 1.19, the host's Go and the released 1.21 and 1.24.
 func TestGoValuesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
@@ -52,6 +53,8 @@ func TestGoValuesInVM(t *testing.T) {
 	}{
 		{"host", func(*testing.T) string { return "go" }, testenv.GoDefault},
 		{"host-stripped", func(*testing.T) string { return "go" }, testenv.GoStripped},
+		{"host-pie", func(*testing.T) string { return "go" }, testenv.GoPIE},
+		{"host-pie-stripped", func(*testing.T) string { return "go" }, testenv.Strip(testenv.GoPIEExt)},
 		{"go1.19", func(t *testing.T) string { return testenv.Go119(t) }, testenv.GoDefault},
 		{"go1.21.13", func(t *testing.T) string { return testenv.GoToolchain(t, "go1.21.13") }, testenv.GoDefault},
 		{"go1.24.0", func(t *testing.T) string { return testenv.GoToolchain(t, "go1.24.0") }, testenv.GoDefault},
@@ -61,7 +64,7 @@ func TestGoValuesInVM(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			bin := testenv.GoFixtureWith(t, c.goCmd(t), v)
 			args := []string{"run", "--stap", vm, "--stap-version", "5.1", "-c", bin + " -values", "--format", "json", "--probe-file", pf}
-			if v == testenv.GoStripped {
+			if v == testenv.GoStripped || v == testenv.Strip(testenv.GoPIEExt) {
 				args = append(args, "--source", filepath.Dir(testenv.GoSource("main.go")))
 			}
 			out, errs, code := stapgen(t, append(args, bin)...)

@@ -15,11 +15,14 @@ type GoTypeFacts interface {
 	GoTypes() (*GoTypes, error)
 }
 
-// GoTypes are the runtime type facts a script uses at link-time
-// addresses (a PIE has none: its facts say so).
+// GoTypes are the runtime type facts a script uses, at link-time
+// addresses.
 type GoTypes struct {
 	// Base is moduledata.types: a descriptor's name is at Base+Str.
 	Base uint64
+	// PIE: the addresses move with the load address; a script learns
+	// the bias from a probe point's address (Dyn.Bias).
+	PIE bool
 	// Known are the concrete types whose values the script reads by
 	// layout, at their descriptors' addresses.
 	Known []KnownType
@@ -44,6 +47,9 @@ type Dyn struct {
 	ITab   bool
 	Depth  int
 	StrMax int
+	// Bias: the addresses are a PIE's, moved by the load bias the
+	// handler computes (ProbeView.Bias).
+	Bias bool
 }
 
 // Float prints a floating-point value of Size bytes (4 or 8) from its bits.
@@ -92,7 +98,7 @@ func (e *emitter) dyn(r ref, name string, t *debuginfo.Type, tw, dw Expr) (Field
 		return Field{}, false
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncDyn,
-		Value: Dyn{Type: tw, Data: dw, ITab: !t.EmptyInterface, Depth: DynDepth, StrMax: e.limits.StringLen}}, true
+		Value: Dyn{Type: tw, Data: dw, ITab: !t.EmptyInterface, Depth: DynDepth, StrMax: e.limits.StringLen, Bias: e.goTypes().PIE}}, true
 }
 
 // float prints a float or complex number read from memory or the stack;
