@@ -94,7 +94,11 @@ func (e *emitter) goTypes() *GoTypes {
 // dyn prints interface r by its dynamic type where the runtime's type
 // facts allow, else its two words.
 func (e *emitter) dyn(r ref, name string, t *debuginfo.Type, tw, dw Expr) (Field, bool) {
-	if e.bpf || e.goTypes() == nil {
+	if e.bpf {
+		*e.notes = append(*e.notes, name+": BPF runtime: an interface prints as its type and data words (naming and reading the dynamic value needs loops); use --runtime kernel")
+		return Field{}, false
+	}
+	if e.goTypes() == nil {
 		return Field{}, false
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncDyn,
