@@ -188,3 +188,42 @@ func checkMaps(t *testing.T, out, errs string) {
 		}
 	}
 }
+
+// TestGoPointersInVM: with --depth 3 a pointer parameter prints its
+// address and the members it points at, through a pointer receiver too,
+// each as the program printed it; a nil pointer stops there.
+func TestGoPointersInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json", "--depth", "3", bin, "main.Ptr", "main.(*Rect).Area")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls := said(t, errs, "CALL")
+	ptr, area := calls["main.Ptr"][0], calls["main.(*Rect).Area"][0]
+	n := 0
+	for _, e := range exactEvents(t, out) {
+		switch e["probe"] {
+		case "main.Ptr":
+			n++
+			for _, k := range []string{"o.Name", "o.Mode"} {
+				if got := val(e, k); got != ptr[k] {
+					t.Errorf("main.Ptr %s = %s, the program printed %s", k, got, ptr[k])
+				}
+			}
+			if got := val(e, "o.Next"); got != "0x0" {
+				t.Errorf("o.Next = %s, want the nil pointer", got)
+			}
+		case "main.(*Rect).Area":
+			n++
+			for _, k := range []string{"r.W", "r.H"} {
+				if got := val(e, k); got != area[k] {
+					t.Errorf("Area %s = %s, the program printed %s", k, got, area[k])
+				}
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d events for 2 calls\n%s", n, out)
+	}
+}

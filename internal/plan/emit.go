@@ -80,7 +80,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Elem != nil && t.Elem.Char {
 			return []Field{e.cString(r, name, t)}
 		}
-		return []Field{e.pointer(r, name, t)}
+		return e.follow(r, name, t, depth)
 	case debuginfo.KindFunc, debuginfo.KindChan, debuginfo.KindMap:
 		if t.Kind == debuginfo.KindFunc || r.v != nil {
 			if t.Kind != debuginfo.KindFunc {

@@ -161,3 +161,18 @@ func typeFacts(g GoFacts, p *Plan) func() *GoTypes {
 		return ts
 	}
 }
+
+// follow prints a pointer and, for a Go pointer to a struct with --depth
+// above 1, the members it points at (name.Member), each level of pointers
+// costing one level of depth; nil prints its members as "!".
+func (e *emitter) follow(r ref, name string, t *debuginfo.Type, depth int) []Field {
+	f := e.pointer(r, name, t)
+	if e.bpf || depth <= 1 || t.GoName == "" || t.Elem == nil || t.Elem.Kind != debuginfo.KindStruct || r.v != nil {
+		return []Field{f}
+	}
+	d, err := r.deref()
+	if err != nil {
+		return []Field{f}
+	}
+	return append([]Field{f}, e.fields(d, name, depth-1)...)
+}
