@@ -95,6 +95,9 @@ func TestGoValuesInVM(t *testing.T) {
 				if gt == nil {
 					gt = "<nil>"
 				}
+				if w.typ == "*main.Rect" && fmt.Sprint(f["parts"]) != "[1 2]" {
+					t.Errorf("%s: parts %v, want the first words of &{1 2}", w.typ, f["parts"])
+				}
 				if fmt.Sprint(gt) != w.typ {
 					t.Errorf("%s %s = %q: go_type %v, the program's %%T %s", w.fn, w.param, w.v, gt, w.typ)
 				}

@@ -16,6 +16,7 @@ const (
 	TypeTFlagOff = 20
 	TypeKindOff  = 23
 	TypeStrOff   = 40
+	PtrTypeElem  = 48 // PtrType.Elem, after the Type header
 	KindMask     = 0x1f
 	// TFlagExtraStar: the name has a '*' to drop (a named type T shares
 	// "*T" with *T).
