@@ -129,3 +129,35 @@ func TestBPFStackArgsAndMethods(t *testing.T) {
 		t.Errorf("events %v, the program's r.W=%s r.H=%s", evs, area["r.W"], area["r.H"])
 	}
 }
+
+// TestBPFInterfacesMarked: on the host's BPF runtime an error prints as
+// its two words, nil as a zero type word, and the script says why.
+func TestBPFInterfacesMarked(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -values", "--format", "json", bin, "main.ErrOf")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want := printedValues(t, errs)
+	evs := exactEvents(t, out)
+	var errVals []printedValue
+	for _, w := range want {
+		if w.fn == "main.ErrOf" {
+			errVals = append(errVals, w)
+		}
+	}
+	if len(evs) != len(errVals) {
+		t.Fatalf("%d events for %d calls", len(evs), len(errVals))
+	}
+	for i, w := range errVals {
+		v, _ := jsonEvent(evs[i]).field("e")["value"].(map[string]any)
+		if isNil := fmt.Sprint(v["type_word"]) == "0x0"; isNil != (w.typ == "<nil>") {
+			t.Errorf("%s: words %v", w.v, v)
+		}
+	}
+	src, _, _ := stapgen(t, "gen", "--runtime", "bpf", bin, "main.ErrOf")
+	if !strings.Contains(src, "e: BPF runtime: an interface prints as its type and data words") {
+		t.Errorf("the script does not say why:\n%s", src)
+	}
+}
