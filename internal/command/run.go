@@ -127,6 +127,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if f.verbose {
 		fmt.Fprint(env.Stderr, res.Stderr)
 	}
+	if res.Restarted > 0 {
+		fmt.Fprintf(env.Stderr, "stapgen: note: %d entry records dropped: Go's runtime restarted those calls from their entry (stack growth, preemption), so each call has one record\n", res.Restarted)
+	}
 	if res.Losses.Any() {
 		fmt.Fprintf(env.Stderr, "stapgen: warning: stap lost records (%s): the %d events decoded are not all that happened\n", res.Losses, res.Events)
 	}
