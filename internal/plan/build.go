@@ -83,7 +83,7 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, refuse("backtraces need the kernel runtime (the BPF runtime has none); drop --backtrace or use --runtime=kernel")
 		}
 	}
-	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes, goVersion: in.Target.GoVersion}}
 	if in.Go != nil {
 		b.em.types = typeFacts(in.Go, p)
 	}
@@ -432,8 +432,11 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
 				params[v.Name] = varRef(v.Name, v.Type)
 				porder = append(porder, v.Name)
-			} else {
-				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
+			} else if !strings.HasPrefix(v.Name, "~") {
+				// Printed as "!": stap 4.8 evaluates no single-expression
+				// location, and BPF reads no stack pointer to compute one.
+				params[v.Name] = ref{typ: v.Type, why: "passed on the stack, which the BPF runtime cannot read (no register access); use --runtime kernel"}
+				porder = append(porder, v.Name)
 			}
 		}
 		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
