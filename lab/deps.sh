@@ -2,7 +2,7 @@
 # Host packages for stapgen, its tests and the lab. apt-get runs only when
 # something is missing, so a warm run costs one dpkg query.
 source "$(dirname "$0")/common.sh"
-PKGS=(systemtap debootstrap qemu-system-x86 busybox-static cpio gcc make elfutils binutils linux-perf bpftrace bc file time)
+PKGS=(systemtap debootstrap qemu-system-x86 busybox-static cpio gcc g++ libc6-dbg make elfutils binutils linux-perf bpftrace bc file time)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -19,7 +19,7 @@ func requestFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "entry", Value: true, Usage: "probe function entries (--entry=false with --return for returns only)"},
 		&cli.BoolFlag{Name: "return", Usage: "probe returns too (Go: at every RET instruction, never uretprobes)"},
-		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0 (default: all parameters and results)"},
+		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0, return->d_inode->i_ino (C returns; parameters print at the return as their entry values) (default: all parameters and results)"},
 		&cli.StringSliceFlag{Name: "where", Aliases: []string{"w"}, Usage: "only record calls where `PATH OP VALUE` holds (== != < <= > >=; strings in double quotes); repeatable, all must hold"},
 		&cli.IntFlag{Name: "pid", Usage: "only record calls in process `PID`"},
 		&cli.StringFlag{Name: "process", Usage: "only record calls in processes named `NAME` (execname)"},

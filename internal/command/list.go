@@ -144,6 +144,9 @@ type jsonVar struct {
 
 type jsonFunc struct {
 	Name          string    `json:"name"`
+	LinkageName   string    `json:"linkage_name,omitempty"`
+	Symbol        string    `json:"symbol,omitempty"`
+	Signature     string    `json:"signature,omitempty"`
 	Lang          string    `json:"lang"`
 	File          string    `json:"file,omitempty"`
 	Line          int       `json:"line,omitempty"`
@@ -158,6 +161,10 @@ type jsonFunc struct {
 	Module        string    `json:"module,omitempty"`
 	Params        []jsonVar `json:"params"`
 	Results       []jsonVar `json:"results,omitempty"`
+	// Return is a C function's return type in stap's spelling ("void"
+	// included), ReturnKind what a probe does to read it.
+	Return     string `json:"return,omitempty"`
+	ReturnKind string `json:"return_kind,omitempty"`
 }
 
 func toJSONVar(v debuginfo.Variable) jsonVar {
@@ -170,9 +177,12 @@ func toJSONVar(v debuginfo.Variable) jsonVar {
 }
 
 func toJSONFunc(f *debuginfo.Function) jsonFunc {
-	j := jsonFunc{Name: f.Name, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	j := jsonFunc{Name: f.Name, LinkageName: f.LinkageName, Symbol: f.Symbol, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
 	if f.Module != "" {
 		j.Module = target.ModuleName(f.Module)
+	}
+	if f.CPP {
+		j.Lang, j.Signature = "c++", f.Signature()
 	}
 	if f.Entry != 0 {
 		j.Entry = fmt.Sprintf("0x%x", f.Entry)
@@ -186,11 +196,15 @@ func toJSONFunc(f *debuginfo.Function) jsonFunc {
 	for _, v := range f.Results {
 		j.Results = append(j.Results, toJSONVar(v))
 	}
+	if f.Return != nil {
+		j.Return, j.ReturnKind = f.Return.Name, f.Return.Kind.String()
+	}
 	return j
 }
 
 func writeFunctionsJSON(w io.Writer, fns []*debuginfo.Function) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // C++ types: "struct Item const&", "vector<int>"
 	for _, f := range fns {
 		if err := enc.Encode(toJSONFunc(f)); err != nil {
 			return err

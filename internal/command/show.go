@@ -50,6 +50,7 @@ Examples:
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(env.Stdout)
+				enc.SetEscapeHTML(false) // C++ types: "struct Item const&", "vector<int>"
 				enc.SetIndent("", "  ")
 				if len(out) == 1 {
 					return enc.Encode(out[0])
@@ -109,7 +110,13 @@ func homeString(h goabi.Loc) string {
 }
 
 func writeShowText(w io.Writer, f jsonFunc) {
-	fmt.Fprintf(w, "function  %s\n", f.Name)
+	fmt.Fprintf(w, "function  %s%s\n", f.Name, f.Signature)
+	if f.Symbol != "" {
+		fmt.Fprintf(w, "symbol    %s (another name of this code; the DWARF calls it %s, and probes use that)\n", f.Symbol, f.Name)
+	}
+	if f.LinkageName != "" {
+		fmt.Fprintf(w, "linkage   %s\n", f.LinkageName)
+	}
 	fmt.Fprintf(w, "language  %s\n", f.Lang)
 	if f.Module != "" {
 		fmt.Fprintf(w, "module    %s\n", f.Module)
@@ -157,5 +164,9 @@ func writeShowText(w io.Writer, f jsonFunc) {
 	}
 	section("params", f.Params, "")
 	section("results", f.Results, " (at RET)")
+	if f.Return != "" {
+		// $return in stap's spelling; a void function has none to print.
+		fmt.Fprintf(tw, "return\t%s\n", f.Return)
+	}
 	tw.Flush()
 }

@@ -45,6 +45,13 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	comp := raw.WithOrigin(e, v.D.Reader())
 	f := &Function{Lang: lang(m), unit: u, die: ref.Off}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
+	if m.CPP {
+		f.CPP = true
+		f.LinkageName, _ = comp.Val(dwarf.AttrLinkageName).(string)
+		if q, ok := ix.nameIndex().Qual[ref.Off]; ok {
+			f.Name = q
+		}
+	}
 	if df, ok := comp.Val(dwarf.AttrDeclFile).(int64); ok {
 		fu := u
 		if origin := raw.Origin(e); origin != 0 {
@@ -80,6 +87,17 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	}
 	if err := ix.params(f, e, r, m); err != nil {
 		return nil, err
+	}
+	if f.Lang == LangC {
+		// A subprogram without DW_AT_type returns void.
+		f.Return = dwtype.Void()
+		if tOff, ok := comp.Val(dwarf.AttrType).(dwarf.Offset); ok {
+			t, err := ix.typesOf(v).TypeAt(tOff, f.Lang)
+			if err != nil {
+				return nil, fmt.Errorf("%s: return type: %w", f.Name, err)
+			}
+			f.Return = t
+		}
 	}
 	return f, nil
 }

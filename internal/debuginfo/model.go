@@ -2,6 +2,7 @@ package debuginfo
 
 import (
 	"debug/dwarf"
+	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
 )
@@ -76,8 +77,19 @@ func (v Variable) AtEntry() bool {
 // Function is one probe-able function of a target.
 type Function struct {
 	// Name is what a user types and what stap's .function("...") matches:
-	// "lookup_one_qstr_excl", "main.(*Server).Handle".
+	// "lookup_one_qstr_excl", "main.(*Server).Handle", C++'s qualified
+	// "shop::Cart::add" (the scopes of its declaration, DW_AT_name last).
 	Name string
+	// LinkageName is a C++ function's DW_AT_linkage_name, the mangled
+	// symbol ("_ZN4shop4Cart3addERKNS_4ItemEi"): the one spelling stap
+	// matches that tells overloads apart.
+	LinkageName string
+	// Symbol is the name the function was found by when the DWARF names it
+	// otherwise: an alias of the same code ("malloc" for glibc's
+	// __libc_malloc, "open" for __libc_open64). Name is the DWARF's.
+	Symbol string
+	// CPP is set for functions of C++ units (their values read as C's).
+	CPP  bool
 	Lang Lang
 	File string
 	Line int
@@ -86,6 +98,10 @@ type Function struct {
 	// Params include a Go method's receiver first. Results are Go results.
 	Params  []Variable
 	Results []Variable
+	// Return is a C function's return type (KindVoid for void), nil when
+	// unknown: Go functions (their results are Results) and functions
+	// without DWARF.
+	Return *Type
 	// NoTypes is set when the function comes from a symbol table or
 	// .gopclntab only (stripped binary): no parameters are known.
 	NoTypes bool
@@ -101,4 +117,17 @@ type Function struct {
 	// are found through it.
 	unit int
 	die  dwarf.Offset
+}
+
+// Signature spells f's parameters as C++ declares them, "(long int w,
+// long int h)", which tells overloads apart in listings.
+func (f *Function) Signature() string {
+	var ps []string
+	for _, p := range f.Params {
+		if p.Name == "this" {
+			continue
+		}
+		ps = append(ps, strings.TrimSpace(p.Type.Name+" "+p.Name))
+	}
+	return "(" + strings.Join(ps, ", ") + ")"
 }

@@ -101,10 +101,22 @@ func (ix *Index) matchScan(names *nameindex.Index, globs []Glob) []*Function {
 			}
 		}
 	}
+	have := map[uint64]bool{}
+	for _, f := range fns {
+		have[f.Entry] = true
+	}
 	for _, n := range ix.symbolOnlyNames(names) {
 		for _, g := range globs {
 			if g.Match(n) {
-				fns = append(fns, ix.symbolOnly(n)...)
+				for _, f := range ix.symbolOnly(n) {
+					// Another symbol of a function matched by its DWARF
+					// name (a C++ constructor's C1/C2, glibc's malloc)
+					// is listed once.
+					if f.NoTypes || !have[f.Entry] {
+						have[f.Entry] = true
+						fns = append(fns, f)
+					}
+				}
 				break
 			}
 		}
@@ -119,7 +131,7 @@ func (ix *Index) symbolOnlyNames(names *nameindex.Index) []string {
 	if ix.symOnly == nil {
 		ix.symOnly = []string{}
 		for _, n := range ix.symbols().Names() {
-			if _, ok := names.ByName[n]; !ok {
+			if _, ok := names.ByName[n]; !ok && names.Linkage[n] == "" {
 				ix.symOnly = append(ix.symOnly, n)
 			}
 		}
@@ -185,8 +197,16 @@ func (ix *Index) lookupBySymbol(name string) []*Function {
 		}
 		seen[off] = true
 		f, err := ix.function(nameindex.Ref{Off: off, Unit: int32(u), LowPC: s.Addr, Code: true})
-		if err != nil || f.Name != name {
+		if err != nil {
 			continue
+		}
+		if f.Name != name && f.LinkageName != name {
+			if s.Clone {
+				continue // xmalloc.cold is a part of xmalloc, listed as itself
+			}
+			// Another name of the same code (glibc's malloc is
+			// __libc_malloc): the DWARF's function, found by its alias.
+			f.Symbol = name
 		}
 		out = append(out, f)
 	}
@@ -262,9 +282,14 @@ func (ix *Index) functions(refs []nameindex.Ref) []*Function {
 }
 
 // symbolOnly returns the functions of the symbol table named name, for a
-// name the DWARF does not know (NoTypes set). Clone symbols are listed
-// under their own names (xmalloc.cold), as stap does.
+// name the DWARF does not know: the DWARF function at the symbol's address
+// when there is one (an alias, or a C++ mangled name), else one without
+// types (NoTypes set). Clone symbols are listed under their own names
+// (xmalloc.cold), as stap does.
 func (ix *Index) symbolOnly(name string) []*Function {
+	if fns := ix.lookupBySymbol(name); len(fns) > 0 {
+		return fns
+	}
 	var out []*Function
 	syms := goruntime.PreferBodies(slices.Clone(ix.symbols().Lookup(name)), symbolRole)
 	for _, s := range syms {

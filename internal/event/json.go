@@ -24,6 +24,10 @@ func (v Value) AppendJSON(b []byte) []byte {
 	b = append(b, `,"value":`...)
 	b = v.appendValue(b)
 	switch v.Enc {
+	case EncEnum:
+		// The number beside the name, for tools that compare values.
+		b = append(b, `,"int":`...)
+		b = strconv.AppendInt(b, v.Int, 10)
 	case EncStack:
 		if v.Frames != nil {
 			// The names beside the addresses; null where the symbols
@@ -52,6 +56,8 @@ func (v Value) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
+	case EncDyn:
+		b = v.Go.appendJSONParts(b)
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -76,6 +82,11 @@ func (v Value) appendValue(b []byte) []byte {
 		return strconv.AppendInt(b, v.Int, 10)
 	case EncBool:
 		return strconv.AppendBool(b, v.Int != 0)
+	case EncEnum:
+		if v.Enumerator != "" {
+			return appendJSONString(b, v.Enumerator)
+		}
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncUint:
 		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
@@ -97,6 +108,10 @@ func (v Value) appendValue(b []byte) []byte {
 		b = append(b, `,"data_word":`...)
 		b = appendHexWord(b, v.DataWord)
 		return append(b, '}')
+	case EncDyn:
+		return appendJSONString(b, v.Go.String())
+	case EncFloat:
+		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
 		b = append(b, '[')
 		for i, a := range v.Stack {

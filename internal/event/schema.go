@@ -12,6 +12,14 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
+	EncDyn   Enc = "dyn" // a Go interface by its dynamic type (goval.go)
+	// EncFloat is a floating-point value: "f" and a float64's bits in hex, or
+	// "g" and a float32's. stap reads a C float or double ($var, $return)
+	// as a double's bits (a float widened), so those print with "f".
+	EncFloat Enc = "float"
+	// EncEnum is a C enum's value in signed decimal, named by the field's
+	// Enums.
+	EncEnum Enc = "enum"
 )
 
 // The names of backtrace fields, which the folded-stack report counts.
@@ -47,6 +55,9 @@ type ProbeSchema struct {
 	Site     Site   `json:"site"`
 	// Fields in the order their tokens appear.
 	Fields []FieldSchema `json:"fields"`
+	// Restart is the [start, end) of a Go entry probe's morestack stub,
+	// for the decoder to drop a firing the runtime restarts (restart.go).
+	Restart []uint64 `json:"restart,omitempty"`
 }
 
 // FieldSchema describes one token.
@@ -61,6 +72,11 @@ type FieldSchema struct {
 	// Part places the token inside a whole value (a path printed with $
 	// or $$); nil for a value of its own.
 	Part *Part `json:"part,omitempty"`
+	// Enums name the values of an EncEnum field.
+	Enums []Enumerator `json:"enums,omitempty"`
+	// Max bounds the bytes of a string kept (--strlen): the BPF runtime
+	// reads whole words, which may reach past it.
+	Max int `json:"max,omitempty"`
 }
 
 // Part is where a token sits in a whole value: the JSON of an event nests
@@ -79,4 +95,10 @@ type Part struct {
 type PartStep struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
+}
+
+// Enumerator is one named value of a C enum.
+type Enumerator struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -16,8 +17,10 @@ type Value struct {
 	Enc        Enc
 	// Missing: the script could not read the value ("!").
 	Missing bool
-	Int     int64  // int, bool
+	Int     int64  // int, bool, enum; a float's width in bits
 	Uint    uint64 // uint, ptr
+	// Enumerator names an enum's Int, "" when no enumerator has it.
+	Enumerator string
 	// Bytes of a string (what was read).
 	Bytes []byte
 	// Len is a string's real length, or a slice's length; -1 when unknown.
@@ -31,9 +34,14 @@ type Value struct {
 	Elems     []Value
 	// TypeWord and DataWord are an interface's two words.
 	TypeWord, DataWord uint64
-	Stack              []uint64
-	// Frames name Stack's frames, innermost first, when the target's
-	// symbols were given ("" for a frame they do not cover); nil otherwise.
+	// Go is an interface value decoded by its dynamic type (EncDyn).
+	Go *GoValue
+	// Float is a floating-point value (EncFloat); Int holds its width in bits.
+	Float float64
+	Stack []uint64
+	// Frames name Stack's frames, innermost first, when stap named them
+	// in the record (kernel stacks) or the target's symbols were given
+	// ("" for a frame neither covers); nil otherwise.
 	Frames []string
 	// Part places the value in a whole value, as its schema says.
 	Part *Part
@@ -56,13 +64,27 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 		v.Missing = true
 		return nil
 	}
-	return v.parse(fs.Enc, fs.ElemEnc, tok)
+	if err := v.parse(fs.Enc, fs.ElemEnc, tok); err != nil {
+		return err
+	}
+	if fs.Enc == EncEnum {
+		for _, e := range fs.Enums {
+			if e.Value == v.Int {
+				v.Enumerator = e.Name
+				break
+			}
+		}
+	}
+	if fs.Max > 0 && v.Enc == EncStr && len(v.Bytes) > fs.Max {
+		v.Bytes, v.Truncated = v.Bytes[:fs.Max], true
+	}
+	return nil
 }
 
 func (v *Value) parse(enc, elem Enc, tok []byte) error {
 	var ok bool
 	switch enc {
-	case EncInt, EncBool:
+	case EncInt, EncBool, EncEnum:
 		v.Int, ok = atoi64(tok)
 		if !ok {
 			return errToken
@@ -94,18 +116,49 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if err1 != nil || err2 != nil {
 			return errToken
 		}
+	case EncDyn:
+		g, err := parseDyn(tok)
+		if err != nil {
+			return err
+		}
+		v.Go, v.TypeWord, v.DataWord, v.Truncated = g, g.TypeWord, g.DataWord, g.Truncated
+	case EncFloat:
+		// "f" and a float64's bits, or "g" and a float32's.
+		if len(tok) < 2 || tok[0] != 'f' && tok[0] != 'g' {
+			return errToken
+		}
+		n, err := strconv.ParseUint(string(tok[1:]), 16, 64)
+		if err != nil {
+			return errToken
+		}
+		v.Float, v.Int = math.Float64frombits(n), 64
+		if tok[0] == 'g' {
+			v.Float, v.Int = float64(math.Float32frombits(uint32(n))), 32
+		}
 	case EncStack:
 		if len(tok) == 1 && tok[0] == '-' {
 			return nil
 		}
 		// stap 5.1's backtrace() ends with a space, so the list may end
-		// with an empty item.
-		for _, a := range bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(",")) {
+		// with an empty item. A kernel frame comes as ADDR:NAME, with
+		// stap's name for it (its hex address when stap has none).
+		items := bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(","))
+		for i, a := range items {
+			a, name, named := bytes.Cut(a, []byte(":"))
 			n, err := parseHex(a)
 			if err != nil {
 				return err
 			}
 			v.Stack = append(v.Stack, n)
+			if !named {
+				continue
+			}
+			if v.Frames == nil {
+				v.Frames = make([]string, len(items))
+			}
+			if len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
+				v.Frames[i] = string(name)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown encoding %q", enc)
@@ -217,6 +270,11 @@ func (v Value) String() string {
 		return strconv.FormatInt(v.Int, 10)
 	case EncBool:
 		return strconv.FormatBool(v.Int != 0)
+	case EncEnum:
+		if v.Enumerator != "" {
+			return v.Enumerator
+		}
+		return strconv.FormatInt(v.Int, 10)
 	case EncUint:
 		return strconv.FormatUint(v.Uint, 10)
 	case EncPtr:
@@ -242,6 +300,10 @@ func (v Value) String() string {
 			return "nil"
 		}
 		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
+	case EncDyn:
+		return v.Go.String()
+	case EncFloat:
+		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
 	case EncStack:
 		parts := make([]string, len(v.Stack))
 		for i, a := range v.Stack {

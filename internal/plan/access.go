@@ -20,6 +20,9 @@ type ref struct {
 	// addr: a Go value in user memory at addr + off.
 	addr Expr
 	off  int64
+	// reg: the value itself is in a register (a C parameter whose DWARF
+	// location is one, or $return); its members are in memory.
+	reg bool
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it

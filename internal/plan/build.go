@@ -64,12 +64,16 @@ func Build(in Inputs) (*Plan, error) {
 		Limits:    req.Limits,
 		Process:   req.Process,
 		PID:       req.PID,
+		InTarget:  req.InTarget,
 		MaxEvents: req.MaxEvents,
 		Aggregate: req.Aggregate,
 		Schema:    event.Schema{Version: 1},
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
+	if err := p.scope(req, in.Target, bpf); err != nil {
+		return nil, err
+	}
 	if bpf {
 		if p.Limits.StringLen > 64 {
 			p.Limits.StringLen = 64
@@ -80,6 +84,9 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
@@ -106,11 +113,18 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, err
 		}
 		sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+		fns = overloads(fns)
 		for _, f := range fns {
-			if seen[f.Name] {
+			// One probe per name matches every static function of that
+			// name at once; a C++ overload has its own (its linkage name).
+			key := f.Name
+			if f.LinkageName != "" {
+				key = f.LinkageName
+			}
+			if seen[key] {
 				continue
 			}
-			seen[f.Name] = true
+			seen[key] = true
 			if err := b.function(f, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
 			}
@@ -119,12 +133,15 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	p.UserStack = req.UserStack
+	if b.restarts {
+		b.restartProbes()
+	}
+	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -138,6 +155,8 @@ type builder struct {
 	em   emitter
 	// from is the function or line the request named, for Probe.From.
 	from string
+	// restarts: a BPF Go entry needs the runtime's restart records.
+	restarts bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -164,6 +183,12 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
+	if f.LinkageName != "" {
+		// A C++ function's mangled name is its symbol, which stap matches
+		// exactly: the one spelling that tells overloads apart (stap
+		// rejects one probe on both area(long, long) and area(double)).
+		return f.LinkageName, nil
+	}
 	for i := 0; i < len(f.Name); i++ {
 		if c := f.Name[i]; c < 0x20 || c >= 0x7f {
 			return "", refuse("function name %q has a byte (%q) that a stap probe point cannot carry", f.Name, c)
@@ -211,6 +236,9 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {
@@ -237,13 +265,37 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if v.Name == "" || !isIdent(v.Name) {
 			continue
 		}
-		params[v.Name] = varRef(v.Name, v.Type)
+		r := varRef(v.Name, v.Type)
+		r.reg = strings.HasPrefix(v.Location, "reg")
+		params[v.Name] = r
 		order = append(order, v.Name)
 	}
+	// A path rooted at "return" is read at the return; any other names a
+	// parameter, read at the entry and, at a return, as its entry value.
+	var entryPaths []spec.Path
+	returns := false
+	for _, p := range req.Fields {
+		if p.Root != ReturnRoot {
+			entryPaths = append(entryPaths, p)
+			continue
+		}
+		returns = true
+		switch {
+		case !req.Return:
+			return refuse("%s is read at the return: add --return", p)
+		case f.Return != nil && f.Return.Kind == debuginfo.KindVoid:
+			return refuse("%s: %s returns void, so there is no return value to read", p, f.Name)
+		case f.Return == nil && len(p.Steps) > 0:
+			return refuse("%s: the return type of %s is unknown, so its members cannot be read", p, f.Name)
+		}
+	}
 	if req.Entry {
-		fields, err := b.selectFields(params, order, req.Fields)
-		if err != nil {
-			return err
+		var fields []Field
+		if len(entryPaths) > 0 || !returns {
+			var err error
+			if fields, err = b.selectFields(params, order, entryPaths); err != nil {
+				return err
+			}
 		}
 		cond, err := b.condition(params)
 		if err != nil {
@@ -267,15 +319,54 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		ret := Field{Name: "return", Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}
+		fields, err := b.returnFields(f, params, order, req.Fields)
+		if err != nil {
+			return err
+		}
 		pt, err := b.point(f, true)
 		if err != nil {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
-			Cond: cond, Fields: []Field{ret}})
+			Cond: cond, Fields: fields})
 	}
 	return nil
+}
+
+// ReturnRoot is the root of a field path on a C function's return value
+// ("return->d_inode->i_ino").
+const ReturnRoot = "return"
+
+// returnFields are a C return probe's fields: the typed return value (none
+// for void), then the named paths, parameters read as their entry values
+// (@entry).
+func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, order []string, paths []spec.Path) ([]Field, error) {
+	if f.Return == nil {
+		// No DWARF type: the value as a number, where stap finds one.
+		if len(paths) == 0 || len(paths) == 1 && paths[0].Root == ReturnRoot && len(paths[0].Steps) == 0 {
+			return []Field{{Name: ReturnRoot, Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}}, nil
+		}
+	}
+	vals := map[string]ref{}
+	for name, r := range params {
+		v := *r.v
+		v.Entry = true
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+	}
+	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
+		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+	}
+	// The return value comes first unless a path names part of it (void
+	// has none: the record says when the function returned).
+	var out []Field
+	if r, ok := vals[ReturnRoot]; ok && !slices.ContainsFunc(paths, func(p spec.Path) bool { return p.Root == ReturnRoot }) {
+		out = from(b.em.fields(r, ReturnRoot, b.plan.Limits.Depth), "--return")
+	}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	fs, err := b.selectFields(vals, append(order, ReturnRoot), paths)
+	return append(out, fs...), err
 }
 
 // goFunction plans a Go function: values come from the register ABI
@@ -345,15 +436,29 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			pf = append(pf, p)
 		case isResult:
 			rf = append(rf, p)
-		case !bpf:
+		case bpf && hasParam(f, p.Root):
+			return refuse("%s: the BPF runtime cannot read %s (passed on the stack); use --runtime kernel", p, p.Root)
+		default:
 			return refuse("no parameter or result %q (have: %v, results %v)", p.Root, porder, rorder)
 		}
+	}
+	if len(pf) > 0 && !req.Entry {
+		// Go reuses argument registers and stack slots: at a RET they hold
+		// other values, and Go returns are probed at RETs, not .return.
+		return refuse("%s is a parameter, which a Go return cannot read (its registers are reused by then); add the entry site (--entry) to print it there", pf[0])
 	}
 	if req.Entry {
 		var guard *StackGuard
 		var point *Point
 		at := params
-		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+		var restart []uint64
+		if bpf && b.in.Go != nil {
+			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
+				restart = []uint64{sc.Stub, sc.End}
+				b.restarts = true
+			}
+		}
+		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
@@ -387,7 +492,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf})
+			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
 		switch {
@@ -442,6 +547,14 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
 					return nil, err
 				}
+			} else {
+				for _, f := range fs {
+					// A value asked for by name is read, or refused with the
+					// reason; only what this runtime lacks is marked "!".
+					if m, ok := f.Value.(Missing); ok && !m.Runtime {
+						return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+					}
+				}
 			}
 			out = append(out, from(fs, "--fields "+p.String())...)
 		}
@@ -481,6 +594,34 @@ func isIdent(s string) bool {
 // matchFirst resolves "a|b|c": the first alternative that names existing
 // functions wins, so one recipe serves kernels before and after a rename
 // (__lookup_hash became lookup_one_qstr_excl in Linux 6.x).
+// overloads renames the C++ functions of fns that share a name with
+// another function of different linkage, "shop::geo::area(double r)", so
+// each probe's events say which overload fired. fns is sorted by name.
+func overloads(fns []*debuginfo.Function) []*debuginfo.Function {
+	out := slices.Clone(fns)
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Name == out[i].Name {
+			j++
+		}
+		distinct := map[string]bool{}
+		for _, f := range out[i:j] {
+			distinct[f.LinkageName] = true
+		}
+		if len(distinct) > 1 {
+			for k := i; k < j; k++ {
+				if out[k].LinkageName != "" {
+					c := *out[k]
+					c.Name += c.Signature()
+					out[k] = &c
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 func matchFirst(r Resolver, pattern string) ([]*debuginfo.Function, error) {
 	alts := strings.Split(pattern, "|")
 	var firstErr error
@@ -558,6 +699,10 @@ func belowFrame(params map[string]ref, sp int64) map[string]ref {
 		out[k] = r
 	}
 	return out
+}
+
+func hasParam(f *debuginfo.Function, name string) bool {
+	return slices.ContainsFunc(f.Params, func(v debuginfo.Variable) bool { return v.Name == name })
 }
 
 func hasStackCheck(g GoFacts, f *debuginfo.Function) bool {

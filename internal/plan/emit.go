@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
@@ -17,6 +18,8 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// types are the binary's runtime type facts (goval.go), nil for none.
+	types func() *GoTypes
 }
 
 // scalar is the expression of a scalar value.
@@ -28,8 +31,18 @@ func (e *emitter) scalar(r ref) (Expr, error) {
 }
 
 func (e *emitter) missing(name string, t *debuginfo.Type, why string) Field {
-	*e.notes = append(*e.notes, fmt.Sprintf("%s: %s", name, why))
-	return Field{Name: name, Type: typeName(t), Enc: event.EncInt, Value: Missing{}}
+	if note := fmt.Sprintf("%s: %s", name, why); !slices.Contains(*e.notes, note) {
+		*e.notes = append(*e.notes, note) // an entry and its return say it once
+	}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncInt, Value: Missing{Why: why}}
+}
+
+// runtimeMissing is a value this runtime cannot read that the other can:
+// it prints "!" and the script still runs.
+func (e *emitter) runtimeMissing(name string, t *debuginfo.Type, why string) Field {
+	f := e.missing(name, t, why)
+	f.Value = Missing{Why: why, Runtime: true}
+	return f
 }
 
 func typeName(t *debuginfo.Type) string {
@@ -66,6 +79,19 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		}
 		if t.Kind == debuginfo.KindBool {
 			return []Field{{Name: name, Type: typeName(t), Enc: event.EncBool, Value: Int{X: v, Bool: true}}}
+		}
+		if t.Kind == debuginfo.KindEnum && e.bpf && r.reg {
+			// stap 4.8's BPF back end emits a store through the value for
+			// an enum in a register, which the verifier rejects ("invalid
+			// mem access"): the whole script would fail to load.
+			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read an enum held in a register; --runtime kernel prints it")}
+		}
+		if t.Kind == debuginfo.KindEnum && len(t.Enumerators) > 0 {
+			f := Field{Name: name, Type: typeName(t), Enc: event.EncEnum, Value: Int{X: v, Signed: true}}
+			for _, en := range t.Enumerators {
+				f.Enums = append(f.Enums, event.Enumerator{Name: en.Name, Value: en.Value})
+			}
+			return []Field{f}
 		}
 		signed := signedKind(t.Kind)
 		return []Field{{Name: name, Type: typeName(t), Enc: intEnc(signed), Value: Int{X: v, Signed: signed}}}
@@ -117,7 +143,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		}
 		return out
 	case debuginfo.KindFloat, debuginfo.KindComplex:
-		return []Field{e.missing(name, t, "floating-point values are not readable by stap")}
+		return e.float(r, name, t)
 	}
 	return []Field{e.missing(name, t, fmt.Sprintf("type %s (%s) is not supported", t.Name, t.Kind))}
 }
@@ -132,6 +158,12 @@ func (e *emitter) pointer(r ref, name string, t *debuginfo.Type) Field {
 
 // cString prints a NUL-terminated C string, bounded.
 func (e *emitter) cString(r ref, name string, t *debuginfo.Type) Field {
+	if e.bpf && r.v != nil && r.v.Entry {
+		// stap 4.8 keeps each @entry in its own slot: with the words of a
+		// string the handler exceeds BPF's 512-byte stack (seen with one
+		// string and an int return).
+		return e.runtimeMissing(name, t, "the BPF runtime has no room for a string read from an entry value at a return; print it at the entry, or use --runtime kernel")
+	}
 	p, err := e.scalar(r)
 	if err != nil {
 		return e.missing(name, t, err.Error())
@@ -174,8 +206,8 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 		// []byte reads as bytes.
 		return e.bytesField(arr, n, name, t)
 	}
-	if e.bpf {
-		return e.missing(name, t, "slices other than []byte need loops, which the BPF runtime lacks; use --runtime=kernel")
+	if e.bpf && elem != nil && elem.Kind == debuginfo.KindString {
+		return e.missing(name, t, "BPF runtime: slices of strings need a handler per element; use --runtime=kernel")
 	}
 	av, err := e.scalar(arr)
 	if err != nil {
@@ -210,6 +242,9 @@ func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
 	dw, err2 := e.scalar(r.field(ms[1]))
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
+	}
+	if f, ok := e.dyn(r, name, t, tw, dw); ok {
+		return f
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Value: Iface{Type: tw, Data: dw}}
 }

@@ -23,6 +23,9 @@ type Target struct {
 	BuildID string
 	// GoVersion is set for Go binaries ("go1.26.8").
 	GoVersion string
+	// Library is set for a shared library: its probes fire in every
+	// process that maps it.
+	Library bool
 	// Symbols says the binary has neither DWARF nor a symbol table, so stap
 	// finds no function in it by itself: every point is named after
 	// planning through a generated debug file's symbols (Plan.UseSymbols),
@@ -59,6 +62,9 @@ type StackCheck struct {
 	// RSP is BodySP bytes below its value at the entry.
 	Body   uint64
 	BodySP int64
+	// Stub is the code the check branches to (it calls morestack), 0
+	// when unknown; End is the function's end.
+	Stub, End uint64
 }
 
 // Resolver finds functions by exact name or glob.
@@ -75,8 +81,9 @@ type Plan struct {
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.
 	Guru bool
-	// UserStack is set when entries print user backtraces.
-	UserStack bool
+	// UserStack is set when entries print user backtraces, KernelStack
+	// kernel ones.
+	UserStack, KernelStack bool
 	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
 	// recorded in the script header; StapEnv the environment it needs
 	// (where a generated debug file is).
@@ -85,13 +92,19 @@ type Plan struct {
 	Probes   []Probe
 	Schema   event.Schema
 	// Process and PID filters apply to every probe.
-	Process   string
-	PID       int
-	MaxEvents int
+	Process string
+	PID     int
+	// InTarget keeps records of stap's target() process (and, on the
+	// kernel runtime, its children) only. AllProcesses says a shared
+	// library is traced in every process mapping it, for want of -c or -x.
+	InTarget, AllProcesses bool
+	MaxEvents              int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.
 	Aggregate spec.Aggregate
+	// GoTypes are the runtime type facts Dyn values use, nil when none do.
+	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string
@@ -127,6 +140,14 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Restart (BPF Go entries) is the [start, end) of the function's
+	// morestack stub, which the decoder's restart records are matched
+	// against (event/restart.go).
+	Restart []uint64
+	// Split (BPF) lists the field indices that start another handler on
+	// the same points; the handlers print one record between them
+	// (bpf.go).
+	Split []int
 }
 
 // Field is one value printed by a probe.
@@ -136,6 +157,8 @@ type Field struct {
 	Enc  event.Enc
 	// ElemEnc is the element encoding of a slice token.
 	ElemEnc event.Enc
+	// Enums name the values of an enum token.
+	Enums []event.Enumerator
 	// Value says how the token is read and printed.
 	Value Value
 	// From is the request text that asked for this field (a --fields path,

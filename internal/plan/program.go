@@ -23,6 +23,10 @@ type Var struct {
 	// Of, when set (a Cast), starts the chain instead of $Name:
 	// @cast($ctx, "struct x", "kernel")->count.
 	Of Expr
+	// Entry reads the value as it was at the function's entry (stap's
+	// @entry), for parameters printed at a return. Name "return" is the
+	// return value ($return), which a return probe reads like a variable.
+	Entry bool
 }
 
 // Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
@@ -127,8 +131,13 @@ type IntArray struct {
 // map's or channel's element count), 0 for nil.
 type CountAt struct{ X Expr }
 
-// Missing prints "!": the value cannot be read here.
-type Missing struct{}
+// Missing prints "!": the value cannot be read here. Why says why; Runtime
+// says the runtime is what cannot read it (the value would be readable
+// with the other one), so an explicitly named field is marked, not refused.
+type Missing struct {
+	Why     string
+	Runtime bool
+}
 
 // Stack prints a backtrace, User for the user-space one.
 type Stack struct{ User bool }

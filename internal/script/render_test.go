@@ -45,6 +45,14 @@ var (
 	tPQstr  = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct qstr const*", Size: 8, Elem: tQstr}
 	tDentry = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct dentry*", Size: 8, Elem: &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct dentry"}}
 	tUInt   = &debuginfo.Type{Kind: debuginfo.KindUint, Name: "unsigned int", Size: 4}
+	tDouble = &debuginfo.Type{Kind: debuginfo.KindFloat, Name: "double", Size: 8}
+	tFloat  = &debuginfo.Type{Kind: debuginfo.KindFloat, Name: "float", Size: 4}
+	tColor  = &debuginfo.Type{Kind: debuginfo.KindEnum, Name: "enum color", Size: 4,
+		Enumerators: []debuginfo.Enumerator{{Name: "RED", Value: 0}, {Name: "GREEN", Value: 5}, {Name: "BLUE", Value: 6}}}
+	tInode = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct inode", Size: 600,
+		Fields: []debuginfo.Field{{Name: "i_ino", Type: &debuginfo.Type{Kind: debuginfo.KindUint, Name: "long unsigned int", Size: 8}, Offset: 64}}}
+	tDentryR = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct dentry*", Size: 8, Elem: &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct dentry", Size: 192,
+		Fields: []debuginfo.Field{{Name: "d_inode", Type: &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct inode*", Size: 8, Elem: tInode}, Offset: 48}}}}
 )
 
 func init() {
@@ -120,14 +128,16 @@ func goFuncs() fakeFuncs {
 
 func cFuncs() fakeFuncs {
 	return fakeFuncs{
-		"greet":    {Name: "greet", Params: []debuginfo.Variable{{Name: "who", Type: tCStr}, {Name: "n", Type: &debuginfo.Type{Kind: debuginfo.KindUint, Name: "size_t", Size: 8}}}},
+		"greet":    {Name: "greet", Params: []debuginfo.Variable{{Name: "who", Type: tCStr}, {Name: "n", Type: &debuginfo.Type{Kind: debuginfo.KindUint, Name: "size_t", Size: 8}}}, Return: tCInt},
+		"scale":    {Name: "scale", Params: []debuginfo.Variable{{Name: "d", Type: tDouble, Location: "fbreg-24"}, {Name: "f", Type: tFloat, Location: "fbreg-28"}}, Return: tDouble},
+		"paint":    {Name: "paint", Params: []debuginfo.Variable{{Name: "c", Type: tColor, Location: "fbreg-20"}}, Return: tColor},
 		"walk":     {Name: "walk", Params: []debuginfo.Variable{{Name: "n", Type: tPNode}}},
 		"by_value": {Name: "by_value", Params: []debuginfo.Variable{{Name: "p", Type: tPoint}}},
 	}
 }
 
 func kernelFuncs() fakeFuncs {
-	return fakeFuncs{"lookup_one_qstr_excl": {Name: "lookup_one_qstr_excl", Params: []debuginfo.Variable{{Name: "name", Type: tPQstr}, {Name: "base", Type: tDentry}, {Name: "flags", Type: tUInt}}}}
+	return fakeFuncs{"lookup_one_qstr_excl": {Name: "lookup_one_qstr_excl", Params: []debuginfo.Variable{{Name: "name", Type: tPQstr, Location: "reg rdi"}, {Name: "base", Type: tDentry}, {Name: "flags", Type: tUInt}}, Return: tDentryR}}
 }
 
 // moduleFuncs are functions of the lab kernel's overlay module (stap -L:
@@ -181,10 +191,17 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
+		// A shared library run with -c: records of target() alone.
+		{name: "c-library-target", lang: "clib", req: spec.Request{Runtime: spec.RuntimeBPF, InTarget: true, Probes: []spec.Probe{{Function: "greet"}}}},
+		{name: "c-return-typed", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "scale", Entry: true, Return: true, Fields: paths(t, "d", "f")}, {Function: "paint", Return: true, Fields: paths(t, "c")}}}},
+		{name: "c-bpf-return", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "scale", Return: true}, {Function: "paint", Entry: true, Return: true}, {Function: "greet", Return: true, Fields: paths(t, "who")}}}},
+		{name: "kernel-return", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Entry: true, Return: true, Fields: paths(t, "return->d_inode->i_ino", "name->name")}}}},
 		{name: "c-line", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "cfix.c:26"}, {Function: "cfix.c:26", Fields: paths(t, "a", "b")}}}},
 		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
 		{name: "module-entry-return", lang: "module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup", Entry: true, Return: true}}}},
 		{name: "kernel-module-function", lang: "kernel-module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup"}, {Function: "lookup_one_qstr_excl"}}}},
+		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }
@@ -201,6 +218,8 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 		in.Target, in.Funcs = plan.Target{Kernel: true, Module: "overlay", Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(false)
 	case "kernel-module":
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(true)
+	case "clib":
+		in.Target, in.Funcs = plan.Target{Path: cBin, Library: true}, cFuncs()
 	default:
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-47-cloud-amd64"}, kernelFuncs()
 	}

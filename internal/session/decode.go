@@ -9,6 +9,12 @@ import (
 // Decode feeds every event of r to sink and returns the number of records
 // (raw lines the traced program printed are events too, but not counted).
 func Decode(r io.Reader, s *event.Schema, sink Sink) (int, error) {
+	return decodeMax(r, s, sink, 0)
+}
+
+// decodeMax is Decode delivering at most max records (0: all); the rest
+// are read and dropped.
+func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int) (int, error) {
 	d := event.NewDecoder(r, s)
 	n := 0
 	for {
@@ -20,6 +26,9 @@ func Decode(r io.Reader, s *event.Schema, sink Sink) (int, error) {
 			return n, err
 		}
 		if ev.Probe >= 0 {
+			if max > 0 && n >= max {
+				continue
+			}
 			n++
 		}
 		if err := sink.Event(ev); err != nil {

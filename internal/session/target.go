@@ -114,7 +114,7 @@ func (t *Target) planTarget() plan.Target {
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
 	}
-	return plan.Target{Path: t.Bin.Path, BuildID: t.Bin.BuildID, GoVersion: t.Bin.GoVersion, Symbols: t.needsSymbols()}
+	return plan.Target{Path: t.Bin.Path, BuildID: t.Bin.BuildID, GoVersion: t.Bin.GoVersion, Library: t.Bin.Library, Symbols: t.needsSymbols()}
 }
 
 // needsSymbols: stap finds no function in a binary with neither DWARF nor

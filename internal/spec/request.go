@@ -58,6 +58,10 @@ type Request struct {
 	PID int
 	// Process restricts records to processes with this execname.
 	Process string
+	// InTarget restricts records to stap's target() process (-c, -x) and,
+	// on the kernel runtime, its children: run sets it unless
+	// --all-processes.
+	InTarget bool
 	// Where are predicates on values, all of which must hold.
 	Where []Predicate
 	// Backtrace adds a kernel and/or user backtrace to each entry record.

@@ -55,10 +55,15 @@ type Options struct {
 // Binary is one opened ELF file. It is safe for concurrent readers once
 // opened; Close unmaps it.
 type Binary struct {
-	Path      string
-	Kind      Kind
-	Arch      string // GOARCH spelling: amd64, arm64, 386, ...; OpenWith accepts amd64 only
-	PIE       bool
+	Path string
+	Kind Kind
+	Arch string // GOARCH spelling: amd64, arm64, 386, ...; OpenWith accepts amd64 only
+	PIE  bool
+	// Library is set for a shared library (ET_DYN with a DT_SONAME and
+	// no DF_1_PIE, or with neither an interpreter nor DF_1_PIE; glibc's
+	// libc.so.6 has an interpreter, to print its version when run): every
+	// process that maps it runs its code.
+	Library   bool
 	BuildID   string // hex NT_GNU_BUILD_ID, "" when absent
 	GoVersion string // "go1.26.8" for Go binaries when readable
 	// Module is the name of a kernel module ("macvlan"; Kind is then
@@ -164,6 +169,7 @@ func openFile(path string) (b *Binary, err error) {
 		b.Kind, b.Module = KindKernel, b.moduleName()
 	}
 	b.PIE = b.isPIE()
+	b.Library = b.isLibrary()
 	if b.Kind == KindGo {
 		if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
 			b.GoVersion = bi.GoVersion
@@ -329,6 +335,24 @@ func (b *Binary) isPIE() bool {
 		}
 	}
 	return false
+}
+
+func (b *Binary) isLibrary() bool {
+	f := b.elf
+	if f.Type != elf.ET_DYN || b.Kind == KindKernel {
+		return false
+	}
+	if v, err := f.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, x := range v {
+			if x&uint64(elf.DF_1_PIE) != 0 {
+				return false
+			}
+		}
+	}
+	if so, err := f.DynString(elf.DT_SONAME); err == nil && len(so) > 0 {
+		return true
+	}
+	return !b.PIE
 }
 
 // readBuildID parses the GNU build-id note from any SHT_NOTE section (or

@@ -25,6 +25,10 @@ type Symbol struct {
 	// full symbol name and Base the source function.
 	Clone bool
 	Base  string
+	// Version is the symbol version of a versioned name, which Name then
+	// lacks: glibc's debug file calls fopen "fopen@@GLIBC_2.2.5" (the
+	// default version, what a program linking today gets).
+	Version string
 }
 
 // Symtab indexes the FUNC symbols of a binary by name and address.
@@ -267,7 +271,15 @@ func (b *Binary) scanNamed(name string, typ elf.SectionType) (out []Symbol, any 
 func (sym *Symbol) classify(kind Kind) {
 	if kind == KindGo {
 		sym.Name, sym.ABI0 = goruntime.ABI0Name(sym.Name)
-	} else if base, ok := BaseName(sym.Name); ok {
+		return
+	}
+	if i := strings.Index(sym.Name, "@@"); i > 0 {
+		// Only the default version loses its suffix: a compatibility one
+		// (memcpy@GLIBC_2.2.5) is other code, which stap cannot spell
+		// anyway ('@' starts the file part of a probe point).
+		sym.Name, sym.Version = sym.Name[:i], sym.Name[i+2:]
+	}
+	if base, ok := BaseName(sym.Name); ok {
 		sym.Clone, sym.Base = true, base
 	}
 }

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -195,6 +197,17 @@ func CProgram(t testing.TB, name string, v CVariant) string {
 	return build(t, out, cmd)
 }
 
+// CXXFixture builds the C++ fixture (fixtures/cxxfix) with g++ and
+// returns its path.
+func CXXFixture(t testing.TB, v CVariant) string {
+	t.Helper()
+	NeedTool(t, "g++")
+	src := sourceDir("cxxfix")
+	out := filepath.Join(FixtureRoot(), "cxx-"+hashDir(src, string(v)), string(v), "cxxfix")
+	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cxxfix.cc"))
+	return build(t, out, cmd)
+}
+
 // GoSource returns the path of a fixture source file, for tests that parse
 // what the fixture declares.
 func GoSource(name string) string { return filepath.Join(sourceDir("gofix"), name) }
@@ -226,4 +239,91 @@ func CmdGo(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Libc is the host's glibc with Debian's libc6-dbg debug file for it
+// (found by build-id under /usr/lib/debug), for alias and stap -L tests.
+func Libc(t testing.TB) string {
+	t.Helper()
+	const p = "/lib/x86_64-linux-gnu/libc.so.6"
+	_, err := os.Stat("/usr/lib/debug/.build-id")
+	ok := err == nil && exec.Command("dpkg", "-s", "libc6-dbg").Run() == nil
+	Need(t, ok, "libc6-dbg not installed (lab/deps.sh installs it)")
+	return p
+}
+
+// LibcCopy copies the host's glibc and its libc6-dbg debug file into a
+// fixture directory (the debug file under the name libc.so.6's
+// .gnu_debuglink gives, which elfutils looks for beside the library) and
+// returns the directory. The lab's stap 5.1 runs in a trixie chroot whose
+// /lib has trixie's own glibc: a copy at a fixture path is the same file
+// for the host, the chroot and the VM guest.
+func LibcCopy(t testing.TB) string {
+	t.Helper()
+	libc := Libc(t)
+	id := buildID(t, libc)
+	dbg := filepath.Join("/usr/lib/debug/.build-id", id[:2], id[2:]+".debug")
+	dir := filepath.Join(FixtureRoot(), "glibc-"+id)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if _, err := os.Stat(filepath.Join(dir, "libc.so.6")); err == nil {
+		return dir
+	}
+	tmp := dir + fmt.Sprintf(".tmp%d", os.Getpid())
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{libc: "libc.so.6", dbg: id[2:] + ".debug"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, dst), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// buildID reads the GNU build-id note of an ELF file, in hex.
+func buildID(t testing.TB, path string) string {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.Section(".note.gnu.build-id")
+	if s == nil {
+		t.Fatalf("%s: no build-id note", path)
+	}
+	b, err := s.Data()
+	if err != nil || len(b) < 16 {
+		t.Fatalf("%s: build-id note: %v", path, err)
+	}
+	namesz, descsz := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:])
+	off := 12 + (namesz+3)&^3
+	if int(off+descsz) > len(b) {
+		t.Fatalf("%s: short build-id note", path)
+	}
+	return hex.EncodeToString(b[off : off+descsz])
+}
+
+// MallocFixture builds fixtures/mallocfix, which prints the sizes it
+// allocates, against the glibc in libdir ("" for the system's; a LibcCopy
+// directory through its rpath) and returns its path.
+func MallocFixture(t testing.TB, libdir string) string {
+	t.Helper()
+	NeedTool(t, "gcc")
+	src := sourceDir("mallocfix")
+	out := filepath.Join(FixtureRoot(), "malloc-"+hashDir(src, libdir), "mallocfix")
+	args := []string{"-g", "-O0", filepath.Join(src, "mallocfix.c")}
+	if libdir != "" {
+		args = append(args, "-Wl,-rpath,"+libdir)
+	}
+	return build(t, out, exec.Command("gcc", args...))
 }

@@ -248,6 +248,22 @@ func (tr *Reader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error)
 				t.GoName = "*" + elem.GoName
 			}
 		}
+	case dwarf.TagReferenceType, dwarf.TagRvalueReferenceType:
+		// A C++ reference is read as the pointer it is compiled to: stap
+		// gives its address for $it and follows it for $it->member.
+		elem, err := sub()
+		if err != nil {
+			return nil, err
+		}
+		t.Kind, t.Elem, t.Size = KindPointer, elem, tr.ptrSz
+		amp := "&"
+		if e.Tag == dwarf.TagRvalueReferenceType {
+			amp = "&&"
+		}
+		tr.namers[t] = func() {
+			tr.name(elem)
+			t.Name = elem.Name + amp
+		}
 	case dwarf.TagConstType, dwarf.TagVolatileType, dwarf.TagRestrictType, dwarf.TagAtomicType:
 		inner, err := sub()
 		if err != nil {
@@ -281,8 +297,11 @@ func (tr *Reader) convert(off dwarf.Offset, lang Lang, depth int) (*Type, error)
 	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType:
 		t.Kind = KindStruct
 		kw := "struct "
-		if e.Tag == dwarf.TagUnionType {
+		switch e.Tag {
+		case dwarf.TagUnionType:
 			t.Kind, kw = KindUnion, "union "
+		case dwarf.TagClassType:
+			kw = "class " // stap -L: "class Cart* const"
 		}
 		t.Name = kw + orDefault(name, "{...}")
 		t.GoName = goNameIf(lang, name)

@@ -9,7 +9,7 @@ import (
 )
 
 // cacheVersion changes whenever Index's meaning changes.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // cacheFile is the persisted name index of one DWARF file (see raw.Cache
 // for how it is keyed and validated).

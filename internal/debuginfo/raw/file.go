@@ -43,6 +43,7 @@ type File struct {
 type UnitMeta struct {
 	Unit         int
 	Go           bool // DW_AT_language is DW_LANG_Go
+	CPP          bool // DW_AT_language is one of C++'s: names live in scopes
 	LowPC        uint64
 	CompDir      string
 	Producer     string
@@ -88,6 +89,16 @@ func Open(b *target.Binary, c Cache) (*File, error) {
 
 const dwLangGo = 0x16
 
+// IsCPP reports whether DW_AT_language value l is C++ (DW_LANG_C_plus_plus,
+// _03, _11, _14, and DWARF 6's _17, _20 that GCC 13 already emits).
+func IsCPP(l int64) bool {
+	switch l {
+	case 0x04, 0x19, 0x1a, 0x21, 0x2a, 0x2b:
+		return true
+	}
+	return false
+}
+
 // Meta returns the attributes of unit i, read once; nil when unreadable.
 func (f *File) Meta(i int) *UnitMeta {
 	if i < 0 || i >= len(f.Units) {
@@ -103,6 +114,7 @@ func (f *File) Meta(i int) *UnitMeta {
 	m := &UnitMeta{Entry: e, View: v, Unit: i, loclistsBase: -1}
 	l, _ := e.Val(dwarf.AttrLanguage).(int64)
 	m.Go = l == dwLangGo
+	m.CPP = IsCPP(l)
 	m.LowPC, _ = e.Val(dwarf.AttrLowpc).(uint64)
 	m.CompDir, _ = e.Val(dwarf.AttrCompDir).(string)
 	m.Producer, _ = e.Val(dwarf.AttrProducer).(string)

@@ -1,0 +1,26 @@
+package plan
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestBPFSplit: every string or slice but the first starts a handler;
+// scalars stay with the handler before them.
+func TestBPFSplit(t *testing.T) {
+	s, i := Field{Value: Bytes{}}, Field{Value: Int{}}
+	for _, c := range []struct {
+		fields []Field
+		want   []int
+	}{
+		{nil, nil},
+		{[]Field{i, i}, nil},
+		{[]Field{s, i}, nil},
+		{[]Field{i, s, s, s, i, s}, []int{2, 3, 5}},
+		{[]Field{{Value: CString{}}, {Value: Slice{}}}, []int{1}},
+	} {
+		if got := bpfSplit(c.fields); !slices.Equal(got, c.want) {
+			t.Errorf("bpfSplit(%v) = %v, want %v", c.fields, got, c.want)
+		}
+	}
+}
