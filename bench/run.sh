@@ -15,7 +15,6 @@ GOBIG=${GOBIG:-/var/tmp/stapgen-fixtures/cmdgo}
 [ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
 [ -x "$GOBIG" ] || go build -o "$GOBIG" cmd/go
 CACHE=$(mktemp -d)
-trap 'rm -rf "$CACHE"' EXIT
 export XDG_CACHE_HOME=$CACHE
 
 # time_cmd prints the wall seconds of one run of "$@" (output discarded).
@@ -38,6 +37,17 @@ run_case() { # name cmd...
 
 STAP_R="$LAB/host/build"
 KFUNC=lookup_one_qstr_excl
+# Kernel modules: the lab's package tree as a system root (--root), with
+# the debug vmlinux where Debian's -dbg package puts it.
+SYSROOT=$(mktemp -d)
+trap 'rm -rf "$CACHE" "$SYSROOT"' EXIT
+mkdir -p "$SYSROOT/usr/lib/debug/boot" "$SYSROOT/usr/lib/debug/lib/modules" "$SYSROOT/lib/modules"
+ln -s "$VMLINUX" "$SYSROOT/usr/lib/debug/boot/vmlinux-$REL"
+ln -s "$LAB/kernel/$REL/root/usr/lib/debug/lib/modules/$REL" "$SYSROOT/usr/lib/debug/lib/modules/$REL"
+ln -s "$LAB/kernel/$REL/root/lib/modules/$REL" "$SYSROOT/lib/modules/$REL"
+MODK=(-r "$REL" --root "$SYSROOT")
+MFUNC=macvlan_start_xmit
+KGLOBS=('ovl_lookup*' 'tcp_v4_*')
 # 100 functions of one package of the large Go binary, for gen.
 mapfile -t GEN100 < <("$STAPGEN" list "$GOBIG" 'cmd/go/internal/load.*' | awk '{print $1}' | head -100)
 for ((i = 0; i < ROUNDS; i++)); do
@@ -47,6 +57,16 @@ for ((i = 0; i < ROUNDS; i++)); do
 	run_case "show-kernel-nocache stapgen" "$STAPGEN" show --no-cache "$VMLINUX" $KFUNC
 	command -v perf >/dev/null && run_case "show-kernel perf-probe-V" perf probe -k "$VMLINUX" -V $KFUNC
 	[ -x "$LAB/bin/stap51" ] && run_case "show-kernel stap-L(5.1)" "$LAB/bin/stap51" -r "$REL" -L "kernel.function(\"$KFUNC\")"
+	run_case "show-module-cold stapgen" "$STAPGEN" show "${MODK[@]}" module:macvlan $MFUNC
+	run_case "show-module-warm stapgen" "$STAPGEN" show "${MODK[@]}" module:macvlan $MFUNC
+	[ -x "$LAB/bin/stap51" ] && run_case "show-module stap-L(5.1)" "$LAB/bin/stap51" -r "$REL" -L "module(\"macvlan\").function(\"$MFUNC\")"
+	# The first kernel query of a release indexes its modules (cold).
+	run_case "list-kernel-modules-cold stapgen" "$STAPGEN" list "${MODK[@]}" kernel "${KGLOBS[@]}"
+	run_case "list-kernel-modules-warm stapgen" "$STAPGEN" list "${MODK[@]}" kernel "${KGLOBS[@]}"
+	run_case "show-kernel-module-warm stapgen" "$STAPGEN" show "${MODK[@]}" kernel $MFUNC
+	if [ "$i" = 0 ] && [ -x "$LAB/bin/stap51" ]; then # vmlinux and every module: seconds
+		run_case "list-kernel-modules stap-L(5.1)" "$LAB/bin/stap51" -r "$REL" -L "kernel.function(\"${KGLOBS[0]}\"), kernel.function(\"${KGLOBS[1]}\"), module(\"*\").function(\"${KGLOBS[0]}\"), module(\"*\").function(\"${KGLOBS[1]}\")"
+	fi
 	run_case "list-go-all-params stapgen" "$STAPGEN" list --params --no-cache "$GOBIG"
 	run_case "show-go-one stapgen" "$STAPGEN" show --no-cache "$GOBIG" main.main
 	command -v perf >/dev/null && run_case "show-go-one perf-probe-V" perf probe -x "$GOBIG" -V main.main
@@ -83,6 +103,11 @@ ratio() { # case-stapgen case-peer
 ratio "show-kernel-cold stapgen" "show-kernel perf-probe-V"
 ratio "show-kernel-cold stapgen" "show-kernel stap-L(5.1)"
 ratio "show-kernel-warm stapgen" "show-kernel stap-L(5.1)"
+ratio "show-module-cold stapgen" "show-module stap-L(5.1)"
+ratio "show-module-warm stapgen" "show-module stap-L(5.1)"
+ratio "show-kernel-module-warm stapgen" "show-module stap-L(5.1)"
+ratio "list-kernel-modules-cold stapgen" "list-kernel-modules stap-L(5.1)"
+ratio "list-kernel-modules-warm stapgen" "list-kernel-modules stap-L(5.1)"
 ratio "show-go-one stapgen" "show-go-one perf-probe-V"
 ratio "show-go-one stapgen" "show-go-one stap-L"
 ratio "list-go-all-params stapgen" "list-go-all-params stap-L"

@@ -18,8 +18,9 @@ echo "(script written to /var/tmp/stapgen-demo/mount.stp: $(wc -l </var/tmp/stap
 # The kernel-module runtime, in the lab's VM: arguments, the error returned
 # (read at each RET instruction), goroutine ids.
 step "$STAPGEN" run --stap "$LAB/bin/stap-vm" -c "$MOUNTD -n 3 -every 10ms" "$MOUNTD" syscall.Mount --return --fields source,target,fstype,data,err --summary
-# The BPF runtime, on this host: the same call's string arguments.
-step "$STAPGEN" run --stap "$LAB/bin/stap-host" --runtime bpf -c "$MOUNTD -n 3 -every 10ms" "$MOUNTD" syscall.Mount --fields target --format json
+# The BPF runtime, on this host: the same call's arguments, every default
+# field, one record per call.
+step "$STAPGEN" run --stap "$LAB/bin/stap-host" --runtime bpf -c "$MOUNTD -n 3 -every 10ms" "$MOUNTD" syscall.Mount --format json
 # The real Debian kernel: which names the VFS looks up while the guest works.
 step "$STAPGEN" show "$VMLINUX" lookup_one_qstr_excl
 step "$STAPGEN" run --stap "$LAB/bin/stap-vm" -c "/bin/sh -c 'mkdir /tmp/demo-a && mv /tmp/demo-a /tmp/demo-b && rmdir /tmp/demo-b'" "$VMLINUX" lookup_one_qstr_excl --fields name.name

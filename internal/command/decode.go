@@ -35,6 +35,11 @@ Examples:
 				defer f.Close()
 				in = f
 			}
+			// The schema line of a saved output comes first; peek at the
+			// head without reading the whole stream.
+			head := make([]byte, 64<<10)
+			n, _ := io.ReadFull(in, head)
+			head = head[:n]
 			var schema *event.Schema
 			if s := c.String("script"); s != "" {
 				b, err := os.ReadFile(s)
@@ -45,11 +50,6 @@ Examples:
 					return err
 				}
 			} else {
-				// The schema line of a saved output comes first; peek at the
-				// head without reading the whole stream.
-				head := make([]byte, 64<<10)
-				n, _ := io.ReadFull(in, head)
-				head = head[:n]
 				var err error
 				schema, err = script.ReadSchema(head)
 				if errors.Is(err, script.ErrNoSchema) {
@@ -58,13 +58,17 @@ Examples:
 				if err != nil {
 					return err
 				}
-				in = io.MultiReader(bytes.NewReader(head), in)
 			}
+			// The header is no event.
+			if i := bytes.IndexByte(head, '\n'); i >= 0 && script.IsSchemaLine(head[:i]) {
+				head = head[i+1:]
+			}
+			in = io.MultiReader(bytes.NewReader(head), in)
 			sink, err := newSink(env, outputFlagsOf(c), schema)
 			if err != nil {
 				return err
 			}
-			_, err = session.Decode(in, schema, sink)
+			_, _, err = session.Decode(in, schema, sink)
 			if cerr := sink.Close(); err == nil {
 				err = cerr
 			}

@@ -75,6 +75,7 @@ func classify(err error) (code int, hint string) {
 	var se *stap.Error
 	var fe *spec.FileError
 	var ut *session.UntypedError
+	var le *plan.LineError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, ""
@@ -89,6 +90,8 @@ func classify(err error) (code int, hint string) {
 		return ExitNotFound, "list what is there with `stapgen list TARGET 'PATTERN*'`"
 	case errors.As(err, &ut):
 		return ExitRefused, ut.Why
+	case errors.As(err, &le):
+		return ExitRefused, le.Hint
 	case errors.Is(err, plan.ErrRefused):
 		return ExitRefused, ""
 	case errors.As(err, &se):

@@ -19,7 +19,7 @@ func requestFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "entry", Value: true, Usage: "probe function entries (--entry=false with --return for returns only)"},
 		&cli.BoolFlag{Name: "return", Usage: "probe returns too (Go: at every RET instruction, never uretprobes)"},
-		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0 (default: all parameters and results)"},
+		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0, return->d_inode->i_ino (C returns; parameters print at the return as their entry values) (default: all parameters and results)"},
 		&cli.StringSliceFlag{Name: "where", Aliases: []string{"w"}, Usage: "only record calls where `PATH OP VALUE` holds (== != < <= > >=; strings in double quotes); repeatable, all must hold"},
 		&cli.IntFlag{Name: "pid", Usage: "only record calls in process `PID`"},
 		&cli.StringFlag{Name: "process", Usage: "only record calls in processes named `NAME` (execname)"},
@@ -55,9 +55,9 @@ func splitList(vals []string) []string {
 				}
 			case c == '"' || c == '`':
 				quote = c
-			case c == '[':
+			case c == '[' || c == '(':
 				depth++
-			case c == ']':
+			case c == ']' || c == ')':
 				depth--
 			case c == ',' && depth == 0:
 				out = append(out, strings.TrimSpace(v[start:i]))
@@ -229,6 +229,7 @@ never with .return, which crashes Go programs.
 
 Examples:
    stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
+   stapgen gen module:macvlan macvlan_start_xmit --return
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
    stapgen gen ./app main.Work --aggregate latency --duration 30s

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/target"
 	"github.com/urfave/cli/v2"
 )
 
@@ -18,10 +19,14 @@ func listCommand(env *Env) *cli.Command {
 		ArgsUsage: "TARGET [PATTERN...]",
 		Description: `Lists the probe-able functions of TARGET whose names match any PATTERN (globs:
 * and ?, \ before a literal one; the star of a Go receiver "(*T)" is literal).
-Without a pattern every function is listed.
+Without a pattern every function is listed. For "kernel", module functions follow
+vmlinux's, their module in brackets ([overlay]); the first such listing of a
+release indexes its modules once (seconds) and caches that.
 
 Examples:
    stapgen list kernel 'lookup_*'
+   stapgen list kernel 'ovl_*'
+   stapgen list module:macvlan
    stapgen list /usr/lib/debug/boot/vmlinux-6.1.0-47-cloud-amd64 'vfs_*'
    stapgen list --params ./server 'main.*'
    stapgen list --json /usr/bin/dockerd 'syscall.*'`,
@@ -58,13 +63,17 @@ Examples:
 }
 
 func location(f *debuginfo.Function) string {
-	if f.File == "" {
-		return "-"
+	loc := f.File
+	switch {
+	case f.File == "":
+		loc = "-"
+	case f.Line > 0:
+		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	if f.Module != "" {
+		loc += " [" + target.ModuleName(f.Module) + "]"
 	}
-	return f.File
+	return loc
 }
 
 func paramSummary(f *debuginfo.Function) string {
@@ -172,6 +181,7 @@ type jsonFunc struct {
 	TypesFrom     string    `json:"types_from,omitempty"`
 	TypesWhyNot   string    `json:"types_why_not,omitempty"`
 	Inlined       bool      `json:"inlined,omitempty"`
+	Module        string    `json:"module,omitempty"`
 	Params        []jsonVar `json:"params"`
 	Results       []jsonVar `json:"results,omitempty"`
 	// Return is a C function's return type in stap's spelling ("void"
@@ -191,6 +201,9 @@ func toJSONVar(v debuginfo.Variable) jsonVar {
 
 func toJSONFunc(f *debuginfo.Function) jsonFunc {
 	j := jsonFunc{Name: f.Name, LinkageName: f.LinkageName, Symbol: f.Symbol, Lang: f.Lang.String(), File: f.File, Line: f.Line, NoTypes: f.NoTypes, Inlined: f.Inlined, Params: []jsonVar{}}
+	if f.Module != "" {
+		j.Module = target.ModuleName(f.Module)
+	}
 	if f.CPP {
 		j.Lang, j.Signature = "c++", f.Signature()
 	}

@@ -14,6 +14,7 @@ import (
 func targetFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "release", Aliases: []string{"r"}, Usage: "kernel `RELEASE` (or build tree DIR) that stap builds against (stap -r), for every target; also picks the vmlinux of the target \"kernel\" (default: the running kernel, uname -r)"},
+		&cli.StringFlag{Name: "root", Usage: "system root `DIR` (a mounted image, an unpacked package tree) holding the kernel, /lib/modules/R and /usr/lib/debug, for the targets \"kernel\" and module:NAME (default: /)"},
 		&cli.StringSliceFlag{Name: "debug-dir", Usage: "extra `DIR` to search for separate debuginfo (.build-id/xx/yyyy.debug, .gnu_debuglink); default /usr/lib/debug"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not read or write the function index cache"},
 		&cli.StringFlag{Name: "signature", Usage: "for a Go binary without DWARF: the function's `SIGNATURE` as Go writes it, e.g. 'func(source, target, fstype string, flags uintptr, data string) (err error)'"},
@@ -24,7 +25,7 @@ func targetFlags() []cli.Flag {
 
 // openFlags reads the target flags.
 func openFlags(c *cli.Context) session.OpenOptions {
-	return session.OpenOptions{Release: c.String("release"), DebugDirs: c.StringSlice("debug-dir"), NoCache: c.Bool("no-cache"),
+	return session.OpenOptions{Release: c.String("release"), Root: c.String("root"), DebugDirs: splitList(c.StringSlice("debug-dir")), NoCache: c.Bool("no-cache"),
 		Types: gosource.Options{Signature: c.String("signature"), GoSource: c.String("go-source"), Source: c.String("source")}}
 }
 
@@ -36,9 +37,12 @@ func openHint(err error) error {
 	}
 	switch {
 	case se.Stage == session.StageResolve:
+		if errors.Is(err, target.ErrModuleNotFound) || errors.Is(err, target.ErrCompressedModule) {
+			return withHint(err, ExitTarget, "give the module's .ko path directly, or --release/--root/--debug-dir for where its files are")
+		}
 		return withHint(err, ExitTarget, "give the vmlinux path directly, or --release for another kernel")
 	case se.Stage == session.StageTargetFile && !errors.Is(err, os.ErrPermission):
-		return withHint(err, ExitTarget, "TARGET is a path to an ELF binary or vmlinux, or \"kernel\"")
+		return withHint(err, ExitTarget, "TARGET is a path to an ELF binary, vmlinux or .ko, \"kernel\", or module:NAME")
 	}
 	return err
 }

@@ -60,7 +60,8 @@ func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
 		return nil, usagef("--format %q: want table, json, summary or folded", o.format)
 	}
 	if o.format == "summary" || o.summary {
-		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top}))
+		// A JSON stream stays JSON: its summary is one more JSON line.
+		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top, JSON: o.format == "json"}))
 	}
 	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
 	if (o.format == "table" || o.format == "json") && o.symbols != "" && hasStacks(s) {

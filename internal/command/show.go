@@ -29,6 +29,8 @@ shows the function its DWARF describes (__libc_malloc) and says so.
 
 Examples:
    stapgen show kernel lookup_one_qstr_excl
+   stapgen show module:overlay ovl_lookup
+   stapgen show -r 6.1.0-57-cloud-amd64 /lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/net/macvlan.ko macvlan_start_xmit
    stapgen show /lib/x86_64-linux-gnu/libc.so.6 malloc
    stapgen show ./cart 'shop::geo::area'
    stapgen show /usr/bin/dockerd syscall.Mount
@@ -121,6 +123,9 @@ func writeShowText(w io.Writer, f jsonFunc) {
 		fmt.Fprintf(w, "linkage   %s\n", f.LinkageName)
 	}
 	fmt.Fprintf(w, "language  %s\n", f.Lang)
+	if f.Module != "" {
+		fmt.Fprintf(w, "module    %s\n", f.Module)
+	}
 	if f.File != "" {
 		fmt.Fprintf(w, "source    %s:%d\n", f.File, f.Line)
 	}

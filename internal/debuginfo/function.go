@@ -44,7 +44,7 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 		return nil, fmt.Errorf("no subprogram at %#x", ref.Off)
 	}
 	comp := raw.WithOrigin(e, v.D.Reader())
-	f := &Function{Lang: lang(m)}
+	f := &Function{Lang: lang(m), unit: u, die: ref.Off}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
 	if m.CPP {
 		f.CPP = true

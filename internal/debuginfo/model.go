@@ -1,6 +1,7 @@
 package debuginfo
 
 import (
+	"debug/dwarf"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
@@ -112,6 +113,16 @@ type Function struct {
 	NoTypes bool
 	// Inlined is true when the function has no out-of-line copy.
 	Inlined bool
+	// Module is the kernel module the function is in when the target is
+	// the kernel with its modules (as stap names the module), "" for
+	// vmlinux and every other target.
+	Module string
+
+	// unit and die locate the subprogram DIE the function was read from
+	// (global offset), for Lines of an inline-only function, whose copies
+	// are found through it.
+	unit int
+	die  dwarf.Offset
 }
 
 // Signature spells f's parameters as C++ declares them, "(long int w,

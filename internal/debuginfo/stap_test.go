@@ -58,7 +58,7 @@ func buildTree(t testing.TB, release, vmlinux string) string {
 }
 
 var (
-	stapLineRe = regexp.MustCompile(`\.function\("([^"]*)"\)(.*)$`)
+	stapLineRe = regexp.MustCompile(`\.(?:function|statement)\("([^"]*)"\)(.*)$`)
 	stapVarRe  = regexp.MustCompile(`\$([^:\s]+):`)
 )
 
@@ -74,6 +74,15 @@ func stapList(t testing.TB, tree string, probes ...string) []stapFunc {
 	if err != nil {
 		t.Fatalf("stap %v: %v\n%s", args, err, stderr.Bytes())
 	}
+	fns := parseStapList(out)
+	if len(fns) == 0 {
+		t.Fatalf("stap %v listed nothing:\n%s%s", args, out, stderr.Bytes())
+	}
+	return fns
+}
+
+// parseStapList reads the lines of stap -L output.
+func parseStapList(out []byte) []stapFunc {
 	var fns []stapFunc
 	for _, line := range testenv.Lines(out) {
 		m := stapLineRe.FindStringSubmatch(line)
@@ -98,9 +107,6 @@ func stapList(t testing.TB, tree string, probes ...string) []stapFunc {
 			f.Vars = append(f.Vars, stapVar{Name: rest[l[2]:l[3]], Type: strings.TrimSpace(rest[l[1]:end])})
 		}
 		fns = append(fns, f)
-	}
-	if len(fns) == 0 {
-		t.Fatalf("stap %v listed nothing:\n%s%s", args, out, stderr.Bytes())
 	}
 	return fns
 }

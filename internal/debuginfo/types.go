@@ -3,8 +3,10 @@ package debuginfo
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
 	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
@@ -32,6 +34,24 @@ func (ix *Index) TypeByName(name string) (t *Type, err error) {
 		return err
 	})
 	return t, err
+}
+
+// NearTypes are the defined type names closest to name, best first
+// ("struct getdents_callback" finds "struct getdents_callback64"), for
+// the message that refuses an unknown one.
+func (ix *Index) NearTypes(name string) []string {
+	var out []string
+	_ = ix.do(func() error {
+		types := ix.nameIndex().Types
+		all := make([]string, 0, len(types))
+		for k := range types {
+			all = append(all, k)
+		}
+		sort.Strings(all)
+		out = nameindex.Similar(name, all, maxNear)
+		return nil
+	})
+	return out
 }
 
 // GoidOffset returns the byte offset of the goroutine id in runtime.g,

@@ -34,6 +34,9 @@ type StackCheck struct {
 	Frame int64  // bytes subtracted from RSP before the comparison
 	Guard int64  // offset of stackguard0 in runtime.g
 	After uint64 // address of the first instruction after the check's branch
+	// Stub is where the branch goes: the code that calls morestack and
+	// jumps back to the entry.
+	Stub uint64
 }
 
 // FindStackCheck recognises the prologue at the start of code.
@@ -79,6 +82,9 @@ func FindStackCheck(code []byte, start uint64) (StackCheck, bool) {
 		return sc, false
 	}
 	sc.After = start + uint64(off)
+	if rel, ok := in.Args[0].(x86asm.Rel); ok {
+		sc.Stub = uint64(int64(sc.After) + int64(rel))
+	}
 	return sc, true
 }
 

@@ -127,6 +127,15 @@ func TestAgainstObjdump(t *testing.T) {
 		if ok != hasCheck || ok && sc.Guard != 0x10 {
 			t.Errorf("%s: stack check %+v %v; objdump starts %q", f.Name, sc, ok, fi)
 		}
+		for _, in := range fi {
+			// objdump spells the branch "jbe 4c1480 <main.F+0x80>".
+			if j, found := strings.CutPrefix(in, "jbe "); found && ok {
+				want, _ := strconv.ParseUint(strings.Fields(j)[0], 16, 64)
+				if sc.Stub != want {
+					t.Errorf("%s: morestack stub at %#x, objdump %q", f.Name, sc.Stub, in)
+				}
+			}
+		}
 		if ok && strings.HasPrefix(fi[0], "lea r12,[rsp-") {
 			want, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(fi[0], "lea r12,[rsp-0x"), "]"), 16, 64)
 			if sc.Frame != want {

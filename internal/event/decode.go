@@ -47,18 +47,50 @@ type Decoder struct {
 	// slab hands out records' Fields: one allocation per 64 records
 	// instead of one each (the allocator and GC were a third of decoding).
 	slab []Value
+	// restarts drops the entries Go's stack-check restart repeats (BPF),
+	// nil when the schema has no restart records.
+	restarts *restarts
+	eof      bool
 }
 
 // NewDecoder decodes r with schema s.
 func NewDecoder(r io.Reader, s *Schema) *Decoder {
+	d := &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
 	if s.Chunked {
-		return &Decoder{chunks: newChunkReader(r), s: s}
+		d = &Decoder{chunks: newChunkReader(r), s: s}
 	}
-	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
+	if s.hasRestarts() {
+		d.restarts = &restarts{}
+	}
+	return d
 }
 
 // Next returns the next event, or io.EOF.
 func (d *Decoder) Next() (Event, error) {
+	if d.restarts == nil {
+		return d.next1()
+	}
+	for {
+		if e, ok := d.restarts.pop(d.eof); ok {
+			return e, nil
+		}
+		if d.eof {
+			return Event{}, io.EOF
+		}
+		e, err := d.next1()
+		if err == io.EOF {
+			d.eof = true
+			continue
+		}
+		if err != nil {
+			return Event{}, err
+		}
+		d.restarts.push(d.s, e)
+	}
+}
+
+// next1 returns the next event as decoded.
+func (d *Decoder) next1() (Event, error) {
 	for {
 		if d.next < len(d.pending) {
 			e := d.pending[d.next]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -146,7 +147,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("@@sg1 0 100 1 10 11 7 5:68656c6c6f\n"))
 	f.Add([]byte("x@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1,0x2\n"))
 	f.Add([]byte("@@sg1 0 1 1 1 1 - ?:w6867666564636261\n@@sg1 0"))
-	f.Add([]byte("@@sg1 3 1 1 1 1 - 9221120237041090560 1\n@@sg1 3 1 1 1 1 - -4611686018427387904 9\n"))
+	f.Add([]byte("@@sg1 3 1 1 1 1 - f7ff8000000000000 1\n@@sg1 3 1 1 1 1 - fc000000000000000 9\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := NewDecoder(bytes.NewReader(in), schema)
 		for i := 0; ; i++ {
@@ -214,6 +215,35 @@ func TestStackForms(t *testing.T) {
 		v, err := decodeValue(f, []byte(tc.in))
 		if (err != nil) != tc.fail || !tc.fail && len(v.Stack) != tc.n {
 			t.Errorf("%q: %d frames, err %v", tc.in, len(v.Stack), err)
+		}
+	}
+}
+
+// TestStackNamedByStap: kernel frames come as ADDR:NAME, stap's name for
+// each (its hex address when it has none, which names nothing).
+func TestStackNamedByStap(t *testing.T) {
+	f := &FieldSchema{Name: "kernel_stack", Enc: EncStack}
+	for _, tc := range []struct {
+		in     string
+		stack  []uint64
+		frames []string
+		fail   bool
+	}{
+		{"0xffffffffc02053a0:ovl_lookup,0xffffffff81c00126:entry_SYSCALL_64_after_hwframe,",
+			[]uint64{0xffffffffc02053a0, 0xffffffff81c00126}, []string{"ovl_lookup", "entry_SYSCALL_64_after_hwframe"}, false},
+		{"0x10:0x10,0x20:f.cold", []uint64{0x10, 0x20}, []string{"", "f.cold"}, false},
+		{"0x10,0x20:g", []uint64{0x10, 0x20}, []string{"", "g"}, false},
+		{"0x10:", []uint64{0x10}, []string{""}, false},
+		{"zz:name", nil, nil, true},
+		{":name", nil, nil, true},
+	} {
+		v, err := decodeValue(f, []byte(tc.in))
+		if (err != nil) != tc.fail {
+			t.Errorf("%q: err %v", tc.in, err)
+			continue
+		}
+		if !tc.fail && (!slices.Equal(v.Stack, tc.stack) || !slices.Equal(v.Frames, tc.frames)) {
+			t.Errorf("%q: stack %x frames %q, want %x %q", tc.in, v.Stack, v.Frames, tc.stack, tc.frames)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/hex"
-	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -57,6 +56,38 @@ func (v Value) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
+	case EncDyn:
+		b = v.Go.appendJSONParts(b)
+	case EncInt:
+		if v.Type == "time.Duration" {
+			b = append(b, `,"text":`...)
+			b = appendJSONString(b, durationText(v.Int))
+		}
+	case EncTime:
+		b = append(b, `,"wall":`...)
+		b = strconv.AppendUint(b, v.Uint, 10)
+		b = append(b, `,"ext":`...)
+		b = strconv.AppendInt(b, v.Int, 10)
+		b = append(b, `,"loc":`...)
+		b = appendHexWord(b, v.DataWord)
+	case EncMap:
+		b = append(b, `,"len":`...)
+		b = strconv.AppendInt(b, v.Len, 10)
+		b = append(b, `,"entries":[`...)
+		for i := 0; i+1 < len(v.Pairs); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"key":`...)
+			b = v.Pairs[i].appendJSON(b)
+			b = append(b, `,"value":`...)
+			b = v.Pairs[i+1].appendJSON(b)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		if v.Truncated {
+			b = append(b, `,"truncated":true`...)
+		}
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -86,12 +117,6 @@ func (v Value) appendValue(b []byte) []byte {
 			return appendJSONString(b, v.Enumerator)
 		}
 		return strconv.AppendInt(b, v.Int, 10)
-	case EncFloat:
-		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
-			// JSON has no number for these.
-			return appendJSONString(b, strconv.FormatFloat(v.Float, 'g', -1, 64))
-		}
-		return strconv.AppendFloat(b, v.Float, 'g', -1, 64)
 	case EncUint:
 		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
@@ -113,6 +138,14 @@ func (v Value) appendValue(b []byte) []byte {
 		b = append(b, `,"data_word":`...)
 		b = appendHexWord(b, v.DataWord)
 		return append(b, '}')
+	case EncDyn:
+		return appendJSONString(b, v.Go.String())
+	case EncMap:
+		return appendJSONString(b, v.mapString())
+	case EncTime:
+		return appendJSONString(b, v.timeString())
+	case EncFloat:
+		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
 		b = append(b, '[')
 		for i, a := range v.Stack {
@@ -211,13 +244,27 @@ func (e Event) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, e.Goid, 10)
 	}
 	b = append(b, `,"fields":{`...)
-	for i, f := range e.Fields {
+	for i := 0; i < len(e.Fields); {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, f.Name)
+		f := e.Fields[i]
+		if f.Part == nil {
+			b = appendJSONString(b, f.Name)
+			b = append(b, ':')
+			b = f.AppendJSON(b)
+			i++
+			continue
+		}
+		// The tokens of one whole value are consecutive.
+		j := i + 1
+		for j < len(e.Fields) && e.Fields[j].Part != nil && e.Fields[j].Part.Whole == f.Part.Whole {
+			j++
+		}
+		b = appendJSONString(b, f.Part.Whole)
 		b = append(b, ':')
-		b = f.AppendJSON(b)
+		b = appendWhole(b, e.Fields[i:j], 0, f.Part.Type)
+		i = j
 	}
 	return append(b, "}}"...)
 }

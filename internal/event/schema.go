@@ -12,13 +12,16 @@ const (
 	EncSlice Enc = "slice"
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
-	// EncFloat is a float or double as the bits of an IEEE-754 double in
-	// signed decimal: stap reads floating-point values as their bits, and
-	// widens a float to a double first.
+	EncDyn   Enc = "dyn" // a Go interface by its dynamic type (goval.go)
+	// EncFloat is a floating-point value: "f" and a float64's bits in hex, or
+	// "g" and a float32's. stap reads a C float or double ($var, $return)
+	// as a double's bits (a float widened), so those print with "f".
 	EncFloat Enc = "float"
 	// EncEnum is a C enum's value in signed decimal, named by the field's
 	// Enums.
 	EncEnum Enc = "enum"
+	EncMap  Enc = "map"  // a Go map's length and first entries (gomap.go)
+	EncTime Enc = "time" // a Go time.Time's words: WALL/EXT/0xLOC
 )
 
 // The names of backtrace fields, which the folded-stack report counts.
@@ -54,6 +57,9 @@ type ProbeSchema struct {
 	Site     Site   `json:"site"`
 	// Fields in the order their tokens appear.
 	Fields []FieldSchema `json:"fields"`
+	// Restart is the [start, end) of a Go entry probe's morestack stub,
+	// for the decoder to drop a firing the runtime restarts (restart.go).
+	Restart []uint64 `json:"restart,omitempty"`
 }
 
 // FieldSchema describes one token.
@@ -65,8 +71,32 @@ type FieldSchema struct {
 	ElemEnc Enc `json:"elem_enc,omitempty"`
 	// Type is the source-language type spelling, for display.
 	Type string `json:"type"`
+	// Part places the token inside a whole value (a path printed with $
+	// or $$); nil for a value of its own.
+	Part *Part `json:"part,omitempty"`
 	// Enums name the values of an EncEnum field.
 	Enums []Enumerator `json:"enums,omitempty"`
+	// Max bounds the bytes of a string kept (--strlen): the BPF runtime
+	// reads whole words, which may reach past it.
+	Max int `json:"max,omitempty"`
+}
+
+// Part is where a token sits in a whole value: the JSON of an event nests
+// the tokens of one whole value into one object under the key Whole.
+type Part struct {
+	// Whole is the whole value's key in an event's fields ("name$$"),
+	// Type its type.
+	Whole string `json:"whole"`
+	Type  string `json:"type"`
+	// Path leads from the whole value to the token: member names, "*" for
+	// the value a pointer points to, each with the type of what it reaches.
+	Path []PartStep `json:"path"`
+}
+
+// PartStep is one member (or "*", a pointee) on a Part's path.
+type PartStep struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // Enumerator is one named value of a C enum.

@@ -17,9 +17,8 @@ type Value struct {
 	Enc        Enc
 	// Missing: the script could not read the value ("!").
 	Missing bool
-	Int     int64  // int, bool, enum
+	Int     int64  // int, bool, enum; a float's width in bits
 	Uint    uint64 // uint, ptr
-	Float   float64
 	// Enumerator names an enum's Int, "" when no enumerator has it.
 	Enumerator string
 	// Bytes of a string (what was read).
@@ -35,10 +34,19 @@ type Value struct {
 	Elems     []Value
 	// TypeWord and DataWord are an interface's two words.
 	TypeWord, DataWord uint64
-	Stack              []uint64
-	// Frames name Stack's frames, innermost first, when the target's
-	// symbols were given ("" for a frame they do not cover); nil otherwise.
+	// Go is an interface value decoded by its dynamic type (EncDyn).
+	Go *GoValue
+	// Pairs are a map's entries read, key then element (EncMap).
+	Pairs []GoPart
+	// Float is a floating-point value (EncFloat); Int holds its width in bits.
+	Float float64
+	Stack []uint64
+	// Frames name Stack's frames, innermost first, when stap named them
+	// in the record (kernel stacks) or the target's symbols were given
+	// ("" for a frame neither covers); nil otherwise.
 	Frames []string
+	// Part places the value in a whole value, as its schema says.
+	Part *Part
 }
 
 var errToken = errors.New("malformed value")
@@ -53,7 +61,7 @@ func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
 // decoded Value into a record (180 bytes with pointers, through write
 // barriers) was a sixth of decoding.
 func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
-	v.Name, v.Type, v.Enc = fs.Name, fs.Type, fs.Enc
+	v.Name, v.Type, v.Enc, v.Part = fs.Name, fs.Type, fs.Enc, fs.Part
 	if len(tok) == 1 && tok[0] == '!' {
 		v.Missing = true
 		return nil
@@ -69,6 +77,9 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 			}
 		}
 	}
+	if fs.Max > 0 && v.Enc == EncStr && len(v.Bytes) > fs.Max {
+		v.Bytes, v.Truncated = v.Bytes[:fs.Max], true
+	}
 	return nil
 }
 
@@ -80,12 +91,6 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if !ok {
 			return errToken
 		}
-	case EncFloat:
-		bits, ok := atoi64(tok)
-		if !ok {
-			return errToken
-		}
-		v.Float = math.Float64frombits(uint64(bits))
 	case EncUint:
 		n, err := strconv.ParseUint(string(tok), 10, 64)
 		if err != nil {
@@ -113,18 +118,53 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if err1 != nil || err2 != nil {
 			return errToken
 		}
+	case EncMap:
+		return v.parseMap(tok)
+	case EncTime:
+		return v.parseTime(tok)
+	case EncDyn:
+		g, err := parseDyn(tok)
+		if err != nil {
+			return err
+		}
+		v.Go, v.TypeWord, v.DataWord, v.Truncated = g, g.TypeWord, g.DataWord, g.Truncated
+	case EncFloat:
+		// "f" and a float64's bits, or "g" and a float32's.
+		if len(tok) < 2 || tok[0] != 'f' && tok[0] != 'g' {
+			return errToken
+		}
+		n, err := strconv.ParseUint(string(tok[1:]), 16, 64)
+		if err != nil {
+			return errToken
+		}
+		v.Float, v.Int = math.Float64frombits(n), 64
+		if tok[0] == 'g' {
+			v.Float, v.Int = float64(math.Float32frombits(uint32(n))), 32
+		}
 	case EncStack:
 		if len(tok) == 1 && tok[0] == '-' {
 			return nil
 		}
 		// stap 5.1's backtrace() ends with a space, so the list may end
-		// with an empty item.
-		for _, a := range bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(",")) {
+		// with an empty item. A kernel frame comes as ADDR:NAME, with
+		// stap's name for it (its hex address when stap has none).
+		items := bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(","))
+		for i, a := range items {
+			a, name, named := bytes.Cut(a, []byte(":"))
 			n, err := parseHex(a)
 			if err != nil {
 				return err
 			}
 			v.Stack = append(v.Stack, n)
+			if !named {
+				continue
+			}
+			if v.Frames == nil {
+				v.Frames = make([]string, len(items))
+			}
+			if len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
+				v.Frames[i] = string(name)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown encoding %q", enc)
@@ -233,7 +273,12 @@ func (v Value) String() string {
 	}
 	switch v.Enc {
 	case EncInt:
+		if v.Type == "time.Duration" {
+			return durationText(v.Int)
+		}
 		return strconv.FormatInt(v.Int, 10)
+	case EncTime:
+		return v.timeString()
 	case EncBool:
 		return strconv.FormatBool(v.Int != 0)
 	case EncEnum:
@@ -241,8 +286,6 @@ func (v Value) String() string {
 			return v.Enumerator
 		}
 		return strconv.FormatInt(v.Int, 10)
-	case EncFloat:
-		return strconv.FormatFloat(v.Float, 'g', -1, 64)
 	case EncUint:
 		return strconv.FormatUint(v.Uint, 10)
 	case EncPtr:
@@ -268,6 +311,12 @@ func (v Value) String() string {
 			return "nil"
 		}
 		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
+	case EncDyn:
+		return v.Go.String()
+	case EncMap:
+		return v.mapString()
+	case EncFloat:
+		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
 	case EncStack:
 		parts := make([]string, len(v.Stack))
 		for i, a := range v.Stack {

@@ -109,15 +109,12 @@ func (x *Facts) GoidOffset() (int64, error) {
 		dwarfErr := x.goidErr
 		// The table slices the mapping: read it pinned (gopclntab.ReadMapped).
 		if uerr := x.bin.Use(func() {
-			if x.tab == nil {
-				t, err := gopclntab.ReadMapped(x.bin.ELF(), x.bin.Mapped())
-				if err != nil {
-					x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
-					return
-				}
-				x.tab = t
+			tab, err := x.table()
+			if err != nil {
+				x.goidErr = errors.Join(x.goidErr, fmt.Errorf("goid offset: %w", err))
+				return
 			}
-			if x.goid, x.goidErr = x.tab.GoidOffset(); x.goidErr != nil {
+			if x.goid, x.goidErr = tab.GoidOffset(); x.goidErr != nil {
 				x.goidErr = errors.Join(dwarfErr, x.goidErr)
 			}
 		}); uerr != nil {
@@ -137,7 +134,7 @@ func (x *Facts) StackCheck(f *debuginfo.Function) (plan.StackCheck, bool) {
 	if !ok {
 		return plan.StackCheck{}, false
 	}
-	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard}
+	out := plan.StackCheck{Frame: sc.Frame, Guard: sc.Guard, Stub: sc.Stub, End: f.End}
 	if x.idx == nil {
 		// No line table: the body is the first instruction past the
 		// check, before any frame set-up (RSP as at the entry). Go 1.19

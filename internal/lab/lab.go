@@ -76,6 +76,9 @@ type Job struct {
 	// Stap overrides the runtime's stap executable (a script of the
 	// source tree under test rather than the lab's installed copy).
 	Stap string
+	// Env is added to stap's environment (stap-vm's STAPVM_MODULES and
+	// STAPVM_FILES: what the guest loads and ships).
+	Env []string
 }
 
 // Result is what a run printed, each channel apart, as stap keeps them:
@@ -136,6 +139,9 @@ func Run(ctx context.Context, j Job) (*Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, stap, args...)
 	cmd.Dir = dir
+	if len(j.Env) > 0 {
+		cmd.Env = append(os.Environ(), j.Env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()

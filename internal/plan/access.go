@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
 	"github.com/stapgen/stapgen/internal/goabi"
 )
 
@@ -23,6 +24,9 @@ type ref struct {
 	// reg: the value itself is in a register (a C parameter whose DWARF
 	// location is one, or $return); its members are in memory.
 	reg bool
+	// why, when set, says the value cannot be read here: it prints "!"
+	// with the reason in the notes.
+	why string
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -40,7 +44,8 @@ func varRef(name string, t *debuginfo.Type) ref { return ref{typ: t, v: &Var{Nam
 
 // step extends a target variable by one member or index.
 func (r ref) step(t *debuginfo.Type, s VarStep) ref {
-	v := Var{Name: r.v.Name, Steps: append(append([]VarStep{}, r.v.Steps...), s), Entry: r.v.Entry}
+	v := *r.v
+	v.Steps = append(append([]VarStep{}, r.v.Steps...), s)
 	return ref{typ: t, v: &v}
 }
 
@@ -145,8 +150,42 @@ func sizeOf(t *debuginfo.Type) int64 {
 	return t.Size
 }
 
-// member finds a struct member by name, following pointers first.
+// member finds a struct member by name, following pointers first. Members
+// of anonymous structs and unions are reached by their own names, as in C
+// (struct qstr's len sits in an anonymous struct in an anonymous union).
 func (r ref) member(name string) (ref, error) {
+	r, err := r.pointee()
+	if err != nil {
+		return ref{}, err
+	}
+	switch r.typ.Kind {
+	case debuginfo.KindStruct, debuginfo.KindUnion, debuginfo.KindString, debuginfo.KindSlice, debuginfo.KindInterface:
+	default:
+		return ref{}, unreadable("%s has no member %q", r.typ.Name, name)
+	}
+	chain := findMember(r.typ, name, 0)
+	if chain == nil {
+		names := memberNames(r.typ, 0)
+		if len(names) > maxListedMembers {
+			// A big struct (task_struct has hundreds): the nearest names.
+			if near := nameindex.Similar(name, names, 8); len(near) > 0 {
+				return ref{}, unreadable("%s has no member %q (similar: %s; %d members)", r.typ.Name, name, strings.Join(near, ", "), len(names))
+			}
+		}
+		return ref{}, unreadable("%s has no member %q (members: %s)", r.typ.Name, name, strings.Join(names, ", "))
+	}
+	if r.v != nil {
+		// stap finds members of anonymous members by name itself.
+		return r.step(chain[len(chain)-1].Type, VarStep{Member: name}), nil
+	}
+	for _, f := range chain {
+		r = r.field(f)
+	}
+	return r, nil
+}
+
+// pointee follows pointers (a few hops) down to the value they reach.
+func (r ref) pointee() (ref, error) {
 	for hops := 0; r.typ != nil && r.typ.Kind == debuginfo.KindPointer; hops++ {
 		if hops > 4 {
 			return ref{}, unreadable("too many pointer hops")
@@ -160,19 +199,79 @@ func (r ref) member(name string) (ref, error) {
 	if r.typ == nil {
 		return ref{}, unreadable("no type")
 	}
-	switch r.typ.Kind {
-	case debuginfo.KindStruct, debuginfo.KindUnion, debuginfo.KindString, debuginfo.KindSlice, debuginfo.KindInterface:
-	default:
-		return ref{}, unreadable("%s has no member %q", r.typ.Name, name)
+	return r, nil
+}
+
+// maxListedMembers is the most members a refusal lists in full.
+const maxListedMembers = 16
+
+// maxAnonDepth bounds the search through nested anonymous members.
+const maxAnonDepth = 8
+
+// findMember is the chain of members from t to the member called name,
+// through anonymous structs and unions; nil when there is none.
+func findMember(t *debuginfo.Type, name string, depth int) []debuginfo.Field {
+	if depth > maxAnonDepth {
+		return nil
 	}
-	for _, f := range r.typ.Members() {
+	ms := t.Members()
+	for _, f := range ms {
 		if f.Name == name {
-			return r.field(f), nil
+			return []debuginfo.Field{f}
 		}
 	}
-	var names []string
-	for _, f := range r.typ.Members() {
-		names = append(names, f.Name)
+	for _, f := range ms {
+		if isAnonymous(f) {
+			if c := findMember(f.Type, name, depth+1); c != nil {
+				return append([]debuginfo.Field{f}, c...)
+			}
+		}
 	}
-	return ref{}, unreadable("%s has no member %q (members: %s)", r.typ.Name, name, strings.Join(names, ", "))
+	return nil
+}
+
+// memberNames are the names reachable as members of t, anonymous members'
+// members in their place.
+func memberNames(t *debuginfo.Type, depth int) []string {
+	var out []string
+	for _, f := range t.Members() {
+		switch {
+		case isAnonymous(f) && depth < maxAnonDepth:
+			out = append(out, memberNames(f.Type, depth+1)...)
+		case f.Name != "":
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// isAnonymous is an unnamed struct or union member, whose members belong
+// to the enclosing type.
+func isAnonymous(f debuginfo.Field) bool {
+	return f.Name == "" && f.Type != nil && (f.Type.Kind == debuginfo.KindStruct || f.Type.Kind == debuginfo.KindUnion)
+}
+
+// cast reads r, a pointer or an integer address, as pointing to t, a type
+// stap finds in module's DWARF.
+func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
+	if r.typ != nil {
+		switch r.typ.Kind {
+		case debuginfo.KindPointer, debuginfo.KindInt, debuginfo.KindUint:
+		default:
+			return ref{}, unreadable("cannot cast %s (%s) to %s: only pointers and integers hold an address", r.typ.Name, r.typ.Kind, spelling)
+		}
+	}
+	if r.v != nil {
+		// A value read at the entry (@entry at a return) stays one: the
+		// whole chain past the cast goes inside the @entry, as it does
+		// without a cast.
+		x := *r.v
+		x.Entry = false
+		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
+	}
+	p, err := r.word(0, 8, false)
+	if err != nil {
+		return ref{}, err
+	}
+	return ref{typ: t, addr: p}, nil
 }

@@ -24,6 +24,8 @@ type Inputs struct {
 	Go GoFacts
 	// Stap is the version the script is for; zero means "newest".
 	Stap stap.Version
+	// Types finds the types casts name; nil refuses casts.
+	Types TypeFinder
 }
 
 // ErrRefused is wrapped by errors for requests that cannot work with the
@@ -62,6 +64,7 @@ func Build(in Inputs) (*Plan, error) {
 		Limits:    req.Limits,
 		Process:   req.Process,
 		PID:       req.PID,
+		InTarget:  req.InTarget,
 		MaxEvents: req.MaxEvents,
 		Aggregate: req.Aggregate,
 		Schema:    event.Schema{Version: 1},
@@ -80,11 +83,26 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, refuse("backtraces need the kernel runtime (the BPF runtime has none); drop --backtrace or use --runtime=kernel")
 		}
 	}
-	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes, goVersion: in.Target.GoVersion}}
+	if in.Go != nil {
+		b.em.types = typeFacts(in.Go, p)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
+		if fn, file, line, ok := spec.FuncLine(pr.Function); ok {
+			if err := b.funcLine(fn, file, line, pr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if file, line, ok := spec.IsLine(pr.Function); ok {
+			if done, err := b.fileLine(file, line, pr); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := b.line(file, line, pr); err != nil {
 				return nil, fmt.Errorf("%s: %w", pr.Function, err)
 			}
@@ -115,12 +133,15 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
-	p.UserStack = req.UserStack
+	if b.restarts {
+		b.restartProbes()
+	}
+	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
 		for _, f := range pr.Fields {
-			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Enums: f.Enums})
+			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
 		p.Schema.Probes = append(p.Schema.Probes, ps)
 	}
@@ -134,6 +155,8 @@ type builder struct {
 	em   emitter
 	// from is the function or line the request named, for Probe.From.
 	from string
+	// restarts: a BPF Go entry needs the runtime's restart records.
+	restarts bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -143,7 +166,16 @@ func (b *builder) point(f *debuginfo.Function, ret bool) (Point, error) {
 	if err != nil {
 		return Point{}, err
 	}
-	return Point{Kind: PointFunction, Path: b.userPath(), Name: name, Addr: f.Entry, Return: ret}, nil
+	return Point{Kind: PointFunction, Path: b.userPath(), Module: b.module(f), Name: name, Addr: f.Entry, Return: ret}, nil
+}
+
+// module is the kernel module f is in: the target's, or for the target
+// "kernel" the one its index found f in.
+func (b *builder) module(f *debuginfo.Function) string {
+	if f != nil && f.Module != "" {
+		return f.Module
+	}
+	return b.in.Target.Module
 }
 
 // stapName is how function("...") must spell f.Name. stap matches it with
@@ -204,6 +236,12 @@ func (b *builder) address(a uint64) Point {
 func (b *builder) add(pr Probe) {
 	pr.Index = len(b.plan.Probes)
 	pr.From = b.from
+	if b.em.bpf {
+		pr.Split = bpfSplit(pr.Fields)
+		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
+			pr.Split = bpfReturnSplit(pr.Fields)
+		}
+	}
 	if pr.Cond != nil {
 		var ws []string
 		for _, w := range b.in.Request.Where {
@@ -394,8 +432,11 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
 				params[v.Name] = varRef(v.Name, v.Type)
 				porder = append(porder, v.Name)
-			} else {
-				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
+			} else if !strings.HasPrefix(v.Name, "~") {
+				// Printed as "!": stap 4.8 evaluates no single-expression
+				// location, and BPF reads no stack pointer to compute one.
+				params[v.Name] = ref{typ: v.Type, why: "passed on the stack, which the BPF runtime cannot read (no register access); use --runtime kernel"}
+				porder = append(porder, v.Name)
 			}
 		}
 		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
@@ -427,7 +468,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		var guard *StackGuard
 		var point *Point
 		at := params
-		if bpf && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
+		var restart []uint64
+		if bpf && b.in.Go != nil {
+			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
+				restart = []uint64{sc.Stub, sc.End}
+				b.restarts = true
+			}
+		}
+		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": BPF runtime: the entry probe fires a second time for a call that grows its stack or is preempted at its first instruction (no register access to tell); --runtime kernel with stap 5 counts exactly")
 		}
 		if !bpf && b.in.Go != nil {
@@ -461,7 +509,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf})
+			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
 		switch {
@@ -507,16 +555,24 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		}
 	} else {
 		for _, p := range paths {
-			r, err := resolvePath(vals, order, p)
+			r, err := b.resolvePath(vals, order, p)
 			if err != nil {
 				return nil, err
 			}
 			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
-			for _, f := range fs {
-				// A value asked for by name is read, or refused with the
-				// reason; only what this runtime lacks is marked "!".
-				if m, ok := f.Value.(Missing); ok && !m.Runtime {
-					return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+			if p.Whole != 0 {
+				// A whole value prints what it can: a member that cannot
+				// be read here is "!", with a note.
+				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
+					return nil, err
+				}
+			} else {
+				for _, f := range fs {
+					// A value asked for by name is read, or refused with the
+					// reason; only what this runtime lacks is marked "!".
+					if m, ok := f.Value.(Missing); ok && !m.Runtime {
+						return nil, refuse("%s cannot be read here: %s", f.Name, m.Why)
+					}
 				}
 			}
 			out = append(out, from(fs, "--fields "+p.String())...)
@@ -527,25 +583,6 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 		out = out[:maxFieldsPerProbe]
 	}
 	return out, nil
-}
-
-func resolvePath(vals map[string]ref, order []string, p spec.Path) (ref, error) {
-	r, ok := vals[p.Root]
-	if !ok {
-		return ref{}, refuse("no parameter %q here (have: %v)", p.Root, order)
-	}
-	for _, s := range p.Steps {
-		var err error
-		if s.Field != "" {
-			r, err = r.member(s.Field)
-		} else {
-			r, err = r.index(s.Index)
-		}
-		if err != nil {
-			return ref{}, refuse("%s: %v", p, err)
-		}
-	}
-	return r, nil
 }
 
 // DefaultField starts the origin of a value printed because no --fields
@@ -652,7 +689,7 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
-	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("*@%s:%d", file, line)}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
 		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {

@@ -18,6 +18,10 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// goVersion is the Go binary's version, for runtime layouts.
+	goVersion string
+	// types are the binary's runtime type facts (goval.go), nil for none.
+	types func() *GoTypes
 }
 
 // scalar is the expression of a scalar value.
@@ -66,6 +70,9 @@ func intEnc(signed bool) event.Enc {
 // structs up to depth levels.
 func (e *emitter) fields(r ref, name string, depth int) []Field {
 	t := r.typ
+	if r.why != "" {
+		return []Field{e.missing(name, t, r.why)}
+	}
 	if t == nil {
 		return []Field{e.missing(name, t, "type unknown")}
 	}
@@ -97,18 +104,19 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Elem != nil && t.Elem.Char {
 			return []Field{e.cString(r, name, t)}
 		}
-		return []Field{e.pointer(r, name, t)}
+		return e.follow(r, name, t, depth)
 	case debuginfo.KindFunc, debuginfo.KindChan, debuginfo.KindMap:
 		if t.Kind == debuginfo.KindFunc || r.v != nil {
+			if t.Kind != debuginfo.KindFunc {
+				*e.notes = append(*e.notes, name+": BPF runtime: a map or channel prints as its header's address (its length and entries are read through registers and loops); use --runtime kernel")
+			}
 			return []Field{e.pointer(r, name, t)}
 		}
-		// Go map and chan values are pointers to runtime headers whose first
-		// word is the element count (hmap.count, swiss map used, hchan.qcount).
-		p, err := e.scalar(r)
-		if err != nil {
-			return []Field{e.missing(name, t, err.Error())}
+		// Go map and chan values are pointers to runtime headers.
+		if t.Kind == debuginfo.KindMap {
+			return e.goMap(r, name, t)
 		}
-		return []Field{{Name: fmt.Sprintf("len(%s)", name), Type: "int", Enc: event.EncInt, Value: CountAt{X: p}}}
+		return e.goChan(r, name, t)
 	case debuginfo.KindString:
 		return []Field{e.goString(r, name, t)}
 	case debuginfo.KindSlice:
@@ -118,34 +126,35 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 	case debuginfo.KindArray:
 		return []Field{e.array(r, name, t)}
 	case debuginfo.KindStruct, debuginfo.KindUnion:
+		if t.GoName == "time.Time" {
+			if f, ok := e.timeValue(r, name, t); ok {
+				return []Field{f}
+			}
+		}
 		if depth <= 0 {
 			*e.notes = append(*e.notes, fmt.Sprintf("%s: %s not expanded (depth limit); name its members to print them", name, t.Name))
 			return nil
 		}
 		var out []Field
-		for _, f := range t.Members() {
-			if f.Name == "" || f.Name == "_" {
+		// Anonymous members' members print in their place, by their names.
+		for _, n := range memberNames(t, 0) {
+			if n == "_" {
 				continue
 			}
-			out = append(out, e.fields(r.field(f), name+"."+f.Name, depth-1)...)
+			m, err := r.member(n)
+			if err != nil {
+				out = append(out, e.missing(name+"."+n, nil, err.Error()))
+				continue
+			}
+			out = append(out, e.fields(m, name+"."+n, depth-1)...)
 			if len(out) >= maxFieldsPerProbe {
 				*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed", name, maxFieldsPerProbe))
 				return out[:maxFieldsPerProbe]
 			}
 		}
 		return out
-	case debuginfo.KindFloat:
-		if r.v == nil {
-			return []Field{e.missing(name, t, "floating-point values are not readable by stap")}
-		}
-		if e.bpf {
-			// stap 4.8's BPF back end rejects xmm registers ("unhandled
-			// register number") and reads a double on the stack as 0.
-			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read floating-point values; --runtime kernel prints them")}
-		}
-		return []Field{{Name: name, Type: typeName(t), Enc: event.EncFloat, Value: Float{X: *r.v}}}
-	case debuginfo.KindComplex:
-		return []Field{e.missing(name, t, "complex values are not readable by stap")}
+	case debuginfo.KindFloat, debuginfo.KindComplex:
+		return e.float(r, name, t)
 	}
 	return []Field{e.missing(name, t, fmt.Sprintf("type %s (%s) is not supported", t.Name, t.Kind))}
 }
@@ -208,8 +217,8 @@ func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {
 		// []byte reads as bytes.
 		return e.bytesField(arr, n, name, t)
 	}
-	if e.bpf {
-		return e.missing(name, t, "slices other than []byte need loops, which the BPF runtime lacks; use --runtime=kernel")
+	if e.bpf && elem != nil && elem.Kind == debuginfo.KindString {
+		return e.missing(name, t, "BPF runtime: slices of strings need a handler per element; use --runtime=kernel")
 	}
 	av, err := e.scalar(arr)
 	if err != nil {
@@ -244,6 +253,9 @@ func (e *emitter) iface(r ref, name string, t *debuginfo.Type) Field {
 	dw, err2 := e.scalar(r.field(ms[1]))
 	if err1 != nil || err2 != nil {
 		return e.missing(name, t, "interface words not readable")
+	}
+	if f, ok := e.dyn(r, name, t, tw, dw); ok {
+		return f
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncIface, Value: Iface{Type: tw, Data: dw}}
 }

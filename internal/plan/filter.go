@@ -20,7 +20,7 @@ func (b *builder) condition(vals map[string]ref) (Cond, error) {
 		order = append(order, k)
 	}
 	for _, pred := range b.in.Request.Where {
-		r, err := resolvePath(vals, order, pred.Path)
+		r, err := b.resolvePath(vals, order, pred.Path)
 		if err != nil {
 			return nil, fmt.Errorf("filter %s: %w", pred, err)
 		}

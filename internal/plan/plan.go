@@ -13,8 +13,11 @@ import (
 type Target struct {
 	// Path is the absolute path of a user-space binary, "" for the kernel.
 	Path string
-	// Kernel is true for vmlinux targets.
+	// Kernel is true for vmlinux targets and kernel modules.
 	Kernel bool
+	// Module is a kernel module target as stap names it: module("Module")
+	// takes a name stap finds under /lib/modules/R, or a .ko path.
+	Module string
 	// Release is the kernel release the vmlinux belongs to, if known.
 	Release string
 	BuildID string
@@ -59,6 +62,9 @@ type StackCheck struct {
 	// RSP is BodySP bytes below its value at the entry.
 	Body   uint64
 	BodySP int64
+	// Stub is the code the check branches to (it calls morestack), 0
+	// when unknown; End is the function's end.
+	Stub, End uint64
 }
 
 // Resolver finds functions by exact name or glob.
@@ -75,8 +81,9 @@ type Plan struct {
 	// Guru is true only when a probe needs it (Go RET sites); never because
 	// of user input.
 	Guru bool
-	// UserStack is set when entries print user backtraces.
-	UserStack bool
+	// UserStack is set when entries print user backtraces, KernelStack
+	// kernel ones.
+	UserStack, KernelStack bool
 	// StapArgs are the extra stap options the run needs (-g, -d BIN, --ldd),
 	// recorded in the script header; StapEnv the environment it needs
 	// (where a generated debug file is).
@@ -87,16 +94,17 @@ type Plan struct {
 	// Process and PID filters apply to every probe.
 	Process string
 	PID     int
-	// OnlyTarget keeps the records of stap's target() alone (pid() ==
-	// target()): a shared library's probes fire in every process mapping
-	// it, and a run with -c or -x asked for one. AllProcesses says a
-	// library is traced in every process, for want of -c or -x.
-	OnlyTarget, AllProcesses bool
-	MaxEvents                int
+	// InTarget keeps records of stap's target() process (and, on the
+	// kernel runtime, its children) only. AllProcesses says a shared
+	// library is traced in every process mapping it, for want of -c or -x.
+	InTarget, AllProcesses bool
+	MaxEvents              int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
 	// Aggregate is carried to the report; records are always printed.
 	Aggregate spec.Aggregate
+	// GoTypes are the runtime type facts Dyn values use, nil when none do.
+	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string
@@ -132,6 +140,14 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Restart (BPF Go entries) is the [start, end) of the function's
+	// morestack stub, which the decoder's restart records are matched
+	// against (event/restart.go).
+	Restart []uint64
+	// Split (BPF) lists the field indices that start another handler on
+	// the same points; the handlers print one record between them
+	// (bpf.go).
+	Split []int
 }
 
 // Field is one value printed by a probe.
@@ -149,4 +165,6 @@ type Field struct {
 	// or the parameter printed by default), so a stap error about it can
 	// name what the user wrote.
 	From string
+	// Part places the field in a whole value (a path with $ or $$).
+	Part *event.Part
 }

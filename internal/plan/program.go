@@ -20,10 +20,22 @@ type Var struct {
 	Steps []VarStep
 	// AddrOf takes the variable's address (&$x->arr) instead of its value.
 	AddrOf bool
+	// Of, when set (a Cast), starts the chain instead of $Name:
+	// @cast($ctx, "struct x", "kernel")->count.
+	Of Expr
 	// Entry reads the value as it was at the function's entry (stap's
 	// @entry), for parameters printed at a return. Name "return" is the
 	// return value ($return), which a return probe reads like a variable.
 	Entry bool
+}
+
+// Cast is stap's @cast(X, Type, Module): X, a pointer or an address, read
+// as pointing to Type as the DWARF of Module ("kernel", a kernel module's
+// name, a binary's path) defines it. Type and Module were checked against
+// that DWARF at planning.
+type Cast struct {
+	X            Expr
+	Type, Module string
 }
 
 // VarStep is one ->member or [index] of a Var.
@@ -55,6 +67,7 @@ func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
 func (Narrow) isExpr() {}
+func (Cast) isExpr()   {}
 
 // Value is how one field's token is read and printed. Every Value prints
 // exactly one token (preceded by a space), and a fault while reading prints
@@ -67,10 +80,6 @@ type Int struct {
 	Signed bool
 	Bool   bool
 }
-
-// Float prints a float or double as the bits of a double (stap reads
-// floating-point values as bits, a float widened to a double).
-type Float struct{ X Expr }
 
 // Ptr prints an address in hex.
 type Ptr struct{ X Expr }
@@ -118,9 +127,12 @@ type IntArray struct {
 	Signed bool
 }
 
-// CountAt prints the first word of the runtime header X points to (a Go
-// map's or channel's element count), 0 for nil.
-type CountAt struct{ X Expr }
+// CountAt prints a word of the runtime header X points to (a Go map's or
+// channel's element count, a channel's capacity), 0 for nil.
+type CountAt struct {
+	X   Expr
+	Off int64 // the word's offset in the header (a channel's capacity: 8)
+}
 
 // Missing prints "!": the value cannot be read here. Why says why; Runtime
 // says the runtime is what cannot read it (the value would be readable
@@ -136,12 +148,21 @@ type Stack struct{ User bool }
 // Vars prints every variable in scope at a line ($$vars) as one string.
 type Vars struct{}
 
+// NonNil prints X when the pointer Ptr is not NULL, else "!": stap's
+// user-memory reads give 0 at unmapped addresses instead of failing, so a
+// Go struct behind a nil pointer would print zeros.
+type NonNil struct {
+	Ptr Expr
+	X   Value
+}
+
+func (NonNil) isValue() {}
+
 // ReturnValue prints a C function's return value where it exists.
 type ReturnValue struct{}
 
 func (Int) isValue()         {}
 func (Ptr) isValue()         {}
-func (Float) isValue()       {}
 func (Iface) isValue()       {}
 func (Bytes) isValue()       {}
 func (CString) isValue()     {}
@@ -199,6 +220,9 @@ type Point struct {
 	Kind PointKind
 	// Path is the user-space binary, "" for the kernel.
 	Path string
+	// Module is the kernel module (name or .ko path) a kernel point is
+	// in, "" for vmlinux.
+	Module string
 	// Name is the function name as stap must spell it, the statement
 	// spec, or the symbol.
 	Name string

@@ -26,13 +26,13 @@ func TestLibraryScope(t *testing.T) {
 		process   string
 		refused   string
 	}{
-		{"library with -c", true, spec.Request{TargetProcess: true}, true, false, "", ""},
+		{"library with -c", true, spec.Request{InTarget: true}, true, false, "", ""},
 		{"library alone", true, spec.Request{}, false, true, "", ""},
 		{"library --pid", true, spec.Request{PID: 7}, false, false, "", ""},
-		{"executable with -c", false, spec.Request{TargetProcess: true}, false, false, "", ""},
+		{"executable with -c", false, spec.Request{InTarget: true}, true, false, "", ""},
 		{"kernel runtime --process", true, spec.Request{Process: "ls"}, false, false, "ls", ""},
 		{"bpf --process", true, spec.Request{Process: "ls", Runtime: spec.RuntimeBPF}, false, false, "", "stapbpf cannot compare execname()"},
-		{"bpf --process with -c", true, spec.Request{Process: "ls", Runtime: spec.RuntimeBPF, TargetProcess: true}, true, false, "", ""},
+		{"bpf --process with -c", true, spec.Request{Process: "ls", Runtime: spec.RuntimeBPF, InTarget: true}, true, false, "", ""},
 	}
 	for _, c := range cases {
 		req := c.req
@@ -49,8 +49,8 @@ func TestLibraryScope(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if p.OnlyTarget != c.only || p.AllProcesses != c.all || p.Process != c.process {
-			t.Errorf("%s: OnlyTarget %v AllProcesses %v Process %q, want %v %v %q", c.name, p.OnlyTarget, p.AllProcesses, p.Process, c.only, c.all, c.process)
+		if p.InTarget != c.only || p.AllProcesses != c.all || p.Process != c.process {
+			t.Errorf("%s: InTarget %v AllProcesses %v Process %q, want %v %v %q", c.name, p.InTarget, p.AllProcesses, p.Process, c.only, c.all, c.process)
 		}
 		noted := strings.Contains(strings.Join(p.Notes, "\n"), "every process that maps it")
 		if noted != c.all {

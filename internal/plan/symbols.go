@@ -7,7 +7,12 @@ import (
 
 // setStapArgs derives the stap options from what the probes need: -g for
 // address probes that are not line-table rows (Go RET sites), -d and
-// --ldd for user backtraces.
+// --ldd for user backtraces, and for kernel backtraces of module probes
+// -d for each module and for the kernel (stap names, and unwinds through,
+// only the modules it has symbols for; once -d is given the kernel is no
+// longer implied). --all-modules would not do: it names the modules loaded
+// where stap compiles, and a script for another release or a guest is
+// compiled where none of them is loaded.
 func (p *Plan) setStapArgs() {
 	p.StapArgs = nil
 	if p.Guru {
@@ -15,6 +20,22 @@ func (p *Plan) setStapArgs() {
 	}
 	if p.UserStack && !p.Target.Kernel {
 		p.StapArgs = append(p.StapArgs, "-d", p.Target.Path, "--ldd")
+	}
+	if p.KernelStack {
+		var mods []string
+		for _, pr := range p.Probes {
+			for _, pt := range pr.Points {
+				if pt.Module != "" && !slices.Contains(mods, pt.Module) {
+					mods = append(mods, pt.Module)
+				}
+			}
+		}
+		if len(mods) > 0 {
+			p.StapArgs = append(p.StapArgs, "-d", "kernel")
+			for _, m := range mods {
+				p.StapArgs = append(p.StapArgs, "-d", m)
+			}
+		}
 	}
 }
 

@@ -42,11 +42,11 @@ func (f *folded) Event(e event.Event) error {
 			continue
 		}
 		have = true
-		frames := f.name(e, fs.Name, e.Fields[i].Stack)
+		names := frames(e.Fields[i], f.name(e, fs.Name, e.Fields[i].Stack))
 		if fs.Name == "kernel_stack" {
-			kernel = frames
+			kernel = names
 		} else {
-			user = frames
+			user = names
 		}
 	}
 	if !have {

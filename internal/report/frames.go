@@ -20,7 +20,7 @@ func (n *nameFrames) Event(e event.Event) error {
 	if e.Probe >= 0 && e.Err == "" && e.Probe < len(n.s.Probes) {
 		for i, fs := range n.s.Probes[e.Probe].Fields {
 			if fs.Enc == event.EncStack && i < len(e.Fields) && !e.Fields[i].Missing {
-				e.Fields[i].Frames = n.name(e, fs.Name, e.Fields[i].Stack)
+				e.Fields[i].Frames = frames(e.Fields[i], n.name(e, fs.Name, e.Fields[i].Stack))
 			}
 		}
 	}
@@ -28,3 +28,20 @@ func (n *nameFrames) Event(e event.Event) error {
 }
 
 func (n *nameFrames) Close() error { return n.next.Close() }
+
+// frames are the names of v's frames: those stap gave in the record (the
+// kernel's, from the guest's own symbols) first, then named's for the rest.
+func frames(v event.Value, named []string) []string {
+	if v.Frames == nil {
+		return named
+	}
+	out := make([]string, len(v.Stack))
+	for i := range out {
+		if i < len(v.Frames) && v.Frames[i] != "" {
+			out[i] = v.Frames[i]
+		} else if i < len(named) {
+			out[i] = named[i]
+		}
+	}
+	return out
+}

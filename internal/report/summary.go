@@ -42,9 +42,16 @@ func (s *stats) add(ns int64) {
 	s.buckets[bits.Len64(uint64(ns))]++
 }
 
+// countKey is one probe's function and site.
+type countKey struct {
+	fn   string
+	site event.Site
+}
+
 type summary struct {
 	w      io.Writer
-	counts map[string]int64
+	json   bool
+	counts map[countKey]int64
 	open   map[key][]int64 // entry times, innermost last (recursion)
 	nOpen  int
 	lat    map[string]*stats
@@ -59,6 +66,8 @@ type summary struct {
 type SummaryOptions struct {
 	// Top names a field whose most frequent values are listed.
 	Top string
+	// JSON prints the summary as one JSON object.
+	JSON bool
 }
 
 // maxDistinct bounds the values counted for --top.
@@ -67,9 +76,9 @@ const maxDistinct = 100000
 // NewSummary prints counts per probe and, where entries and returns pair
 // (by goroutine for Go, by thread otherwise), latency histograms, at Close.
 func NewSummary(w io.Writer, s *event.Schema, o ...SummaryOptions) Sink {
-	sum := &summary{w: w, counts: map[string]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}, top: map[string]int64{}}
+	sum := &summary{w: w, counts: map[countKey]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}, top: map[string]int64{}}
 	if len(o) > 0 {
-		sum.topField = o[0].Top
+		sum.topField, sum.json = o[0].Top, o[0].JSON
 	}
 	return sum
 }
@@ -83,7 +92,7 @@ func (s *summary) Event(e event.Event) error {
 		s.raw++
 		return nil
 	}
-	s.counts[e.Function+" "+string(e.Site)]++
+	s.counts[countKey{e.Function, e.Site}]++
 	if s.topField != "" {
 		for _, f := range e.Fields {
 			if f.Name == s.topField {
@@ -138,37 +147,57 @@ func human(ns int64) string {
 	return fmt.Sprintf("%.2fs", float64(ns)/1e9)
 }
 
+// topValue is one value of the --top field and its count.
+type topValue struct {
+	v string
+	n int64
+}
+
+// topValues are the n most frequent values, most first.
+func (s *summary) topValues(n int) []topValue {
+	var all []topValue
+	for v, c := range s.top {
+		all = append(all, topValue{v, c})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n || all[i].n == all[j].n && all[i].v < all[j].v })
+	if len(all) > n {
+		all = all[:n]
+	}
+	return all
+}
+
+// bucketFrom is the lower bound of log2 latency bucket i.
+func bucketFrom(i int) int64 {
+	if i == 0 {
+		return 0
+	}
+	return 1 << (i - 1)
+}
+
 func (s *summary) Close() error {
+	if s.json {
+		return s.closeJSON()
+	}
 	fmt.Fprintln(s.w, "\nsummary")
 	tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)
-	var names []string
+	var names []countKey
 	for k := range s.counts {
 		names = append(names, k)
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool {
+		return names[i].fn+" "+string(names[i].site) < names[j].fn+" "+string(names[j].site)
+	})
 	for _, n := range names {
-		fmt.Fprintf(tw, "  %s\t%d\n", n, s.counts[n])
+		fmt.Fprintf(tw, "  %s %s\t%d\n", n.fn, n.site, s.counts[n])
 	}
 	if s.raw > 0 || s.errs > 0 {
 		fmt.Fprintf(tw, "  other lines\t%d\n  malformed records\t%d\n", s.raw, s.errs)
 	}
 	tw.Flush()
 	if len(s.top) > 0 {
-		type kv struct {
-			v string
-			n int64
-		}
-		var all []kv
-		for v, n := range s.top {
-			all = append(all, kv{v, n})
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n || all[i].n == all[j].n && all[i].v < all[j].v })
 		fmt.Fprintf(s.w, "\ntop values of %s\n", s.topField)
 		tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)
-		for i, x := range all {
-			if i == 10 {
-				break
-			}
+		for _, x := range s.topValues(10) {
 			fmt.Fprintf(tw, "  %d\t%s\n", x.n, x.v)
 		}
 		tw.Flush()
@@ -206,10 +235,7 @@ func (s *summary) histogram(l *stats) {
 	}
 	fmt.Fprintf(s.w, "%12s |%-50s %s\n", "value (ns)", strings.Repeat("-", 50), "count")
 	for i := lo; i <= hi; i++ {
-		var from int64
-		if i > 0 {
-			from = 1 << (i - 1)
-		}
+		from := bucketFrom(i)
 		bar := int(l.buckets[i] * 50 / most)
 		if l.buckets[i] > 0 && bar == 0 {
 			bar = 1

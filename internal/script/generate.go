@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
 )
@@ -21,7 +22,8 @@ type generator struct {
 	helpers map[string]bool
 }
 
-func newGenerator(set *template.Template, bpf bool) (*generator, error) {
+// newGenerator's helpers receive the plan (helper.gdyn reads its GoTypes).
+func newGenerator(set *template.Template, bpf bool, p *plan.Plan) (*generator, error) {
 	t, err := set.Clone()
 	if err != nil {
 		return nil, err
@@ -33,7 +35,7 @@ func newGenerator(set *template.Template, bpf bool) (*generator, error) {
 		"cond":   g.cond,
 		"point":  g.point,
 		"need":   g.need,
-		"helper": func(name string) (string, error) { return g.exec("helper."+name, nil) },
+		"helper": func(name string) (string, error) { return g.exec("helper."+name, p) },
 	})
 	return g, nil
 }
@@ -104,17 +106,67 @@ type ProbeView struct {
 	// Target (pid() == target()) when the plan keeps the -c/-x process alone.
 	PID     int
 	Process string
-	Target  bool
+	// InTarget keeps stap's target() (and its children on the kernel runtime) only.
+	InTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
+	// Fields are the values this handler prints (values First to Last
+	// of the record, counted from 1); Head and Tail say whether it
+	// starts and ends the record (both, but under BPF with Split).
+	Fields      []plan.Field
+	Head, Tail  bool
+	First, Last int
+	// Bias is the link-time address of the handler's one point, set
+	// when it computes a PIE's load bias (__sg_bias).
+	Bias string
 }
 
+// probe renders p's handler, or under BPF the handlers its Split asks
+// for: declared last to first, as stapbpf runs them first to last. A
+// PIE's interface values need the load bias, which a handler learns from
+// its point's address: such a probe gets one handler per point.
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, Target: pl.OnlyTarget, CPU: "cpu()"}
-	if g.bpf && bpfHasLocals(p) {
-		pv.CPU = "__sg_c"
+	if pl.GoTypes == nil || !pl.GoTypes.PIE || !slices.ContainsFunc(p.Fields, func(f plan.Field) bool { _, ok := f.Value.(plan.Dyn); return ok }) {
+		return g.handlers(pl, p, "")
 	}
-	return g.exec("probe", pv)
+	var out []string
+	for _, pt := range p.Points {
+		one := p
+		one.Points = []plan.Point{pt}
+		s, err := g.handlers(pl, one, fmt.Sprintf("0x%x", pt.Addr))
+		if err != nil {
+			return "", err
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\n\n"), nil
+}
+
+// handlers renders p's handler (several under BPF with Split); bias is
+// the link-time address of its one point when it computes the load bias.
+func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, error) {
+	starts := append([]int{0}, p.Split...)
+	var out []string
+	for i := len(starts) - 1; i >= 0; i-- {
+		end := len(p.Fields)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
+			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias}
+		if p.Site == event.SiteRestart {
+			pv.Max = 0 // not an event
+		}
+		if g.bpf && bpfHasLocals(p.Cond != nil || p.Goid != nil, pv.Fields) {
+			pv.CPU = "__sg_c"
+		}
+		s, err := g.exec("probe", pv)
+		if err != nil {
+			return "", err
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\n\n"), nil
 }
 
 // bpfHasLocals tells a BPF handler that keeps locals (a filter's result, a
@@ -122,13 +174,16 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 // CPU read once into one more local, where the others fit only with a
 // cpu() call per print (stapbpf's register allocator decides).
 // TestRenderedScriptsPassStap compiles both shapes.
-func bpfHasLocals(p plan.Probe) bool {
-	if p.Cond != nil || p.Goid != nil {
+func bpfHasLocals(condOrGoid bool, fields []plan.Field) bool {
+	if condOrGoid {
 		return true
 	}
-	return slices.ContainsFunc(p.Fields, func(f plan.Field) bool {
-		_, ok := f.Value.(plan.Bytes)
-		return ok
+	return slices.ContainsFunc(fields, func(f plan.Field) bool {
+		switch f.Value.(type) {
+		case plan.Bytes, plan.Slice:
+			return true
+		}
+		return false
 	})
 }
 

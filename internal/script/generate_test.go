@@ -84,7 +84,7 @@ func TestStapString(t *testing.T) {
 // wanted text is stap's own syntax for the read (SystemTap's tapset
 // reference: u_register, user_intN/user_uintN, $var->member[i]).
 func TestReads(t *testing.T) {
-	g, err := newGenerator(Builtin().kernel, false)
+	g, err := newGenerator(Builtin().kernel, false, &plan.Plan{})
 	if err != nil {
 		t.Fatal(err)
 	}

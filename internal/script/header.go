@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/event"
@@ -18,6 +19,7 @@ const (
 	argsTag    = "# stapgen-stap-args: "
 	envTag     = "# stapgen-stap-env: "
 	runtimeTag = "# stapgen-runtime: "
+	maxTag     = "# stapgen-max-events: "
 )
 
 // TargetLine names the target for the header.
@@ -26,6 +28,9 @@ func (v *View) TargetLine() string {
 	s := t.Path
 	if t.Kernel {
 		s = "kernel"
+		if t.Module != "" {
+			s = "module " + t.Module + " of the kernel"
+		}
 		if t.Release != "" {
 			s += " " + t.Release
 		}
@@ -65,6 +70,10 @@ func encodeSchema(s *event.Schema) string {
 // writes it first so a saved output decodes without its script.
 func SchemaComment(s *event.Schema) string { return schemaTag + encodeSchema(s) }
 
+// IsSchemaLine tells the schema header line (which run --save writes
+// first) from output.
+func IsSchemaLine(line []byte) bool { return strings.HasPrefix(string(line), schemaTag) }
+
 // ArgsLine is the stap options the plan needs, as a JSON list.
 func (v *View) ArgsLine() string {
 	b, _ := json.Marshal(append([]string{}, v.Plan.StapArgs...))
@@ -93,6 +102,18 @@ func headerList(script []byte, tag string) []string {
 	return l
 }
 
+// ReadMaxEvents returns the record limit of a rendered script, 0 for none.
+// The script's own count can pass it by a record or so on the BPF
+// runtime, whose globals take no lock between CPUs; the run delivers
+// exactly this many.
+func ReadMaxEvents(script []byte) int {
+	n, err := strconv.Atoi(headerValue(script, maxTag))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
 // ReadRuntime returns the runtime a rendered script was generated for.
 func ReadRuntime(script []byte) spec.Runtime {
 	switch r := spec.Runtime(headerValue(script, runtimeTag)); r {
@@ -115,6 +136,17 @@ func headerValue(script []byte, tag string) string {
 func (v *View) NeedsPass() bool {
 	for _, p := range v.Plan.Probes {
 		if p.Mark || p.Check {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedsOn is true when a record split over BPF handlers is counted
+// against --max-events: the first handler tells the others it printed.
+func (v *View) NeedsOn() bool {
+	for _, p := range v.Plan.Probes {
+		if len(p.Split) > 0 && v.Plan.MaxEvents > 0 {
 			return true
 		}
 	}

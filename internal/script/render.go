@@ -86,7 +86,7 @@ func (t *Templates) Render(w io.Writer, p *plan.Plan) error {
 	if isBPF(p) {
 		set = t.bpf
 	}
-	g, err := newGenerator(set, isBPF(p))
+	g, err := newGenerator(set, isBPF(p), p)
 	if err != nil {
 		return fmt.Errorf("render script: %w", err)
 	}
@@ -119,10 +119,20 @@ var staticFuncs = template.FuncMap{
 	"quote":   func(s string) string { return fmt.Sprintf("%q", s) },
 	"lit":     stapString,
 	"add":     func(a, b int) int { return a + b },
+	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
 	"mask":    func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8)-1) },
 	"signbit": func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8-1)) },
 	"words":   words,
+	// elems are a BPF slice's unrolled element offsets: the first max, at
+	// most eight, like a string's words.
+	"elems": func(max int, size int64) []int64 {
+		var out []int64
+		for i := 0; i < max && i < 8; i++ {
+			out = append(out, int64(i)*size)
+		}
+		return out
+	},
 	"wordgroups": func(max int) [][]int {
 		return slices.Collect(slices.Chunk(words(max), 4))
 	},

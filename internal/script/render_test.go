@@ -140,6 +140,17 @@ func kernelFuncs() fakeFuncs {
 	return fakeFuncs{"lookup_one_qstr_excl": {Name: "lookup_one_qstr_excl", Params: []debuginfo.Variable{{Name: "name", Type: tPQstr, Location: "reg rdi"}, {Name: "base", Type: tDentry}, {Name: "flags", Type: tUInt}}, Return: tDentryR}}
 }
 
+// moduleFuncs are functions of the lab kernel's overlay module (stap -L:
+// ovl_lookup $dir:struct inode* $dentry:struct dentry* $flags:unsigned
+// int); inKernel marks them found through the target "kernel".
+func moduleFuncs(inKernel bool) fakeFuncs {
+	f := &debuginfo.Function{Name: "ovl_lookup", Params: []debuginfo.Variable{{Name: "dir", Type: tDentry}, {Name: "dentry", Type: tDentry}, {Name: "flags", Type: tUInt}}}
+	if inKernel {
+		f.Module = "overlay"
+	}
+	return fakeFuncs{"ovl_lookup": f, "lookup_one_qstr_excl": kernelFuncs()["lookup_one_qstr_excl"]}
+}
+
 func paths(t *testing.T, ps ...string) []spec.Path {
 	var out []spec.Path
 	for _, s := range ps {
@@ -181,12 +192,16 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
 		// A shared library run with -c: records of target() alone.
-		{name: "c-library-target", lang: "clib", req: spec.Request{Runtime: spec.RuntimeBPF, TargetProcess: true, Probes: []spec.Probe{{Function: "greet"}}}},
+		{name: "c-library-target", lang: "clib", req: spec.Request{Runtime: spec.RuntimeBPF, InTarget: true, Probes: []spec.Probe{{Function: "greet"}}}},
 		{name: "c-return-typed", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "scale", Entry: true, Return: true, Fields: paths(t, "d", "f")}, {Function: "paint", Return: true, Fields: paths(t, "c")}}}},
 		{name: "c-bpf-return", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "scale", Return: true}, {Function: "paint", Entry: true, Return: true}, {Function: "greet", Return: true, Fields: paths(t, "who")}}}},
 		{name: "kernel-return", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Entry: true, Return: true, Fields: paths(t, "return->d_inode->i_ino", "name->name")}}}},
 		{name: "c-line", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "cfix.c:26"}, {Function: "cfix.c:26", Fields: paths(t, "a", "b")}}}},
 		{name: "kernel-line", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "fs/namei.c:1597"}}}},
+		{name: "module-entry-return", lang: "module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup", Entry: true, Return: true}}}},
+		{name: "kernel-module-function", lang: "kernel-module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup"}, {Function: "lookup_one_qstr_excl"}}}},
+		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }
@@ -199,6 +214,10 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 		in.Target, in.Funcs, in.Go = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}
 	case "c":
 		in.Target, in.Funcs = plan.Target{Path: cBin}, cFuncs()
+	case "module":
+		in.Target, in.Funcs = plan.Target{Kernel: true, Module: "overlay", Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(false)
+	case "kernel-module":
+		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(true)
 	case "clib":
 		in.Target, in.Funcs = plan.Target{Path: cBin, Library: true}, cFuncs()
 	default:
@@ -262,7 +281,7 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 			f := filepath.Join(dir, "s.stp")
 			os.WriteFile(f, buf.Bytes(), 0o644)
 			bin, args := stap, []string{"-r", build_}
-			if tc.lang == "kernel" || p.Guru || strings.Contains(buf.String(), ").statement(0x") {
+			if strings.HasPrefix(tc.lang, "kernel") || tc.lang == "module" || p.Guru || strings.Contains(buf.String(), ").statement(0x") {
 				bin, args = stap51, []string{"-r", lab.Release()}
 			}
 			args = append(append(args, "-p2"), p.StapArgs...)

@@ -34,8 +34,11 @@ type RunOptions struct {
 	// Save is a file that also gets stap's raw output, headed by the
 	// schema so it decodes without the script.
 	Save string
-	// CmdOutput receives the traced command's output; nil discards it.
+	// CmdOutput receives the traced command's stdout; nil discards it.
 	CmdOutput io.Writer
+	// CmdStderr receives the traced command's stderr apart from stap's
+	// messages; nil leaves it among them (Result.Stderr).
+	CmdStderr io.Writer
 	// Log receives each stap command line before it starts; nil for none.
 	Log io.Writer
 	// Sink gets every event; the caller closes it after the run.
@@ -49,7 +52,10 @@ type RunOptions struct {
 type Result struct {
 	// Events is the number of records decoded.
 	Events int
-	Losses stap.Losses
+	// Restarted is the number of entry records dropped as repeats of a
+	// Go call the runtime restarted (BPF).
+	Restarted int
+	Losses    stap.Losses
 	// Stderr is stap's own stderr.
 	Stderr string
 	// StapErr is stap's failure; nil when it ended normally or on request.
@@ -58,6 +64,9 @@ type Result struct {
 	DecodeErr error
 	// Interrupted is set when ctx ended the run.
 	Interrupted bool
+	// LeftGroup is the process group of what stap left running (the -c
+	// command, when the script ended first), 0 for nothing.
+	LeftGroup int
 }
 
 // workdir holds a run's script and record file; remove it when done.
@@ -123,6 +132,7 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	// and stap-like wrappers (the lab's VM) deliver output the same way.
 	opts.Output = w.records
 	opts.Stdout = o.CmdOutput
+	opts.CmdStderr = o.CmdStderr
 	runner := o.runner(s)
 	o.logCommand(runner, opts.Args(w.script))
 	proc, err := runner.Start(ctx, w.script, opts)
@@ -152,9 +162,12 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
 		out = io.TeeReader(out, sf)
 	}
-	n, decErr := Decode(out, s.Schema, o.Sink)
+	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents)
 	<-done
-	res := &Result{Events: n, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	res := &Result{Events: n, Restarted: restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	if o.Cmd != "" {
+		res.LeftGroup = proc.LeftGroup()
+	}
 	if !res.Interrupted {
 		res.StapErr = waitErr
 	}

@@ -21,6 +21,8 @@ type Script struct {
 	// StapEnv is the environment the header asks stap to run with.
 	StapEnv []string
 	Runtime spec.Runtime
+	// MaxEvents is the script's record limit, 0 for none.
+	MaxEvents int
 	// Plan is set when the script was generated here, nil when read.
 	Plan *plan.Plan
 }
@@ -60,7 +62,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 		return nil, err
 	}
 	defer t.Close()
-	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver})
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver, Types: t.castTypes()})
 	if err != nil {
 		return nil, t.whyUntyped(err)
 	}
@@ -74,7 +76,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	if err := tmpl.Render(&buf, p); err != nil {
 		return nil, err
 	}
-	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, StapEnv: p.StapEnv, Runtime: p.Runtime, Plan: p}, nil
+	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, StapEnv: p.StapEnv, Runtime: p.Runtime, MaxEvents: p.MaxEvents, Plan: p}, nil
 }
 
 // ParseScript reads a script written by Generate (its header carries the
@@ -85,7 +87,7 @@ func ParseScript(src []byte, runtime spec.Runtime) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Script{Source: src, Schema: schema, StapArgs: script.ReadStapArgs(src), StapEnv: script.ReadStapEnv(src), Runtime: runtime}
+	s := &Script{Source: src, Schema: schema, StapArgs: script.ReadStapArgs(src), StapEnv: script.ReadStapEnv(src), Runtime: runtime, MaxEvents: script.ReadMaxEvents(src)}
 	if s.Runtime == "" {
 		s.Runtime = script.ReadRuntime(src)
 	}

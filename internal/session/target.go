@@ -22,6 +22,10 @@ type OpenOptions struct {
 	// DebugDirs are searched for separate debuginfo before /usr/lib/debug;
 	// none means only /usr/lib/debug.
 	DebugDirs []string
+	// Root is the system root that "kernel" and "module:NAME" are found
+	// under (its /boot, /lib/modules, /usr/lib/debug): "" for the live
+	// system, a mounted image or a package tree otherwise.
+	Root string
 	// NoCache neither reads nor writes the function index cache.
 	NoCache bool
 	// Types say where a Go binary without DWARF gets its functions'
@@ -46,10 +50,25 @@ type Target struct {
 	goFacts *gofacts.Facts
 	// types gives a Go binary without DWARF its types from source.
 	types *sourceTypes
+	// kernel is Funcs for the target "kernel": vmlinux and its modules.
+	kernel *kernelFuncs
+	// opts are the options the target was opened with; casts open the
+	// kernel or a module they name with them.
+	opts OpenOptions
+	// casts is set once a cast's types are looked up.
+	casts *castTypes
 }
 
-// Close releases the target's file and index.
-func (t *Target) Close() { t.Bin.Close() }
+// Close releases the target's file and index (and the modules opened).
+func (t *Target) Close() {
+	if t.casts != nil {
+		t.casts.close()
+	}
+	if t.kernel != nil {
+		t.kernel.close()
+	}
+	t.Bin.Close()
+}
 
 // Lookup finds functions by name (exact, glob, a|b, FILE:LINE).
 // A Go binary without DWARF gets its types from source here.
@@ -74,11 +93,32 @@ func (t *Target) TypesOf(f *debuginfo.Function) (origin, whyNot string) {
 }
 
 // Match lists the functions matching any of the glob patterns.
+// Lines lists the probe-able lines of f with the variables at each; it
+// needs the target's DWARF (a stripped Go binary has no line table stap
+// can use).
+func (t *Target) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
+	ll, ok := t.Funcs.(plan.LineLister)
+	if !ok || f.NoTypes {
+		return nil, fmt.Errorf("%w: %s: the target has no DWARF, so stap can place no line probe in it", plan.ErrRefused, f.Name)
+	}
+	return ll.Lines(f)
+}
+
+// IsClone reports whether f is a compiler clone (f.part.0), which stap
+// leaves out of line probes on f.
+func (t *Target) IsClone(f *debuginfo.Function) bool {
+	ll, ok := t.Funcs.(plan.LineLister)
+	return ok && ll.IsClone(f)
+}
+
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return t.Funcs.Match(patterns...)
 }
 
 func (t *Target) planTarget() plan.Target {
+	if t.Bin.Module != "" {
+		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release), Release: t.Release, BuildID: t.Bin.BuildID}
+	}
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
 	}
@@ -113,13 +153,14 @@ func RunningRelease() string {
 // running kernel) and opens its ELF file; only its symbols and headers are
 // read. release is the kernel release asked for, "" for other targets.
 func OpenBinary(name string, o OpenOptions) (bin *target.Binary, release string, err error) {
-	if name == target.KernelTarget {
+	if name == target.KernelTarget || strings.HasPrefix(name, target.ModulePrefix) {
 		release = o.Release
 		if release == "" {
 			release = RunningRelease()
 		}
 	}
-	path, err := target.Resolve(name, release, "")
+	dirs := o.debugDirs()
+	path, err := target.Resolve(name, release, o.Root, dirs)
 	if err != nil {
 		return nil, "", &Error{Stage: StageResolve, Err: err}
 	}
@@ -129,12 +170,21 @@ func OpenBinary(name string, o OpenOptions) (bin *target.Binary, release string,
 	if _, err := os.Stat(path); err != nil {
 		return nil, "", &Error{Stage: StageTargetFile, Err: fmt.Errorf("target %s: %w", name, err)}
 	}
-	var dirs []string
-	if len(o.DebugDirs) > 0 {
-		dirs = append(append(dirs, o.DebugDirs...), "/usr/lib/debug")
-	}
 	bin, err = target.OpenWith(path, target.Options{DebugDirs: dirs})
 	return bin, release, err
+}
+
+// debugDirs are the separate debuginfo roots: those given, then the
+// system's (under Root); nil means the library default, /usr/lib/debug.
+func (o OpenOptions) debugDirs() []string {
+	if len(o.DebugDirs) == 0 && o.Root == "" {
+		return nil
+	}
+	root := o.Root
+	if root == "" {
+		root = "/"
+	}
+	return append(append([]string(nil), o.DebugDirs...), filepath.Join(root, "usr/lib/debug"))
 }
 
 // Open resolves and opens a target with its functions: the DWARF index,
@@ -144,9 +194,12 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Bin: bin, Release: release}
+	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
+		if t.Release == "" && bin.Module != "" {
+			t.Release = bin.ModuleRelease()
+		}
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {
@@ -169,6 +222,10 @@ func Open(name string, o OpenOptions) (*Target, error) {
 		return nil, err
 	}
 	t.Funcs = idx
+	if name == target.KernelTarget {
+		t.kernel = newKernelFuncs(idx, bin, t.Release, o)
+		t.Funcs = t.kernel
+	}
 	if bin.Kind == target.KindGo {
 		t.goFacts = gofacts.New(bin, idx)
 	}

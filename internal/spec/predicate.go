@@ -48,6 +48,9 @@ func ParsePredicate(s string) (Predicate, error) {
 	if err != nil {
 		return p, err
 	}
+	if path.Whole != 0 {
+		return p, invalid("filter %q: a whole value ($) cannot be compared; name a member", s)
+	}
 	p.Path = path
 	rest := s[i:]
 	for _, op := range []Op{OpEq, OpNe, OpLe, OpGe, OpLt, OpGt} {
@@ -88,10 +91,20 @@ func ParsePredicate(s string) (Predicate, error) {
 
 // opIndex finds the operator, skipping the "->" of a member path.
 func opIndex(s string) int {
+	depth := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
 		case '"', '`':
-			return -1
+			// A @cast's quoted type is part of the path.
+			q, err := strconv.QuotedPrefix(s[i:])
+			if depth <= 0 || err != nil {
+				return -1
+			}
+			i += len(q) - 1
 		case '=', '!', '<':
 			return i
 		case '>':

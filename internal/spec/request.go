@@ -58,10 +58,10 @@ type Request struct {
 	PID int
 	// Process restricts records to processes with this execname.
 	Process string
-	// TargetProcess says the script runs under stap -c CMD or -x PID, so
-	// stap's target() is the traced process (the plan decides where it
-	// filters on it: Plan.OnlyTarget).
-	TargetProcess bool
+	// InTarget restricts records to stap's target() process (-c, -x) and,
+	// on the kernel runtime, its children: run sets it unless
+	// --all-processes.
+	InTarget bool
 	// Where are predicates on values, all of which must hold.
 	Where []Predicate
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
@@ -191,6 +191,21 @@ func IsGlob(s string) bool {
 		}
 	}
 	return false
+}
+
+// FuncLine reports whether a probe target names a line of a function,
+// FUNCTION@FILE:LINE, as stap spells a statement probe and `stapgen lines`
+// lists them ("lookup_one_qstr_excl@fs/namei.c:1599").
+func FuncLine(s string) (function, file string, line int, ok bool) {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 {
+		return "", "", 0, false
+	}
+	file, line, ok = IsLine(s[at+1:])
+	if !ok || IsGlob(s[:at]) || strings.Contains(file, "@") {
+		return "", "", 0, false
+	}
+	return s[:at], file, line, true
 }
 
 // IsLine reports whether a probe target names a source line, FILE:LINE,

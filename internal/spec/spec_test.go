@@ -21,6 +21,30 @@ func TestParsePath(t *testing.T) {
 		{"a.~r0", "", "member name"},
 		{`a"); system("x`, "", "unexpected"},
 		{"a%{ x %}", "", "unexpected"},
+		// Casts, in stapgen's and in stap's spelling.
+		{"ctx:(struct getdents_callback64)->count", "ctx:(struct getdents_callback64).count", ""},
+		{`@cast(ctx, "struct getdents_callback64")->count`, "ctx:(struct getdents_callback64).count", ""},
+		{`@cast(ctx,"struct  getdents_callback64" , "kernel")->count`, "ctx:(struct getdents_callback64@kernel).count", ""},
+		{"a->b:(struct x@overlay)->c[2]", "a.b:(struct x@overlay).c[2]", ""},
+		{`@cast(@cast(a, "struct x")->p, "union y")->q`, "a:(struct x).p:(union y).q", ""},
+		{"a:(u32)", "a:(u32)", ""},
+		{"a:(struct x", "", "unclosed :("},
+		{"a:()", "", "cast type"},
+		{"a:(struct x*)", "", "cast type"},
+		{`a:(struct x"); system("y)`, "", "cast type"},
+		{"a:(struct x@/bin/sh)", "", "cast module"},
+		{`@cast(a, "struct x\"); exit() %{")->b`, "", "cast type"},
+		{`@cast(a, "struct x", "k\"m")->b`, "", "cast module"},
+		{`@cast(a)->b`, "", "@cast wants"},
+		{`@cast(a, struct x)->b`, "", "@cast wants"},
+		{`@cast(a, "struct x"`, "", "@cast wants"},
+		{`@cast(a$, "struct x")`, "", "$ goes at the end"},
+		// Whole values.
+		{"name$", "name$", ""},
+		{"name->d_name$$", "name.d_name$$", ""},
+		{`@cast(ctx, "struct x")$$`, "ctx:(struct x)$$", ""},
+		{"name$$$", "", "unexpected"},
+		{"name$.len", "", "unexpected"},
 	} {
 		p, err := ParsePath(tc.in)
 		if tc.err != "" {
@@ -48,6 +72,8 @@ func TestParsePredicate(t *testing.T) {
 		{`x == "a" %{ evil %}`, "", "bad string"},
 		{`== 3`, "", "want PATH OP VALUE"},
 		{`x ==`, "", "missing value"},
+		{`@cast(c, "struct g")->count > 2`, `c:(struct g).count > 2`, ""},
+		{`name$ == 3`, "", "whole value"},
 	} {
 		p, err := ParsePredicate(tc.in)
 		if tc.err != "" {
@@ -141,6 +167,28 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// FuzzParsePath: whatever a path parses to prints back as a path that
+// parses to the same thing, and carries no byte stap could read as code.
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"a->b[1]", "ctx:(struct x@kernel).c$$", `@cast(a, "union y", "m")->q$`, "~r0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePath(s)
+		if err != nil {
+			return
+		}
+		out := p.String()
+		if strings.ContainsAny(out, "\"%{};\\'\n") {
+			t.Fatalf("ParsePath(%q) kept stap-significant bytes: %q", s, out)
+		}
+		q, err := ParsePath(out)
+		if err != nil || q.String() != out {
+			t.Fatalf("ParsePath(%q).String() = %q does not round-trip: %q, %v", s, out, q, err)
+		}
+	})
+}
+
 func FuzzParseFile(f *testing.F) {
 	f.Add("probe f entry return a->b c[1]\nwhere a == \"x\"\nlimit strlen 9\n")
 	f.Add("# name: x\nprobe main.(*T).M\naggregate latency\n")
@@ -166,6 +214,43 @@ func TestIsLine(t *testing.T) {
 		"type:.eq.main.Rect": false, "go:buildid": false, "lookup_one_qstr_excl": false, "a.c:": false, "a.c:0": false, "x:12": false, "*.c:3": false} {
 		if _, _, ok := IsLine(s); ok != want {
 			t.Errorf("IsLine(%q) = %v", s, ok)
+		}
+	}
+}
+
+// TestFileCasts: a probe file quotes a cast's path as one word.
+func TestFileCasts(t *testing.T) {
+	f, err := ParseFile(strings.NewReader("probe filldir64 name `@cast(ctx, \"struct getdents_callback64\")->count` \"ctx:(struct getdents_callback64).prev_reclen\" name$$\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range f.Request.Probes[0].Fields {
+		got = append(got, p.String())
+	}
+	want := "name|ctx:(struct getdents_callback64).count|ctx:(struct getdents_callback64).prev_reclen|name$$"
+	if strings.Join(got, "|") != want {
+		t.Errorf("fields %q, want %q", got, want)
+	}
+}
+
+func TestFuncLine(t *testing.T) {
+	for _, tc := range []struct {
+		s, fn, file string
+		line        int
+	}{
+		{"lookup_one_qstr_excl@fs/namei.c:1599", "lookup_one_qstr_excl", "fs/namei.c", 1599},
+		{"add@/src/cfix.c:26", "add", "/src/cfix.c", 26},
+		{"main.main@main.go:7", "main.main", "main.go", 7},
+		{"fs/namei.c:1600", "", "", 0},
+		{"lookup_*@fs/namei.c:1600", "", "", 0},
+		{"f@fs/namei.c:*", "", "", 0},
+		{"@fs/namei.c:3", "", "", 0},
+		{"f@g@a.c:3", "", "", 0},
+	} {
+		fn, file, line, ok := FuncLine(tc.s)
+		if ok != (tc.fn != "") || fn != tc.fn || file != tc.file || line != tc.line {
+			t.Errorf("FuncLine(%q) = %q %q %d %v", tc.s, fn, file, line, ok)
 		}
 	}
 }

@@ -93,6 +93,9 @@ type Options struct {
 	// Stdout receives stap's own stdout when Output is set (the -c
 	// command's output); nil discards it.
 	Stdout io.Writer
+	// CmdStderr, when set, receives the -c command's stderr apart from
+	// stap's messages, byte for byte; nil leaves it in stap's stderr.
+	CmdStderr io.Writer
 	// Remote runs the script on this host (stap --remote: "ssh://HOST",
 	// "HOST", or "direct:" for this machine through the same path).
 	Remote string
@@ -171,6 +174,7 @@ type Process struct {
 	cmd    *exec.Cmd
 	stdout io.ReadCloser
 	stderr *boundedBuffer
+	outs   *outputs
 	done   chan struct{} // closed when stap has exited
 }
 
@@ -178,13 +182,25 @@ type Process struct {
 // module with many probes on a loaded machine.
 const DefaultGracePeriod = 15 * time.Second
 
-// Start runs stap on script. Cancelling ctx sends SIGINT (stap then stops
-// its probes and flushes what they printed), and SIGKILL after the grace
-// period.
+// Start runs stap on script. Cancelling ctx sends SIGINT to stap's process
+// group, as a terminal's Ctrl-C would: stap stops its probes and flushes
+// what they printed, and the -c command gets the signal too. SIGKILL
+// follows after the grace period.
 func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process, error) {
+	p := &Process{stderr: &boundedBuffer{}, outs: &outputs{}, done: make(chan struct{})}
+	env := append(os.Environ(), r.Env...)
+	if o.Cmd != "" && o.CmdStderr != nil {
+		f, err := p.outs.held(o.CmdStderr)
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, cmdStderrEnv+"="+fileLink(f))
+		o.Cmd = wrapCmd(o.Cmd)
+	}
 	cmd := exec.CommandContext(ctx, r.path(), o.Args(script)...)
-	cmd.Env = append(os.Environ(), r.Env...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	p.cmd = cmd
+	cmd.Env = env
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = r.GracePeriod
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = DefaultGracePeriod
@@ -192,22 +208,31 @@ func (r *Runner) Start(ctx context.Context, script string, o Options) (*Process,
 	// Its own process group: a terminal's Ctrl-C reaches stapgen, which then
 	// stops stap in order, instead of killing both at once.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &Process{cmd: cmd, stderr: &boundedBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
+	var err error
+	if cmd.Stderr, err = p.outs.writer(p.stderr); err != nil {
+		p.outs.abort()
+		return nil, err
+	}
 	if o.Output != "" {
 		if o.Stdout != nil {
-			cmd.Stdout = o.Stdout
+			if cmd.Stdout, err = p.outs.writer(o.Stdout); err != nil {
+				p.outs.abort()
+				return nil, err
+			}
 		}
 	} else {
 		out, err := cmd.StdoutPipe()
 		if err != nil {
+			p.outs.abort()
 			return nil, err
 		}
 		p.stdout = out
 	}
 	if err := cmd.Start(); err != nil {
+		p.outs.abort()
 		return nil, classifyStart(r.path(), err, "")
 	}
+	p.outs.started()
 	if o.Runtime == "bpf" && o.Cmd != "" {
 		go p.watchBPFChild()
 	}
@@ -227,6 +252,20 @@ func (p *Process) Losses() Losses {
 	return p.stderr.losses.l
 }
 
+// LeftGroup is the process group stap ran in when something in it still
+// runs after stap exited (the -c command: stap leaves it running when the
+// script ends by itself), 0 when nothing does. Call it after Wait.
+func (p *Process) LeftGroup() int {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	pgid := p.cmd.Process.Pid
+	if syscall.Kill(-pgid, 0) != nil {
+		return 0
+	}
+	return pgid
+}
+
 // Stop asks stap to end the run (SIGINT).
 func (p *Process) Stop() {
 	if p.cmd.Process != nil {
@@ -238,6 +277,7 @@ func (p *Process) Stop() {
 // end before calling Wait.
 func (p *Process) Wait() error {
 	err := p.cmd.Wait()
+	p.outs.stop()
 	close(p.done)
 	if err == nil {
 		return nil

@@ -66,6 +66,9 @@ type Binary struct {
 	Library   bool
 	BuildID   string // hex NT_GNU_BUILD_ID, "" when absent
 	GoVersion string // "go1.26.8" for Go binaries when readable
+	// Module is the name of a kernel module ("macvlan"; Kind is then
+	// KindKernel), "" for any other file.
+	Module string
 
 	// Debug is the separate debuginfo file holding the DWARF, or nil when
 	// the DWARF is in this file (or nowhere).
@@ -95,6 +98,9 @@ func Open(path string) (*Binary, error) { return OpenWith(path, Options{}) }
 // OpenWith opens path, classifies it and, when it has no .debug_info,
 // looks for separate debuginfo.
 func OpenWith(path string, opts Options) (*Binary, error) {
+	if err := compressedModule(path); err != nil {
+		return nil, err
+	}
 	b, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -155,9 +161,13 @@ func openFile(path string) (b *Binary, err error) {
 	if err := b.checkSections(); err != nil {
 		return b, err
 	}
+	b.layoutRelocatable()
 	b.Arch = archName(b.elf.Machine, b.elf.Class)
 	b.BuildID = b.readBuildID()
 	b.Kind = b.classify()
+	if b.isModule() {
+		b.Kind, b.Module = KindKernel, b.moduleName()
+	}
 	b.PIE = b.isPIE()
 	b.Library = b.isLibrary()
 	if b.Kind == KindGo {
@@ -426,7 +436,11 @@ func (b *Binary) Section(name string) (data []byte, err error) {
 		return nil, nil
 	}
 	raw := b.data[s.Offset : s.Offset+s.FileSize]
-	if s.Flags&elf.SHF_COMPRESSED == 0 && !gnu {
+	var rel *elf.Section
+	if b.Relocatable() && s.Flags&elf.SHF_ALLOC == 0 {
+		rel = b.relocationsOf(s)
+	}
+	if s.Flags&elf.SHF_COMPRESSED == 0 && !gnu && rel == nil {
 		return raw, nil
 	}
 	// Sections inflate once each, and different ones at the same time
@@ -439,7 +453,18 @@ func (b *Binary) Section(name string) (data []byte, err error) {
 		b.decomp[name] = z
 	}
 	b.mu.Unlock()
-	z.once.Do(func() { z.data, z.err = b.inflate(s, raw, gnu) })
+	z.once.Do(func() {
+		z.data = raw
+		if s.Flags&elf.SHF_COMPRESSED != 0 || gnu {
+			z.data, z.err = b.inflate(s, raw, gnu)
+		}
+		// A module's DWARF points into its sections through relocations
+		// (.rela.debug_info): without them every address is 0 and every
+		// string offset is wrong.
+		if z.err == nil && rel != nil {
+			z.data, z.err = b.relocate(s, rel, z.data)
+		}
+	})
 	return z.data, z.err
 }
 

@@ -67,10 +67,18 @@ func FindKernel(release, root string) (string, error) {
 }
 
 // Resolve turns a user's target string into a file path: "kernel" means
-// the running kernel of the given release, anything else is a path.
-func Resolve(target, release, root string) (string, error) {
+// the vmlinux of the given release, "module:NAME" that kernel's module
+// NAME (its debug file when debugDirs or root's /usr/lib/debug has one),
+// anything else is a path. root is the system root, "" for the live one.
+func Resolve(target, release, root string, debugDirs []string) (string, error) {
 	if target == KernelTarget {
 		return FindKernel(release, root)
+	}
+	if name, ok := strings.CutPrefix(target, ModulePrefix); ok {
+		if name == "" {
+			return "", fmt.Errorf("target %q names no module (module:NAME, e.g. module:overlay)", target)
+		}
+		return FindModule(name, release, root, debugDirs)
 	}
 	return target, nil
 }

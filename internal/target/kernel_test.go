@@ -63,7 +63,7 @@ func TestFindKernel(t *testing.T) {
 			if err != nil || got != filepath.Join(root, c.want) {
 				t.Fatalf("FindKernel = %q, %v; want %q", got, err, c.want)
 			}
-			p, err := Resolve(KernelTarget, rel, root)
+			p, err := Resolve(KernelTarget, rel, root, nil)
 			if err != nil || p != got {
 				t.Fatalf("Resolve(kernel) = %q, %v", p, err)
 			}

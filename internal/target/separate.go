@@ -25,6 +25,17 @@ func findSeparate(b *Binary, opts Options) *Binary {
 			}
 		}
 	}
+	if b.Module != "" {
+		cands := moduleDebugPaths(b.Path, dirs)
+		if len(cands) == 0 {
+			cands = moduleDebugByName(b.Module, b.ModuleRelease(), dirs)
+		}
+		for _, p := range cands {
+			if c := openCandidate(p, b.BuildID, nil); c != nil {
+				return c
+			}
+		}
+	}
 	name, crc, ok := b.debugLink()
 	if !ok {
 		return nil

@@ -163,6 +163,7 @@ func (b *Binary) eachFunc(typ elf.SectionType, fn func(str []byte, value, size u
 		return
 	}
 	bo := b.elf.ByteOrder
+	rel := b.Relocatable()
 	is64 := size == 24
 	infoAt := 12
 	if is64 {
@@ -184,6 +185,9 @@ func (b *Binary) eachFunc(typ elf.SectionType, fn func(str []byte, value, size u
 		} else {
 			name, value, sz = bo.Uint32(e), uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
 			shndx = bo.Uint16(e[14:])
+		}
+		if rel && elf.SectionIndex(shndx) != elf.SHN_UNDEF {
+			value = b.symbolAddr(elf.SectionIndex(shndx), value)
 		}
 		if value == 0 || elf.SectionIndex(shndx) == elf.SHN_UNDEF {
 			continue

@@ -61,13 +61,13 @@ func TestGoABI0Symbols(t *testing.T) {
 // FuzzOpen feeds truncated and bit-flipped fixtures to Open and every
 // accessor: any input must give an error or a usable Binary, not a panic.
 func FuzzOpen(f *testing.F) {
-	for _, p := range []string{testenv.CFixture(f, testenv.CO0), testenv.GoFixture(f, testenv.GoDefault)} {
+	for _, p := range []string{testenv.CFixture(f, testenv.CO0), testenv.GoFixture(f, testenv.GoDefault), relocatableObject(f)} {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		for _, n := range []int{64, 1024, 8192, len(data) / 3} {
-			f.Add(append([]byte(nil), data[:n]...))
+			f.Add(append([]byte(nil), data[:min(n, len(data))]...))
 		}
 		if len(data) < 64<<10 {
 			f.Add(data)
@@ -96,7 +96,7 @@ func FuzzOpen(f *testing.F) {
 		b.SymbolsNamed("walk")
 		b.Symbols()
 		b.RequireDWARF()
-		for _, s := range []string{".debug_info", ".debug_abbrev", ".gnu_debuglink", ".text"} {
+		for _, s := range []string{".debug_info", ".debug_abbrev", ".debug_line", ".debug_rnglists", ".gnu_debuglink", ".text"} {
 			b.Section(s)
 		}
 		b.debugLink()

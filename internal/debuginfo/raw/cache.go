@@ -38,6 +38,12 @@ func NewCache(b *target.Binary, off bool, dir string) Cache {
 		}
 		dir = filepath.Join(base, "stapgen")
 	}
+	// A relocatable file's entries were once made from its DWARF read
+	// unrelocated (every function at 0): its own key keeps them from
+	// being reused, without invalidating every vmlinux's index.
+	if b.DWARFFile().Relocatable() {
+		id += ".rel"
+	}
 	c := Cache{base: filepath.Join(dir, id), Size: -1, MTime: -1}
 	if st, err := os.Stat(b.DWARFFile().Path); err == nil {
 		c.Size, c.MTime = st.Size(), st.ModTime().UnixNano()

@@ -23,6 +23,7 @@ type lineRow struct {
 	line        int
 	end         bool // DW_LNE_end_sequence: no code at addr
 	prologueEnd bool
+	stmt        bool
 }
 
 func (f *File) lineTable(u int) *lineTable {
@@ -73,7 +74,7 @@ func (lt *lineTable) readRows() []lineRow {
 	}()
 	var e dwarf.LineEntry
 	for lt.lr.Next(&e) == nil {
-		r := lineRow{addr: e.Address, line: e.Line, end: e.EndSequence, prologueEnd: e.PrologueEnd}
+		r := lineRow{addr: e.Address, line: e.Line, end: e.EndSequence, prologueEnd: e.PrologueEnd, stmt: e.IsStmt}
 		if e.File != nil {
 			r.file = e.File.Name
 		}

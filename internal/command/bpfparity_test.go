@@ -1,0 +1,163 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// TestBPFSeveralStrings: main.Mount's four string parameters and its flags
+// print with default fields on the host's BPF runtime (one handler per
+// string, one record between them), each as the program passed it, and
+// --strlen bounds every string.
+func TestBPFSeveralStrings(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	for _, strlen := range []int{0, 5} {
+		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
+			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json"}
+			if strlen > 0 {
+				args = append(args, "--strlen", fmt.Sprint(strlen))
+			}
+			out, errs, code := stapgen(t, append(args, bin, "main.Mount")...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			calls := said(t, errs, "CALL")["main.Mount"]
+			evs := exactEvents(t, out)
+			if len(calls) != 1 || len(evs) < 1 {
+				t.Fatalf("%d calls, %d events\n%s\n%s", len(calls), len(evs), out, errs)
+			}
+			for _, k := range []string{"source", "target", "fstype", "flags", "data"} {
+				want := calls[0][k]
+				if strlen > 0 && len(want) > strlen && k != "flags" {
+					want = want[:strlen]
+				}
+				if got := val(evs[0], k); got != want {
+					t.Errorf("%s = %q, the program passed %q (--strlen %d)", k, got, calls[0][k], strlen)
+				}
+			}
+		})
+	}
+}
+
+// TestBPFSlices: a []int prints its elements on the host's BPF runtime as
+// the program printed them, and its length and capacity.
+func TestBPFSlices(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.Ints")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	ints := callLine(t, errs, "main.Ints")
+	evs := exactEvents(t, out)
+	if len(evs) < 1 {
+		t.Fatalf("no event\n%s", out)
+	}
+	f := jsonEvent(evs[0]).field("xs")
+	if got, want := val(evs[0], "xs"), between(ints, "xs=", " len="); got != want {
+		t.Errorf("xs = %s, the program printed %s", got, want)
+	}
+	if got, want := fmt.Sprintf("len=%v cap=%v", f["len"], f["cap"]), between(ints, " len=", " cap=")+" cap="+between(ints, " cap=", ""); got != "len="+want {
+		t.Errorf("xs %s, the program printed len=%s", got, want)
+	}
+}
+
+// TestBPFOneRecordPerCall: main.Recurse's deep recursion grows its stack
+// again and again, and each growth runs the function from its entry a
+// second time; on the BPF runtime every call still gives exactly one
+// record (the runtime's restart records drop the repeats). The count is
+// the program's own.
+func TestBPFOneRecordPerCall(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var want int
+	if _, err := fmt.Sscanf(errs[strings.Index(errs, "CALLS main.Recurse "):], "CALLS main.Recurse %d", &want); err != nil {
+		t.Fatalf("the program printed no count: %v\n%s", err, errs)
+	}
+	evs := exactEvents(t, out)
+	seen := map[string]int{}
+	for _, e := range evs {
+		seen[val(e, "n")]++
+	}
+	if len(evs) != want || len(seen) != want {
+		t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
+	}
+}
+
+// TestBPFStackArgsAndMethods: main.Many's register arguments print on the
+// host's BPF runtime as the program passed them and its stack-passed ones
+// (j, s) as explicit "missing" values; a pointer-receiver method's
+// receiver members print too.
+func TestBPFStackArgsAndMethods(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.Many")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	many := said(t, errs, "CALL")["main.Many"][0]
+	evs := exactEvents(t, out)
+	if len(evs) != 1 {
+		t.Fatalf("%d events\n%s", len(evs), out)
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+		if got := val(evs[0], k); got != many[k] {
+			t.Errorf("%s = %s, the program passed %s", k, got, many[k])
+		}
+	}
+	for _, k := range []string{"j", "s"} {
+		if f := jsonEvent(evs[0]).field(k); f["missing"] != true {
+			t.Errorf("%s: %v, want an explicit missing value", k, f)
+		}
+	}
+	out, errs, code = stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.(*Rect).Area", "--fields", "r.W,r.H")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	area := said(t, errs, "CALL")["main.(*Rect).Area"][0]
+	evs = exactEvents(t, out)
+	if len(evs) != 1 || val(evs[0], "r.W") != area["r.W"] || val(evs[0], "r.H") != area["r.H"] {
+		t.Errorf("events %v, the program's r.W=%s r.H=%s", evs, area["r.W"], area["r.H"])
+	}
+}
+
+// TestBPFInterfacesMarked: on the host's BPF runtime an error prints as
+// its two words, nil as a zero type word, and the script says why.
+func TestBPFInterfacesMarked(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -values", "--format", "json", bin, "main.ErrOf")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want := printedValues(t, errs)
+	evs := exactEvents(t, out)
+	var errVals []printedValue
+	for _, w := range want {
+		if w.fn == "main.ErrOf" {
+			errVals = append(errVals, w)
+		}
+	}
+	if len(evs) != len(errVals) {
+		t.Fatalf("%d events for %d calls", len(evs), len(errVals))
+	}
+	for i, w := range errVals {
+		v, _ := jsonEvent(evs[i]).field("e")["value"].(map[string]any)
+		if isNil := fmt.Sprint(v["type_word"]) == "0x0"; isNil != (w.typ == "<nil>") {
+			t.Errorf("%s: words %v", w.v, v)
+		}
+	}
+	src, _, _ := stapgen(t, "gen", "--runtime", "bpf", bin, "main.ErrOf")
+	if !strings.Contains(src, "e: BPF runtime: an interface prints as its type and data words") {
+		t.Errorf("the script does not say why:\n%s", src)
+	}
+}

@@ -1,0 +1,169 @@
+package command
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// stopBound is the generous bound on the time from the end of a run (the
+// interrupt, the time limit, the last allowed event) to stapgen's return.
+const stopBound = 3 * time.Second
+
+// stopRun runs stapgen on a -c program that would run for hours, with
+// extra flags; trigger, called each time output arrives, returns true when
+// the run's end is due (it may cancel ctx itself) and when that was.
+type stopRun struct {
+	out, errb *syncBuffer
+	code      int
+	returned  time.Time
+	raw       string
+}
+
+func runLong(t *testing.T, host string, extra []string, trigger func(out string, cancel func()) bool) (stopRun, time.Time) {
+	t.Helper()
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	r := stopRun{out: &syncBuffer{ch: make(chan struct{}, 1)}, errb: &syncBuffer{ch: make(chan struct{}, 1)}, raw: t.TempDir() + "/raw"}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: r.out, Stderr: r.errb, Getenv: os.Getenv}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	due := make(chan time.Time, 1)
+	go func() {
+		for {
+			select {
+			case <-r.out.ch:
+				if trigger(r.out.String(), cancel) {
+					due <- time.Now()
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	args := append([]string{"stapgen", "run", "--stap", host, "--runtime", "bpf", "--format", "json", "--save", r.raw,
+		"-c", bin + " -loops 100000000 -every 20ms"}, extra...)
+	r.code = Main(ctx, append(args, bin, "main.Str"), env)
+	r.returned = time.Now()
+	var at time.Time
+	select {
+	case at = <-due:
+	case <-time.After(200 * time.Millisecond):
+		// The last output came just before the return, and the watcher
+		// had not looked at it yet: the end was due no later than that.
+		if trigger(r.out.String(), func() {}) {
+			at = r.returned
+			break
+		}
+		t.Fatalf("the run ended before its end was due (exit %d)\n%s", r.code, tail(r.errb.String()))
+	}
+	cancel()
+	killLeft(t, r.errb.String())
+	return r, at
+}
+
+// killLeft stops the -c command stap left running, by the group stapgen
+// named.
+func killLeft(t *testing.T, stderr string) {
+	m := regexp.MustCompile(`kill -INT -- -(\d+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		return
+	}
+	pg, _ := strconv.Atoi(m[1])
+	syscall.Kill(-pg, syscall.SIGKILL)
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return "..." + s[len(s)-3000:]
+	}
+	return s
+}
+
+// delivered checks that the decoded events are every record stap wrote
+// (the raw output saved beside them) and returns their number.
+func (r stopRun) delivered(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(r.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := strings.Count(string(b), "@@sg1 ")
+	evs := parseEvents(t, r.out.String())
+	if records == 0 || len(evs) != records {
+		t.Errorf("stap wrote %d records, %d decoded; the last output:\n%s", records, len(evs), tail(string(b)))
+	}
+	return len(evs)
+}
+
+// TestStopPromptly: Ctrl-C, --duration and --max-events end a run on the
+// BPF runtime within stopBound while the -c program would still run for
+// hours, with every record stap wrote decoded.
+func TestStopPromptly(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	t.Run("ctrl-c", func(t *testing.T) {
+		r, at := runLong(t, host, nil, func(out string, cancel func()) bool {
+			if strings.Count(out, "\n") < 20 {
+				return false
+			}
+			cancel()
+			return true
+		})
+		if r.code != ExitInterrupted {
+			t.Fatalf("exit %d, want %d\n%s", r.code, ExitInterrupted, tail(r.errb.String()))
+		}
+		if d := r.returned.Sub(at); d > stopBound {
+			t.Errorf("returned %v after Ctrl-C", d)
+		}
+		r.delivered(t)
+		// The command got the interrupt as a terminal's Ctrl-C gives it:
+		// it did not reach its end, and nothing was left running.
+		if strings.Contains(r.errb.String(), "gofix: done") || strings.Contains(r.errb.String(), "still running") {
+			t.Errorf("the -c command was not interrupted:\n%s", tail(r.errb.String()))
+		}
+	})
+	t.Run("duration", func(t *testing.T) {
+		const limit = 2 * time.Second
+		r, first := runLong(t, host, []string{"--duration", limit.String()}, func(out string, _ func()) bool { return strings.Contains(out, "\n") })
+		if r.code != ExitOK {
+			t.Fatalf("exit %d\n%s", r.code, tail(r.errb.String()))
+		}
+		// The timer starts when the probes are in, before the first event.
+		if d := r.returned.Sub(first); d > limit+stopBound {
+			t.Errorf("returned %v after the first event, limit %v", d, limit)
+		}
+		r.delivered(t)
+		if !strings.Contains(r.errb.String(), "still running") {
+			t.Errorf("stapgen did not say the command is left running:\n%s", tail(r.errb.String()))
+		}
+	})
+	t.Run("max-events", func(t *testing.T) {
+		const n = 40
+		r, at := runLong(t, host, []string{"--max-events", strconv.Itoa(n)}, func(out string, _ func()) bool {
+			return strings.Count(out, "\n") >= n
+		})
+		if r.code != ExitOK {
+			t.Fatalf("exit %d\n%s", r.code, tail(r.errb.String()))
+		}
+		if d := r.returned.Sub(at); d > stopBound {
+			t.Errorf("returned %v after the %dth event", d, n)
+		}
+		if got := len(parseEvents(t, r.out.String())); got != n {
+			t.Errorf("%d events, want exactly %d", got, n)
+		}
+		// stapbpf's count is a map without a lock between CPUs: it may
+		// write a record more, never fewer.
+		if b, _ := os.ReadFile(r.raw); strings.Count(string(b), "@@sg1 ") < n {
+			t.Errorf("stap wrote %d records, fewer than %d", strings.Count(string(b), "@@sg1 "), n)
+		}
+	})
+}

@@ -1,0 +1,112 @@
+package event
+
+// Go's stack-check restart under the BPF runtime. A Go function whose
+// prologue finds the stack short (or a preemption request) calls
+// morestack, and the runtime runs it again from its entry: an entry probe
+// there fires twice for one call, and BPF has no registers to tell the
+// firings apart. The script also probes the runtime functions that
+// morestack's newstack ends in (copystack, goschedImpl, preemptPark), each
+// printing a SiteRestart record with the goroutine's saved PC. When that
+// PC is in a probed function's morestack stub (ProbeSchema.Restart) and
+// the thread's last record is that function's entry, the entry was not a
+// call: the decoder drops it. Nothing runs on the thread between the two.
+
+// SiteRestart marks the runtime's restart records; they are never
+// returned as events.
+const SiteRestart Site = "restart"
+
+// restartWindow bounds how long an entry waits for its restart record (in
+// the records' own clock): newstack follows the entry within microseconds.
+const restartWindow = 10_000_000 // ns
+
+// restarts holds entries back until they are known to be calls.
+type restarts struct {
+	// dropped counts the entries found to be restarts.
+	dropped int
+	q       []held
+	// last is the index in q (offset by base) of each thread's newest
+	// undecided entry.
+	last map[int]int
+	base int
+}
+
+type held struct {
+	e       Event
+	waiting bool // an entry not yet known to be a call
+	drop    bool
+}
+
+func (s *Schema) hasRestarts() bool {
+	for _, p := range s.Probes {
+		if p.Site == SiteRestart {
+			return true
+		}
+	}
+	return false
+}
+
+// push takes the next decoded event.
+func (r *restarts) push(s *Schema, e Event) {
+	if r.last == nil {
+		r.last = map[int]int{}
+	}
+	// Any record decides the thread's waiting entry, and age decides all.
+	if i, ok := r.last[e.TID]; ok && e.Probe >= 0 {
+		h := &r.q[i-r.base]
+		h.waiting = false
+		if e.Site == SiteRestart && len(e.Fields) > 0 {
+			rg := s.Probes[h.e.Probe].Restart
+			pc := e.Fields[0].Uint
+			h.drop = len(rg) == 2 && pc >= rg[0] && pc < rg[1]
+			if h.drop {
+				r.dropped++
+			}
+		}
+		delete(r.last, e.TID)
+	}
+	if e.Probe >= 0 {
+		for i := range r.q {
+			if h := &r.q[i]; h.waiting && e.Time-h.e.Time > restartWindow {
+				h.waiting = false
+				delete(r.last, h.e.TID)
+			}
+		}
+	}
+	if e.Probe >= 0 && e.Site == SiteRestart {
+		return
+	}
+	wait := e.Probe >= 0 && len(s.Probes[e.Probe].Restart) == 2
+	r.q = append(r.q, held{e: e, waiting: wait})
+	if wait {
+		r.last[e.TID] = r.base + len(r.q) - 1
+	}
+}
+
+// pop returns the next decided event, ok false when none is.
+func (r *restarts) pop(flush bool) (Event, bool) {
+	for len(r.q) > 0 {
+		h := r.q[0]
+		if h.waiting && !flush {
+			return Event{}, false
+		}
+		r.q[0] = held{}
+		r.q = r.q[1:]
+		r.base++
+		if h.waiting {
+			delete(r.last, h.e.TID)
+		}
+		if !h.drop {
+			return h.e, true
+		}
+	}
+	return Event{}, false
+}
+
+// Restarted is how many entry records the decoder dropped as repeats of a
+// call the Go runtime restarted.
+func (d *Decoder) Restarted() int {
+	if d.restarts == nil {
+		return 0
+	}
+	return d.restarts.dropped
+}

@@ -1,0 +1,49 @@
+package event
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestRestarts: an entry followed on its thread by a restart record whose
+// PC is in its function's morestack stub is dropped; any other entry is
+// kept, in order, whatever comes between.
+func TestRestarts(t *testing.T) {
+	s := &Schema{Version: 1, Probes: []ProbeSchema{
+		{Function: "main.F", Site: SiteEntry, Fields: []FieldSchema{{Name: "n", Enc: EncInt}}, Restart: []uint64{0x1080, 0x10a0}},
+		{Function: "runtime.copystack", Site: SiteRestart, Fields: []FieldSchema{{Name: "pc", Enc: EncPtr}}},
+		{Function: "main.G", Site: SiteEntry, Fields: []FieldSchema{{Name: "n", Enc: EncInt}}},
+	}}
+	entry := func(ts, tid, n int) string { return fmt.Sprintf("@@sg1 0 %d 0 1 %d - %d\n", ts, tid, n) }
+	restart := func(ts, tid int, pc uint64) string { return fmt.Sprintf("@@sg1 1 %d 0 1 %d - 0x%x\n", ts, tid, pc) }
+	g := func(ts, tid, n int) string { return fmt.Sprintf("@@sg1 2 %d 0 1 %d - %d\n", ts, tid, n) }
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"restarted", entry(1, 7, 1) + restart(2, 7, 0x1090) + entry(3, 7, 1), "F7:1"},
+		{"other function's stub", entry(1, 7, 1) + restart(2, 7, 0x2000) + entry(3, 7, 2), "F7:1 F7:2"},
+		{"other thread", entry(1, 7, 1) + restart(2, 8, 0x1090) + entry(3, 7, 2), "F7:1 F7:2"},
+		{"another record first", entry(1, 7, 1) + g(2, 7, 5) + restart(3, 7, 0x1090), "F7:1 G7:5"},
+		{"interleaved", entry(1, 7, 1) + entry(2, 8, 2) + restart(3, 7, 0x1080) + entry(4, 7, 1) + g(5, 8, 3), "F8:2 F7:1 G8:3"},
+		{"too late", entry(1, 7, 1) + g(restartWindow+2, 9, 0) + restart(restartWindow+3, 7, 0x1090), "F7:1 G9:0"},
+		{"at the end", entry(1, 7, 1), "F7:1"},
+	} {
+		d := NewDecoder(strings.NewReader(c.in), s)
+		var got []string
+		for {
+			e, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s%d:%d", e.Function[5:], e.TID, e.Fields[0].Int))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}

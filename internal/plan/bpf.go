@@ -1,0 +1,101 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/goruntime"
+)
+
+// BPF handler limits. stapbpf gives each handler a 512-byte stack, and a
+// string read with its unrolled word prints takes most of it: two strings
+// in one handler fail ("insufficient BPF stack size", or stap 4.8's
+// assertion max_tmp_space <= MAX_BPF_STACK). Handlers on the same probe
+// point run one after the other for each hit, in reverse order of
+// declaration, so a record's values are spread over several handlers,
+// one string (or slice) each, which print one record between them.
+
+// heavy tells a value that needs a handler of its own under BPF.
+func heavy(v Value) bool {
+	switch v.(type) {
+	case Bytes, CString, Slice:
+		return true
+	}
+	return false
+}
+
+// bpfSplit is where a BPF probe's fields start new handlers: before every
+// heavy value but the first.
+func bpfSplit(fields []Field) []int {
+	var out []int
+	seen := false
+	for i, f := range fields {
+		if !heavy(f.Value) {
+			continue
+		}
+		if seen {
+			out = append(out, i)
+		}
+		seen = true
+	}
+	return out
+}
+
+// strMax is the --strlen bound of a string value, for the decoder: the
+// BPF runtime's word reads may print more.
+func strMax(v Value) int {
+	switch v := v.(type) {
+	case Bytes:
+		return v.Max
+	case CString:
+		return v.Max
+	}
+	return 0
+}
+
+// restartProbes adds the probes whose records tell the decoder which BPF
+// Go entries the runtime restarted (event/restart.go): each prints the
+// goroutine's saved PC, a $var stap reads through DWARF.
+func (b *builder) restartProbes() {
+	b.from = "the BPF runtime's Go restart check"
+	found := 0
+	for _, name := range goruntime.RestartFuncs {
+		fns, err := b.in.Funcs.Match(name)
+		if err != nil || len(fns) != 1 {
+			continue
+		}
+		f := fns[0]
+		readable := false
+		for _, v := range f.Params {
+			readable = readable || v.Name == goruntime.RestartParam && v.LocList && len(v.Location) >= 3 && v.Location[:3] == "reg"
+		}
+		if !readable {
+			continue
+		}
+		pt, err := b.point(f, false)
+		if err != nil {
+			continue
+		}
+		pc := Var{Name: goruntime.RestartParam, Steps: []VarStep{{Member: "sched"}, {Member: "pc"}}}
+		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteRestart, Points: []Point{pt},
+			Fields: []Field{{Name: "pc", Type: "uintptr", Enc: event.EncPtr, Value: Ptr{X: pc}, From: b.from}}})
+		found++
+	}
+	if found < len(goruntime.RestartFuncs) {
+		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("BPF runtime: %d of the runtime's %d restart points are readable here, so an entry the runtime restarts may show twice", found, len(goruntime.RestartFuncs)))
+	}
+}
+
+// bpfReturnSplit is bpfSplit for a C .return handler, where each @entry
+// value is one more map read: a string there leaves room for nothing else
+// (stap 4.8: a returned string and one entry value fit, a third print did
+// not), so the values after a heavy one start a handler of their own.
+func bpfReturnSplit(fields []Field) []int {
+	var out []int
+	for i, f := range fields {
+		if i > 0 && (heavy(f.Value) || heavy(fields[i-1].Value)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
