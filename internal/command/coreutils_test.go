@@ -27,7 +27,7 @@ var handXmallocRE = regexp.MustCompile(`(?m)^X ([0-9]+) (.*)$`)
 func TestRunLsXmallocInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	ls := testenv.CoreutilsLs(t)
-	cmd := "exec " + ls + " -l /"
+	cmd := ls + " -l /"
 	script := filepath.Join(t.TempDir(), "hand.stp")
 	hand := fmt.Sprintf(`probe process(%q).function("xmalloc").call {
 	printf("X %%d %%s\n", $s, str_replace(sprint_ubacktrace(), "\n", "|"))

@@ -91,14 +91,14 @@ func TestRunGlibcMallocOnHostBPF(t *testing.T) {
 
 // TestRunGlibcMallocInVM: the same glibc (a copy at a fixture path, which
 // the lab's trixie chroot and the guest see as the host does), in the VM.
-// The command is exec'd: the lab runs -c through a shell script, and
-// target() is the command's pid only when the shell becomes the program.
+// Every record is the program's: target() is its pid (run's shell wrapper
+// and the lab's both exec a simple command).
 func TestRunGlibcMallocInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	dir := testenv.LibcCopy(t)
 	bin := testenv.MallocFixture(t, dir)
 	t.Setenv("STAPVM_FILES", bin)
-	out, errs, code := stapgen(t, "run", "--stap", vm, "-c", "exec "+bin+" 12", "--format", "json", dir+"/libc.so.6", "malloc")
+	out, errs, code := stapgen(t, "run", "--stap", vm, "-c", bin+" 12", "--format", "json", dir+"/libc.so.6", "malloc")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}

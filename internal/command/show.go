@@ -23,11 +23,16 @@ SystemTap's spelling and where it lives at entry. For Go functions the location
 is the register ABI assignment computed from the types (the DWARF locations of
 Go stack values are not usable by stap), plus the address after the stack-check
 prologue and every RET instruction (where stapgen probes returns).
+C++ functions are named as qualified in their source (shop::Cart::add), each
+overload shown with its signature and mangled name; an alias (glibc's malloc)
+shows the function its DWARF describes (__libc_malloc) and says so.
 
 Examples:
    stapgen show kernel lookup_one_qstr_excl
    stapgen show module:overlay ovl_lookup
    stapgen show -r 6.1.0-57-cloud-amd64 /lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/net/macvlan.ko macvlan_start_xmit
+   stapgen show /lib/x86_64-linux-gnu/libc.so.6 malloc
+   stapgen show ./cart 'shop::geo::area'
    stapgen show /usr/bin/dockerd syscall.Mount
    stapgen show --json ./server 'main.(*Server).Handle'`,
 		Flags: append(targetFlags(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),

@@ -18,7 +18,28 @@ import (
 // are stored plainly) and runs every query: each must return a result or
 // an error, never panic or hang.
 func FuzzLoad(f *testing.F) {
-	src := testenv.CFixture(f, testenv.CO2)
+	fuzzDWARF(f, testenv.CFixture(f, testenv.CO2), func(ix *Index) {
+		ix.Lookup("walk")
+		if st, err := ix.TypeByName("struct node"); err == nil {
+			touchMembers(st, 3)
+		}
+	})
+}
+
+// FuzzLoadCXX is FuzzLoad on the C++ fixture: the name index walks its
+// namespaces and classes, and functions get linkage names and prologue
+// marks from the symbol and line tables.
+func FuzzLoadCXX(f *testing.F) {
+	fuzzDWARF(f, testenv.CXXFixture(f, testenv.CO0), func(ix *Index) {
+		ix.Lookup("shop::geo::area")
+		ix.Lookup("_ZN4shop3geo4areaEd")
+		ix.Match("shop::*")
+	})
+}
+
+// fuzzDWARF flips bytes of src's DWARF, opens the result and lists every
+// function with its parameters' members, then runs queries.
+func fuzzDWARF(f *testing.F, src string, queries func(*Index)) {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		f.Fatal(err)
@@ -57,16 +78,13 @@ func FuzzLoad(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ix.Lookup("walk")
 		fns, _ := ix.Match("*")
 		for _, fn := range fns {
 			for _, v := range fn.Params {
 				touchMembers(v.Type, 3)
 			}
 		}
-		if st, err := ix.TypeByName("struct node"); err == nil {
-			touchMembers(st, 3)
-		}
+		queries(ix)
 	})
 }
 
