@@ -107,6 +107,9 @@ func Build(in Inputs) (*Plan, error) {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
 	p.UserStack = req.UserStack
+	if err := p.aggregates(req); err != nil {
+		return nil, err
+	}
 	p.setStapArgs()
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site}

@@ -90,8 +90,10 @@ type Plan struct {
 	MaxEvents int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
-	// Aggregate is carried to the report; records are always printed.
-	Aggregate spec.Aggregate
+	// Aggregate is computed in the script (stap statistics per probe),
+	// printed at the end and every IntervalMS.
+	Aggregate  spec.Aggregate
+	IntervalMS int64
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string
@@ -127,6 +129,14 @@ type Probe struct {
 	// ClearDedup marks the RET side.
 	Dedup, ClearDedup bool
 	Fields            []Field
+	// Count adds the call to the script's count for this probe; LatStart
+	// (an entry) keeps its time per thread, or per goroutine when Goid is
+	// set, for the return probe whose LatEnd adds the time since then to
+	// its latency statistics and histogram. LatPair is the entry's Index.
+	Count, LatStart, LatEnd bool
+	LatPair                 int
+	// NoRecord prints no record: the aggregates replace them.
+	NoRecord bool
 }
 
 // Field is one value printed by a probe.

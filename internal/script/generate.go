@@ -110,7 +110,11 @@ type ProbeView struct {
 }
 
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()"}
+	max := pl.MaxEvents
+	if p.NoRecord {
+		max = 0
+	}
+	pv := ProbeView{P: p, Max: max, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()"}
 	if g.bpf && bpfHasLocals(p) {
 		pv.CPU = "__sg_c"
 	}
