@@ -145,3 +145,40 @@ func TestAttachByPIDInMountNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachByPIDInVM: stap-vm starts STAPVM_DAEMON in the guest before the
+// probes attach, in a mount namespace of its own where its binary is at a
+// path nothing else has (a bind mount on a tmpfs mounted inside); -x
+// traces it by PID, and its events equal the calls it logged.
+func TestAttachByPIDInVM(t *testing.T) {
+	vm := labVMScript(t) // this tree's stap-vm: STAPVM_DAEMON is new
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	const loops = 3
+	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`unshare -m sh -c 'mkdir -p /inside && mount -t tmpfs ns /inside && touch /inside/daemon && mount -o bind %s /inside/daemon && echo DAEMON $$ && exec /inside/daemon -sleep 15s -loops %d -every 200ms'`, bin, loops))
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "-x", "1",
+		"--duration", "45s", bin, "main.Str")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, tail(errs))
+	}
+	m := regexp.MustCompile(`(?m)^DAEMON (\d+)`).FindStringSubmatch(errs)
+	if m == nil {
+		t.Fatalf("the daemon did not start:\n%s", tail(errs))
+	}
+	pid, _ := strconv.Atoi(m[1])
+	calls := strCalls(t, errs)
+	if len(calls) != 7*loops || !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d, and its end:\n%s", len(calls), 7*loops, tail(errs))
+	}
+	evs := parseEvents(t, out)
+	if len(evs) != len(calls) {
+		t.Fatalf("%d events, the daemon logged %d calls\n%s", len(evs), len(calls), tail(errs))
+	}
+	for i, e := range evs {
+		if s, cut := e.text(t, "s"); s != calls[i] && !(cut && strings.HasPrefix(calls[i], s)) {
+			t.Errorf("event %d: s=%q, the daemon logged %q", i, s, calls[i])
+		}
+		if p, _ := e["pid"].(float64); int(p) != pid {
+			t.Errorf("event %d from pid %v, the daemon is %d", i, e["pid"], pid)
+		}
+	}
+}

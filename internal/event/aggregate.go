@@ -13,6 +13,8 @@ import (
 //	                             counted N calls. K = 1+BITS: N entry→return
 //	                             times (ns) ending at return probe PROBE,
 //	                             adding up to SUM, had BITS bits
+//	@@sga a KEY N SUM MIN MAX    the same with the extremes (the kernel
+//	                             runtime; stapbpf has no @min or @max)
 //	@@sga done FINAL             the snapshot is complete; FINAL is 1 at the
 //	                             script's end, 0 for an interval
 var aggMagic = []byte("@@sga ")
@@ -43,6 +45,9 @@ type Latency struct {
 	Function string `json:"function"`
 	Count    int64  `json:"calls"`
 	Sum      int64  `json:"sum_ns"`
+	// Min and Max are the extremes where the runtime reports them.
+	Min *int64 `json:"min_ns,omitempty"`
+	Max *int64 `json:"max_ns,omitempty"`
 	// Buckets are the non-empty log2 buckets, smallest first.
 	Buckets []Bucket `json:"log2_buckets"`
 
@@ -81,7 +86,7 @@ func (d *Decoder) aggLine(line []byte) error {
 		d.agg = nil
 		d.settle(a)
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Agg: a})
-	case string(f[0]) == "a" && len(nums) == 3:
+	case string(f[0]) == "a" && (len(nums) == 3 || len(nums) == 5):
 		p, k := nums[0]/100, nums[0]%100
 		if nums[0] < 0 || int(p) >= len(d.s.Probes) || k > 65 {
 			return errAgg
@@ -95,6 +100,14 @@ func (d *Decoder) aggLine(line []byte) error {
 		l.buckets[int(k-1)] = nums[1]
 		l.Count += nums[1]
 		l.Sum += nums[2]
+		if len(nums) == 5 && nums[1] > 0 {
+			if l.Min == nil || nums[3] < *l.Min {
+				l.Min = &nums[3]
+			}
+			if l.Max == nil || nums[4] > *l.Max {
+				l.Max = &nums[4]
+			}
+		}
 	default:
 		return errAgg
 	}

@@ -40,7 +40,11 @@ func writeAggText(w io.Writer, a *event.Agg) {
 		if l.Count > 0 {
 			avg = l.Sum / l.Count
 		}
-		fmt.Fprintf(w, "\nlatency of %s: %d calls, avg %s\n", l.Function, l.Count, human(avg))
+		if l.Min != nil && l.Max != nil {
+			fmt.Fprintf(w, "\nlatency of %s: %d calls, min %s, avg %s, max %s\n", l.Function, l.Count, human(*l.Min), human(avg), human(*l.Max))
+		} else {
+			fmt.Fprintf(w, "\nlatency of %s: %d calls, avg %s\n", l.Function, l.Count, human(avg))
+		}
 		var most int64
 		for _, b := range l.Buckets {
 			most = max(most, b.Count)
