@@ -188,6 +188,10 @@ func (s *summary) Close() error {
 	if s.json {
 		return s.closeJSON()
 	}
+	if len(s.counts) == 0 && s.raw == 0 && s.errs == 0 && s.showAggs {
+		// Only the script's statistics came, and they are printed.
+		return nil
+	}
 	fmt.Fprintln(s.w, "\nsummary")
 	tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)
 	var names []countKey
