@@ -28,7 +28,9 @@ func requestFlags() []cli.Flag {
 		&cli.IntFlag{Name: "depth", Usage: "expand structs `N` levels when printing whole values (default 1)"},
 		&cli.StringFlag{Name: "runtime", Value: "kernel", Usage: "SystemTap `RUNTIME`: kernel (module, full features) or bpf"},
 		&cli.StringSliceFlag{Name: "backtrace", Usage: "add a `kernel` and/or `user` backtrace to each entry record"},
-		&cli.StringFlag{Name: "aggregate", Usage: "summary to compute: count or latency (implies --return)"},
+		&cli.StringFlag{Name: "aggregate", Usage: "statistics computed in stap, exact at any event rate: count (calls per probe) or latency (entry→return histogram per function; implies --return); they replace the per-event records unless --events"},
+		&cli.BoolFlag{Name: "events", Usage: "with --aggregate, print the per-event records too"},
+		&cli.DurationFlag{Name: "interval", Usage: "with --aggregate, print the statistics so far every `D` (e.g. 5s), and at the end"},
 		&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (e.g. 10s)"},
 		&cli.IntFlag{Name: "max-events", Usage: "stop after `N` records"},
 		&cli.StringFlag{Name: "probe-file", Aliases: []string{"F"}, Usage: "read the request from `FILE` (format: `stapgen probes --help`)"},
@@ -152,6 +154,7 @@ func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
 			return nil, usagef("--backtrace %q: want kernel or user", b)
 		}
 	}
+	req.Events, req.Interval = c.Bool("events"), c.Duration("interval")
 	if c.IsSet("aggregate") {
 		req.Aggregate = spec.Aggregate(c.String("aggregate"))
 	}

@@ -32,7 +32,7 @@ type outputOptions struct {
 func outputFlagsOf(c *cli.Context) outputOptions {
 	return outputOptions{
 		format: c.String("format"), top: c.String("top"), symbols: c.String("symbols"),
-		summary: c.Bool("summary") || c.IsSet("top") || c.String("aggregate") != "",
+		summary: c.Bool("summary") || c.IsSet("top"),
 		open:    openFlags(c),
 	}
 }
@@ -61,7 +61,7 @@ func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
 	}
 	if o.format == "summary" || o.summary {
 		// A JSON stream stays JSON: its summary is one more JSON line.
-		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top, JSON: o.format == "json"}))
+		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top, JSON: o.format == "json", ShowAggs: o.format == "summary"}))
 	}
 	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
 	if (o.format == "table" || o.format == "json") && o.symbols != "" && hasStacks(s) {

@@ -145,3 +145,50 @@ func TestAttachByPIDInMountNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachByPIDInVM: stap-vm starts STAPVM_DAEMON in the guest before the
+// probes attach, in a mount namespace of its own (unshare -m, a tmpfs
+// mounted inside); -x traces it by PID, and its events equal the calls it
+// logged. Its binary sits at the same path as outside: the kernel runtime
+// resolves a probe's path in staprun's namespace when it loads, and
+// attaches to a process whose binary has that path as the process sees it
+// (seen: a binary only inside the namespace is "Couldn't resolve target
+// program file path", and one bind-mounted at another path gets no
+// events). The binary at a path only the namespace has is traced on the
+// BPF runtime (TestAttachByPIDInMountNamespace), whose probes go by inode.
+func TestAttachByPIDInVM(t *testing.T) {
+	vm := labVMScript(t) // this tree's stap-vm: STAPVM_DAEMON is new
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	const loops = 3
+	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`unshare -m sh -c 'mkdir -p /ns-only && mount -t tmpfs ns /ns-only && echo DAEMON $$ && echo "NS $(readlink /proc/self/ns/mnt) $(readlink /proc/1/ns/mnt)" && exec %s -sleep 20s -loops %d -every 200ms'`,
+		bin, loops))
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "-x", "1",
+		"--duration", "50s", bin, "main.Str")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, tail(errs))
+	}
+	if ns := regexp.MustCompile(`(?m)^NS (\S+) (\S+)$`).FindStringSubmatch(errs); ns == nil || ns[1] == ns[2] {
+		t.Fatalf("the daemon is not in a mount namespace of its own: %q\n%s", ns, tail(errs))
+	}
+	m := regexp.MustCompile(`(?m)^DAEMON (\d+)`).FindStringSubmatch(errs)
+	if m == nil {
+		t.Fatalf("the daemon did not start:\n%s", tail(errs))
+	}
+	pid, _ := strconv.Atoi(m[1])
+	calls := strCalls(t, errs)
+	if len(calls) != 7*loops || !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d, and its end:\n%s", len(calls), 7*loops, tail(errs))
+	}
+	evs := parseEvents(t, out)
+	if len(evs) != len(calls) {
+		t.Fatalf("%d events, the daemon logged %d calls\n%s", len(evs), len(calls), tail(errs))
+	}
+	for i, e := range evs {
+		if s, cut := e.text(t, "s"); s != calls[i] && !(cut && strings.HasPrefix(calls[i], s)) {
+			t.Errorf("event %d: s=%q, the daemon logged %q", i, s, calls[i])
+		}
+		if p, _ := e["pid"].(float64); int(p) != pid {
+			t.Errorf("event %d from pid %v, the daemon is %d", i, e["pid"], pid)
+		}
+	}
+}

@@ -35,6 +35,8 @@ type Event struct {
 	// Host is the machine the event came from in a run on several hosts
 	// (stapgen run --remote), "" otherwise.
 	Host string
+	// Agg is a snapshot of the script's statistics (Probe == -1).
+	Agg *Agg
 }
 
 // Decoder reads events from stap's output.
@@ -44,6 +46,8 @@ type Decoder struct {
 	s       *Schema
 	pending []Event
 	next    int // pending[next:] are still to return
+	// agg is the statistics snapshot being read.
+	agg *Agg
 	// slab hands out records' Fields: one allocation per 64 records
 	// instead of one each (the allocator and GC were a third of decoding).
 	slab []Value
@@ -187,6 +191,12 @@ func nilEOF(err error) error {
 }
 
 func (d *Decoder) line(line []byte, partial bool) {
+	if bytes.HasPrefix(line, aggMagic) && !partial {
+		if err := d.aggLine(line); err != nil {
+			d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line), Err: err.Error()})
+		}
+		return
+	}
 	i := bytes.Index(line, magic)
 	if i < 0 {
 		if len(bytes.TrimSpace(line)) > 0 {

@@ -137,6 +137,9 @@ func Build(in Inputs) (*Plan, error) {
 		b.restartProbes()
 	}
 	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
+	if err := p.aggregates(req); err != nil {
+		return nil, err
+	}
 	p.setStapArgs()
 	for _, pr := range p.Probes {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}

@@ -101,8 +101,10 @@ type Plan struct {
 	MaxEvents              int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
-	// Aggregate is carried to the report; records are always printed.
-	Aggregate spec.Aggregate
+	// Aggregate is computed in the script (stap statistics per probe),
+	// printed at the end and every IntervalMS.
+	Aggregate  spec.Aggregate
+	IntervalMS int64
 	// GoTypes are the runtime type facts Dyn values use, nil when none do.
 	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
@@ -148,6 +150,14 @@ type Probe struct {
 	// the same points; the handlers print one record between them
 	// (bpf.go).
 	Split []int
+	// Count adds the call to the script's count for this probe; LatStart
+	// (an entry) keeps its time per thread, or per goroutine when Goid is
+	// set, for the return probe whose LatEnd adds the time since then to
+	// its latency statistics and histogram. LatPair is the entry's Index.
+	Count, LatStart, LatEnd bool
+	LatPair                 int
+	// NoRecord prints no record: the aggregates replace them.
+	NoRecord bool
 }
 
 // Field is one value printed by a probe.

@@ -56,6 +56,8 @@ func (t *text) Event(e event.Event) error {
 		t.w.WriteString(t.paint(dim, "["+e.Host+"] "))
 	}
 	switch {
+	case e.Agg != nil:
+		writeAggText(t.w, e.Agg)
 	case e.Err != "":
 		fmt.Fprintf(t.w, "%s %s\n", t.paint(red, "! "+e.Err+":"), e.Raw)
 	case e.Probe < 0:
@@ -90,6 +92,9 @@ type jsonSink struct {
 func NewJSON(w io.Writer) Sink { return &jsonSink{w: bufio.NewWriterSize(w, 64<<10)} }
 
 func (j *jsonSink) Event(e event.Event) error {
+	if e.Agg != nil {
+		return writeAggJSON(j.w, e.Agg)
+	}
 	j.buf = append(e.AppendJSON(j.buf[:0]), '\n')
 	_, err := j.w.Write(j.buf)
 	return err

@@ -49,14 +49,15 @@ type countKey struct {
 }
 
 type summary struct {
-	w      io.Writer
-	json   bool
-	counts map[countKey]int64
-	open   map[key][]int64 // entry times, innermost last (recursion)
-	nOpen  int
-	lat    map[string]*stats
-	raw    int
-	errs   int
+	w        io.Writer
+	json     bool
+	showAggs bool
+	counts   map[countKey]int64
+	open     map[key][]int64 // entry times, innermost last (recursion)
+	nOpen    int
+	lat      map[string]*stats
+	raw      int
+	errs     int
 	// top counts the values of one field, when asked.
 	topField string
 	top      map[string]int64
@@ -68,6 +69,9 @@ type SummaryOptions struct {
 	Top string
 	// JSON prints the summary as one JSON object.
 	JSON bool
+	// ShowAggs prints the script's statistics snapshots (when no event
+	// output does).
+	ShowAggs bool
 }
 
 // maxDistinct bounds the values counted for --top.
@@ -78,13 +82,19 @@ const maxDistinct = 100000
 func NewSummary(w io.Writer, s *event.Schema, o ...SummaryOptions) Sink {
 	sum := &summary{w: w, counts: map[countKey]int64{}, open: map[key][]int64{}, lat: map[string]*stats{}, top: map[string]int64{}}
 	if len(o) > 0 {
-		sum.topField, sum.json = o[0].Top, o[0].JSON
+		sum.topField, sum.json, sum.showAggs = o[0].Top, o[0].JSON, o[0].ShowAggs
 	}
 	return sum
 }
 
 func (s *summary) Event(e event.Event) error {
 	switch {
+	case e.Agg != nil:
+		// The script's own statistics: printed by the event outputs.
+		if s.showAggs {
+			writeAggText(s.w, e.Agg)
+		}
+		return nil
 	case e.Err != "":
 		s.errs++
 		return nil
@@ -177,6 +187,10 @@ func bucketFrom(i int) int64 {
 func (s *summary) Close() error {
 	if s.json {
 		return s.closeJSON()
+	}
+	if len(s.counts) == 0 && s.raw == 0 && s.errs == 0 && s.showAggs {
+		// Only the script's statistics came, and they are printed.
+		return nil
 	}
 	fmt.Fprintln(s.w, "\nsummary")
 	tw := tabwriter.NewWriter(s.w, 0, 4, 2, ' ', 0)

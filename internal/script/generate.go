@@ -154,7 +154,7 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		}
 		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias}
-		if p.Site == event.SiteRestart {
+		if p.Site == event.SiteRestart || p.NoRecord {
 			pv.Max = 0 // not an event
 		}
 		if g.bpf && bpfHasLocals(p.Cond != nil || p.Goid != nil, pv.Fields) {

@@ -153,6 +153,33 @@ func (v *View) NeedsOn() bool {
 	return false
 }
 
+// AggKeys are the keys of the aggregates array the probes can fill:
+// PROBE*100 for a count, PROBE*100 + 1 + BITS for a latency bucket.
+func (v *View) AggKeys() []int {
+	var keys []int
+	for _, p := range v.Plan.Probes {
+		if p.Count {
+			keys = append(keys, p.Index*100)
+		}
+		if p.LatEnd {
+			for b := 0; b <= 61; b++ {
+				keys = append(keys, p.Index*100+1+b)
+			}
+		}
+	}
+	return keys
+}
+
+// NeedsLatency is true when a probe times calls in the script.
+func (v *View) NeedsLatency() bool {
+	for _, p := range v.Plan.Probes {
+		if p.LatEnd {
+			return true
+		}
+	}
+	return false
+}
+
 // NeedsDedup is true when Go entries drop repeated uprobe firings.
 func (v *View) NeedsDedup() bool {
 	for _, p := range v.Plan.Probes {

@@ -202,6 +202,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "kernel-module-function", lang: "kernel-module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup"}, {Function: "lookup_one_qstr_excl"}}}},
 		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		{name: "go-aggregate", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}, {Function: "main.Many"}}, Aggregate: spec.AggLatency, Interval: 5e9, InTarget: true}},
+		{name: "c-bpf-aggregate", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Events: true, InTarget: true}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }

@@ -71,7 +71,7 @@ func ParseFile(r io.Reader, name string) (*File, error) {
 		header = false
 		words, err := splitWords(trim)
 		if err == nil {
-			err = f.directive(words)
+			err = f.directive(words, trim)
 		}
 		if err != nil {
 			return nil, &FileError{name, n, err}
@@ -95,7 +95,9 @@ func isMetaKey(k string) bool {
 	return true
 }
 
-func (f *File) directive(w []string) error {
+// directive applies one line: w are its words, line the line as written
+// (a filter's quoted value must keep its quotes).
+func (f *File) directive(w []string, line string) error {
 	r := &f.Request
 	arg := func(n int) error {
 		if len(w) != n+1 {
@@ -128,7 +130,7 @@ func (f *File) directive(w []string) error {
 		}
 		r.Probes = append(r.Probes, p)
 	case "where":
-		pred, err := ParsePredicate(strings.Join(w[1:], " "))
+		pred, err := ParsePredicate(strings.TrimSpace(line[len(w[0]):]))
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,12 @@ type Request struct {
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
 	KernelStack, UserStack bool
 	Aggregate              Aggregate
+	// Events keeps the per-event records beside the aggregates (which
+	// otherwise replace them).
+	Events bool
+	// Interval prints the aggregates so far this often, 0 for at the end
+	// only.
+	Interval time.Duration
 	// Duration ends the script after this time (timer probe), 0 for never.
 	Duration time.Duration
 	// MaxEvents ends the script after this many records, 0 for no limit.
@@ -114,6 +120,10 @@ func (r *Request) Normalize() error {
 		return invalid("max events %d", r.MaxEvents)
 	case r.Duration < 0:
 		return invalid("duration %v", r.Duration)
+	case r.Interval < 0 || r.Interval > 0 && r.Interval < time.Millisecond:
+		return invalid("interval %v", r.Interval)
+	case r.Interval > 0 && r.Aggregate == AggNone:
+		return invalid("--interval prints aggregates: add --aggregate count or latency")
 	}
 	if r.Process != "" && !isExecname(r.Process) {
 		return invalid("process name %q: want up to 15 printable characters without quotes or backslashes", r.Process)

@@ -254,3 +254,23 @@ func TestFuncLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFileWhereSpacing: a probe file's filter reads as the same filter on
+// the command line, whatever the blanks around its operator and inside its
+// quoted value.
+func TestFileWhereSpacing(t *testing.T) {
+	for _, line := range []string{`x != "a"`, `x!="a"`, `name == "a b"`, `s != "with \"quote\" "`, `flags>=3`, "n == `raw \\ word`"} {
+		want, err := ParsePredicate(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		f, err := ParseFile(strings.NewReader("probe f\nwhere "+line+"\n"), "t.probe")
+		if err != nil {
+			t.Errorf("where %s: %v", line, err)
+			continue
+		}
+		if got := f.Request.Where; len(got) != 1 || got[0].String() != want.String() {
+			t.Errorf("where %s: %v, want %v", line, got, want)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/spec"
+)
+
+// aggregates marks what each probe adds to the script's statistics. They
+// are exact whatever the event rate: no record is needed to count a call,
+// so none can be lost (stapbpf's perf buffer, the module's relay buffer).
+func (p *Plan) aggregates(req *spec.Request) error {
+	if req.Aggregate == spec.AggNone {
+		return nil
+	}
+	p.IntervalMS = req.Interval.Milliseconds()
+	if p.IntervalMS > 0 && p.Runtime == spec.RuntimeBPF {
+		// Seen with stap 4.8: a timer probe's loop over statistics fails
+		// to compile ("unsupported sorted iteration on stat aggregate").
+		return refuse("--interval: stapbpf reads statistics only in its end probe; drop --interval (the statistics print at the end) or use --runtime kernel")
+	}
+	entry := map[string]int{}
+	for i := range p.Probes {
+		pr := &p.Probes[i]
+		pr.NoRecord = !req.Events
+		if pr.Site == event.SiteReturn {
+			continue
+		}
+		pr.Count = true
+		if pr.Site == event.SiteEntry {
+			entry[pr.Function] = pr.Index
+		}
+	}
+	if req.Aggregate != spec.AggLatency {
+		return nil
+	}
+	for i := range p.Probes {
+		pr := &p.Probes[i]
+		if pr.Site != event.SiteReturn {
+			continue
+		}
+		e, ok := entry[pr.Function]
+		if !ok {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s: no entry probe to time its returns from", pr.Function))
+			continue
+		}
+		pr.LatEnd, pr.LatPair = true, e
+		p.Probes[e].LatStart = true
+	}
+	// Recursion: the inner call's entry replaces the outer one's time, so
+	// an outer return finds none and is not timed.
+	p.Notes = append(p.Notes, "latency pairs each return with the latest entry on its thread (goroutine for Go): recursive calls are timed innermost only")
+	return nil
+}
