@@ -152,7 +152,7 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
+		pv := ProbeView{P: p, Max: scriptMax(pl), PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias}
 		if p.Site == event.SiteRestart || p.NoRecord {
 			pv.Max = 0 // not an event
@@ -167,6 +167,17 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		out = append(out, s)
 	}
 	return strings.Join(out, "\n\n"), nil
+}
+
+// scriptMax is the record limit the script keeps itself. The decoder
+// drops the entries a Go runtime restart repeated (event/restart.go), so a
+// plan with restart probes leaves the limit to the run, which stops stap
+// once the decoder delivered --max-events.
+func scriptMax(pl *plan.Plan) int {
+	if slices.ContainsFunc(pl.Probes, func(p plan.Probe) bool { return p.Site == event.SiteRestart }) {
+		return 0
+	}
+	return pl.MaxEvents
 }
 
 // bpfHasLocals tells a BPF handler that keeps locals (a filter's result, a

@@ -146,7 +146,7 @@ func (v *View) NeedsPass() bool {
 // against --max-events: the first handler tells the others it printed.
 func (v *View) NeedsOn() bool {
 	for _, p := range v.Plan.Probes {
-		if len(p.Split) > 0 && v.Plan.MaxEvents > 0 {
+		if len(p.Split) > 0 && scriptMax(v.Plan) > 0 {
 			return true
 		}
 	}

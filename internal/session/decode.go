@@ -10,12 +10,13 @@ import (
 // (raw lines the traced program printed are events too, but not counted)
 // and of entry records dropped as Go runtime restarts (event/restart.go).
 func Decode(r io.Reader, s *event.Schema, sink Sink) (n, restarted int, err error) {
-	return decodeMax(r, s, sink, 0)
+	return decodeMax(r, s, sink, 0, nil)
 }
 
 // decodeMax is Decode delivering at most max records (0: all); the rest
-// are read and dropped.
-func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int) (n, restarted int, err error) {
+// are read and dropped. full, when set, is called once the max-th record
+// is delivered.
+func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (n, restarted int, err error) {
 	d := event.NewDecoder(r, s)
 	for {
 		ev, err := d.Next()
@@ -30,6 +31,9 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int) (n, restarted i
 				continue
 			}
 			n++
+			if n == max && full != nil {
+				full()
+			}
 		}
 		if err := sink.Event(ev); err != nil {
 			return n, d.Restarted(), err

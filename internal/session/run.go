@@ -135,7 +135,12 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	opts.CmdStderr = o.CmdStderr
 	runner := o.runner(s)
 	o.logCommand(runner, opts.Args(w.script))
-	proc, err := runner.Start(ctx, w.script, opts)
+	// The script stops itself after --max-events records, but the decoder
+	// may drop some of them (a BPF Go entry the runtime restarted), so the
+	// run also stops, as Ctrl-C would, once the max-th event is delivered.
+	runCtx, full := context.WithCancel(ctx)
+	defer full()
+	proc, err := runner.Start(runCtx, w.script, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -162,13 +167,13 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
 		out = io.TeeReader(out, sf)
 	}
-	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents)
+	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
 	<-done
 	res := &Result{Events: n, Restarted: restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
 	}
-	if !res.Interrupted {
+	if !res.Interrupted && (runCtx.Err() == nil || n < s.MaxEvents) {
 		res.StapErr = waitErr
 	}
 	return res, nil
