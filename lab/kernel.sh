@@ -99,4 +99,9 @@ if ! done_stamp "modules-$R" "$MODKEY"; then
 	done
 	stamp "modules-$R" "$MODKEY"
 fi
+# The -dbg package's vmlinux where it installs it, so that $K/root is a whole
+# system root (stapgen --root $K/root kernel); the module debug tree's
+# vmlinux link points there.
+mkdir -p "$M/usr/lib/debug/boot"
+ln -sfn "$K/vmlinux" "$M/usr/lib/debug/boot/vmlinux-$R"
 remove_tree "$LAB/debs"

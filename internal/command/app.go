@@ -51,11 +51,16 @@ func NewApp(env *Env) *cli.App {
 correct SystemTap script for the functions you name, runs stap, and decodes what it
 prints into events.
 
-TARGET is a path to an ELF binary, a vmlinux, or "kernel" for the running kernel
-(its vmlinux with debug info is looked up where distributions install it).
+TARGET is a path to an ELF binary, a vmlinux or a kernel module (.ko); "kernel"
+for the running kernel (its vmlinux with debug info is looked up where
+distributions install it, then its modules' functions); or module:NAME for one
+module of that kernel (its debug file from /usr/lib/debug/lib/modules/R, by
+build-id, or /lib/modules/R). --release picks another kernel, --root another
+system root (a mounted image, unpacked packages).
 
 Typical use:
    stapgen list kernel 'lookup_*'
+   stapgen show module:macvlan macvlan_start_xmit
    stapgen show /usr/bin/dockerd syscall.Mount
    stapgen gen  /usr/bin/dockerd syscall.Mount --return -o mount.stp
    stapgen run  -c ./myprog ./myprog main.Handle --fields req.URL --format json

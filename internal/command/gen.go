@@ -229,6 +229,7 @@ never with .return, which crashes Go programs.
 
 Examples:
    stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
+   stapgen gen module:macvlan macvlan_start_xmit --return
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
    stapgen gen ./app main.Work --aggregate latency --duration 30s

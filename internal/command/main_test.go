@@ -15,8 +15,9 @@ func stapgen(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb lockedBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: os.Getenv}
-	// Each test gets its own index cache.
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	// Each test gets its own index cache, shared by its runs (a second
+	// query of the lab kernel's modules must not index them again).
+	t.Setenv("XDG_CACHE_HOME", testCache(t))
 	// A run that hangs is stopped like Ctrl-C would stop it, so the test
 	// fails with what stap said instead of the whole package timing out.
 	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
@@ -48,6 +49,18 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+var testCaches sync.Map // *testing.T → its cache directory
+
+func testCache(t *testing.T) string {
+	if d, ok := testCaches.Load(t); ok {
+		return d.(string)
+	}
+	d := t.TempDir()
+	testCaches.Store(t, d)
+	t.Cleanup(func() { testCaches.Delete(t) })
+	return d
 }
 
 // runLimit bounds one in-process stapgen run; the VM's own limit is 240 s.

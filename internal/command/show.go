@@ -26,6 +26,8 @@ prologue and every RET instruction (where stapgen probes returns).
 
 Examples:
    stapgen show kernel lookup_one_qstr_excl
+   stapgen show module:overlay ovl_lookup
+   stapgen show -r 6.1.0-57-cloud-amd64 /lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/net/macvlan.ko macvlan_start_xmit
    stapgen show /usr/bin/dockerd syscall.Mount
    stapgen show --json ./server 'main.(*Server).Handle'`,
 		Flags: append(targetFlags(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),

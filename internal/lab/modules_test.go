@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,5 +93,28 @@ func TestVMProgramUnderTmp(t *testing.T) {
 	}
 	if i != len(want) || len(got) < len(want) {
 		t.Errorf("traced lengths %q do not cover the program's %d calls (%d matched)", got, len(want), i)
+	}
+}
+
+// TestTrixieFindsModulesByName: stap 5.1 for the lab kernel finds a module
+// by name (module("overlay"): the chroot's /lib/modules/R and
+// /usr/lib/debug/lib/modules/R that lab/kernel.sh links) and lists the same
+// function, file:line and types as for the -dbg package's file named by
+// path, which needs no such wiring.
+func TestTrixieFindsModulesByName(t *testing.T) {
+	need(t, Trixie)
+	stap, _ := Stap(Trixie)
+	debug := testenv.ModuleDebugFile(t, "fs/overlayfs/overlay.ko")
+	list := func(mod string) string {
+		out, err := exec.Command(stap, "-r", Release(), "-L", fmt.Sprintf("module(%q).function(\"ovl_lookup\")", mod)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("stap -L module(%q): %v\n%s", mod, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	byName, byPath := list("overlay"), list(debug)
+	_, rest, _ := strings.Cut(byPath, ".function(")
+	if !strings.HasPrefix(byName, `module("overlay").function("ovl_lookup@fs/overlayfs/namei.c:`) || byName != `module("overlay").function(`+rest {
+		t.Errorf("by name: %s\nby path: %s", byName, byPath)
 	}
 }

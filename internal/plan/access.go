@@ -24,6 +24,9 @@ type ref struct {
 	// reg: the value itself is in a register (a C parameter whose DWARF
 	// location is one, or $return); its members are in memory.
 	reg bool
+	// why, when set, says the value cannot be read here: it prints "!"
+	// with the reason in the notes.
+	why string
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it

@@ -127,9 +127,12 @@ type IntArray struct {
 	Signed bool
 }
 
-// CountAt prints the first word of the runtime header X points to (a Go
-// map's or channel's element count), 0 for nil.
-type CountAt struct{ X Expr }
+// CountAt prints a word of the runtime header X points to (a Go map's or
+// channel's element count, a channel's capacity), 0 for nil.
+type CountAt struct {
+	X   Expr
+	Off int64 // the word's offset in the header (a channel's capacity: 8)
+}
 
 // Missing prints "!": the value cannot be read here. Why says why; Runtime
 // says the runtime is what cannot read it (the value would be readable

@@ -25,19 +25,7 @@ func TestNameFrames(t *testing.T) {
 		return out
 	}
 	in := "@@sg1 0 1 0 10 10 - 0x1010,0x2020,0x7fff0000\nnot a record\n"
-	decode := func(sink Sink) {
-		d := event.NewDecoder(strings.NewReader(in), s)
-		for {
-			e, err := d.Next()
-			if err != nil {
-				break
-			}
-			if err := sink.Event(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sink.Close()
-	}
+	decode := func(sink Sink) { decodeTo(t, in, s, sink) }
 	var text, js bytes.Buffer
 	decode(NameFrames(NewText(&text, s, TextOptions{}), s, namer))
 	if !strings.Contains(text.String(), "[xmalloc copy_name 0x7fff0000]") || !strings.Contains(text.String(), "not a record") {
@@ -75,19 +63,7 @@ func TestStapNamesFirst(t *testing.T) {
 		return out
 	}
 	in := "@@sg1 0 1 0 10 10 - 0xffffffffc02053a0:ovl_lookup,0xffffffff8135b956:0xffffffff8135b956,0xffffffff81c00126:entry_SYSCALL_64_after_hwframe,\n"
-	decode := func(sink Sink) {
-		d := event.NewDecoder(strings.NewReader(in), s)
-		for {
-			e, err := d.Next()
-			if err != nil {
-				break
-			}
-			if err := sink.Event(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sink.Close()
-	}
+	decode := func(sink Sink) { decodeTo(t, in, s, sink) }
 	var text, js, folded bytes.Buffer
 	decode(NameFrames(NewText(&text, s, TextOptions{}), s, namer))
 	if !strings.Contains(text.String(), "[ovl_lookup host_name entry_SYSCALL_64_after_hwframe]") {
@@ -101,4 +77,20 @@ func TestStapNamesFirst(t *testing.T) {
 	if got, want := folded.String(), "entry_SYSCALL_64_after_hwframe_[k];host_name_[k];ovl_lookup_[k] 1\n"; got != want {
 		t.Errorf("folded = %q, want %q", got, want)
 	}
+}
+
+// decodeTo decodes the records in into sink, then closes it.
+func decodeTo(t *testing.T, in string, s *event.Schema, sink Sink) {
+	t.Helper()
+	d := event.NewDecoder(strings.NewReader(in), s)
+	for {
+		e, err := d.Next()
+		if err != nil {
+			break
+		}
+		if err := sink.Event(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink.Close()
 }

@@ -104,6 +104,13 @@ func (t *Target) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
 	return ll.Lines(f)
 }
 
+// IsClone reports whether f is a compiler clone (f.part.0), which stap
+// leaves out of line probes on f.
+func (t *Target) IsClone(f *debuginfo.Function) bool {
+	ll, ok := t.Funcs.(plan.LineLister)
+	return ok && ll.IsClone(f)
+}
+
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return t.Funcs.Match(patterns...)
 }
@@ -190,6 +197,9 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
+		if t.Release == "" && bin.Module != "" {
+			t.Release = bin.ModuleRelease()
+		}
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {

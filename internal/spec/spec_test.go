@@ -89,13 +89,13 @@ func TestParsePredicate(t *testing.T) {
 }
 
 func TestValidateFunctionPattern(t *testing.T) {
-	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm"}
+	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm", "shop::biggest<long int>", "shop::Cart::operator+="}
 	for _, s := range good {
 		if err := ValidateFunctionPattern(s); err != nil {
 			t.Errorf("%q rejected: %v", s, err)
 		}
 	}
-	bad := []string{"", `a"b`, `a\b`, "a b", "a\nb", "x%{y", "x%}y", "a'b", "a\x00b", "\xff"}
+	bad := []string{"", `a"b`, `a\b`, "a\tb", "a\nb", "x%{y", "x%}y", "a'b", "a\x00b", "\xff"}
 	for _, s := range bad {
 		if err := ValidateFunctionPattern(s); err == nil {
 			t.Errorf("%q accepted", s)

@@ -1,6 +1,7 @@
 package stap
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,5 +61,35 @@ func TestWrapCmd(t *testing.T) {
 				t.Errorf("stderr %q: the command's stderr should stay where it was", stderr.String())
 			}
 		})
+	}
+}
+
+// TestSharedWriter: two children's outputs copied into one buffer (a
+// command's stdout and stderr into an Env's) keep every byte of both.
+func TestSharedWriter(t *testing.T) {
+	var o outputs
+	var buf bytes.Buffer
+	a, err := o.writer(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := o.held(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo out$i; echo err$i >&2; done")
+	cmd.Stdout, cmd.Stderr = a, b
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	o.started()
+	cmd.Wait()
+	o.stop()
+	for i := 1; i <= 8; i++ {
+		for _, w := range []string{"out", "err"} {
+			if !strings.Contains(buf.String(), w+strconv.Itoa(i)+"\n") {
+				t.Errorf("%s%d missing from %q", w, i, buf.String())
+			}
+		}
 	}
 }
