@@ -13,7 +13,7 @@ import (
 // stapgen runs the CLI in-process and returns stdout, stderr and the code.
 func stapgen(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	var out, errb lockedBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: os.Getenv}
 	// Each test gets its own index cache, shared by its runs (a second
 	// query of the lab kernel's modules must not index them again).
@@ -27,6 +27,28 @@ func stapgen(t *testing.T, args ...string) (string, string, int) {
 		t.Errorf("stapgen %q still running after %s; stopped it\nstderr: %s", args, runLimit, errb.String())
 	}
 	return out.String(), errb.String(), code
+}
+
+// lockedBuffer is a bytes.Buffer several goroutines may write: a run
+// copies the traced command's stdout and its stderr to the same Stderr
+// from two pipes at once (a terminal's file needs no copy), and a plain
+// Buffer lost whole lines that way (seen: TestRunMountdOnHostBPF failing
+// 6 times in 6, its MOUNT lines gone).
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var testCaches sync.Map // *testing.T → its cache directory

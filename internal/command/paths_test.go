@@ -46,6 +46,9 @@ func number(t *testing.T, f map[string]any) int64 {
 	return 0
 }
 
+// The ls runs in $(…), a shell below the one stap starts, so the runs
+// that list a directory record --all-processes, --process ls choosing.
+
 // listedEntries is the events of a run whose guest listed a directory
 // with "LS NAME" lines, and the name field of each, which must be the n
 // names ls printed.
@@ -81,7 +84,7 @@ func reclen(name string) int64 { return (19 + int64(len(name)) + 1 + 7) &^ 7 }
 func TestCastInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	vmlinux := testenv.Vmlinux(t)
-	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--process", "ls",
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--process", "ls", "--all-processes",
 		"-c", "/bin/sh -c 'mkdir /tmp/sgc && touch /tmp/sgc/a /tmp/sgc/bb /tmp/sgc/name-of-twenty-chars && for f in $(ls -a /tmp/sgc); do echo \"LS $f\"; done'",
 		vmlinux, "filldir64", "--fields", `name,@cast(ctx, "struct getdents_callback64")->count,ctx:(struct getdents_callback64).prev_reclen`)
 	if code != 0 {
@@ -113,7 +116,9 @@ func TestCastInVM(t *testing.T) {
 func TestWholeKernelInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	vmlinux := testenv.Vmlinux(t)
-	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json",
+	// --all-processes: $(…) puts the commands in a shell below the one
+	// stap starts, past what -c alone records (its process and children).
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--all-processes",
 		"-c", "/bin/sh -c 'mkdir /tmp/sgw && mkdir /tmp/sgw/one /tmp/sgw/second && echo INO $(ls -id /tmp/sgw)'",
 		vmlinux, "lookup_one_qstr_excl", "--fields", "name$$,base$$")
 	if code != 0 {
@@ -404,7 +409,7 @@ func TestPathsAtLineInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	vmlinux := testenv.Vmlinux(t)
 	cast := "ctx:(struct getdents_callback64).count"
-	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--process", "ls",
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--process", "ls", "--all-processes",
 		"-c", "/bin/sh -c 'mkdir /tmp/sgl && touch /tmp/sgl/a /tmp/sgl/name-of-twenty-chars && for f in $(ls -a /tmp/sgl); do echo \"LS $f\"; done'",
 		vmlinux, "filldir64@fs/readdir.c:321", "--fields", "name,reclen,buf$,"+cast)
 	if code != 0 {
