@@ -40,23 +40,6 @@ func pipeTo(w io.Writer) (*os.File, *copier, error) {
 	return pw, c, nil
 }
 
-// lockedWriter serialises the writes of one process's copiers, which may
-// share a destination (the command's stdout and stderr both going to
-// stapgen's stderr). It has only Write: io.Copy would otherwise hand the
-// pipe to a bytes.Buffer's ReadFrom, which grows the buffer before reading
-// and cuts it back after, so a copier blocked there undid what another
-// wrote meanwhile (seen: the -c command's output lost, in-process runs only).
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // stop waits for the copy to reach end-of-file, for at most drainTime
 // more, then closes the read end.
 func (c *copier) stop() {
@@ -111,7 +94,6 @@ func fileLink(f *os.File) string {
 // outputs are the pipes and files of one stap process.
 type outputs struct {
 	mu      sync.Mutex
-	wmu     sync.Mutex // held by each copier's write (lockedWriter)
 	copiers []*copier
 	closeMe []*os.File // write ends to close once the child has started
 }
@@ -122,7 +104,7 @@ func (o *outputs) writer(w io.Writer) (*os.File, error) {
 	if f, ok := w.(*os.File); ok {
 		return f, nil
 	}
-	pw, c, err := pipeTo(lockedWriter{&o.wmu, w})
+	pw, c, err := pipeTo(w)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +121,7 @@ func (o *outputs) held(w io.Writer) (*os.File, error) {
 	if f, ok := w.(*os.File); ok {
 		return f, nil
 	}
-	pw, c, err := pipeTo(lockedWriter{&o.wmu, w})
+	pw, c, err := pipeTo(w)
 	if err != nil {
 		return nil, err
 	}
