@@ -35,9 +35,25 @@ func pipeTo(w io.Writer) (*os.File, *copier, error) {
 	c := &copier{r: r, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		io.Copy(w, r)
+		io.Copy(lockedWriter{w}, r)
 	}()
 	return pw, c, nil
+}
+
+// copyMu serialises the copiers' writes: one writer can take several
+// pipes (the command's stdout and stderr both on stapgen's stderr), and a
+// writer such as bytes.Buffer is not safe for concurrent use.
+var copyMu sync.Mutex
+
+// lockedWriter writes under copyMu. It also hides the writer's ReadFrom,
+// which bytes.Buffer would run for the whole copy, truncating what another
+// copier wrote meanwhile (seen: the guest's output lost in the VM tests).
+type lockedWriter struct{ w io.Writer }
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	copyMu.Lock()
+	defer copyMu.Unlock()
+	return l.w.Write(p)
 }
 
 // stop waits for the copy to reach end-of-file, for at most drainTime

@@ -1,6 +1,7 @@
 package stap
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,5 +61,31 @@ func TestWrapCmd(t *testing.T) {
 				t.Errorf("stderr %q: the command's stderr should stay where it was", stderr.String())
 			}
 		})
+	}
+}
+
+// TestOutputAtExit: what a stap-like wrapper writes to stdout and stderr
+// just before it exits (stap-vm prints the guest's output at the end)
+// reaches the writers whole, though they are not files.
+func TestOutputAtExit(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "stap")
+	os.WriteFile(fake, []byte("#!/bin/sh\nsleep 0.3\nseq 1 20000\nseq 1 3 >&2\n"), 0o755)
+	// One writer for the command's stdout and stderr, as run has it.
+	var stdout bytes.Buffer
+	r := &Runner{Path: fake}
+	p, err := r.Start(t.Context(), filepath.Join(dir, "s.stp"), Options{Output: filepath.Join(dir, "out"), Stdout: &stdout, Cmd: "true", CmdStderr: &stdout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := exec.Command("seq", "1", "20000").Output()
+	if stdout.String() != string(want) {
+		t.Errorf("stdout: %d bytes, want %d", stdout.Len(), len(want))
+	}
+	if p.Stderr() != "1\n2\n3\n" {
+		t.Errorf("stderr %q", p.Stderr())
 	}
 }
