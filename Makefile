@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/event
 	$(GO) test -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME) ./internal/event
 	$(GO) test -run '^$$' -fuzz FuzzDyn -fuzztime $(FUZZTIME) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzMap -fuzztime $(FUZZTIME) ./internal/event
 	$(GO) test -run '^$$' -fuzz FuzzLosses -fuzztime $(FUZZTIME) ./internal/stap
 
 clean:

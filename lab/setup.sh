@@ -3,7 +3,7 @@
 # (default /var/cache/stapgen-lab). A warm run only checks stamps.
 source "$(dirname "$0")/common.sh"
 t0=$(date +%s)
-for step in deps host trixie kernel initramfs corpus; do
+for step in deps host trixie kernel initramfs corpus coreutils; do
 	s=$(date +%s)
 	bash "$LABSRC/$step.sh"
 	log "$step: $(($(date +%s) - s))s"

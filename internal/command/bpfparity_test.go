@@ -92,3 +92,72 @@ func TestBPFOneRecordPerCall(t *testing.T) {
 		t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
 	}
 }
+
+// TestBPFStackArgsAndMethods: main.Many's register arguments print on the
+// host's BPF runtime as the program passed them and its stack-passed ones
+// (j, s) as explicit "missing" values; a pointer-receiver method's
+// receiver members print too.
+func TestBPFStackArgsAndMethods(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.Many")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	many := said(t, errs, "CALL")["main.Many"][0]
+	evs := exactEvents(t, out)
+	if len(evs) != 1 {
+		t.Fatalf("%d events\n%s", len(evs), out)
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+		if got := val(evs[0], k); got != many[k] {
+			t.Errorf("%s = %s, the program passed %s", k, got, many[k])
+		}
+	}
+	for _, k := range []string{"j", "s"} {
+		if f := jsonEvent(evs[0]).field(k); f["missing"] != true {
+			t.Errorf("%s: %v, want an explicit missing value", k, f)
+		}
+	}
+	out, errs, code = stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.(*Rect).Area", "--fields", "r.W,r.H")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	area := said(t, errs, "CALL")["main.(*Rect).Area"][0]
+	evs = exactEvents(t, out)
+	if len(evs) != 1 || val(evs[0], "r.W") != area["r.W"] || val(evs[0], "r.H") != area["r.H"] {
+		t.Errorf("events %v, the program's r.W=%s r.H=%s", evs, area["r.W"], area["r.H"])
+	}
+}
+
+// TestBPFInterfacesMarked: on the host's BPF runtime an error prints as
+// its two words, nil as a zero type word, and the script says why.
+func TestBPFInterfacesMarked(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -values", "--format", "json", bin, "main.ErrOf")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want := printedValues(t, errs)
+	evs := exactEvents(t, out)
+	var errVals []printedValue
+	for _, w := range want {
+		if w.fn == "main.ErrOf" {
+			errVals = append(errVals, w)
+		}
+	}
+	if len(evs) != len(errVals) {
+		t.Fatalf("%d events for %d calls", len(evs), len(errVals))
+	}
+	for i, w := range errVals {
+		v, _ := jsonEvent(evs[i]).field("e")["value"].(map[string]any)
+		if isNil := fmt.Sprint(v["type_word"]) == "0x0"; isNil != (w.typ == "<nil>") {
+			t.Errorf("%s: words %v", w.v, v)
+		}
+	}
+	src, _, _ := stapgen(t, "gen", "--runtime", "bpf", bin, "main.ErrOf")
+	if !strings.Contains(src, "e: BPF runtime: an interface prints as its type and data words") {
+		t.Errorf("the script does not say why:\n%s", src)
+	}
+}

@@ -68,7 +68,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			_, err = session.Decode(in, schema, sink)
+			_, _, err = session.Decode(in, schema, sink)
 			if cerr := sink.Close(); err == nil {
 				err = cerr
 			}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -241,10 +242,16 @@ func TestDockerdMountsInVM(t *testing.T) {
 		if gid, ok := g.entry["goid"].(float64); !ok || gid < 1 || g.ret["goid"] != g.entry["goid"] {
 			t.Errorf("call %d: entry on goroutine %v, return on %v", i, g.entry["goid"], g.ret["goid"])
 		}
-		v, _ := g.ret.field("err")["value"].(map[string]any)
-		isNil := v != nil && fmt.Sprint(v["type_word"]) == "0x0"
+		f := g.ret.field("err")
+		v := f["value"]
+		isNil := fmt.Sprint(f["type_word"]) == "0x0"
 		if !k.returned || isNil != (k.ret == 0) {
-			t.Errorf("call %d: err %v, kernel returned %d (returned=%v)", i, v, k.ret, k.returned)
+			t.Errorf("call %d: err %v, kernel returned %d (returned=%v)", i, f, k.ret, k.returned)
+		}
+		// A failed mount returns the errno as an error: its text and type
+		// decoded from the PIE's runtime type metadata.
+		if k.ret < 0 && (fmt.Sprint(v) != syscall.Errno(-k.ret).Error() || f["go_type"] != "syscall.Errno") {
+			t.Errorf("call %d: err %v (%v), the kernel returned %s", i, v, f["go_type"], syscall.Errno(-k.ret).Error())
 		}
 		// ENODEV: the lab kernel has no overlay module loaded.
 		if k.ret == -19 && k.fstype == "overlay" && !strings.Contains(errs, "failed to mount overlay: no such device") {

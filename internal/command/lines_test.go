@@ -194,7 +194,9 @@ func showFunc(t *testing.T, bin, name string) jsonFunc {
 // with every variable there printed, is compiled by stap 5.1 into a module
 // for the lab kernel (-p4): for kernel functions, and for every function
 // of the C fixture unoptimised and at -O2 (where small structs live in
-// registers and values are known only at entry: those print "!").
+// registers and values are known only at entry: those print "!"), and
+// kernel functions with copies inlined elsewhere or into themselves, and
+// for functions of a kernel module.
 func TestEveryLineCompiles(t *testing.T) {
 	stap51 := labStap(t, lab.Trixie)
 	vmlinux := testenv.Vmlinux(t)
@@ -202,7 +204,11 @@ func TestEveryLineCompiles(t *testing.T) {
 		bin   string
 		funcs []string
 	}
-	cases := map[string]tc{"kernel": {vmlinux, []string{"lookup_one_qstr_excl", "do_sys_openat2", "filename_create"}}}
+	cases := map[string]tc{"kernel": {vmlinux, []string{"lookup_one_qstr_excl", "do_sys_openat2", "filename_create",
+		"tcp_shutdown", "vfs_rmdir", "__set_nameidata"}}} // the last three have inlined copies; the last only those
+	// A module function, from the module's debug file.
+	testenv.KernelRoot(t)
+	cases["module"] = tc{testenv.ModuleDebugFile(t, "drivers/net/macvlan.ko"), []string{"macvlan_start_xmit", "macvlan_broadcast"}}
 	for _, v := range []testenv.CVariant{testenv.CO0, testenv.CO2} {
 		bin := testenv.CFixture(t, v)
 		var fns []string
@@ -241,9 +247,10 @@ func TestEveryLineCompiles(t *testing.T) {
 }
 
 // TestRunKernelLineInVM: a probe on a line of lookup_one_qstr_excl past
-// the d_lookup, printing member chains of the name looked up and of the
-// parent directory's dentry, while the guest makes a directory and one
-// inside it: the names are the guest's.
+// the d_lookup, printing member chains of the name looked up (its length
+// through qstr's anonymous union) and of the parent directory's dentry,
+// while the guest makes a directory and one inside it: the names and
+// lengths are the guest's.
 func TestRunKernelLineInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	vmlinux := testenv.Vmlinux(t)
@@ -260,7 +267,7 @@ func TestRunKernelLineInVM(t *testing.T) {
 	}
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json",
 		"-c", "/bin/sh -c 'mkdir /tmp/sg-line && mkdir /tmp/sg-line/inner'",
-		vmlinux, at, "--fields", "name->name,base->d_name.name,flags")
+		vmlinux, at, "--fields", "name->name,name->len,base->d_name.name,flags")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -268,6 +275,10 @@ func TestRunKernelLineInVM(t *testing.T) {
 	for _, e := range parseEvents(t, out) {
 		name, _ := e.text(t, "name.name")
 		parent, _ := e.text(t, "base.d_name.name")
+		// len is a member of an anonymous union inside struct qstr.
+		if n := e.num(t, "name.len"); n != int64(len(name)) {
+			t.Errorf("name %q: len %v", name, n)
+		}
 		if e.str("site") != "line" {
 			t.Errorf("site %q", e.str("site"))
 		}

@@ -108,21 +108,44 @@ const maxColumn = 64
 
 func writeFunctionsText(w io.Writer, fns []*debuginfo.Function, params bool) error {
 	bw := bufio.NewWriter(w)
+	names := listNames(fns)
 	nameW, locW := 0, 0
-	for _, f := range fns {
-		nameW = max(nameW, min(len(f.Name), maxColumn))
+	for i, f := range fns {
+		nameW = max(nameW, min(len(names[i]), maxColumn))
 		if params {
 			locW = max(locW, min(len(location(f)), maxColumn))
 		}
 	}
-	for _, f := range fns {
+	for i, f := range fns {
 		if params {
-			fmt.Fprintf(bw, "%s  %s  %s\n", pad(f.Name, nameW), pad(location(f), locW), paramSummary(f))
+			fmt.Fprintf(bw, "%s  %s  %s\n", pad(names[i], nameW), pad(location(f), locW), paramSummary(f))
 		} else {
-			fmt.Fprintf(bw, "%s  %s\n", pad(f.Name, nameW), location(f))
+			fmt.Fprintf(bw, "%s  %s\n", pad(names[i], nameW), location(f))
 		}
 	}
 	return bw.Flush()
+}
+
+// listNames are the names list prints: a C++ overload's with its
+// signature, so that two lines of shop::geo::area say which is which.
+func listNames(fns []*debuginfo.Function) []string {
+	linkages := map[string]map[string]bool{}
+	for _, f := range fns {
+		if f.LinkageName != "" {
+			if linkages[f.Name] == nil {
+				linkages[f.Name] = map[string]bool{}
+			}
+			linkages[f.Name][f.LinkageName] = true
+		}
+	}
+	out := make([]string, len(fns))
+	for i, f := range fns {
+		out[i] = f.Name
+		if len(linkages[f.Name]) > 1 {
+			out[i] += f.Signature()
+		}
+	}
+	return out
 }
 
 func pad(s string, w int) string {

@@ -194,6 +194,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if res.LeftGroup > 0 {
 		fmt.Fprintf(env.Stderr, "stapgen: the -c command is still running (stap leaves it when the script ends first); stop it with: kill -INT -- -%d\n", res.LeftGroup)
 	}
+	if res.Restarted > 0 {
+		fmt.Fprintf(env.Stderr, "stapgen: note: %d entry records dropped: Go's runtime restarted those calls from their entry (stack growth, preemption), so each call has one record\n", res.Restarted)
+	}
 	if res.Losses.Any() {
 		fmt.Fprintf(env.Stderr, "stapgen: warning: stap lost records (%s): the %d events decoded are not all that happened\n", res.Losses, res.Events)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/script"
+	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
 )
 
@@ -24,6 +25,9 @@ func explainStapError(err error, src []byte) error {
 	id := strings.TrimPrefix(se.Identifier, "$")
 	if strings.HasPrefix(what, "--") || strings.HasPrefix(what, plan.DefaultField) {
 		return withHint(err, ExitStap, "stap cannot read %q, from %s; `stapgen show` lists what is readable", id, what)
+	}
+	if fn, _, _, ok := spec.FuncLine(what); ok {
+		return withHint(err, ExitStap, "stap cannot place a probe on %q; `stapgen lines TARGET %s` lists the lines it can", what, fn)
 	}
 	return withHint(err, ExitStap, "stap cannot place a probe on %q; check it with `stapgen show TARGET %s`", what, what)
 }

@@ -3,7 +3,9 @@ package debuginfo
 import (
 	"fmt"
 	"os/exec"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -250,4 +252,121 @@ func TestGlibcAgreesWithStap(t *testing.T) {
 		t.Errorf("%s:%d:\n got %s\nstap %v", f.Name, f.Line, paramsString(f), lines)
 	}
 	t.Logf("%d of %d sampled glibc functions agree with stap -L", agree, len(sample))
+}
+
+// TestCXXPrologueAsStap: of the functions whose parameters live in the
+// frame (-O0), stap places a .function().call probe at the entry itself
+// exactly for those UnskippedBody marks (template instances, in line
+// sequences of their own), and past the prologue for the others; stap -p2
+// prints each probe's pc.
+func TestCXXPrologueAsStap(t *testing.T) {
+	tree := buildTree(t, "", "")
+	testenv.NeedStap(t)
+	pcRE := regexp.MustCompile(`\.function\("([^"@]+)@[^"]*"\)\.call /\* pc=[^+]*\+0x([0-9a-f]+) \*/`)
+	for _, v := range []testenv.CVariant{testenv.CO0, testenv.CO2} {
+		t.Run(string(v), func(t *testing.T) {
+			bin := testenv.CXXFixture(t, v)
+			ix := openIndex(t, bin)
+			fns, err := ix.Match("shop::*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var probes []string
+			kept := fns[:0]
+			for _, f := range fns {
+				if !f.Inlined { // the -O2 constructor has no code of its own
+					kept = append(kept, f)
+					probes = append(probes, fmt.Sprintf("process(%q).function(%q).call", bin, f.LinkageName))
+				}
+			}
+			fns = kept
+			script := "probe " + strings.Join(probes, ", ") + ` { printf("x") }`
+			out, err := exec.Command("stap", "-r", tree, "-p2", "-e", script).CombinedOutput()
+			if err != nil {
+				t.Fatalf("stap -p2: %v\n%s", err, out)
+			}
+			pcs := map[string]uint64{}
+			for _, m := range pcRE.FindAllStringSubmatch(string(out), -1) {
+				pc, _ := strconv.ParseUint(m[2], 16, 64)
+				pcs[m[1]] = pc
+			}
+			marked := 0
+			for _, f := range fns {
+				pc, ok := pcs[f.LinkageName]
+				if !ok {
+					t.Errorf("%s: stap -p2 printed no pc\n%s", f.LinkageName, out)
+					continue
+				}
+				if f.UnskippedBody != 0 {
+					marked++
+				}
+				framed := false
+				for _, p := range f.Params {
+					framed = framed || strings.HasPrefix(p.Location, "fbreg")
+				}
+				if !framed {
+					continue // -O2: registers, valid at the entry, where stap probes
+				}
+				if (pc == f.Entry) != (f.UnskippedBody != 0) {
+					t.Errorf("%s: stap probes %#x, entry %#x, UnskippedBody %#x", f.Name, pc, f.Entry, f.UnskippedBody)
+				}
+			}
+			if v == testenv.CO0 && marked < 2 {
+				t.Errorf("only %d functions marked (the two template instances are)", marked)
+			}
+		})
+	}
+}
+
+// TestCXXStdAgreesWithStap: every out-of-line function of a program over
+// the C++ standard library (its own, and the vector, string and map
+// template instances it contains), given to stap -L by its linkage name
+// (how stapgen probes C++), has our parameters and types in stap's
+// spelling ("class vector<int, std::allocator<int> > const&", "struct
+// Point&&", "int (*) (int)").
+func TestCXXStdAgreesWithStap(t *testing.T) {
+	tree := buildTree(t, "", "")
+	testenv.NeedStap(t)
+	bin := testenv.CXXStd(t)
+	ix := openIndex(t, bin)
+	all, err := ix.Match("*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fns []*Function
+	var probes []string
+	for _, f := range all {
+		if f.LinkageName != "" && !f.Inlined && !f.NoTypes {
+			fns = append(fns, f)
+			probes = append(probes, fmt.Sprintf("process(%q).function(%q)", bin, f.LinkageName))
+		}
+	}
+	all_ := stapList(t, tree, strings.Join(probes, ", "))
+	for _, f := range fns {
+		ok, retried := false, false
+		stap := all_
+	again:
+		for _, s := range stap {
+			// stap names the line by the DWARF's own name, or by the
+			// symbol when it found the function through one.
+			named := s.Name == f.LinkageName || s.Name == f.Name || strings.HasSuffix(f.Name, "::"+s.Name)
+			if named && s.Line == fmt.Sprint(f.Line) && agreesWithStap(t, ix, f, s.Vars) {
+				ok = true
+			}
+		}
+		if !ok && !retried {
+			retried = true
+			// stap prints one line per name@file:line: instances of one
+			// template member (deallocate of two allocators) share it.
+			stap = stapList(t, tree, fmt.Sprintf("process(%q).function(%q)", bin, f.LinkageName))
+			goto again
+		}
+		if !ok {
+			t.Errorf("%s (%s):\n got %s\nstap %v", f.Name, f.LinkageName, paramsString(f), stap)
+		}
+	}
+	if len(fns) < 50 {
+		t.Errorf("only %d C++ functions", len(fns))
+	}
+	t.Logf("%d functions compared", len(fns))
 }

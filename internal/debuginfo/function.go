@@ -3,6 +3,7 @@ package debuginfo
 import (
 	"debug/dwarf"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
@@ -43,7 +44,7 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 		return nil, fmt.Errorf("no subprogram at %#x", ref.Off)
 	}
 	comp := raw.WithOrigin(e, v.D.Reader())
-	f := &Function{Lang: lang(m)}
+	f := &Function{Lang: lang(m), unit: u, die: ref.Off}
 	f.Name, _ = comp.Val(dwarf.AttrName).(string)
 	if m.CPP {
 		f.CPP = true
@@ -87,6 +88,14 @@ func (ix *Index) functionIn(u int, ref nameindex.Ref) (*Function, error) {
 	}
 	if err := ix.params(f, e, r, m); err != nil {
 		return nil, err
+	}
+	if f.CPP && f.LinkageName != "" && !f.Inlined {
+		f.LinkageName = ix.entrySymbol(f)
+	}
+	if f.CPP && !f.Inlined && f.End > f.Entry {
+		if body, ok := ix.dw.OwnSequenceBody(u, f.Entry, f.End); ok {
+			f.UnskippedBody = body
+		}
 	}
 	if f.Lang == LangC {
 		// A subprogram without DW_AT_type returns void.
@@ -160,4 +169,24 @@ func (ix *Index) params(f *Function, e *dwarf.Entry, r *dwarf.Reader, m *raw.Uni
 		f.Params = append(f.Params, v)
 	}
 	return nil
+}
+
+// entrySymbol is the mangled name a probe on f's code can use: its
+// DW_AT_linkage_name when a symbol of that name starts at f.Entry, else
+// the first such symbol there. A constructor's declaration carries GCC's
+// _ZN4shop4CartC4Ev, which names no code; its copies are C1 and C2.
+func (ix *Index) entrySymbol(f *Function) string {
+	syms := ix.symbols()
+	for _, s := range syms.Lookup(f.LinkageName) {
+		if s.Addr == f.Entry {
+			return f.LinkageName
+		}
+	}
+	i := sort.Search(len(syms.Funcs), func(i int) bool { return syms.Funcs[i].Addr >= f.Entry })
+	for ; i < len(syms.Funcs) && syms.Funcs[i].Addr == f.Entry; i++ {
+		if s := syms.Funcs[i]; strings.HasPrefix(s.Name, "_Z") && !s.Clone {
+			return syms.Funcs[i].Name
+		}
+	}
+	return f.LinkageName
 }

@@ -16,6 +16,7 @@
 package debuginfo
 
 import (
+	"debug/dwarf"
 	"fmt"
 	"sync"
 
@@ -52,6 +53,8 @@ type Index struct {
 	syms    *target.Symtab
 	symOnly []string        // symbol names without DWARF, sorted
 	abi0    map[uint64]bool // entry addresses of Go ABI0 wrappers
+	// inlines are each unit's inlined copies by abstract origin, for Lines.
+	inlines map[unitView]map[dwarf.Offset][]inlineHit
 
 	// GoProducer is the DW_AT_producer of the first Go unit
 	// ("Go cmd/compile go1.26.8; regabi"), empty for C.

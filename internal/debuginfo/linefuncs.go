@@ -100,3 +100,26 @@ func (ix *Index) subprogramContaining(u int, pc uint64) (dwarf.Offset, uint64, b
 		}
 	}
 }
+
+// IsClone reports whether f is a GCC clone of its function (its entry is
+// the symbol getname_flags.part.0, not getname_flags): stap leaves such
+// copies out of FUNCTION@FILE:LINE, so a line probe does not fire there.
+func (ix *Index) IsClone(f *Function) bool {
+	if f.Entry == 0 {
+		return false
+	}
+	var clone bool
+	ix.bin.Use(func() {
+		syms, _ := ix.bin.SymbolsNamed(f.Name)
+		for _, s := range syms {
+			if s.Addr == f.Entry {
+				if s.Name == f.Name {
+					clone = false
+					return
+				}
+				clone = true
+			}
+		}
+	})
+	return clone
+}

@@ -1,6 +1,7 @@
 package debuginfo
 
 import (
+	"debug/dwarf"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
@@ -88,10 +89,16 @@ type Function struct {
 	// __libc_malloc, "open" for __libc_open64). Name is the DWARF's.
 	Symbol string
 	// CPP is set for functions of C++ units (their values read as C's).
-	CPP  bool
-	Lang Lang
-	File string
-	Line int
+	CPP bool
+	// UnskippedBody is set for a C++ function in a line sequence of its
+	// own (template instances, COMDAT inline members), where stap's
+	// .function().call fires at the entry itself, before the prologue has
+	// stored the parameters: the address after the prologue, where an
+	// entry probe reads them (raw.OwnSequenceBody).
+	UnskippedBody uint64
+	Lang          Lang
+	File          string
+	Line          int
 	// Entry and End are file virtual addresses (link-time, before relocation).
 	Entry, End uint64
 	// Params include a Go method's receiver first. Results are Go results.
@@ -110,6 +117,12 @@ type Function struct {
 	// the kernel with its modules (as stap names the module), "" for
 	// vmlinux and every other target.
 	Module string
+
+	// unit and die locate the subprogram DIE the function was read from
+	// (global offset), for Lines of an inline-only function, whose copies
+	// are found through it.
+	unit int
+	die  dwarf.Offset
 }
 
 // Signature spells f's parameters as C++ declares them, "(long int w,

@@ -148,7 +148,7 @@ func agreesWithStap(t *testing.T, ix *Index, f *Function, vars []stapVar) bool {
 	}
 	var got []stapVar
 	for _, p := range f.Params {
-		if p.AtEntry() && (f.Lang != LangGo || p.LocList) {
+		if p.Name != "" && p.AtEntry() && (f.Lang != LangGo || p.LocList) { // stap lists no nameless parameter
 			got = append(got, stapVar{p.Name, p.Type.Name})
 		}
 	}

@@ -36,6 +36,14 @@ func (ix *Index) near(name string) []string {
 	} else {
 		all = ix.symbols().Names()
 	}
+	return Suggest(name, all)
+}
+
+// Suggest ranks the names of all (sorted) that name may have meant, as a
+// miss in one index does: the kernel's renames of name first, then the
+// most similar. The target "kernel" ranks vmlinux's and its modules'
+// names with it.
+func Suggest(name string, all []string) []string {
 	out := append([]string(nil), renamedIn(name, all)...)
 	for _, n := range nameindex.Similar(name, all, maxNear) {
 		if !contains(out, n) && len(out) < maxNear {

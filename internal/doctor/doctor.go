@@ -143,6 +143,18 @@ func Run(s System) Report {
 	}
 	add(dbg)
 
+	// Module functions (module:NAME, and kernel's) need the modules' own
+	// DWARF, which the -dbg package installs beside vmlinux's.
+	mdir := filepath.Join(s.path("/usr/lib/debug/lib/modules"), r)
+	mdbg := Check{Name: "module debuginfo", Status: OK}
+	if n := len(target.ModuleFiles(mdir)); n > 0 {
+		mdbg.Detail = fmt.Sprintf("%d modules under %s", n, mdir)
+	} else {
+		mdbg.Status, mdbg.Detail = Warn, "no module debug files for "+r+" under "+mdir+": module functions cannot be shown or probed with $variables"
+		mdbg.Fix = "apt-get install linux-image-" + r + "-dbg (Debian), linux-image-" + r + "-dbgsym (Ubuntu), debuginfo-install kernel-" + r + " (Fedora/RHEL)"
+	}
+	add(mdbg)
+
 	dfs := Check{Name: "debugfs", Status: OK, Detail: "/sys/kernel/debug/tracing"}
 	if !s.exists("/sys/kernel/debug/tracing") {
 		dfs.Status, dfs.Detail, dfs.Fix = Warn, "/sys/kernel/debug is not mounted: the BPF runtime writes uprobe_events there", "mount -t debugfs none /sys/kernel/debug"

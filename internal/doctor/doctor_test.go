@@ -94,6 +94,16 @@ func TestKernelDebuginfoFound(t *testing.T) {
 	if c := find(rep.Checks, "kernel debuginfo"); c.Status != OK || c.Detail != p || c.Fix != "" {
 		t.Errorf("debuginfo: %+v, want OK at %s", c, p)
 	}
+	if c := find(rep.Checks, "module debuginfo"); c.Status != Warn || !strings.Contains(c.Fix, "linux-image-6.1.0-dbg") {
+		t.Errorf("module debuginfo without modules: %+v", c)
+	}
+	mod := filepath.Join(root, "usr/lib/debug/lib/modules/6.1.0/kernel/fs/overlay.ko")
+	os.MkdirAll(filepath.Dir(mod), 0o755)
+	os.WriteFile(mod, elf, 0o644)
+	rep = Run(System{Root: root, Release: "6.1.0", StapVersion: func() (string, error) { return "5.1/0.192", nil }})
+	if c := find(rep.Checks, "module debuginfo"); c.Status != OK || !strings.HasPrefix(c.Detail, "1 modules under ") {
+		t.Errorf("module debuginfo with one module: %+v", c)
+	}
 }
 
 func TestNoStap(t *testing.T) {

@@ -26,7 +26,7 @@
 //	ptr    hex with 0x prefix         0xc000012345
 //	bool   0 or 1
 //	enum   signed decimal, named by FieldSchema.Enums    5
-//	float  the bits of an IEEE-754 double, signed decimal 4608308318706860032 (1.25)
+//	float  f and a double's bits in hex, or g and a float's  f3ff4000000000000 (1.25)
 //	str    LEN:HEX                    5:68656c6c6f
 //	       LEN is the real length when known (Go strings); LEN+ means "at
 //	       least LEN" (C strings read up to a bound without finding the NUL).

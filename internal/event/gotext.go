@@ -2,6 +2,7 @@ package event
 
 import (
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -56,6 +57,34 @@ func timeText(wall uint64, ext int64) string {
 		}
 		frac := strconv.FormatInt(m%1e9+1e9, 10)[1:]
 		s += " m=" + sign + strconv.FormatInt(m/1e9, 10) + "." + frac
+	}
+	return s
+}
+
+// parseTime reads a time.Time token, WALL/EXT/0xLOC (decimal words, the
+// location pointer in hex), into Uint, Int and DataWord.
+func (v *Value) parseTime(tok []byte) error {
+	parts := strings.Split(string(tok), "/")
+	if len(parts) != 3 {
+		return errToken
+	}
+	w, err1 := strconv.ParseUint(parts[0], 10, 64)
+	x, err2 := strconv.ParseInt(parts[1], 10, 64)
+	l, err3 := parseHex([]byte(parts[2]))
+	if err1 != nil || err2 != nil || err3 != nil {
+		return errToken
+	}
+	v.Uint, v.Int, v.DataWord = w, x, l
+	return nil
+}
+
+// timeString is the time as String prints it when its location is UTC
+// (nil); another location's name is not read, so the instant prints in
+// UTC with the location's address.
+func (v Value) timeString() string {
+	s := timeText(v.Uint, v.Int)
+	if v.DataWord != 0 {
+		s += " (location 0x" + strconv.FormatUint(v.DataWord, 16) + " not read; shown in UTC)"
 	}
 	return s
 }

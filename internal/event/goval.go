@@ -145,7 +145,7 @@ func (p *dynParser) str() ([]byte, int64, error) {
 		return nil, 0, errToken
 	}
 	p.i++
-	h := p.until(",)(")
+	h := p.until(",)(=")
 	if len(h)%2 != 0 {
 		h = h[:len(h)-1] // a fault between the two digits of a byte
 	}
@@ -167,14 +167,14 @@ func (p *dynParser) part() (GoPart, error) {
 			return part, err
 		}
 		part.Str, part.Len = s, n
-	case 'i':
-		n, ok := atoi64(p.until(",)"))
+	case 'i', 'b':
+		n, ok := atoi64(p.until(",)="))
 		if !ok {
 			return part, errToken
 		}
 		part.Int = n
 	case 'u':
-		n, err := strconv.ParseUint(string(p.until(",)")), 10, 64)
+		n, err := strconv.ParseUint(string(p.until(",)=")), 10, 64)
 		if err != nil {
 			return part, errToken
 		}
@@ -234,6 +234,8 @@ func (p GoPart) String() string {
 		return s
 	case 'i':
 		return strconv.FormatInt(p.Int, 10)
+	case 'b':
+		return strconv.FormatBool(p.Int != 0)
 	case 'u':
 		return strconv.FormatUint(p.Uint, 10)
 	case 'f':
@@ -366,6 +368,8 @@ func (p GoPart) appendJSON(b []byte) []byte {
 		return appendJSONString(b, p.Str)
 	case 'i':
 		return strconv.AppendInt(b, p.Int, 10)
+	case 'b':
+		return strconv.AppendBool(b, p.Int != 0)
 	case 'u':
 		return strconv.AppendUint(b, p.Uint, 10)
 	case 'f':

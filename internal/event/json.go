@@ -58,6 +58,36 @@ func (v Value) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(v.Len), 10)
 	case EncDyn:
 		b = v.Go.appendJSONParts(b)
+	case EncInt:
+		if v.Type == "time.Duration" {
+			b = append(b, `,"text":`...)
+			b = appendJSONString(b, durationText(v.Int))
+		}
+	case EncTime:
+		b = append(b, `,"wall":`...)
+		b = strconv.AppendUint(b, v.Uint, 10)
+		b = append(b, `,"ext":`...)
+		b = strconv.AppendInt(b, v.Int, 10)
+		b = append(b, `,"loc":`...)
+		b = appendHexWord(b, v.DataWord)
+	case EncMap:
+		b = append(b, `,"len":`...)
+		b = strconv.AppendInt(b, v.Len, 10)
+		b = append(b, `,"entries":[`...)
+		for i := 0; i+1 < len(v.Pairs); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"key":`...)
+			b = v.Pairs[i].appendJSON(b)
+			b = append(b, `,"value":`...)
+			b = v.Pairs[i+1].appendJSON(b)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+		if v.Truncated {
+			b = append(b, `,"truncated":true`...)
+		}
 	case EncSlice:
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
@@ -110,6 +140,10 @@ func (v Value) appendValue(b []byte) []byte {
 		return append(b, '}')
 	case EncDyn:
 		return appendJSONString(b, v.Go.String())
+	case EncMap:
+		return appendJSONString(b, v.mapString())
+	case EncTime:
+		return appendJSONString(b, v.timeString())
 	case EncFloat:
 		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:

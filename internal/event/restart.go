@@ -21,7 +21,9 @@ const restartWindow = 10_000_000 // ns
 
 // restarts holds entries back until they are known to be calls.
 type restarts struct {
-	q []held
+	// dropped counts the entries found to be restarts.
+	dropped int
+	q       []held
 	// last is the index in q (offset by base) of each thread's newest
 	// undecided entry.
 	last map[int]int
@@ -56,6 +58,9 @@ func (r *restarts) push(s *Schema, e Event) {
 			rg := s.Probes[h.e.Probe].Restart
 			pc := e.Fields[0].Uint
 			h.drop = len(rg) == 2 && pc >= rg[0] && pc < rg[1]
+			if h.drop {
+				r.dropped++
+			}
 		}
 		delete(r.last, e.TID)
 	}
@@ -95,4 +100,13 @@ func (r *restarts) pop(flush bool) (Event, bool) {
 		}
 	}
 	return Event{}, false
+}
+
+// Restarted is how many entry records the decoder dropped as repeats of a
+// call the Go runtime restarted.
+func (d *Decoder) Restarted() int {
+	if d.restarts == nil {
+		return 0
+	}
+	return d.restarts.dropped
 }

@@ -20,6 +20,8 @@ const (
 	// EncEnum is a C enum's value in signed decimal, named by the field's
 	// Enums.
 	EncEnum Enc = "enum"
+	EncMap  Enc = "map"  // a Go map's length and first entries (gomap.go)
+	EncTime Enc = "time" // a Go time.Time's words: WALL/EXT/0xLOC
 )
 
 // The names of backtrace fields, which the folded-stack report counts.

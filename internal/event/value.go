@@ -36,6 +36,8 @@ type Value struct {
 	TypeWord, DataWord uint64
 	// Go is an interface value decoded by its dynamic type (EncDyn).
 	Go *GoValue
+	// Pairs are a map's entries read, key then element (EncMap).
+	Pairs []GoPart
 	// Float is a floating-point value (EncFloat); Int holds its width in bits.
 	Float float64
 	Stack []uint64
@@ -116,6 +118,10 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if err1 != nil || err2 != nil {
 			return errToken
 		}
+	case EncMap:
+		return v.parseMap(tok)
+	case EncTime:
+		return v.parseTime(tok)
 	case EncDyn:
 		g, err := parseDyn(tok)
 		if err != nil {
@@ -267,7 +273,12 @@ func (v Value) String() string {
 	}
 	switch v.Enc {
 	case EncInt:
+		if v.Type == "time.Duration" {
+			return durationText(v.Int)
+		}
 		return strconv.FormatInt(v.Int, 10)
+	case EncTime:
+		return v.timeString()
 	case EncBool:
 		return strconv.FormatBool(v.Int != 0)
 	case EncEnum:
@@ -302,6 +313,8 @@ func (v Value) String() string {
 		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
 	case EncDyn:
 		return v.Go.String()
+	case EncMap:
+		return v.mapString()
 	case EncFloat:
 		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
 	case EncStack:

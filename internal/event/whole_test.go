@@ -54,3 +54,27 @@ func TestWholeJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeSchemaRoundTrip: a script's header carries the schema as JSON;
+// decoding a saved run (stapgen decode --script) nests a whole value as
+// the run itself did.
+func TestWholeSchemaRoundTrip(t *testing.T) {
+	s := Schema{Version: 1, Probes: []ProbeSchema{{Function: "f", Site: SiteEntry, Fields: []FieldSchema{
+		{Name: "q.len", Enc: EncUint, Type: "u32", Part: &Part{Whole: "q$", Type: "struct qstr", Path: []PartStep{{Name: "len", Type: "u32"}}}},
+	}}}}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Schema
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewDecoder(strings.NewReader("@@sg1 0 1 0 2 2 - 3\n"), &back).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(e.AppendJSON(nil)), `"fields":{"q$":{"type":"struct qstr","value":{"len":{"type":"u32","value":3}}}}}`; !strings.HasSuffix(got, want) {
+		t.Errorf("%s\nwant …%s", got, want)
+	}
+}

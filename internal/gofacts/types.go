@@ -1,7 +1,6 @@
 package gofacts
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/stapgen/stapgen/internal/gopclntab"
@@ -14,11 +13,6 @@ var _ plan.GoTypeFacts = (*Facts)(nil)
 // GoTypes finds the runtime type descriptors interface values are decoded
 // by, from the binary's moduledata: the same with DWARF or without.
 func (x *Facts) GoTypes() (ts *plan.GoTypes, err error) {
-	if x.bin.PIE {
-		// The script compares type words with link-time addresses; a
-		// PIE's are moved by its load address, which it does not know.
-		return nil, errors.New("a PIE's type descriptors move with its load address, which the script does not know")
-	}
 	if uerr := x.bin.Use(func() {
 		var tab *gopclntab.Table
 		if tab, err = x.table(); err != nil {
@@ -36,7 +30,7 @@ func (x *Facts) GoTypes() (ts *plan.GoTypes, err error) {
 		if addrs, err = tab.TypeAddrs(want); err != nil {
 			return
 		}
-		ts = &plan.GoTypes{Base: base}
+		ts = &plan.GoTypes{Base: base, PIE: x.bin.PIE}
 		for _, l := range goruntime.ErrorLayouts {
 			if a, ok := addrs[l.Name]; ok {
 				ts.Known = append(ts.Known, plan.KnownType{Layout: l, Addr: a})

@@ -1,5 +1,7 @@
 package goruntime
 
+import "fmt"
+
 // Interface values. A Go interface is two words: the type word (for an
 // empty interface the *abi.Type itself, for any other an *abi.ITab whose
 // Type is its second word) and the data word. Types of the kinds below are
@@ -14,6 +16,7 @@ const (
 	TypeTFlagOff = 20
 	TypeKindOff  = 23
 	TypeStrOff   = 40
+	PtrTypeElem  = 48 // PtrType.Elem, after the Type header
 	KindMask     = 0x1f
 	// TFlagExtraStar: the name has a '*' to drop (a named type T shares
 	// "*T" with *T).
@@ -84,3 +87,40 @@ func (p Part) Iface() bool { return p.Kind == PartIface }
 var RestartFuncs = []string{"runtime.copystack", "runtime.goschedImpl", "runtime.preemptPark"}
 
 const RestartParam = "gp"
+
+// SwissMaps: a binary of Go version v ("go1.24.0") lays its maps out as
+// Swiss tables (internal/runtime/maps), the default from Go 1.24 (and the
+// only layout from 1.26); before, as runtime.hmap buckets. A build with
+// GOEXPERIMENT=noswissmap (1.24-1.25) is not told apart.
+func SwissMaps(v string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "go%d.%d", &major, &minor); err != nil {
+		return true
+	}
+	return major > 1 || major == 1 && minor >= 24
+}
+
+// Map layouts on amd64. Swiss (Go 1.24+): Map{used uint64; seed uintptr;
+// dirPtr; dirLen int; ...}; a small map (dirLen 0) has dirPtr at its one
+// group, else at dirLen *table (repeated for tables that span several
+// entries); table.groups{data; lengthMask uint64} at 16; a group is a
+// control word (byte i's top bit clear: slot i is full) and 8 slots of
+// {key; elem}. hmap (before 1.24): count int at 0, B uint8 at 9, buckets
+// at 16, oldbuckets at 24; a bucket is tophash [8]uint8 (slot full when
+// at least 5), keys [8]K, elems [8]V, then the overflow bucket pointer.
+const (
+	SwissDirPtr      = 16
+	SwissDirLen      = 24
+	SwissTableGroups = 16
+	SwissSlots       = 8 // control word size, the slots' offset
+	HmapB            = 9
+	HmapBuckets      = 16
+	HmapMinTopHash   = 5
+)
+
+// The channel header: hchan{qcount uint; dataqsiz uint; ...}: length and
+// capacity are its first two words.
+const (
+	ChanLen = 0
+	ChanCap = 8
+)

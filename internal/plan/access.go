@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
 	"github.com/stapgen/stapgen/internal/goabi"
 )
 
@@ -23,6 +24,9 @@ type ref struct {
 	// reg: the value itself is in a register (a C parameter whose DWARF
 	// location is one, or $return); its members are in memory.
 	reg bool
+	// why, when set, says the value cannot be read here: it prints "!"
+	// with the reason in the notes.
+	why string
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -161,7 +165,14 @@ func (r ref) member(name string) (ref, error) {
 	}
 	chain := findMember(r.typ, name, 0)
 	if chain == nil {
-		return ref{}, unreadable("%s has no member %q (members: %s)", r.typ.Name, name, strings.Join(memberNames(r.typ, 0), ", "))
+		names := memberNames(r.typ, 0)
+		if len(names) > maxListedMembers {
+			// A big struct (task_struct has hundreds): the nearest names.
+			if near := nameindex.Similar(name, names, 8); len(near) > 0 {
+				return ref{}, unreadable("%s has no member %q (similar: %s; %d members)", r.typ.Name, name, strings.Join(near, ", "), len(names))
+			}
+		}
+		return ref{}, unreadable("%s has no member %q (members: %s)", r.typ.Name, name, strings.Join(names, ", "))
 	}
 	if r.v != nil {
 		// stap finds members of anonymous members by name itself.
@@ -190,6 +201,9 @@ func (r ref) pointee() (ref, error) {
 	}
 	return r, nil
 }
+
+// maxListedMembers is the most members a refusal lists in full.
+const maxListedMembers = 16
 
 // maxAnonDepth bounds the search through nested anonymous members.
 const maxAnonDepth = 8
@@ -248,7 +262,12 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		}
 	}
 	if r.v != nil {
-		return ref{typ: t, v: &Var{Of: Cast{X: *r.v, Type: spelling, Module: module}}}, nil
+		// A value read at the entry (@entry at a return) stays one: the
+		// whole chain past the cast goes inside the @entry, as it does
+		// without a cast.
+		x := *r.v
+		x.Entry = false
+		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
 	}
 	p, err := r.word(0, 8, false)
 	if err != nil {

@@ -85,3 +85,17 @@ func (b *builder) restartProbes() {
 		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("BPF runtime: %d of the runtime's %d restart points are readable here, so an entry the runtime restarts may show twice", found, len(goruntime.RestartFuncs)))
 	}
 }
+
+// bpfReturnSplit is bpfSplit for a C .return handler, where each @entry
+// value is one more map read: a string there leaves room for nothing else
+// (stap 4.8: a returned string and one entry value fit, a third print did
+// not), so the values after a heavy one start a handler of their own.
+func bpfReturnSplit(fields []Field) []int {
+	var out []int
+	for i, f := range fields {
+		if i > 0 && (heavy(f.Value) || heavy(fields[i-1].Value)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -24,3 +24,23 @@ func TestBPFSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestBPFReturnSplit: at a C return every value after a string or slice
+// starts a handler, as does every string or slice but a first value.
+func TestBPFReturnSplit(t *testing.T) {
+	s, i := Field{Value: CString{}}, Field{Value: Int{}}
+	for _, c := range []struct {
+		fields []Field
+		want   []int
+	}{
+		{nil, nil},
+		{[]Field{i, i, i}, nil},
+		{[]Field{s, i, i}, []int{1}},
+		{[]Field{i, s, i, i}, []int{1, 2}},
+		{[]Field{s, s}, []int{1}},
+	} {
+		if got := bpfReturnSplit(c.fields); !slices.Equal(got, c.want) {
+			t.Errorf("bpfReturnSplit(%v) = %v, want %v", c.fields, got, c.want)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func Build(in Inputs) (*Plan, error) {
 			return nil, refuse("backtraces need the kernel runtime (the BPF runtime has none); drop --backtrace or use --runtime=kernel")
 		}
 	}
-	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes}}
+	b := &builder{in: in, plan: p, em: emitter{bpf: bpf, kernel: in.Target.Kernel, limits: p.Limits, notes: &p.Notes, goVersion: in.Target.GoVersion}}
 	if in.Go != nil {
 		b.em.types = typeFacts(in.Go, p)
 	}
@@ -183,7 +183,7 @@ func (b *builder) module(f *debuginfo.Function) string {
 // no escaping makes '*' literal (main.(\\*T).M finds nothing); the name
 // with such characters as '?' works when that pattern names f alone.
 func (b *builder) stapName(f *debuginfo.Function) (string, error) {
-	if f.LinkageName != "" {
+	if f.LinkageName != "" && !f.Inlined {
 		// A C++ function's mangled name is its symbol, which stap matches
 		// exactly: the one spelling that tells overloads apart (stap
 		// rejects one probe on both area(long, long) and area(double)).
@@ -238,6 +238,9 @@ func (b *builder) add(pr Probe) {
 	pr.From = b.from
 	if b.em.bpf {
 		pr.Split = bpfSplit(pr.Fields)
+		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
+			pr.Split = bpfReturnSplit(pr.Fields)
+		}
 	}
 	if pr.Cond != nil {
 		var ws []string
@@ -305,6 +308,11 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
+		if body := f.UnskippedBody; body != 0 && !b.in.Target.Kernel && frameParams(f) {
+			// stap would fire at the entry of this template instance,
+			// before its prologue stores the parameters it reads.
+			pt = b.address(body)
+		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
 	}
@@ -331,6 +339,12 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			Cond: cond, Fields: fields})
 	}
 	return nil
+}
+
+// frameParams reports whether a parameter of f lives in the frame at its
+// entry (DW_OP_fbreg: -O0 code), where it is stored by the prologue.
+func frameParams(f *debuginfo.Function) bool {
+	return slices.ContainsFunc(f.Params, func(v debuginfo.Variable) bool { return strings.HasPrefix(v.Location, "fbreg") })
 }
 
 // ReturnRoot is the root of a field path on a C function's return value
@@ -418,8 +432,11 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
 				params[v.Name] = varRef(v.Name, v.Type)
 				porder = append(porder, v.Name)
-			} else {
-				b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s: %s is passed on the stack; the BPF runtime cannot read it", f.Name, v.Name))
+			} else if !strings.HasPrefix(v.Name, "~") {
+				// Printed as "!": stap 4.8 evaluates no single-expression
+				// location, and BPF reads no stack pointer to compute one.
+				params[v.Name] = ref{typ: v.Type, why: "passed on the stack, which the BPF runtime cannot read (no register access); use --runtime kernel"}
+				porder = append(porder, v.Name)
 			}
 		}
 		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
@@ -544,6 +561,8 @@ func (b *builder) selectFields(vals map[string]ref, order []string, paths []spec
 			}
 			fs := b.em.fields(r, p.String(), b.plan.Limits.Depth)
 			if p.Whole != 0 {
+				// A whole value prints what it can: a member that cannot
+				// be read here is "!", with a note.
 				if fs, err = b.em.whole(r, p, wholeDepth(p, b.plan.Limits)); err != nil {
 					return nil, err
 				}

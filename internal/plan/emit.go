@@ -18,6 +18,8 @@ type emitter struct {
 	kernel bool // C strings live in kernel memory
 	limits spec.Limits
 	notes  *[]string
+	// goVersion is the Go binary's version, for runtime layouts.
+	goVersion string
 	// types are the binary's runtime type facts (goval.go), nil for none.
 	types func() *GoTypes
 }
@@ -68,6 +70,9 @@ func intEnc(signed bool) event.Enc {
 // structs up to depth levels.
 func (e *emitter) fields(r ref, name string, depth int) []Field {
 	t := r.typ
+	if r.why != "" {
+		return []Field{e.missing(name, t, r.why)}
+	}
 	if t == nil {
 		return []Field{e.missing(name, t, "type unknown")}
 	}
@@ -99,18 +104,19 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Elem != nil && t.Elem.Char {
 			return []Field{e.cString(r, name, t)}
 		}
-		return []Field{e.pointer(r, name, t)}
+		return e.follow(r, name, t, depth)
 	case debuginfo.KindFunc, debuginfo.KindChan, debuginfo.KindMap:
 		if t.Kind == debuginfo.KindFunc || r.v != nil {
+			if t.Kind != debuginfo.KindFunc {
+				*e.notes = append(*e.notes, name+": BPF runtime: a map or channel prints as its header's address (its length and entries are read through registers and loops); use --runtime kernel")
+			}
 			return []Field{e.pointer(r, name, t)}
 		}
-		// Go map and chan values are pointers to runtime headers whose first
-		// word is the element count (hmap.count, swiss map used, hchan.qcount).
-		p, err := e.scalar(r)
-		if err != nil {
-			return []Field{e.missing(name, t, err.Error())}
+		// Go map and chan values are pointers to runtime headers.
+		if t.Kind == debuginfo.KindMap {
+			return e.goMap(r, name, t)
 		}
-		return []Field{{Name: fmt.Sprintf("len(%s)", name), Type: "int", Enc: event.EncInt, Value: CountAt{X: p}}}
+		return e.goChan(r, name, t)
 	case debuginfo.KindString:
 		return []Field{e.goString(r, name, t)}
 	case debuginfo.KindSlice:
@@ -120,6 +126,11 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 	case debuginfo.KindArray:
 		return []Field{e.array(r, name, t)}
 	case debuginfo.KindStruct, debuginfo.KindUnion:
+		if t.GoName == "time.Time" {
+			if f, ok := e.timeValue(r, name, t); ok {
+				return []Field{f}
+			}
+		}
 		if depth <= 0 {
 			*e.notes = append(*e.notes, fmt.Sprintf("%s: %s not expanded (depth limit); name its members to print them", name, t.Name))
 			return nil

@@ -15,11 +15,14 @@ type GoTypeFacts interface {
 	GoTypes() (*GoTypes, error)
 }
 
-// GoTypes are the runtime type facts a script uses at link-time
-// addresses (a PIE has none: its facts say so).
+// GoTypes are the runtime type facts a script uses, at link-time
+// addresses.
 type GoTypes struct {
 	// Base is moduledata.types: a descriptor's name is at Base+Str.
 	Base uint64
+	// PIE: the addresses move with the load address; a script learns
+	// the bias from a probe point's address (Dyn.Bias).
+	PIE bool
 	// Known are the concrete types whose values the script reads by
 	// layout, at their descriptors' addresses.
 	Known []KnownType
@@ -44,6 +47,9 @@ type Dyn struct {
 	ITab   bool
 	Depth  int
 	StrMax int
+	// Bias: the addresses are a PIE's, moved by the load bias the
+	// handler computes (ProbeView.Bias).
+	Bias bool
 }
 
 // Float prints a floating-point value of Size bytes (4 or 8) from its bits.
@@ -54,8 +60,29 @@ type Float struct {
 	Size int64
 }
 
+// Time prints a time.Time from its three words (wall, ext, loc).
+type Time struct{ Wall, Ext, Loc Expr }
+
 func (Dyn) isValue()   {}
 func (Float) isValue() {}
+func (Time) isValue()  {}
+
+// timeValue prints a time.Time value (its words' layout is the decoder's
+// rule, event/gotext.go).
+func (e *emitter) timeValue(r ref, name string, t *debuginfo.Type) (Field, bool) {
+	if r.v != nil || t.Size != 24 {
+		return Field{}, false
+	}
+	var ws [3]Expr
+	for i := range ws {
+		w, err := r.word(int64(i)*8, 8, false)
+		if err != nil {
+			return Field{}, false
+		}
+		ws[i] = w
+	}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncTime, Value: Time{Wall: ws[0], Ext: ws[1], Loc: ws[2]}}, true
+}
 
 // goTypes are the plan's runtime type facts, looked up once; nil when the
 // binary has none the script can use.
@@ -69,11 +96,15 @@ func (e *emitter) goTypes() *GoTypes {
 // dyn prints interface r by its dynamic type where the runtime's type
 // facts allow, else its two words.
 func (e *emitter) dyn(r ref, name string, t *debuginfo.Type, tw, dw Expr) (Field, bool) {
-	if e.bpf || e.goTypes() == nil {
+	if e.bpf {
+		*e.notes = append(*e.notes, name+": BPF runtime: an interface prints as its type and data words (naming and reading the dynamic value needs loops); use --runtime kernel")
+		return Field{}, false
+	}
+	if e.goTypes() == nil {
 		return Field{}, false
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncDyn,
-		Value: Dyn{Type: tw, Data: dw, ITab: !t.EmptyInterface, Depth: DynDepth, StrMax: e.limits.StringLen}}, true
+		Value: Dyn{Type: tw, Data: dw, ITab: !t.EmptyInterface, Depth: DynDepth, StrMax: e.limits.StringLen, Bias: e.goTypes().PIE}}, true
 }
 
 // float prints a float or complex number read from memory or the stack;
@@ -85,6 +116,16 @@ func (e *emitter) float(r ref, name string, t *debuginfo.Type) []Field {
 	}
 	if size != 4 && size != 8 {
 		return []Field{e.missing(name, t, fmt.Sprintf("a %d-byte float is not supported", size))}
+	}
+	if r.v != nil && t.Kind == debuginfo.KindFloat {
+		if e.bpf {
+			// stap 4.8's BPF back end rejects xmm registers ("unhandled
+			// register number") and reads a double on the stack as 0.
+			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read floating-point values; --runtime kernel prints them")}
+		}
+		// A C $var or $return: stap gives a double's bits, a float
+		// widened first (seen in the lab VM for registers and memory).
+		return []Field{{Name: name, Type: typeName(t), Enc: event.EncFloat, Value: Float{X: *r.v, Size: 8}}}
 	}
 	if r.v != nil {
 		// stap evaluates a floating-point $var or $return as a double's
@@ -141,4 +182,19 @@ func typeFacts(g GoFacts, p *Plan) func() *GoTypes {
 		p.GoTypes = ts
 		return ts
 	}
+}
+
+// follow prints a pointer and, for a Go pointer to a struct with --depth
+// above 1, the members it points at (name.Member), each level of pointers
+// costing one level of depth; nil prints its members as "!".
+func (e *emitter) follow(r ref, name string, t *debuginfo.Type, depth int) []Field {
+	f := e.pointer(r, name, t)
+	if e.bpf || depth <= 1 || t.GoName == "" || t.Elem == nil || t.Elem.Kind != debuginfo.KindStruct || r.v != nil {
+		return []Field{f}
+	}
+	d, err := r.deref()
+	if err != nil {
+		return []Field{f}
+	}
+	return append([]Field{f}, e.fields(d, name, depth-1)...)
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +16,21 @@ import (
 // (the DWARF index). Line probes that name their function need it.
 type LineLister interface {
 	Lines(f *debuginfo.Function) ([]debuginfo.Line, error)
-	LineAt(f *debuginfo.Function, n int) (debuginfo.Line, bool, error)
+	LineAt(f *debuginfo.Function, n int) ([]debuginfo.Line, error)
+	IsClone(f *debuginfo.Function) bool
+}
+
+var (
+	_ LineLister = (*debuginfo.Index)(nil)
+	_ LineFinder = (*debuginfo.Index)(nil)
+)
+
+// siteName says which copy of a function an address of a line is in.
+func siteName(l debuginfo.Line) string {
+	if l.InlinedIn != "" {
+		return fmt.Sprintf("%#x, in the copy inlined into %s", l.Addr, l.InlinedIn)
+	}
+	return fmt.Sprintf("%#x", l.Addr)
 }
 
 // LineFinder is a Resolver that finds the functions with code of a line
@@ -82,25 +97,33 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 	if b.em.bpf {
 		return refuse("line probes need the kernel runtime (stap's BPF runtime places no statement probes)")
 	}
+	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
+		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
 	fns, err := b.in.Funcs.Match(fn)
 	if err != nil {
 		return err
 	}
+	// The out-of-line copy (whose lines include the unit's inlined
+	// copies), else an inline-only function's copies; never a GCC clone,
+	// where stap places no FUNCTION@FILE:LINE.
 	var f *debuginfo.Function
 	var files []string
-	for _, g := range fns {
-		if g.Inlined || g.NoTypes || g.Name != fn {
-			continue
+	for _, inlined := range []bool{false, true} {
+		for _, g := range fns {
+			if f != nil || g.Inlined != inlined || g.NoTypes || g.Name != fn || ll.IsClone(g) {
+				continue
+			}
+			if g.File == file || strings.HasSuffix(g.File, "/"+file) {
+				f = g
+			} else if !slices.Contains(files, g.File) {
+				files = append(files, g.File)
+			}
 		}
-		if g.File == file || strings.HasSuffix(g.File, "/"+file) {
-			f = g
-			break
-		}
-		files = append(files, g.File)
 	}
 	if f == nil {
 		if len(files) == 0 {
-			return refuse("%s has no out-of-line copy with DWARF, so no line of it can be probed", fn)
+			return refuse("%s has no code with DWARF, so no line of it can be probed", fn)
 		}
 		return &LineError{Msg: fmt.Sprintf("%s is not in %s", fn, file), Hint: "it is in " + strings.Join(files, ", ")}
 	}
@@ -113,35 +136,47 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	spelled := fmt.Sprintf("%s@%s:%d", f.Name, f.File, n)
-	l, ok, err := ll.LineAt(f, n)
+	sites, err := ll.LineAt(f, n)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	if !ok {
+	if len(sites) == 0 {
 		return &LineError{Msg: fmt.Sprintf("%s: no probe-able line %d in %s (no line record of it inside the function)", spelled, n, f.Name),
 			Hint: nearestLines(lines, n) + fmt.Sprintf("; all of them: `stapgen lines TARGET %s`", f.Name)}
 	}
+	// stap places the probe at every site and resolves each $var at each
+	// one, failing pass 2 where one is missing: only variables readable
+	// at all of them can be printed.
 	vals := map[string]ref{}
 	var order []string
-	for _, v := range l.Vars {
+	why := map[string]string{}
+	for _, v := range sites[0].Vars {
 		if _, dup := vals[v.Name]; dup || !isIdent(v.Name) {
 			continue // an inner block's variable hides an outer one
 		}
 		vals[v.Name] = varRef(v.Name, v.Type)
 		order = append(order, v.Name)
 	}
-	inReg := map[string]string{}
-	for _, v := range l.Vars {
-		if why := unreadableAt(v); why != "" {
-			inReg[v.Name] = why
+	for _, l := range sites {
+		for _, name := range order {
+			if _, ok := why[name]; ok {
+				continue
+			}
+			v, ok := l.Var(name)
+			switch {
+			case !ok:
+				why[name] = fmt.Sprintf("%s has no location at %s", name, siteName(l))
+			case unreadableAt(v) != "":
+				why[name] = unreadableAt(v) + " (" + siteName(l) + ")"
+			}
 		}
 	}
 	var fields []Field
 	if len(req.Fields) == 0 {
 		var readable []string
 		for _, name := range order {
-			if why, ok := inReg[name]; ok {
-				fields = append(fields, from([]Field{b.em.missing(name, vals[name].typ, why)}, DefaultField+name)...)
+			if w, ok := why[name]; ok {
+				fields = append(fields, from([]Field{b.em.missing(name, vals[name].typ, w)}, DefaultField+name)...)
 				continue
 			}
 			readable = append(readable, name)
@@ -155,10 +190,10 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 		for _, p := range req.Fields {
 			if _, ok := vals[p.Root]; !ok {
 				return &LineError{Msg: fmt.Sprintf("%s: no variable %q in scope with a location", spelled, p.Root),
-					Hint: varsHint(lines, l, p.Root)}
+					Hint: varsHint(lines, sites[0], p.Root)}
 			}
-			if why, ok := inReg[p.Root]; ok {
-				return &LineError{Msg: fmt.Sprintf("%s: %s: %s", spelled, p, why), Hint: varsHint(lines, l, p.Root)}
+			if w, ok := why[p.Root]; ok {
+				return &LineError{Msg: fmt.Sprintf("%s: %s: %s", spelled, p, w), Hint: varsHint(lines, sites[0], p.Root)}
 			}
 		}
 		var err error
@@ -170,7 +205,7 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 	if err != nil {
 		return err
 	}
-	point := Point{Kind: PointStatement, Path: b.userPath(), Name: fmt.Sprintf("%s@%s:%d", name, f.File, n), Addr: l.Addr}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.module(f), Name: fmt.Sprintf("%s@%s:%d", name, f.File, n), Addr: sites[0].Addr}
 	b.add(Probe{Function: spelled, Lang: f.Lang, Site: event.SiteLine, Points: []Point{point},
 		Cond: cond, Fields: append(fields, b.stacks()...)})
 	return nil
@@ -200,6 +235,17 @@ func nearestLines(lines []debuginfo.Line, n int) string {
 // varsHint names the variables at line at, and the listed lines where
 // name is readable.
 func varsHint(lines []debuginfo.Line, at debuginfo.Line, name string) string {
+	where := map[int]bool{}
+	for _, l := range lines {
+		if v, ok := l.Var(name); ok && unreadableAt(v) == "" {
+			where[l.Line] = true
+		}
+	}
+	for _, l := range lines { // every copy's place of a line must have it
+		if v, ok := l.Var(name); !ok || unreadableAt(v) != "" {
+			delete(where, l.Line)
+		}
+	}
 	var here []string
 	for _, v := range at.Vars {
 		here = append(here, v.Name)
@@ -208,14 +254,17 @@ func varsHint(lines []debuginfo.Line, at debuginfo.Line, name string) string {
 	if len(here) == 0 {
 		h = fmt.Sprintf("no variable has a location at line %d", at.Line)
 	}
-	var where []string
-	for _, l := range lines {
-		if v, ok := l.Var(name); ok && unreadableAt(v) == "" {
-			where = append(where, strconv.Itoa(l.Line))
-		}
+	var nums []int
+	for n := range where {
+		nums = append(nums, n)
 	}
-	if len(where) > 0 {
-		h += fmt.Sprintf("; %s is readable at lines %s", name, strings.Join(where, ", "))
+	sort.Ints(nums)
+	var ws []string
+	for _, n := range nums {
+		ws = append(ws, strconv.Itoa(n))
+	}
+	if len(ws) > 0 {
+		h += fmt.Sprintf("; %s is readable at lines %s", name, strings.Join(ws, ", "))
 	}
 	return h
 }

@@ -59,3 +59,32 @@ func TestOverloads(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateEntryPastPrologue: an -O0 template instance, where stap
+// would fire at the entry before the parameters are stored, is probed at
+// the address after its prologue; its return stays a .function probe, and
+// a function in registers (-O2) keeps stap's own point.
+func TestTemplateEntryPastPrologue(t *testing.T) {
+	big := &debuginfo.Function{Name: "shop::biggest<long int>", LinkageName: "_ZN4shop7biggestIlEET_S1_S1_", CPP: true,
+		Entry: 0x152b, UnskippedBody: 0x153b, Return: tInt,
+		Params: []debuginfo.Variable{{Name: "a", Type: tInt, Location: "fbreg-40"}, {Name: "b", Type: tInt, Location: "fbreg-48"}}}
+	inRegs := *big
+	inRegs.Params = []debuginfo.Variable{{Name: "a", Type: tInt, Location: "reg rdi"}, {Name: "b", Type: tInt, Location: "reg rsi"}}
+	for _, c := range []struct {
+		f    *debuginfo.Function
+		kind PointKind
+	}{{big, PointAddress}, {&inRegs, PointFunction}} {
+		req := spec.Request{Probes: []spec.Probe{{Function: "shop::biggest<long int>", Entry: true, Return: true}}}
+		p, err := Build(Inputs{Request: &req, Target: Target{Path: "/bin/x"}, Funcs: multiResolver{"shop::biggest<long int>": {c.f}}, Stap: stap.Version{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry, ret := p.Probes[0].Points[0], p.Probes[1].Points[0]
+		if entry.Kind != c.kind || c.kind == PointAddress && entry.Addr != 0x153b {
+			t.Errorf("%s: entry point %+v", c.f.Params[0].Location, entry)
+		}
+		if ret.Kind != PointFunction || !ret.Return || ret.Name != "_ZN4shop7biggestIlEET_S1_S1_" {
+			t.Errorf("return point %+v", ret)
+		}
+	}
+}

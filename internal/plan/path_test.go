@@ -48,6 +48,7 @@ func TestResolvePath(t *testing.T) {
 		"ctx":  varRef("ctx", tVoidP),
 		"n":    varRef("n", tInt),
 		"q":    {typ: tQstr, addr: Reg{"rdi"}},
+		"e":    {typ: tVoidP, v: &Var{Name: "e", Entry: true}},
 	}
 	b := &builder{in: Inputs{Types: types{"struct getdents_callback64": tGetdnt, "struct qstr": tQstr, "u32": tU32}}}
 	for _, tc := range []struct {
@@ -69,6 +70,9 @@ func TestResolvePath(t *testing.T) {
 			want: Var{Of: Cast{X: Var{Name: "ctx"}, Type: "struct getdents_callback64", Module: "kernel"}, Steps: []VarStep{{Member: "ctx"}}}},
 		{path: `n:(struct qstr).len`, typ: "u32",
 			want: Var{Of: Cast{X: Var{Name: "n"}, Type: "struct qstr", Module: "kernel"}, Steps: []VarStep{{Member: "len"}}}},
+		// At a return, an entry value's cast chain is read at the entry.
+		{path: `e:(struct getdents_callback64).count`, typ: "long int",
+			want: Var{Of: Cast{X: Var{Name: "e"}, Type: "struct getdents_callback64", Module: "kernel"}, Steps: []VarStep{{Member: "count"}}, Entry: true}},
 		{path: `q.hash_len:(struct qstr).len`, typ: "u32", want: Mem{Addr: Mem{Addr: Reg{"rdi"}, Size: 8}, Off: 4, Size: 4}},
 		{path: `ctx:(struct getdents_callback64).counts`, err: "has no member \"counts\" (members: ctx, current_dir, prev_reclen, count, error)"},
 		{path: `ctx:(struct getdents_callback).count`, err: "no type struct getdents_callback"},
@@ -104,6 +108,22 @@ func TestResolvePath(t *testing.T) {
 		if !reflect.DeepEqual(got, tc.want) || r.typ.Name != tc.typ {
 			t.Errorf("%s = %#v (%s), want %#v (%s)", tc.path, got, r.typ.Name, tc.want, tc.typ)
 		}
+	}
+}
+
+// TestBigStructSuggestions: a refusal on a struct of many members names
+// the nearest ones rather than all of them.
+func TestBigStructSuggestions(t *testing.T) {
+	big := &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct inode"}
+	for i, n := range []string{"i_mode", "i_opflags", "i_uid", "i_gid", "i_flags", "i_acl", "i_default_acl", "i_op", "i_sb",
+		"i_mapping", "i_security", "i_ino", "i_nlink", "i_rdev", "i_size", "i_atime", "i_mtime", "i_ctime", "i_lock", "i_bytes"} {
+		big.Fields = append(big.Fields, debuginfo.Field{Name: n, Type: tInt, Offset: int64(8 * i)})
+	}
+	b := &builder{}
+	p, _ := spec.ParsePath("n.i_inode")
+	_, err := b.resolvePath(map[string]ref{"n": varRef("n", &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "struct inode*", Elem: big})}, nil, p)
+	if err == nil || !strings.Contains(err.Error(), "(similar: ") || !strings.Contains(err.Error(), "i_ino") || !strings.Contains(err.Error(), "20 members") || strings.Contains(err.Error(), "i_bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

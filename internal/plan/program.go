@@ -127,9 +127,12 @@ type IntArray struct {
 	Signed bool
 }
 
-// CountAt prints the first word of the runtime header X points to (a Go
-// map's or channel's element count), 0 for nil.
-type CountAt struct{ X Expr }
+// CountAt prints a word of the runtime header X points to (a Go map's or
+// channel's element count, a channel's capacity), 0 for nil.
+type CountAt struct {
+	X   Expr
+	Off int64 // the word's offset in the header (a channel's capacity: 8)
+}
 
 // Missing prints "!": the value cannot be read here. Why says why; Runtime
 // says the runtime is what cannot read it (the value would be readable
@@ -144,6 +147,16 @@ type Stack struct{ User bool }
 
 // Vars prints every variable in scope at a line ($$vars) as one string.
 type Vars struct{}
+
+// NonNil prints X when the pointer Ptr is not NULL, else "!": stap's
+// user-memory reads give 0 at unmapped addresses instead of failing, so a
+// Go struct behind a nil pointer would print zeros.
+type NonNil struct {
+	Ptr Expr
+	X   Value
+}
+
+func (NonNil) isValue() {}
 
 // ReturnValue prints a C function's return value where it exists.
 type ReturnValue struct{}

@@ -48,7 +48,10 @@ func (e *emitter) whole(r ref, p spec.Path, depth int) ([]Field, error) {
 	w := &wholeWalk{e: e, part: event.Part{Whole: key, Type: typeName(r.typ)}}
 	w.members(r, name, nil, depth)
 	if w.cut {
-		*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed", key, maxFieldsPerProbe))
+		*e.notes = append(*e.notes, fmt.Sprintf("%s: only the first %d members printed; name the members wanted, or lower --depth", key, maxFieldsPerProbe))
+	}
+	if w.past > 0 {
+		*e.notes = append(*e.notes, fmt.Sprintf("%s: %d nested structs past depth %d not printed; --depth %d prints them", key, w.past, depth, depth+1))
 	}
 	return w.out, nil
 }
@@ -58,6 +61,11 @@ type wholeWalk struct {
 	part event.Part
 	out  []Field
 	cut  bool
+	// past counts the nested structs left out at the depth bound.
+	past int
+	// guards are the pointers followed by address on the way to the
+	// member being added, outermost first.
+	guards []Expr
 }
 
 // members prints the members of the struct or union r, whose path from the
@@ -94,10 +102,21 @@ func (w *wholeWalk) value(r ref, name string, path []event.PartStep, depth int) 
 		if err != nil {
 			return
 		}
+		if r.v == nil {
+			// Read from user memory by address: guard on the pointer.
+			p, err := w.e.scalar(r)
+			if err != nil {
+				return
+			}
+			w.guards = append(w.guards, p)
+			defer func() { w.guards = w.guards[:len(w.guards)-1] }()
+		}
 		w.members(d, name, append(append([]event.PartStep{}, path...), event.PartStep{Name: "*", Type: typeName(d.typ)}), depth)
+	case r.typ != nil && isAggregate(r.typ):
+		// Past the bound: one note for the whole value says so.
+		w.past++
 	default:
-		// Scalars, strings, arrays; a struct past the bound is left out,
-		// as the emitter notes.
+		// Scalars, strings, arrays.
 		for _, f := range w.e.fields(r, name, 0) {
 			w.add(f, path)
 		}
@@ -108,6 +127,9 @@ func (w *wholeWalk) add(f Field, path []event.PartStep) {
 	if len(w.out) >= maxFieldsPerProbe {
 		w.cut = true
 		return
+	}
+	for i := len(w.guards) - 1; i >= 0; i-- {
+		f.Value = NonNil{Ptr: w.guards[i], X: f.Value}
 	}
 	part := w.part
 	part.Path = path

@@ -116,11 +116,35 @@ type ProbeView struct {
 	Fields      []plan.Field
 	Head, Tail  bool
 	First, Last int
+	// Bias is the link-time address of the handler's one point, set
+	// when it computes a PIE's load bias (__sg_bias).
+	Bias string
 }
 
 // probe renders p's handler, or under BPF the handlers its Split asks
-// for: declared last to first, as stapbpf runs them first to last.
+// for: declared last to first, as stapbpf runs them first to last. A
+// PIE's interface values need the load bias, which a handler learns from
+// its point's address: such a probe gets one handler per point.
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
+	if pl.GoTypes == nil || !pl.GoTypes.PIE || !slices.ContainsFunc(p.Fields, func(f plan.Field) bool { _, ok := f.Value.(plan.Dyn); return ok }) {
+		return g.handlers(pl, p, "")
+	}
+	var out []string
+	for _, pt := range p.Points {
+		one := p
+		one.Points = []plan.Point{pt}
+		s, err := g.handlers(pl, one, fmt.Sprintf("0x%x", pt.Addr))
+		if err != nil {
+			return "", err
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\n\n"), nil
+}
+
+// handlers renders p's handler (several under BPF with Split); bias is
+// the link-time address of its one point when it computes the load bias.
+func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, error) {
 	starts := append([]int{0}, p.Split...)
 	var out []string
 	for i := len(starts) - 1; i >= 0; i-- {
@@ -129,7 +153,7 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 			end = starts[i+1]
 		}
 		pv := ProbeView{P: p, Max: pl.MaxEvents, PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
-			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end}
+			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias}
 		if p.Site == event.SiteRestart {
 			pv.Max = 0 // not an event
 		}

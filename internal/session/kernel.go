@@ -2,13 +2,14 @@ package session
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/target"
 )
 
@@ -23,9 +24,13 @@ type kernelFuncs struct {
 	opts    OpenOptions
 	dirs    []string
 
-	mu      sync.Mutex
-	catalog *target.ModuleCatalog
-	mods    map[string]*moduleFuncs // by path
+	mu sync.Mutex
+	// syms and names are the module catalogs: of symbol tables (a second
+	// to build), and of DWARF names and symbols (seconds: every module's
+	// DWARF is scanned, inline-only functions included).
+	syms, names *target.ModuleCatalog
+	mods        map[string]*moduleFuncs     // by path
+	byModule    map[string]*debuginfo.Index // by Function.Module
 }
 
 type moduleFuncs struct {
@@ -36,61 +41,7 @@ type moduleFuncs struct {
 
 func newKernelFuncs(vmlinux FunctionSource, bin *target.Binary, release string, o OpenOptions) *kernelFuncs {
 	return &kernelFuncs{vmlinux: vmlinux, bin: bin, release: release, opts: o,
-		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}}
-}
-
-// cat loads the catalog on first use: a vmlinux function never needs it.
-func (k *kernelFuncs) cat() *target.ModuleCatalog {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.catalog == nil {
-		// Without a cache, symbol tables only: scanning every module's
-		// DWARF (seconds) on each run would not pay; inline-only
-		// functions are then not found.
-		cache, read := "", target.ModuleSymbols
-		if !k.opts.NoCache {
-			if base, err := os.UserCacheDir(); err == nil {
-				cache = target.CatalogPath(filepath.Join(base, "stapgen"), k.release, k.dirs)
-				read = k.moduleNames
-			}
-		}
-		k.catalog = target.LoadModuleCatalog(k.dirs, cache, read)
-	}
-	return k.catalog
-}
-
-// moduleNames lists what a module defines for the catalog: every
-// function name of its DWARF, inline-only ones included (stap -L lists
-// them), and the symbols without DWARF (GCC's .cold parts). Building
-// its name index here also caches it for later queries.
-func (k *kernelFuncs) moduleNames(path string) []string {
-	b, err := target.OpenWith(path, target.Options{DebugDirs: k.opts.debugDirs()})
-	if err != nil {
-		return nil
-	}
-	defer b.Close()
-	syms := target.ModuleSymbols(b.Path)
-	if !b.HasDWARF() {
-		return syms
-	}
-	ix, err := debuginfo.OpenWith(b, debuginfo.Options{NoCache: k.opts.NoCache})
-	if err != nil {
-		return syms
-	}
-	names, err := ix.Names("*")
-	if err != nil {
-		return syms
-	}
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		seen[n] = true
-	}
-	for _, s := range syms {
-		if !seen[s] {
-			names = append(names, s)
-		}
-	}
-	return names
+		dirs: target.ModuleDirs(release, o.Root, o.debugDirs()), mods: map[string]*moduleFuncs{}, byModule: map[string]*debuginfo.Index{}}
 }
 
 // module opens a module's index once.
@@ -114,7 +65,10 @@ func (k *kernelFuncs) module(m target.CatalogModule) (*debuginfo.Index, error) {
 
 // tag marks functions of a module with how stap names it.
 func (k *kernelFuncs) tag(ix *debuginfo.Index, fns []*debuginfo.Function) []*debuginfo.Function {
-	name := stapModuleName(ix.Binary(), k.release, "")
+	name := stapModuleName(ix.Binary(), k.release)
+	k.mu.Lock()
+	k.byModule[name] = ix
+	k.mu.Unlock()
 	for _, f := range fns {
 		f.Module = name
 	}
@@ -130,7 +84,7 @@ func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 		return k.vmlinux.Lookup(name)
 	}
 	var fns []*debuginfo.Function
-	for _, m := range k.cat().Defining(name) {
+	for _, m := range k.defining(name) {
 		ix, err := k.module(m)
 		if err != nil {
 			continue
@@ -141,59 +95,159 @@ func (k *kernelFuncs) Lookup(name string) ([]*debuginfo.Function, error) {
 	}
 	if len(fns) == 0 {
 		// Inline-only functions have no symbol; a miss gets vmlinux's
-		// suggestions.
-		return k.vmlinux.Lookup(name)
+		// suggestions and the modules' together.
+		fns, err := k.vmlinux.Lookup(name)
+		var nf *debuginfo.NotFoundError
+		if errors.As(err, &nf) {
+			nf.Near = k.near(name, nf.Near)
+		}
+		return fns, err
 	}
 	return fns, nil
 }
 
-// Match lists vmlinux's matches, then each module's. Exact names that
-// vmlinux has (gen resolves every function it is given through Match)
-// never load the catalog.
-func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
-	fns, err := k.vmlinux.Match(patterns...)
-	var nf *debuginfo.NotFoundError
-	if err != nil && !errors.As(err, &nf) {
-		return nil, err
+// near ranks vmlinux's suggestions and the modules' function symbols
+// together (debuginfo.Suggest), so a misspelt module function is
+// suggested too.
+func (k *kernelFuncs) near(name string, vmlinux []string) []string {
+	seen := map[string]bool{}
+	var all []string
+	for _, n := range vmlinux {
+		if !seen[n] {
+			seen[n] = true
+			all = append(all, n)
+		}
 	}
-	globs := make([]debuginfo.Glob, len(patterns))
-	missing := false
-	for i, p := range patterns {
-		globs[i] = debuginfo.CompileGlob(p)
-		lit, ok := globs[i].Literal()
-		missing = missing || !ok || !hasFunction(fns, lit)
-	}
-	if !missing {
-		return fns, nil
-	}
-	c := k.cat()
-	hits := c.Matching(func(n string) bool {
-		for _, g := range globs {
-			if g.Match(n) {
-				return true
+	for _, m := range k.symbols().Modules {
+		for _, n := range m.Funcs {
+			if !seen[n] {
+				seen[n] = true
+				all = append(all, n)
 			}
 		}
-		return false
-	})
-	idx := make([]int, 0, len(hits))
-	for i := range hits {
-		idx = append(idx, i)
 	}
-	sort.Ints(idx)
-	for _, i := range idx {
-		ix, merr := k.module(c.Modules[i])
+	sort.Strings(all)
+	out := debuginfo.Suggest(name, all)
+	if len(out) == 0 {
+		return vmlinux
+	}
+	return out
+}
+
+// Match lists vmlinux's matches, then each module's. Exact names that
+// vmlinux has a symbol of (gen resolves every function it is given
+// through Match) never load the catalog; exact names it has none of but a
+// module has skip vmlinux, whose miss would rank 46,000 names.
+func (k *kernelFuncs) Match(patterns ...string) ([]*debuginfo.Function, error) {
+	var vm, mod []debuginfo.Glob
+	var vmPatterns []string
+	for _, p := range patterns {
+		g := debuginfo.CompileGlob(p)
+		lit, isLit := g.Literal()
+		if !isLit {
+			vm, mod, vmPatterns = append(vm, g), append(mod, g), append(vmPatterns, p)
+			continue
+		}
+		if syms, err := k.bin.SymbolsNamed(lit); err == nil && len(syms) == 0 && len(k.defining(lit)) > 0 {
+			mod = append(mod, g)
+			continue
+		}
+		vm, vmPatterns = append(vm, g), append(vmPatterns, p)
+	}
+	var fns []*debuginfo.Function
+	var err error
+	if len(vmPatterns) > 0 {
+		fns, err = k.vmlinux.Match(vmPatterns...)
+		var nf *debuginfo.NotFoundError
+		if err != nil && !errors.As(err, &nf) {
+			return nil, err
+		}
+		// A name vmlinux lacks after all (inline-only there, or only
+		// in a module) is looked for in the modules too.
+		for _, g := range vm {
+			if lit, ok := g.Literal(); ok && !hasFunction(fns, lit) {
+				mod = append(mod, g)
+			}
+		}
+	}
+	if len(mod) == 0 {
+		return fns, err
+	}
+	for _, h := range k.moduleHits(mod) {
+		ix, merr := k.module(h.mod)
 		if merr != nil {
 			continue
 		}
 		// Exact names: the catalog already did the globbing.
-		if mf, merr := ix.Match(hits[i]...); merr == nil {
+		if mf, merr := ix.Match(h.names...); merr == nil {
 			fns = append(fns, k.tag(ix, mf)...)
 		}
 	}
 	if len(fns) == 0 {
+		if err == nil {
+			return k.vmlinux.Match(patterns...)
+		}
 		return nil, err
 	}
 	return fns, nil
+}
+
+// moduleHit is a module and the names of its functions a query matched.
+type moduleHit struct {
+	mod   target.CatalogModule
+	names []string
+}
+
+// moduleHits are the modules with functions matching any of globs, in
+// name order: exact names through defining (no DWARF catalog needed for
+// a symbol), globs through the full catalog.
+func (k *kernelFuncs) moduleHits(globs []debuginfo.Glob) []moduleHit {
+	var lits []string
+	var pats []debuginfo.Glob
+	for _, g := range globs {
+		if lit, ok := g.Literal(); ok {
+			lits = append(lits, lit)
+		} else {
+			pats = append(pats, g)
+		}
+	}
+	byPath := map[string]*moduleHit{}
+	add := func(m target.CatalogModule, name string) {
+		h := byPath[m.Path]
+		if h == nil {
+			h = &moduleHit{mod: m}
+			byPath[m.Path] = h
+		}
+		if !slices.Contains(h.names, name) {
+			h.names = append(h.names, name)
+		}
+	}
+	for _, lit := range lits {
+		for _, m := range k.defining(lit) {
+			add(m, lit)
+		}
+	}
+	if len(pats) > 0 {
+		c := k.allNames()
+		for i, names := range c.Matching(func(n string) bool {
+			for _, g := range pats {
+				if g.Match(n) {
+					return true
+				}
+			}
+			return false
+		}) {
+			for _, n := range names {
+				add(c.Modules[i], n)
+			}
+		}
+	}
+	out := make([]moduleHit, 0, len(byPath))
+	for _, h := range byPath {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].mod.Name < out[j].mod.Name })
+	return out
 }
 
 func hasFunction(fns []*debuginfo.Function, name string) bool {
@@ -203,6 +257,60 @@ func hasFunction(fns []*debuginfo.Function, name string) bool {
 		}
 	}
 	return false
+}
+
+// lister is the index that knows f's lines: its module's, or vmlinux's.
+func (k *kernelFuncs) lister(f *debuginfo.Function) (plan.LineLister, error) {
+	if f.Module != "" {
+		k.mu.Lock()
+		ix := k.byModule[f.Module]
+		k.mu.Unlock()
+		if ix == nil {
+			return nil, fmt.Errorf("%s: module %s is not open", f.Name, f.Module)
+		}
+		return ix, nil
+	}
+	ll, ok := k.vmlinux.(plan.LineLister)
+	if !ok {
+		return nil, fmt.Errorf("%s: vmlinux has no line tables", f.Name)
+	}
+	return ll, nil
+}
+
+// Lines lists f's probe-able lines, from the index f came from.
+func (k *kernelFuncs) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
+	ll, err := k.lister(f)
+	if err != nil {
+		return nil, err
+	}
+	return ll.Lines(f)
+}
+
+// LineAt is line n of f (a site per copy of f holding it), from the index
+// f came from.
+func (k *kernelFuncs) LineAt(f *debuginfo.Function, n int) ([]debuginfo.Line, error) {
+	ll, err := k.lister(f)
+	if err != nil {
+		return nil, err
+	}
+	return ll.LineAt(f, n)
+}
+
+// IsClone asks the index f came from.
+func (k *kernelFuncs) IsClone(f *debuginfo.Function) bool {
+	ll, err := k.lister(f)
+	return err == nil && ll.IsClone(f)
+}
+
+// FunctionsAtLine answers from vmlinux: finding which module holds a
+// source file would mean reading every module's line tables (a module's
+// lines are reached as module:NAME FILE:LINE, or FUNCTION@FILE:LINE).
+func (k *kernelFuncs) FunctionsAtLine(file string, n int) (debuginfo.LineFunctions, error) {
+	lf, ok := k.vmlinux.(plan.LineFinder)
+	if !ok {
+		return debuginfo.LineFunctions{}, fmt.Errorf("%s:%d: vmlinux has no line tables", file, n)
+	}
+	return lf.FunctionsAtLine(file, n)
 }
 
 // close releases the opened modules.
@@ -218,12 +326,17 @@ func (k *kernelFuncs) close() {
 }
 
 // stapModuleName is how a script names a module for stap: by name when
-// it is the live system's module (live is that system's root, "" for /),
+// it is the live system's module (stapModuleNameIn: live is that
+// system's root, "" for /),
 // which stap -r R finds in /lib/modules/R itself; else by the path of the
 // file with DWARF, which stap reads directly (its basename must be the
 // module's, since stap takes the module name from it), or the installed
 // module's path.
-func stapModuleName(b *target.Binary, release, live string) string {
+func stapModuleName(b *target.Binary, release string) string {
+	return stapModuleNameIn(b, release, "")
+}
+
+func stapModuleNameIn(b *target.Binary, release, live string) string {
 	dw := b.DWARFFile().Path
 	if release != "" {
 		for _, p := range []string{b.Path, dw} {
@@ -239,3 +352,8 @@ func stapModuleName(b *target.Binary, release, live string) string {
 	}
 	return b.Path
 }
+
+var (
+	_ plan.LineLister = (*kernelFuncs)(nil)
+	_ plan.LineFinder = (*kernelFuncs)(nil)
+)

@@ -25,10 +25,10 @@ func TestStapModuleName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if got := stapModuleName(b, r, pkg); got != "macvlan" {
+	if got := stapModuleNameIn(b, r, pkg); got != "macvlan" {
 		t.Errorf("module of the live system: %q, want macvlan", got)
 	}
-	if got := stapModuleName(b, r, t.TempDir()); got != debug {
+	if got := stapModuleNameIn(b, r, t.TempDir()); got != debug {
 		t.Errorf("module elsewhere: %q, want %s", got, debug)
 	}
 
@@ -52,7 +52,7 @@ func TestStapModuleName(t *testing.T) {
 	if byID.Debug == nil || byID.Debug.Path != link || byID.Module != "macvlan" {
 		t.Fatalf("debug file by build-id: %+v", byID.Debug)
 	}
-	if got := stapModuleName(byID, r, t.TempDir()); got != image {
+	if got := stapModuleNameIn(byID, r, t.TempDir()); got != image {
 		t.Errorf("debug file by build-id: %q, want the installed %s", got, image)
 	}
 }

@@ -53,7 +53,7 @@ func RunRemote(ctx context.Context, s *Script, hosts []string, o RunOptions) (re
 		wg.Add(1)
 		go func(r *HostResult, proc *stap.Process) {
 			defer wg.Done()
-			n, decErr := Decode(proc.Stdout(), s.Schema, hostSink{r.Host, o.Sink})
+			n, _, decErr := Decode(proc.Stdout(), s.Schema, hostSink{r.Host, o.Sink})
 			waitErr := proc.Wait()
 			r.Events, r.Losses, r.Stderr = n, proc.Losses(), proc.Stderr()
 			switch {

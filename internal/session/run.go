@@ -52,7 +52,10 @@ type RunOptions struct {
 type Result struct {
 	// Events is the number of records decoded.
 	Events int
-	Losses stap.Losses
+	// Restarted is the number of entry records dropped as repeats of a
+	// Go call the runtime restarted (BPF).
+	Restarted int
+	Losses    stap.Losses
 	// Stderr is stap's own stderr.
 	Stderr string
 	// StapErr is stap's failure; nil when it ended normally or on request.
@@ -159,9 +162,9 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
 		out = io.TeeReader(out, sf)
 	}
-	n, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents)
+	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents)
 	<-done
-	res := &Result{Events: n, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	res := &Result{Events: n, Restarted: restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
 	}

@@ -52,10 +52,18 @@ type Target struct {
 	types *sourceTypes
 	// kernel is Funcs for the target "kernel": vmlinux and its modules.
 	kernel *kernelFuncs
+	// opts are the options the target was opened with; casts open the
+	// kernel or a module they name with them.
+	opts OpenOptions
+	// casts is set once a cast's types are looked up.
+	casts *castTypes
 }
 
 // Close releases the target's file and index (and the modules opened).
 func (t *Target) Close() {
+	if t.casts != nil {
+		t.casts.close()
+	}
 	if t.kernel != nil {
 		t.kernel.close()
 	}
@@ -96,13 +104,20 @@ func (t *Target) Lines(f *debuginfo.Function) ([]debuginfo.Line, error) {
 	return ll.Lines(f)
 }
 
+// IsClone reports whether f is a compiler clone (f.part.0), which stap
+// leaves out of line probes on f.
+func (t *Target) IsClone(f *debuginfo.Function) bool {
+	ll, ok := t.Funcs.(plan.LineLister)
+	return ok && ll.IsClone(f)
+}
+
 func (t *Target) Match(patterns ...string) ([]*debuginfo.Function, error) {
 	return t.Funcs.Match(patterns...)
 }
 
 func (t *Target) planTarget() plan.Target {
 	if t.Bin.Module != "" {
-		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release, ""), Release: t.Release, BuildID: t.Bin.BuildID}
+		return plan.Target{Kernel: true, Module: stapModuleName(t.Bin, t.Release), Release: t.Release, BuildID: t.Bin.BuildID}
 	}
 	if t.Bin.Kind == target.KindKernel {
 		return plan.Target{Kernel: true, Release: t.Release, BuildID: t.Bin.BuildID}
@@ -179,9 +194,12 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Bin: bin, Release: release}
+	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)
+		if t.Release == "" && bin.Module != "" {
+			t.Release = bin.ModuleRelease()
+		}
 	}
 	if !bin.HasDWARF() {
 		if bin.Kind == target.KindGo {

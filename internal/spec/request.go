@@ -154,8 +154,10 @@ func isExecname(s string) bool {
 
 // ValidateFunctionPattern accepts the characters that real C, C++ and Go
 // symbol names use (Go: "pkg/path.(*T[go.shape.int]).M-fm"), and glob
-// metacharacters. It rejects quotes, backslashes, whitespace and control
-// bytes: those are the characters that could escape a stap string literal.
+// metacharacters, and the spaces of C++ names ("shop::biggest<long int>",
+// "operator new"). It rejects quotes, backslashes, tabs, newlines and other
+// control bytes: those are the characters that could escape a stap string
+// literal or a line of the script.
 func ValidateFunctionPattern(s string) error {
 	if s == "" {
 		return invalid("empty function name")
@@ -164,7 +166,7 @@ func ValidateFunctionPattern(s string) error {
 		return invalid("function name longer than 1024 bytes")
 	}
 	for _, c := range []byte(s) {
-		if c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '\'' || c == '`' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '\'' || c == '`' {
 			return invalid("function name %q: character %q cannot appear in a probe point", s, c)
 		}
 	}

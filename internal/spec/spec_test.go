@@ -89,13 +89,13 @@ func TestParsePredicate(t *testing.T) {
 }
 
 func TestValidateFunctionPattern(t *testing.T) {
-	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm"}
+	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm", "shop::biggest<long int>", "shop::Cart::operator+="}
 	for _, s := range good {
 		if err := ValidateFunctionPattern(s); err != nil {
 			t.Errorf("%q rejected: %v", s, err)
 		}
 	}
-	bad := []string{"", `a"b`, `a\b`, "a b", "a\nb", "x%{y", "x%}y", "a'b", "a\x00b", "\xff"}
+	bad := []string{"", `a"b`, `a\b`, "a\tb", "a\nb", "x%{y", "x%}y", "a'b", "a\x00b", "\xff"}
 	for _, s := range bad {
 		if err := ValidateFunctionPattern(s); err == nil {
 			t.Errorf("%q accepted", s)
@@ -215,6 +215,22 @@ func TestIsLine(t *testing.T) {
 		if _, _, ok := IsLine(s); ok != want {
 			t.Errorf("IsLine(%q) = %v", s, ok)
 		}
+	}
+}
+
+// TestFileCasts: a probe file quotes a cast's path as one word.
+func TestFileCasts(t *testing.T) {
+	f, err := ParseFile(strings.NewReader("probe filldir64 name `@cast(ctx, \"struct getdents_callback64\")->count` \"ctx:(struct getdents_callback64).prev_reclen\" name$$\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range f.Request.Probes[0].Fields {
+		got = append(got, p.String())
+	}
+	want := "name|ctx:(struct getdents_callback64).count|ctx:(struct getdents_callback64).prev_reclen|name$$"
+	if strings.Join(got, "|") != want {
+		t.Errorf("fields %q, want %q", got, want)
 	}
 }
 

@@ -22,13 +22,16 @@ const (
 	ClassParse
 	ClassCompile
 	ClassModuleLoad
+	// ClassBPFLimit: a handler is beyond a limit of the BPF runtime (its
+	// stack, the verifier's instruction budget).
+	ClassBPFLimit
 )
 
 var classNames = map[Class]string{
 	ClassUnknown: "stap failed", ClassNotInstalled: "stap not installed", ClassNoKernelBuildTree: "no kernel build tree",
 	ClassNoDebugInfo: "no debuginfo", ClassPermission: "no permission", ClassNoUprobes: "no uprobes", ClassNoKprobes: "no kprobes",
 	ClassBPFMemlock: "BPF memlock limit", ClassSemantic: "semantic error", ClassParse: "parse error", ClassCompile: "compile error",
-	ClassModuleLoad: "module load failed",
+	ClassModuleLoad: "module load failed", ClassBPFLimit: "BPF runtime limit",
 }
 
 func (c Class) String() string { return classNames[c] }
@@ -89,6 +92,15 @@ func Classify(stderr string, exit int) *Error {
 	case has("could not increase map resource limit", "Operation not permitted") && has("bpf", "map"):
 		e.Class, e.Summary = ClassBPFMemlock, "the BPF runtime could not raise RLIMIT_MEMLOCK"
 		e.Hint = "run as root with CAP_SYS_RESOURCE (ulimit -l unlimited), or use a stap built for kernels >= 5.11"
+	case has("max_tmp_space <= MAX_BPF_STACK", "insufficient BPF stack size", "insufficent BPF stack size"):
+		// stapbpf's 512-byte stack per handler; stapgen already gives
+		// each string its own handler, so what is left is one value or
+		// filter too wide for it.
+		e.Class, e.Summary = ClassBPFLimit, "a probe handler needs more than the BPF runtime's 512-byte stack"
+		e.Hint = "print fewer values per probe (--fields), shorter strings (--strlen 32), drop a --where filter, or use --runtime kernel"
+	case has("too many instructions", "program too large", "BPF program is too large"):
+		e.Class, e.Summary = ClassBPFLimit, "a probe handler exceeds the BPF verifier's instruction limit"
+		e.Hint = "read fewer elements (--elems) or shorter strings (--strlen), print fewer values (--fields), or use --runtime kernel"
 	case has("You are trying to run systemtap as a normal user", "not a member of the group", "stapusr", "stapdev") && !has("semantic error"):
 		e.Class, e.Summary = ClassPermission, "stap needs root, or membership of the stapusr and stapdev groups"
 		e.Hint = "run with sudo, or: usermod -aG stapusr,stapdev $USER"

@@ -35,25 +35,9 @@ func pipeTo(w io.Writer) (*os.File, *copier, error) {
 	c := &copier{r: r, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		io.Copy(lockedWriter{w}, r)
+		io.Copy(w, r)
 	}()
 	return pw, c, nil
-}
-
-// copyMu serialises the copiers' writes: one writer can take several
-// pipes (the command's stdout and stderr both on stapgen's stderr), and a
-// writer such as bytes.Buffer is not safe for concurrent use.
-var copyMu sync.Mutex
-
-// lockedWriter writes under copyMu. It also hides the writer's ReadFrom,
-// which bytes.Buffer would run for the whole copy, truncating what another
-// copier wrote meanwhile (seen: the guest's output lost in the VM tests).
-type lockedWriter struct{ w io.Writer }
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	copyMu.Lock()
-	defer copyMu.Unlock()
-	return l.w.Write(p)
 }
 
 // stop waits for the copy to reach end-of-file, for at most drainTime
@@ -112,6 +96,39 @@ type outputs struct {
 	mu      sync.Mutex
 	copiers []*copier
 	closeMe []*os.File // write ends to close once the child has started
+	// locks serialise the copiers that share a writer (the command's
+	// stdout and stderr both going to one buffer): io.Copy would call a
+	// bytes.Buffer's ReadFrom from two goroutines, each resetting what the
+	// other wrote (a test's Env lost all of a -c command's output).
+	locks map[io.Writer]*sync.Mutex
+}
+
+// lockedWriter writes through one lock per underlying writer; it has no
+// ReadFrom, so io.Copy writes what it reads, a piece at a time.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// shared is w behind its lock.
+func (o *outputs) shared(w io.Writer) io.Writer {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.locks == nil {
+		o.locks = map[io.Writer]*sync.Mutex{}
+	}
+	mu := o.locks[w]
+	if mu == nil {
+		mu = &sync.Mutex{}
+		o.locks[w] = mu
+	}
+	return lockedWriter{mu, w}
 }
 
 // writer returns what a child's descriptor should be for w: w itself when
@@ -120,7 +137,7 @@ func (o *outputs) writer(w io.Writer) (*os.File, error) {
 	if f, ok := w.(*os.File); ok {
 		return f, nil
 	}
-	pw, c, err := pipeTo(w)
+	pw, c, err := pipeTo(o.shared(w))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +154,7 @@ func (o *outputs) held(w io.Writer) (*os.File, error) {
 	if f, ok := w.(*os.File); ok {
 		return f, nil
 	}
-	pw, c, err := pipeTo(w)
+	pw, c, err := pipeTo(o.shared(w))
 	if err != nil {
 		return nil, err
 	}

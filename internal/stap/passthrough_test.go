@@ -64,28 +64,32 @@ func TestWrapCmd(t *testing.T) {
 	}
 }
 
-// TestOutputAtExit: what a stap-like wrapper writes to stdout and stderr
-// just before it exits (stap-vm prints the guest's output at the end)
-// reaches the writers whole, though they are not files.
-func TestOutputAtExit(t *testing.T) {
-	dir := t.TempDir()
-	fake := filepath.Join(dir, "stap")
-	os.WriteFile(fake, []byte("#!/bin/sh\nsleep 0.3\nseq 1 20000\nseq 1 3 >&2\n"), 0o755)
-	// One writer for the command's stdout and stderr, as run has it.
-	var stdout bytes.Buffer
-	r := &Runner{Path: fake}
-	p, err := r.Start(t.Context(), filepath.Join(dir, "s.stp"), Options{Output: filepath.Join(dir, "out"), Stdout: &stdout, Cmd: "true", CmdStderr: &stdout})
+// TestSharedWriter: two children's outputs copied into one buffer (a
+// command's stdout and stderr into an Env's) keep every byte of both.
+func TestSharedWriter(t *testing.T) {
+	var o outputs
+	var buf bytes.Buffer
+	a, err := o.writer(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Wait(); err != nil {
+	b, err := o.held(&buf)
+	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := exec.Command("seq", "1", "20000").Output()
-	if stdout.String() != string(want) {
-		t.Errorf("stdout: %d bytes, want %d", stdout.Len(), len(want))
+	cmd := exec.Command("/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo out$i; echo err$i >&2; done")
+	cmd.Stdout, cmd.Stderr = a, b
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	if p.Stderr() != "1\n2\n3\n" {
-		t.Errorf("stderr %q", p.Stderr())
+	o.started()
+	cmd.Wait()
+	o.stop()
+	for i := 1; i <= 8; i++ {
+		for _, w := range []string{"out", "err"} {
+			if !strings.Contains(buf.String(), w+strconv.Itoa(i)+"\n") {
+				t.Errorf("%s%d missing from %q", w, i, buf.String())
+			}
+		}
 	}
 }

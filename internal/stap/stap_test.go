@@ -243,6 +243,11 @@ func TestClassifySavedStderr(t *testing.T) {
 		"TestClassifyRealStderr-no_such_binary.stderr":      ClassSemantic,
 		"TestClassifyRealStderr-permission.stderr":          ClassPermission,
 		"TestClassifyRealStderr-no_kernel_debuginfo.stderr": ClassNoDebugInfo,
+		// stap 4.8 --runtime bpf -p4 on three strings in one handler, and
+		// on stapgen's mountd script before strings had handlers of their
+		// own.
+		"bpf-stack-registers.stderr": ClassBPFLimit,
+		"bpf-stack-tmp-space.stderr": ClassBPFLimit,
 	}
 	for name, class := range want {
 		b, err := os.ReadFile(filepath.Join("testdata", name))

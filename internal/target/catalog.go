@@ -30,7 +30,7 @@ type CatalogModule struct {
 }
 
 // catalogVersion changes whenever the persisted form changes meaning.
-const catalogVersion = 2 // 2: DWARF names (inline-only functions) with the symbols
+const catalogVersion = 1
 
 type catalogFile struct {
 	Version int
@@ -38,10 +38,10 @@ type catalogFile struct {
 }
 
 // CatalogPath is where the catalog of release's modules in dirs lives
-// under cacheDir.
-func CatalogPath(cacheDir, release string, dirs []string) string {
+// under cacheDir; kind tells catalogs read differently apart.
+func CatalogPath(cacheDir, release, kind string, dirs []string) string {
 	key := crc32.ChecksumIEEE([]byte(strings.Join(dirs, "\x00")))
-	return filepath.Join(cacheDir, fmt.Sprintf("modules-%s-%08x.cat", release, key))
+	return filepath.Join(cacheDir, fmt.Sprintf("modules-%s-%08x.%s.cat", release, key, kind))
 }
 
 // LoadModuleCatalog returns the catalog of the modules in dirs (the first
@@ -61,7 +61,7 @@ func LoadModuleCatalog(dirs []string, cache string, read func(path string) []str
 	seen := map[string]bool{}
 	for _, d := range dirs {
 		for name, ps := range moduleFiles(d) {
-			if seen[name] || !strings.HasSuffix(ps[0], ".ko") {
+			if seen[name] || compressedModule(ps[0]) != nil {
 				continue
 			}
 			seen[name] = true

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // ModulePrefix starts a target naming a kernel module: "module:overlay".
@@ -45,17 +44,35 @@ func (b *Binary) isModule() bool {
 	return b.elf.Type == elf.ET_REL && (b.elf.Section(".gnu.linkonce.this_module") != nil || b.elf.Section(".modinfo") != nil)
 }
 
-// moduleName reads "name=" from .modinfo (modpost writes it since 5.x),
-// else takes the file name.
-func (b *Binary) moduleName() string {
+// modinfo returns the value of key in .modinfo, "" when absent.
+func (b *Binary) modinfo(key string) string {
 	if s := b.elf.Section(".modinfo"); s != nil && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0 {
 		for _, kv := range bytes.Split(b.data[s.Offset:s.Offset+s.FileSize], []byte{0}) {
-			if v, ok := bytes.CutPrefix(kv, []byte("name=")); ok && len(v) > 0 {
+			if v, ok := bytes.CutPrefix(kv, []byte(key+"=")); ok && len(v) > 0 {
 				return string(v)
 			}
 		}
 	}
+	return ""
+}
+
+// moduleName reads "name=" from .modinfo (modpost writes it since 5.x),
+// else takes the file name.
+func (b *Binary) moduleName() string {
+	if n := b.modinfo("name"); n != "" {
+		return n
+	}
 	return ModuleName(b.Path)
+}
+
+// ModuleRelease is the kernel release a module was built for, from its
+// vermagic ("6.1.0-57-cloud-amd64 SMP preempt ..."); "" when unknown.
+func (b *Binary) ModuleRelease() string {
+	r, _, _ := strings.Cut(b.modinfo("vermagic"), " ")
+	if strings.ContainsAny(r, "/\x00") {
+		return ""
+	}
+	return r
 }
 
 // ModuleDirs are where the files of release's modules are, under root ("" for
@@ -106,21 +123,12 @@ func FindModule(name, release, root string, debugDirs []string) (string, error) 
 }
 
 // ModuleFiles lists every module file under dir by module name (several
-// when a tree holds more than one copy, in path order): one walk per
-// directory and process.
+// when a tree holds more than one copy, in path order). A walk of
+// Debian's 1,121 modules takes a few milliseconds: it is not cached, so
+// a long-lived caller sees modules installed since.
 func ModuleFiles(dir string) map[string][]string { return moduleFiles(dir) }
 
-var (
-	walkMu   sync.Mutex
-	walkDirs = map[string]map[string][]string{}
-)
-
 func moduleFiles(dir string) map[string][]string {
-	walkMu.Lock()
-	defer walkMu.Unlock()
-	if m, ok := walkDirs[dir]; ok {
-		return m
-	}
 	m := map[string][]string{}
 	// WalkDir does not follow a symlinked root (a tree assembled from
 	// links, /lib/modules/R pointing into an unpacked package).
@@ -146,7 +154,6 @@ func moduleFiles(dir string) map[string][]string {
 	for _, ps := range m {
 		sort.Strings(ps)
 	}
-	walkDirs[dir] = m
 	return m
 }
 
@@ -194,6 +201,20 @@ func moduleDebugPaths(path string, dirs []string) []string {
 		if p != abs {
 			out = append(out, p, p+".debug")
 		}
+	}
+	return out
+}
+
+// moduleDebugByName are the files of module name in the debug trees of
+// release: for a module copied out of /lib/modules, whose path says
+// nothing (its vermagic names the release; the build-id check decides).
+func moduleDebugByName(name, release string, dirs []string) []string {
+	if release == "" {
+		return nil
+	}
+	var out []string
+	for _, d := range dirs {
+		out = append(out, moduleFiles(filepath.Join(d, "lib/modules", release))[name]...)
 	}
 	return out
 }

@@ -21,8 +21,8 @@ int fake_fn(int a) { return a * 3; }
 
 // moduleTree lays out a system root as Debian installs a kernel's modules
 // and its -dbg package: the installed module without DWARF under
-// /lib/modules/R, the full one under /usr/lib/debug/lib/modules/R, and
-// another module only compressed.
+// /lib/modules/R, the full one under /usr/lib/debug/lib/modules/R,
+// another module only compressed, and one as Fedora names debug files.
 func moduleTree(t *testing.T) (root, image, debug string) {
 	gcc := testenv.NeedTool(t, "gcc")
 	objcopy := testenv.NeedTool(t, "objcopy")
@@ -41,6 +41,11 @@ func moduleTree(t *testing.T) (root, image, debug string) {
 		t.Fatalf("objcopy: %v\n%s", err, out)
 	}
 	os.WriteFile(filepath.Join(root, "lib/modules/9.9-test/kernel/drivers/packed.ko.xz"), []byte("\xfd7zXZ"), 0o644)
+	fedora := filepath.Join(root, "usr/lib/debug/lib/modules/9.9-test/kernel/fs/other.ko.debug")
+	os.MkdirAll(filepath.Dir(fedora), 0o755)
+	if data, err := os.ReadFile(debug); err != nil || os.WriteFile(fedora, data, 0o644) != nil {
+		t.Fatal(err)
+	}
 	return root, image, debug
 }
 
@@ -71,6 +76,14 @@ func TestFindModule(t *testing.T) {
 	if b.Kind != KindKernel || b.Module != "fake_mod" || b.hasOwnDWARF() || b.Debug == nil || b.Debug.Path != debug {
 		t.Fatalf("kind %v module %q debug %+v", b.Kind, b.Module, b.Debug)
 	}
+	// Fedora names its debug files NAME.ko.debug.
+	fedora := filepath.Join(root, "usr/lib/debug/lib/modules/9.9-test/kernel/fs/other.ko.debug")
+	if got, err := Resolve("module:other", "9.9-test", root, nil); got != fedora || err != nil {
+		t.Errorf("module:other = %q, %v; want %s", got, err, fedora)
+	}
+	if c := LoadModuleCatalog(ModuleDirs("9.9-test", root, nil), "", nil); len(c.Modules) != 2 {
+		t.Errorf("catalog of the tree: %+v", c.Modules)
+	}
 	if _, err := OpenWith(filepath.Join(root, "lib/modules/9.9-test/kernel/drivers/packed.ko.xz"), Options{}); !errors.Is(err, ErrCompressedModule) {
 		t.Errorf("compressed module: %v", err)
 	}
@@ -99,6 +112,22 @@ func TestLabModules(t *testing.T) {
 		}
 		b.Close()
 	}
+	// An installed module copied elsewhere finds its debug file through
+	// the release its vermagic names.
+	data, err := os.ReadFile(testenv.ModuleImageFile(t, "drivers/net/macvlan.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "macvlan.ko")
+	os.WriteFile(cp, data, 0o644)
+	b, err := OpenWith(cp, Options{DebugDirs: []string{filepath.Join(root, "usr/lib/debug")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.ModuleRelease() != r || b.Debug == nil || b.Debug.Path != testenv.ModuleDebugFile(t, "drivers/net/macvlan.ko") {
+		t.Errorf("copied module: release %q, debug file %+v", b.ModuleRelease(), b.Debug)
+	}
 }
 
 // TestModuleCatalog: the catalog names the module defining a function
@@ -109,8 +138,8 @@ func TestModuleCatalog(t *testing.T) {
 	dirs := ModuleDirs("9.9-test", root, nil)
 	cache := filepath.Join(t.TempDir(), "c.cat")
 	c := LoadModuleCatalog(dirs, cache, nil)
-	ms := c.Defining("fake_fn")
-	if len(ms) != 1 || ms[0].Name != "fake_mod" || ms[0].Path != debug {
+	ms := c.Defining("fake_fn") // fake_mod, and its copy "other"
+	if len(ms) != 2 || ms[0].Name != "fake_mod" || ms[0].Path != debug || ms[1].Name != "other" {
 		t.Fatalf("Defining(fake_fn) = %+v", ms)
 	}
 	if len(c.Defining("absent_fn")) != 0 {
@@ -127,7 +156,7 @@ func TestModuleCatalog(t *testing.T) {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	c = LoadModuleCatalog(dirs, cache, nil)
-	if len(c.Defining("fake_fn")) != 0 || len(c.Defining("renamed_fn_with_a_longer_name")) != 1 {
+	if len(c.Defining("fake_fn")) != 1 || len(c.Defining("renamed_fn_with_a_longer_name")) != 1 {
 		t.Errorf("stale catalog: %+v", c.Modules)
 	}
 	hits := c.Matching(func(n string) bool { return strings.HasPrefix(n, "renamed_") })

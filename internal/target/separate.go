@@ -26,7 +26,11 @@ func findSeparate(b *Binary, opts Options) *Binary {
 		}
 	}
 	if b.Module != "" {
-		for _, p := range moduleDebugPaths(b.Path, dirs) {
+		cands := moduleDebugPaths(b.Path, dirs)
+		if len(cands) == 0 {
+			cands = moduleDebugByName(b.Module, b.ModuleRelease(), dirs)
+		}
+		for _, p := range cands {
 			if c := openCandidate(p, b.BuildID, nil); c != nil {
 				return c
 			}

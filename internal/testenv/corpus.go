@@ -55,3 +55,15 @@ func GoToolchain(t testing.TB, version string) string {
 	Need(t, err == nil, "%s missing: run `GOTOOLCHAIN=%s go version` (lab/corpus.sh does)", p, version)
 	return p
 }
+
+// CoreutilsLs is coreutils' ls built from Debian's source package with
+// -g (lab/coreutils.sh: apt-get source, build-dep, configure, make src/ls),
+// under the corpus directory that the lab's chroot and VM see.
+func CoreutilsLs(t testing.TB) string {
+	t.Helper()
+	Long(t, "traces the lab's coreutils build")
+	p := filepath.Join(CorpusDir(), "coreutils-g", "ls")
+	_, err := os.Stat(p)
+	Need(t, err == nil, "%s missing (run `lab/coreutils.sh`; `make lab` does)", p)
+	return p
+}

@@ -201,10 +201,21 @@ func CProgram(t testing.TB, name string, v CVariant) string {
 // returns its path.
 func CXXFixture(t testing.TB, v CVariant) string {
 	t.Helper()
+	return cxxBuild(t, "cxxfix", v)
+}
+
+// CXXStd builds fixtures/cxxstd, a program over the C++ standard library.
+func CXXStd(t testing.TB) string {
+	t.Helper()
+	return cxxBuild(t, "cxxstd", CO0)
+}
+
+func cxxBuild(t testing.TB, name string, v CVariant) string {
+	t.Helper()
 	NeedTool(t, "g++")
-	src := sourceDir("cxxfix")
-	out := filepath.Join(FixtureRoot(), "cxx-"+hashDir(src, string(v)), string(v), "cxxfix")
-	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, "cxxfix.cc"))
+	src := sourceDir(name)
+	out := filepath.Join(FixtureRoot(), name+"-"+hashDir(src, string(v)), string(v), name)
+	cmd := exec.Command("g++", "-g", "-"+string(v), "-fno-omit-frame-pointer", filepath.Join(src, name+".cc"))
 	return build(t, out, cmd)
 }
 
@@ -255,9 +266,10 @@ func Libc(t testing.TB) string {
 // LibcCopy copies the host's glibc and its libc6-dbg debug file into a
 // fixture directory (the debug file under the name libc.so.6's
 // .gnu_debuglink gives, which elfutils looks for beside the library) and
-// returns the directory. The lab's stap 5.1 runs in a trixie chroot whose
-// /lib has trixie's own glibc: a copy at a fixture path is the same file
-// for the host, the chroot and the VM guest.
+// returns the directory, with the dynamic linker of the same glibc. The
+// lab's stap 5.1 runs in a trixie chroot, and the VM guest boots an
+// initramfs, whose /lib have trixie's glibc: a copy at a fixture path is
+// the same file for the host, the chroot and the guest.
 func LibcCopy(t testing.TB) string {
 	t.Helper()
 	libc := Libc(t)
@@ -274,7 +286,8 @@ func LibcCopy(t testing.TB) string {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for src, dst := range map[string]string{libc: "libc.so.6", dbg: id[2:] + ".debug"} {
+	files := map[string]string{libc: "libc.so.6", dbg: id[2:] + ".debug", "/lib64/ld-linux-x86-64.so.2": "ld-linux-x86-64.so.2"}
+	for src, dst := range files {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -320,10 +333,11 @@ func MallocFixture(t testing.TB, libdir string) string {
 	t.Helper()
 	NeedTool(t, "gcc")
 	src := sourceDir("mallocfix")
-	out := filepath.Join(FixtureRoot(), "malloc-"+hashDir(src, libdir), "mallocfix")
+	out := filepath.Join(FixtureRoot(), "malloc-"+hashDir(src, libdir, "ld"), "mallocfix")
 	args := []string{"-g", "-O0", filepath.Join(src, "mallocfix.c")}
 	if libdir != "" {
-		args = append(args, "-Wl,-rpath,"+libdir)
+		// Its own loader too: glibc's libc and ld.so go together.
+		args = append(args, "-Wl,-rpath,"+libdir, "-Wl,--dynamic-linker="+filepath.Join(libdir, "ld-linux-x86-64.so.2"))
 	}
 	return build(t, out, exec.Command("gcc", args...))
 }
