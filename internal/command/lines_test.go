@@ -265,7 +265,10 @@ func TestRunKernelLineInVM(t *testing.T) {
 	if at == "" {
 		t.Fatal("no line of lookup_one_qstr_excl has dentry in scope")
 	}
-	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json",
+	// --all-processes: each mkdir is a grandchild of the -c process here
+	// (the shell below a wrapper), which -c alone does not record; the
+	// guest runs nothing else that makes directories.
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--all-processes",
 		"-c", "/bin/sh -c 'mkdir /tmp/sg-line && mkdir /tmp/sg-line/inner'",
 		vmlinux, at, "--fields", "name->name,name->len,base->d_name.name,flags")
 	if code != 0 {
