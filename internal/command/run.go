@@ -22,7 +22,8 @@ decodes what it prints. Ctrl-C, --duration or --max-events end the run cleanly:
 every record stap printed before the end is decoded and shown.
 
 -c and -x record that process only (on the kernel runtime, with its
-children: a -c shell's commands too); --all-processes records every process. With -x, TARGET may be left out: run -x PID FUNCTION... traces the
+descendants a few generations down: a -c shell's commands, a list's and
+$(...)'s too); --all-processes records every process. With -x, TARGET may be left out: run -x PID FUNCTION... traces the
 binary the process runs, read through /proc/PID/root, so a process in a
 container is traced by its host PID. On the BPF runtime a -c command that is
 a shell pipeline or list records nothing without --all-processes: there the
@@ -45,7 +46,7 @@ shares stap's stdout, so it shows as raw lines among the events.`,
 		Flags: append(append(append(targetFlags(), requestFlags()...), outputFlags()...),
 			&cli.StringFlag{Name: "cmd", Aliases: []string{"c"}, Usage: "run `CMD` under stap and trace it (stap -c)"},
 			&cli.IntFlag{Name: "target-pid", Aliases: []string{"x"}, Usage: "trace the running process `PID` (stap -x); TARGET may then be left out: the binary is the process's own, found through /proc/PID/root (a container's process by its host PID)"},
-			&cli.BoolFlag{Name: "all-processes", Usage: "with -c or -x, record every process running the probed code, not only that process (and, on the kernel runtime, its children)"},
+			&cli.BoolFlag{Name: "all-processes", Usage: "with -c or -x, record every process running the probed code, not only that process (and, on the kernel runtime, its descendants)"},
 			&cli.StringFlag{Name: "script", Usage: "run a script written by gen (`FILE`) instead of generating one; TARGET and FUNCTION are then not needed"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the events to `FILE` (in --format) instead of standard output; the traced command's stdout then goes to standard output"},
 			&cli.StringFlag{Name: "save", Usage: "also save stap's raw output to `FILE` (decode it later with stapgen decode)"},

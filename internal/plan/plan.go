@@ -95,7 +95,7 @@ type Plan struct {
 	Process string
 	PID     int
 	// InTarget keeps records of stap's target() process (and, on the
-	// kernel runtime, its children) only. AllProcesses says a shared
+	// kernel runtime, its descendants) only. AllProcesses says a shared
 	// library is traced in every process mapping it, for want of -c or -x.
 	InTarget, AllProcesses bool
 	MaxEvents              int

@@ -106,7 +106,7 @@ type ProbeView struct {
 	// Target (pid() == target()) when the plan keeps the -c/-x process alone.
 	PID     int
 	Process string
-	// InTarget keeps stap's target() (and its children on the kernel runtime) only.
+	// InTarget keeps stap's target() (and its descendants on the kernel runtime) only.
 	InTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string

@@ -59,7 +59,7 @@ type Request struct {
 	// Process restricts records to processes with this execname.
 	Process string
 	// InTarget restricts records to stap's target() process (-c, -x) and,
-	// on the kernel runtime, its children: run sets it unless
+	// on the kernel runtime, its descendants: run sets it unless
 	// --all-processes.
 	InTarget bool
 	// Where are predicates on values, all of which must hold.
