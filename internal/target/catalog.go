@@ -1,7 +1,6 @@
 package target
 
 import (
-	"encoding/gob"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -102,29 +101,17 @@ func LoadModuleCatalog(dirs []string, cache string, read func(path string) []str
 	c := &ModuleCatalog{Modules: files}
 	if stale && cache != "" {
 		os.MkdirAll(filepath.Dir(cache), 0o755)
-		atomicfile.Write(cache, 0o600, func(f *os.File) error {
-			return gob.NewEncoder(f).Encode(&catalogFile{Version: catalogVersion, Modules: files})
-		})
+		atomicfile.WriteGob(cache, 0o600, &catalogFile{Version: catalogVersion, Modules: files})
 	}
 	return c
 }
 
-func readCatalog(p string) (out map[string]CatalogModule) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	defer func() {
-		if recover() != nil {
-			out = nil
-		}
-	}()
+func readCatalog(p string) map[string]CatalogModule {
 	var cf catalogFile
-	if gob.NewDecoder(f).Decode(&cf) != nil || cf.Version != catalogVersion {
+	if atomicfile.ReadGob(p, &cf) != nil || cf.Version != catalogVersion {
 		return nil
 	}
-	out = make(map[string]CatalogModule, len(cf.Modules))
+	out := make(map[string]CatalogModule, len(cf.Modules))
 	for _, m := range cf.Modules {
 		out[m.Path] = m
 	}

@@ -1,10 +1,9 @@
 package nameindex
 
 import (
-	"encoding/gob"
-	"os"
 	"path/filepath"
 
+	"github.com/stapgen/stapgen/internal/atomicfile"
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
@@ -33,18 +32,8 @@ func Load(c raw.Cache, units int) (n *Index) {
 	if !ok {
 		return nil
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	defer func() {
-		if recover() != nil {
-			n = nil
-		}
-	}()
 	var cf cacheFile
-	if err := gob.NewDecoder(f).Decode(&cf); err != nil || cf.Index == nil {
+	if err := atomicfile.ReadGob(p, &cf); err != nil || cf.Index == nil {
 		return nil
 	}
 	if cf.Version != cacheVersion || cf.Size != c.Size || cf.MTime != c.MTime || cf.Units != units {
@@ -67,7 +56,8 @@ func (n *Index) Save(c raw.Cache, units int) {
 		return
 	}
 	cf := cacheFile{Version: cacheVersion, BuildID: filepath.Base(p), Size: c.Size, MTime: c.MTime, Units: units, Index: n}
-	raw.WriteAtomic(p, func(f *os.File) error { return gob.NewEncoder(f).Encode(&cf) })
+	// Failures are ignored: the cache only accelerates.
+	atomicfile.WriteGob(p, 0o600, &cf)
 }
 
 // CachePath reports where the index of a file is (or would be) persisted,
