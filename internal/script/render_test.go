@@ -283,7 +283,11 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 			f := filepath.Join(dir, "s.stp")
 			os.WriteFile(f, buf.Bytes(), 0o644)
 			bin, args := stap, []string{"-r", build_}
-			if strings.HasPrefix(tc.lang, "kernel") || tc.lang == "module" || p.Guru || strings.Contains(buf.String(), ").statement(0x") {
+			// The kernel runtime's descendant walk (-c/-x) reads task_struct,
+			// which needs kernel types: the host's minimal build tree has
+			// none, the lab kernel's does.
+			needsKernel := strings.Contains(buf.String(), "__sg_descends(")
+			if strings.HasPrefix(tc.lang, "kernel") || tc.lang == "module" || p.Guru || needsKernel || strings.Contains(buf.String(), ").statement(0x") {
 				bin, args = stap51, []string{"-r", lab.Release()}
 			}
 			args = append(append(args, "-p2"), p.StapArgs...)
