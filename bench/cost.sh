@@ -19,15 +19,9 @@ WHERE=${1:-host}
 ROUNDS=${2:-3}
 NH=${3:-20000}
 NV=${4:-2000}
-LAB=${STAPGEN_LAB:-/var/cache/stapgen-lab}
-STAPGEN=${STAPGEN:-$PWD/bin/stapgen}
-W=${BENCH_WORK:-/tmp/stapgen-bench}
 # A run that hangs (stapbpf sometimes does not exit) counts as NA.
 TMO=${BENCH_TIMEOUT:-300}
-mkdir -p "$W"
-[ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
-gcc -g -O2 -o "$W/hitc" bench/workload/hitc.c
-go build -o "$W/hitgo" ./bench/workload/hitgo
+source bench/workload.sh
 
 # Hand-written scripts: the fewest statements that print the same values.
 # Go's arguments come in registers (ABIInternal: s in rax/rbx, n in rcx);

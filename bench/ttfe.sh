@@ -13,15 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WHERE=${1:-host}
 ROUNDS=${2:-3}
-LAB=${STAPGEN_LAB:-/var/cache/stapgen-lab}
-STAPGEN=${STAPGEN:-$PWD/bin/stapgen}
-W=${BENCH_WORK:-/tmp/stapgen-bench}
 # A run that hangs (stapbpf sometimes does not exit) counts as NA.
 TMO=${BENCH_TIMEOUT:-60}
-mkdir -p "$W"
-[ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
-gcc -g -O2 -o "$W/hitc" bench/workload/hitc.c
-go build -o "$W/hitgo" ./bench/workload/hitgo
+source bench/workload.sh
 if [ "$WHERE" = host ]; then
 	STAP=$LAB/bin/stap-host RT=(--runtime=bpf) SGRT=(--runtime bpf)
 else
