@@ -163,10 +163,10 @@ func paths(t *testing.T, ps ...string) []spec.Path {
 	return out
 }
 
-func preds(t *testing.T, ps ...string) []spec.Predicate {
-	var out []spec.Predicate
+func preds(t *testing.T, ps ...string) []spec.Filter {
+	var out []spec.Filter
 	for _, s := range ps {
-		p, err := spec.ParsePredicate(s)
+		p, err := spec.ParseFilter(s)
 		if err != nil {
 			t.Fatal(err)
 		}
