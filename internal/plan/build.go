@@ -336,12 +336,13 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": inlined everywhere, no return to probe")
 			return nil
 		}
-		// stap snapshots $params at entry for use in .return handlers, so
-		// filters on parameters test their entry values here, beside
-		// those on the return value.
+		// Filters on parameters test their entry values here (@entry, as
+		// --fields prints them), beside those on the return value.
 		vals, vorder := map[string]ref{}, slices.Clone(order)
 		for k, r := range params {
-			vals[k] = r
+			v := *r.v
+			v.Entry = true
+			vals[k] = ref{typ: r.typ, v: &v, reg: r.reg}
 		}
 		if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
 			vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
