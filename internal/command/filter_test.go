@@ -151,3 +151,50 @@ func TestFiltersInVM(t *testing.T) {
 		"f_find return": func(c ffixCall) bool { return c.n("key")&1 == 0 || c["name"] == "seven" },
 	}, "--stap", vm, "--probe-file", pf)
 }
+
+// TestGoFiltersInVM: a Go function's filters on the kernel runtime: a
+// string and a length at the entry, whose mark its RET checks, and its
+// result (by name and as return) at the RET. Expected: the fixture's
+// CALL and RET lines of main.Str, paired in call order.
+func TestGoFiltersInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "-c", bin, "--format", "json", bin, "main.Str", "--return",
+		"--where", `s.len > 4 && !(s == "hello")`, "--where", "return < 10 || ~r0 == 300")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls, rets := said(t, errs, "CALL")["main.Str"], said(t, errs, "RET")["main.Str"]
+	if len(calls) != 7 || len(rets) != 7 {
+		t.Fatalf("the fixture printed %d calls and %d returns of main.Str, want 7\n%s", len(calls), len(rets), errs)
+	}
+	var wantS, wantR []string
+	for i, c := range calls {
+		if len(c["s"]) > 4 && c["s"] != "hello" {
+			wantS = append(wantS, c["s"])
+			if r, _ := strconv.Atoi(rets[i]["~r0"]); r < 10 || r == 300 {
+				wantR = append(wantR, rets[i]["~r0"])
+			}
+		}
+	}
+	var gotS, gotR []string
+	for _, e := range exactEvents(t, out) {
+		if e["site"] == "return" {
+			gotR = append(gotR, val(e, "~r0"))
+		} else {
+			gotS = append(gotS, val(e, "s"))
+		}
+	}
+	if len(gotS) != len(wantS) {
+		t.Fatalf("entries %q, want %q", gotS, wantS)
+	}
+	for i := range gotS {
+		// A string past --strlen is cut: its start is what was passed.
+		if !strings.HasPrefix(wantS[i], gotS[i]) || len(gotS[i]) < min(len(wantS[i]), 100) {
+			t.Errorf("entry %d: s = %q, want %q", i, gotS[i], wantS[i])
+		}
+	}
+	if strings.Join(gotR, " ") != strings.Join(wantR, " ") {
+		t.Errorf("returns %v, want %v (the fixture's RET lines of the calls that pass)", gotR, wantR)
+	}
+}

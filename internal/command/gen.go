@@ -226,14 +226,15 @@ with the values you ask for, in stapgen's record format (decode it with
 
 FUNCTION is an exact name, a glob, a|b (the first that exists), or a source
 line FILE:LINE (prints the variables in scope, or those named with --fields).
+Go functions are read through the register
+ABI and their returns probed at each RET instruction (guru mode, stap >= 5.0),
+never with .return, which crashes Go programs.
+
 A --where that names a parameter one of the functions lacks is refused:
 write it as 'FUNCTION { CONDITION }' for the functions that have it. A
 condition on return (C) or a result (Go: its name, or return for the first)
 is tested at the return; at the entry the other conditions decide. Parameters
 in a return's condition are their values at the entry (as --fields prints them).
-Go functions are read through the register
-ABI and their returns probed at each RET instruction (guru mode, stap >= 5.0),
-never with .return, which crashes Go programs.
 
 Examples:
    stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
@@ -241,7 +242,7 @@ Examples:
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
    stapgen gen kernel do_sys_openat2 --where 'dfd == -100 || (how->flags & 0x40) != 0'
-   stapgen gen kernel lookup_one_qstr_excl --return --where '!(flags & 0x200) && return->d_inode != 0'
+   stapgen gen kernel lookup_one_qstr_excl --entry=false --return --where '!(flags & 0x200) && return->d_inode != 0'
    stapgen gen ./app read write --where 'read { n > 4096 }' --where 'write { fd == 1 }'
    stapgen gen ./app main.Work --aggregate latency --duration 30s
    stapgen gen kernel fs/namei.c:1597`,

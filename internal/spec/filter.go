@@ -368,7 +368,7 @@ func (p *parser) test() (FilterExpr, error) {
 		pr.HasMask, pr.Mask = true, n
 		if op := p.peek(); relOp(op) {
 			// C binds == before &: flags & 3 == 2 is flags & (3 == 2).
-			return nil, p.fail(p.pos, "write (%s) %s ...: C would read %s as %s & (... %s ...)", pr, op, op, pr.Path, op)
+			return nil, p.fail(p.pos, "write (%s) %s VALUE: in C, %s binds before &", pr, op, op)
 		}
 		return pr, nil
 	}

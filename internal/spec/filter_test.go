@@ -65,7 +65,7 @@ func TestParseFilterErrors(t *testing.T) {
 		{`a == 1)`, `column 7: want && or || between conditions, found ")"`},
 		{`a == 1 ||`, "column 10: want a parameter path"},
 		{`a && && b`, "column 6: want a parameter path"},
-		{`flags & 3 == 2`, "column 11: write (flags & 3) == ..."},
+		{`flags & 3 == 2`, "column 11: write (flags & 3) == VALUE: in C, == binds before &"},
 		{`!x == 2`, "column 1: after !, write a path or a condition in parentheses: !(x == 2)"},
 		{`!x & 4`, "after !, write a path or a condition in parentheses"},
 		{`(a == 1) == 2`, "== compares a value, and (a == 1) is a condition"},
