@@ -124,3 +124,22 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestFileWhereFunction: a probe file's where line takes the same filters
+// as --where, the per-function form too.
+func TestFileWhereFunction(t *testing.T) {
+	f, err := ParseFile(strings.NewReader("probe f_open entry return\nprobe f_find\nwhere f_open { path != \"/etc/a b\" && !(flags & 0x200) }\nwhere return < 0 || x\n"), "t.probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range f.Request.Where {
+		got = append(got, w.Func+"|"+w.Expr.String())
+	}
+	if want := `f_open|path != "/etc/a b" && !(flags & 512)` + "\n" + `|return < 0 || x`; strings.Join(got, "\n") != want {
+		t.Errorf("where lines read as\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	if _, err := ParseFile(strings.NewReader("probe f\nwhere f { x == 1\n"), "t.probe"); err == nil || !strings.Contains(err.Error(), "t.probe:2: ") || !strings.Contains(err.Error(), "want } closing") {
+		t.Errorf("unclosed per-function where: %v", err)
+	}
+}
