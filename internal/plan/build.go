@@ -739,6 +739,11 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
 	}
+	if fs := b.filters(fmt.Sprintf("%s:%d", file, line), req.Function); len(fs) > 0 {
+		// Nothing here types the variables, so a filter could not be
+		// checked; it is refused rather than dropped.
+		return refuse("filter %s: a FILE:LINE probe knows no variable types to test; probe FUNCTION@FILE:LINE (stapgen lines lists them), or give the filter to other functions as 'FUNCTION { CONDITION }'", fs[0])
+	}
 	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field
 	for _, p := range req.Fields {
