@@ -338,14 +338,8 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		// Filters on parameters test their entry values here (@entry, as
 		// --fields prints them), beside those on the return value.
-		vals, vorder := map[string]ref{}, slices.Clone(order)
-		for k, r := range params {
-			v := *r.v
-			v.Entry = true
-			vals[k] = ref{typ: r.typ, v: &v, reg: r.reg}
-		}
-		if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
-			vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+		vals, vorder := atReturn(f, params), slices.Clone(order)
+		if _, ok := vals[ReturnRoot]; ok {
 			vorder = append(vorder, ReturnRoot)
 		}
 		all := append(slices.Clone(entryFilters), retFilters...)
@@ -387,15 +381,7 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 			return []Field{{Name: ReturnRoot, Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}}, nil
 		}
 	}
-	vals := map[string]ref{}
-	for name, r := range params {
-		v := *r.v
-		v.Entry = true
-		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
-	}
-	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
-		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
-	}
+	vals := atReturn(f, params)
 	// The return value comes first unless a path names part of it (void
 	// has none: the record says when the function returned).
 	var out []Field
@@ -407,6 +393,21 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 	}
 	fs, err := b.selectFields(vals, append(order, ReturnRoot), paths)
 	return append(out, fs...), err
+}
+
+// atReturn are the values a C return probe reads: the parameters as
+// their entry values (@entry) and the typed return value (none for void).
+func atReturn(f *debuginfo.Function, params map[string]ref) map[string]ref {
+	vals := map[string]ref{}
+	for name, r := range params {
+		v := *r.v
+		v.Entry = true
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+	}
+	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
+		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+	}
+	return vals
 }
 
 // goFunction plans a Go function: values come from the register ABI

@@ -108,25 +108,11 @@ func (b *builder) missingRoot(fn string, f spec.Filter, root string, order []str
 func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (Cond, error) {
 	switch e := e.(type) {
 	case spec.All:
-		var out And
-		for _, x := range e {
-			c, err := b.cond(vals, order, x)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		return out, nil
+		cs, err := b.conds(vals, order, e)
+		return And(cs), err
 	case spec.Any:
-		var out Or
-		for _, x := range e {
-			c, err := b.cond(vals, order, x)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		return out, nil
+		cs, err := b.conds(vals, order, e)
+		return Or(cs), err
 	case spec.Not:
 		c, err := b.cond(vals, order, e.X)
 		if err != nil {
@@ -141,6 +127,18 @@ func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (
 		return b.predicate(r, e)
 	}
 	return nil, fmt.Errorf("filter node %T", e)
+}
+
+func (b *builder) conds(vals map[string]ref, order []string, es []spec.FilterExpr) ([]Cond, error) {
+	var out []Cond
+	for _, x := range es {
+		c, err := b.cond(vals, order, x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {

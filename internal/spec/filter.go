@@ -251,39 +251,34 @@ func (p *parser) nest(at int) error {
 }
 
 func (p *parser) or() (FilterExpr, error) {
-	var xs Any
-	for {
-		x, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, x)
-		if !p.accept("||") {
-			break
-		}
+	xs, err := p.list("||", p.and)
+	if len(xs) == 1 || err != nil {
+		return xs[0], err
 	}
-	if len(xs) == 1 {
-		return xs[0], nil
-	}
-	return xs, nil
+	return Any(xs), nil
 }
 
 func (p *parser) and() (FilterExpr, error) {
-	var xs All
+	xs, err := p.list("&&", p.unary)
+	if len(xs) == 1 || err != nil {
+		return xs[0], err
+	}
+	return All(xs), nil
+}
+
+// list reads next {sep next}.
+func (p *parser) list(sep string, next func() (FilterExpr, error)) ([]FilterExpr, error) {
+	var xs []FilterExpr
 	for {
-		x, err := p.unary()
+		x, err := next()
 		if err != nil {
-			return nil, err
+			return []FilterExpr{nil}, err
 		}
 		xs = append(xs, x)
-		if !p.accept("&&") {
-			break
+		if !p.accept(sep) {
+			return xs, nil
 		}
 	}
-	if len(xs) == 1 {
-		return xs[0], nil
-	}
-	return xs, nil
 }
 
 func (p *parser) unary() (FilterExpr, error) {
