@@ -1,0 +1,94 @@
+package session
+
+import (
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/gofncache"
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// Shown is one function as show prints it: the function, its Go layout
+// (ok false for none) and, for a binary without DWARF, where its types
+// came from or why it has none.
+type Shown struct {
+	Func                   *debuginfo.Function
+	Layout                 GoLayout
+	HasLayout              bool
+	TypesFrom, TypesWhyNot string
+}
+
+// Show looks fn up in the target name as show does. For a Go binary the
+// answer comes from the function cache when it holds a current one, with
+// neither DWARF nor function table read; otherwise the target is opened,
+// and the answer computed and stored.
+func Show(name, fn string, o OpenOptions) ([]Shown, error) {
+	bin, release, err := OpenBinary(name, o)
+	if err != nil {
+		return nil, err
+	}
+	var c gofncache.Cache
+	if bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache {
+		c = gofncache.New(bin, "", o.Types.Signature, o.Types.GoSource, o.Types.Source)
+		if fns, ok := c.Load(fn); ok {
+			bin.Close()
+			return fromCache(fns), nil
+		}
+	}
+	t, err := attach(name, bin, release, o)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	fns, err := t.Lookup(fn)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Shown, len(fns))
+	for i, f := range fns {
+		out[i] = Shown{Func: f}
+		out[i].TypesFrom, out[i].TypesWhyNot = t.TypesOf(f)
+		out[i].Layout, out[i].HasLayout = t.GoLayout(f)
+	}
+	if cacheable(fns) {
+		c.Store(fn, toCache(out), t.consulted())
+	}
+	return out, nil
+}
+
+// cacheable: only Go functions are kept. Their types are complete once
+// read (a C struct's members are read on first use, and the binary is
+// closed by then).
+func cacheable(fns []*debuginfo.Function) bool {
+	for _, f := range fns {
+		if f.Lang != debuginfo.LangGo {
+			return false
+		}
+	}
+	return len(fns) > 0
+}
+
+// consulted are the source directories the target's types were looked
+// for in.
+func (t *Target) consulted() []string {
+	if t.types == nil || t.types.r == nil {
+		return nil
+	}
+	return t.types.r.Consulted()
+}
+
+func toCache(s []Shown) []gofncache.Func {
+	out := make([]gofncache.Func, len(s))
+	for i, x := range s {
+		out[i] = gofncache.Func{F: x.Func, Layout: x.HasLayout, Body: x.Layout.Body, Rets: x.Layout.Rets, Params: x.Layout.Params, Results: x.Layout.Results,
+			TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot}
+	}
+	return out
+}
+
+func fromCache(fns []gofncache.Func) []Shown {
+	out := make([]Shown, len(fns))
+	for i, x := range fns {
+		out[i] = Shown{Func: x.F, HasLayout: x.Layout, TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot,
+			Layout: GoLayout{Body: x.Body, Rets: x.Rets, Params: x.Params, Results: x.Results}}
+	}
+	return out
+}
