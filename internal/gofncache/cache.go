@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stapgen/stapgen/internal/atomicfile"
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
@@ -57,6 +58,7 @@ func New(b *target.Binary, dir string, opts ...string) Cache {
 // entry is one persisted answer.
 type entry struct {
 	Version     int
+	Tool        string // the stapgen that computed it (self)
 	BuildID     string
 	Size, MTime int64
 	Opts, Query string
@@ -96,7 +98,7 @@ func (c Cache) Load(query string) ([]Func, bool) {
 	if atomicfile.ReadGob(c.path(query), &e) != nil {
 		return nil, false
 	}
-	if e.Version != version || e.BuildID != c.id || e.Size != c.size || e.MTime != c.mtime || e.Opts != c.opts || e.Query != query || len(e.Funcs) == 0 {
+	if e.Version != version || e.Tool != self() || e.BuildID != c.id || e.Size != c.size || e.MTime != c.mtime || e.Opts != c.opts || e.Query != query || len(e.Funcs) == 0 {
 		return nil, false
 	}
 	for _, s := range e.Sources {
@@ -118,7 +120,7 @@ func (c Cache) Store(query string, fns []Func, sources []string) {
 	if c.dir == "" || len(fns) == 0 {
 		return
 	}
-	e := entry{Version: version, BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
+	e := entry{Version: version, Tool: self(), BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
 	for _, d := range sources {
 		e.Sources = append(e.Sources, Source{Dir: d, Stamp: Stamp(d)})
 	}
@@ -128,6 +130,21 @@ func (c Cache) Store(query string, fns []Func, sources []string) {
 	}
 	atomicfile.WriteGob(c.path(query), 0o600, &e)
 }
+
+// self names the running stapgen by its executable's size and mtime: an
+// answer is made by code (type spellings, ABI rules) that any rebuild may
+// change, and a version constant is bumped by hand only for the format.
+var self = sync.OnceValue(func() string {
+	p, err := os.Executable()
+	if err != nil {
+		return "?"
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
+})
 
 // Stamp sums what of a source directory the types depend on: whether it
 // exists, and each Go file's name, size and mtime (an edit in place keeps

@@ -77,7 +77,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestStale: an entry is a miss once the binary at its path changed
+// TestStale: an entry is a miss once stapgen was rebuilt, once the binary at its path changed
 // (contents, or only its mtime, which a rebuild with a fixed build-id
 // gives), under another build-id, under other type options, and once a
 // source directory it consulted changed.
@@ -91,6 +91,13 @@ func TestStale(t *testing.T) {
 	}
 	if _, ok := New(bin, dir, "--signature").Load("main.walk"); ok {
 		t.Error("entry loaded under other type options")
+	}
+	was := self
+	self = func() string { return "a rebuilt stapgen" }
+	_, ok := c.Load("main.walk")
+	self = was
+	if ok {
+		t.Error("entry made by another stapgen loaded")
 	}
 
 	// Another build-id: the same entry file where another binary's
