@@ -13,8 +13,8 @@ import (
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
-// TestShowCacheAgainstDWARF: `show --json` answered from the function
-// cache equals the answer computed without it (--no-cache), and both
+// TestShowCacheAgainstDWARF: `show --json` (and `list --json` of globs)
+// answered from the function cache equals the answer computed without it (--no-cache), and both
 // name the entry the standard library's DWARF (or, for a stripped
 // binary, its debug/gosym table) gives the function, with the RETs
 // objdump finds. Every main.* function of the Go fixture, with DWARF and
@@ -31,15 +31,17 @@ func TestShowCacheAgainstDWARF(t *testing.T) {
 		// twin is a copy with symbols at the same addresses (strip keeps
 		// them), read for the outside view of a stripped binary.
 		twin func(t *testing.T) string
+		// globs are listed too (list --json).
+		globs []string
 	}{
-		{"fixture", func(t *testing.T) string { return testenv.GoFixture(t, testenv.GoDefault) }, mainFuncs, nil, true, nil},
+		{"fixture", func(t *testing.T) string { return testenv.GoFixture(t, testenv.GoDefault) }, mainFuncs, nil, true, nil, []string{"main.*"}},
 		{"fixture-stripped", func(t *testing.T) string { return testenv.GoFixture(t, testenv.Strip(testenv.GoDefault)) }, mainFuncs, []string{"--source", src}, true,
-			func(t *testing.T) string { return testenv.GoFixture(t, testenv.GoDefault) }},
+			func(t *testing.T) string { return testenv.GoFixture(t, testenv.GoDefault) }, []string{"main.*"}},
 		{"cmd/go", func(t *testing.T) string {
 			testenv.Long(t, "shows 50 functions of cmd/go three times")
 			return testenv.CmdGo(t)
-		}, wideSample, nil, false, nil},
-		{"containerd", func(t *testing.T) string { return testenv.Corpus(t, "containerd", "usr/bin/containerd") }, wideSample, nil, false, nil},
+		}, wideSample, nil, false, nil, []string{"cmd/go/internal/modload.*", "os.*"}},
+		{"containerd", func(t *testing.T) string { return testenv.Corpus(t, "containerd", "usr/bin/containerd") }, wideSample, nil, false, nil, []string{"os.*", "github.com/containerd/containerd/mount.*"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +60,7 @@ func TestShowCacheAgainstDWARF(t *testing.T) {
 				t.Fatalf("only %d functions to show: %v", len(fns), fns)
 			}
 			kept := map[string]bool{}
+			listed := len(cacheEntries(t)) // sampleFuncs' list
 			for _, fn := range fns {
 				args := append(append([]string{"show", "--json"}, tc.flags...), bin, fn)
 				want := showOut(t, append([]string{"show", "--no-cache"}, args[1:]...)...)
@@ -82,8 +85,33 @@ func TestShowCacheAgainstDWARF(t *testing.T) {
 				}
 			}
 			// Only Go answers are kept (C types are read lazily).
-			if n := len(cacheEntries(t)); n != len(kept) || n < 10 {
+			if n := len(cacheEntries(t)) - listed; n != len(kept) || n < 10 {
 				t.Errorf("%d cache entries for %d Go functions shown", n, len(kept))
+			}
+			for _, g := range tc.globs {
+				args := append(append([]string{"list", "--json"}, tc.flags...), bin, g)
+				want := showOut(t, append([]string{"list", "--no-cache"}, args[1:]...)...)
+				showOut(t, args...)
+				before := len(cacheEntries(t))
+				if warm := showOut(t, args...); warm != want {
+					t.Errorf("list %s from the cache differs:\n%s\nwant\n%s", g, warm, want)
+				}
+				if len(cacheEntries(t)) != before || before <= len(kept) {
+					t.Errorf("list %s: %d entries, then %d", g, before, len(cacheEntries(t)))
+				}
+				lines := strings.Split(strings.TrimSpace(want), "\n")
+				for _, l := range lines {
+					var f jsonFunc
+					if err := json.Unmarshal([]byte(l), &f); err != nil {
+						t.Fatal(err)
+					}
+					if at, ok := entries[f.Name]; !ok || !f.Inlined && !at[f.Entry] {
+						t.Errorf("list %s: %s at %s, not one the binary's own table gives (%v)", g, f.Name, f.Entry, entries[f.Name])
+					}
+				}
+				if len(lines) < 3 {
+					t.Errorf("list %s: %d functions", g, len(lines))
+				}
 			}
 		})
 	}

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"strings"
+
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/gofncache"
 	"github.com/stapgen/stapgen/internal/target"
@@ -21,6 +23,34 @@ type Shown struct {
 // neither DWARF nor function table read; otherwise the target is opened,
 // and the answer computed and stored.
 func Show(name, fn string, o OpenOptions) ([]Shown, error) {
+	return answer(name, fn, o, true, func(t *Target) ([]*debuginfo.Function, error) { return t.Lookup(fn) })
+}
+
+// maxListed bounds the answers to a list kept in the cache: one of every
+// function of cmd/go (18,500, with their type graphs) would cost more to
+// read back than the lookup it saves.
+const maxListed = 2000
+
+// List matches patterns in the target name as list does, through the
+// function cache like Show (without the Go layouts list does not print).
+func List(name string, patterns []string, o OpenOptions) ([]*debuginfo.Function, error) {
+	shown, err := answer(name, "match\x00"+strings.Join(patterns, "\x00"), o, false, func(t *Target) ([]*debuginfo.Function, error) {
+		fns, err := t.Match(patterns...)
+		return fns, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	fns := make([]*debuginfo.Function, len(shown))
+	for i, s := range shown {
+		fns[i] = s.Func
+	}
+	return fns, nil
+}
+
+// answer is query's answer from the cache, or computed by find on the
+// opened target (with the Go layouts when layout is set) and stored.
+func answer(name, query string, o OpenOptions, layout bool, find func(*Target) ([]*debuginfo.Function, error)) ([]Shown, error) {
 	bin, release, err := OpenBinary(name, o)
 	if err != nil {
 		return nil, err
@@ -28,7 +58,7 @@ func Show(name, fn string, o OpenOptions) ([]Shown, error) {
 	var c gofncache.Cache
 	if bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache {
 		c = gofncache.New(bin, "", o.Types.Signature, o.Types.GoSource, o.Types.Source)
-		if fns, ok := c.Load(fn); ok {
+		if fns, ok := c.Load(query); ok {
 			bin.Close()
 			return fromCache(fns), nil
 		}
@@ -38,7 +68,7 @@ func Show(name, fn string, o OpenOptions) ([]Shown, error) {
 		return nil, err
 	}
 	defer t.Close()
-	fns, err := t.Lookup(fn)
+	fns, err := find(t)
 	if err != nil {
 		return nil, err
 	}
@@ -46,10 +76,12 @@ func Show(name, fn string, o OpenOptions) ([]Shown, error) {
 	for i, f := range fns {
 		out[i] = Shown{Func: f}
 		out[i].TypesFrom, out[i].TypesWhyNot = t.TypesOf(f)
-		out[i].Layout, out[i].HasLayout = t.GoLayout(f)
+		if layout {
+			out[i].Layout, out[i].HasLayout = t.GoLayout(f)
+		}
 	}
-	if cacheable(fns) {
-		c.Store(fn, toCache(out), t.consulted())
+	if cacheable(fns) && len(fns) <= maxListed {
+		c.Store(query, toCache(out), t.consulted())
 	}
 	return out, nil
 }
