@@ -313,12 +313,12 @@ func (r *Resolver) load(path string) (*pkg, error) {
 }
 
 // Consulted lists every directory the resolver looked for a package in,
-// found or not: the answers it gave hold while none of them changes (the
+// and every GOROOT it checked for the binary's Go version, found or not: the answers it gave hold while none of them changes (the
 // function cache's validation).
 func (r *Resolver) Consulted() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.looked...)
+	return append(r.loc.looked(), r.looked...)
 }
 
 // buildTags are the goexperiment tags of the binary's build.

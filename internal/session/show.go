@@ -1,6 +1,7 @@
 package session
 
 import (
+	"os"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
@@ -57,7 +58,7 @@ func answer(name, query string, o OpenOptions, layout bool, find func(*Target) (
 	}
 	var c gofncache.Cache
 	if bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache {
-		c = gofncache.New(bin, "", o.Types.Signature, o.Types.GoSource, o.Types.Source)
+		c = cacheOf(bin, o)
 		if fns, ok := c.Load(query); ok {
 			bin.Close()
 			return fromCache(fns), nil
@@ -84,6 +85,13 @@ func answer(name, query string, o OpenOptions, layout bool, find func(*Target) (
 		c.Store(query, toCache(out), t.consulted())
 	}
 	return out, nil
+}
+
+// cacheOf is the function cache of bin, its entries keyed by every
+// option the answers depend on; $GOROOT and $GOMODCACHE add places
+// source is looked for.
+func cacheOf(bin *target.Binary, o OpenOptions) gofncache.Cache {
+	return gofncache.New(bin, "", o.Types.Signature, o.Types.GoSource, o.Types.Source, os.Getenv("GOROOT"), os.Getenv("GOMODCACHE"))
 }
 
 // cacheable: only Go functions are kept. Their types are complete once

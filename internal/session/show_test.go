@@ -4,10 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
-	"github.com/stapgen/stapgen/internal/gofncache"
 	"github.com/stapgen/stapgen/internal/gosource"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/stapgen/stapgen/internal/testenv"
@@ -20,7 +20,7 @@ func entryPath(t *testing.T, bin, fn string, o OpenOptions) string {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	return gofncache.New(b, "", o.Types.Signature, o.Types.GoSource, o.Types.Source).Path(fn)
+	return cacheOf(b, o).Path(fn)
 }
 
 // TestShowFromCache: a second Show answers from the entry the first one
@@ -75,7 +75,7 @@ func TestShowFromCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := gofncache.New(b, "", tc.o.Types.Signature, tc.o.Types.GoSource, tc.o.Types.Source)
+			c := cacheOf(b, tc.o)
 			b.Close()
 			fns, _ := c.Load(fn)
 			fns[0].F.Line = 99999
@@ -154,4 +154,24 @@ func sameType(a, b *debuginfo.Type, seen map[[2]*debuginfo.Type]bool) bool {
 		}
 	}
 	return sameType(a.Elem, b.Elem, seen) && sameType(a.Key, b.Key, seen)
+}
+
+// TestConsulted: a stripped binary's answer typed from source names the
+// directories its types were looked for in, the one they came from among
+// them (what gofncache revalidates the entry by).
+func TestConsulted(t *testing.T) {
+	bin := testenv.GoFixture(t, testenv.Strip(testenv.GoDefault))
+	dir := filepath.Dir(testenv.GoSource("main.go"))
+	tg, err := Open(bin, OpenOptions{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	fns, err := tg.Lookup("main.Many")
+	if err != nil || fns[0].NoTypes {
+		t.Fatalf("lookup: %v %v", fns, err)
+	}
+	if c := tg.consulted(); !slices.Contains(c, dir) {
+		t.Errorf("consulted %v, not the source directory %s", c, dir)
+	}
 }
