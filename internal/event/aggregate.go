@@ -28,9 +28,12 @@ type Agg struct {
 	Counts []AggCount `json:"counts,omitempty"`
 	// Latency is per function, in probe order.
 	Latency []*Latency `json:"latency,omitempty"`
+	// Stats are the keyed and summed statistics, in probe order.
+	Stats []*Stat `json:"stats,omitempty"`
 
 	counts  map[int]int64
 	latency map[int]*Latency
+	stats   map[int]*Stat
 }
 
 // AggCount is the calls one probe counted.
@@ -70,6 +73,9 @@ func (d *Decoder) aggLine(line []byte) error {
 	f := bytes.Fields(line[len(aggMagic):])
 	if len(f) == 0 {
 		return errAgg
+	}
+	if string(f[0]) == "k" {
+		return d.statLine(bytes.TrimPrefix(line[len(aggMagic):], []byte("k ")))
 	}
 	nums := make([]int64, len(f)-1)
 	for i, t := range f[1:] {
@@ -117,7 +123,7 @@ func (d *Decoder) aggLine(line []byte) error {
 // snapshot is the snapshot being read, begun by its first line.
 func (d *Decoder) snapshot() *Agg {
 	if d.agg == nil {
-		d.agg = &Agg{counts: map[int]int64{}, latency: map[int]*Latency{}}
+		d.agg = &Agg{counts: map[int]int64{}, latency: map[int]*Latency{}, stats: map[int]*Stat{}}
 	}
 	return d.agg
 }
@@ -149,6 +155,10 @@ func (d *Decoder) settle(a *Agg) {
 			}
 			a.Latency = append(a.Latency, l)
 		}
+		if st, ok := a.stats[p]; ok {
+			st.settle()
+			a.Stats = append(a.Stats, st)
+		}
 	}
-	a.counts, a.latency = nil, nil
+	a.counts, a.latency, a.stats = nil, nil, nil
 }

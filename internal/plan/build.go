@@ -142,7 +142,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart, Stat: statSchema(p, pr)}
 		for _, f := range pr.Fields {
 			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
@@ -318,6 +318,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, Fields: append(fields, b.stacks()...)})
+		if err := b.statLast(params, order); err != nil {
+			return err
+		}
 	}
 	if req.Return {
 		if f.Inlined {
@@ -340,6 +343,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
 			Cond: cond, Fields: fields})
+		if err := b.statLast(returnVals(f, params), append(order, ReturnRoot)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -364,15 +370,7 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 			return []Field{{Name: ReturnRoot, Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}}, nil
 		}
 	}
-	vals := map[string]ref{}
-	for name, r := range params {
-		v := *r.v
-		v.Entry = true
-		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
-	}
-	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
-		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
-	}
+	vals := returnVals(f, params)
 	// The return value comes first unless a path names part of it (void
 	// has none: the record says when the function returned).
 	var out []Field
@@ -384,6 +382,21 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 	}
 	fs, err := b.selectFields(vals, append(order, ReturnRoot), paths)
 	return append(out, fs...), err
+}
+
+// returnVals are the values a C return probe reads: the parameters as
+// their entry values (@entry), and the return value unless void.
+func returnVals(f *debuginfo.Function, params map[string]ref) map[string]ref {
+	vals := map[string]ref{}
+	for name, r := range params {
+		v := *r.v
+		v.Entry = true
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+	}
+	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
+		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+	}
+	return vals
 }
 
 // goFunction plans a Go function: values come from the register ABI
@@ -513,6 +526,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf, Restart: restart})
+		if err := b.statLast(at, porder); err != nil {
+			return err
+		}
 	}
 	if req.Return {
 		switch {
@@ -545,6 +561,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
 			Check: filtered && req.Entry, Fields: fields, ClearDedup: req.Entry})
+		if err := b.statLast(results, rorder); err != nil {
+			return err
+		}
 	}
 	return nil
 }

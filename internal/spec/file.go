@@ -16,7 +16,7 @@ import (
 //	limit strlen|elems|depth N
 //	process NAME
 //	backtrace kernel|user
-//	aggregate count|latency
+//	aggregate count|latency|sum:PATH|top:PATH [by PATH] [keys N]
 //	runtime kernel|bpf
 //
 // Words are separated by blanks; a word may be a Go-syntax quoted string.
@@ -173,10 +173,7 @@ func (f *File) directive(w []string, line string) error {
 			}
 		}
 	case "aggregate":
-		if err := arg(1); err != nil {
-			return err
-		}
-		r.Aggregate = Aggregate(w[1])
+		return r.aggregateDirective(w[1:])
 	case "runtime":
 		if err := arg(1); err != nil {
 			return err

@@ -1,0 +1,47 @@
+package script
+
+import (
+	"github.com/stapgen/stapgen/internal/plan"
+)
+
+// key is how a statistic's key is read: template "stat.key.KIND".
+func (g *generator) key(k plan.Key) (string, error) { return g.exec("stat.key."+kind(k), k) }
+
+// keyVar is what a key's print receives: the key, and the stap variable
+// that holds it.
+type keyVar struct {
+	K plan.Key
+	V string
+}
+
+// keyOut is how a key held in the stap variable v prints: template
+// "stat.print.KIND", or "stat.print.none" for a statistic without a key.
+func (g *generator) keyOut(k plan.Key, v string) (string, error) {
+	if k == nil {
+		return g.exec("stat.print.none", keyVar{V: v})
+	}
+	return g.exec("stat.print."+kind(k), keyVar{K: k, V: v})
+}
+
+// StatProbes are the probes with a keyed or summed statistic.
+func (v *View) StatProbes() []plan.Probe {
+	var out []plan.Probe
+	for _, p := range v.Plan.Probes {
+		if p.Stat != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RunKeys are the counts the BPF runtime's interval snapshots print
+// (plan.RunTotals): the aggregate keys of the counted probes.
+func (v *View) RunKeys() []int {
+	var keys []int
+	for _, p := range v.Plan.Probes {
+		if p.Count {
+			keys = append(keys, p.Index*100)
+		}
+	}
+	return keys
+}
