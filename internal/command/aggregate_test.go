@@ -85,8 +85,8 @@ func checkLoadAggregate(t *testing.T, snaps []aggSnapshot, fn string, want int64
 
 // TestAggregateOnHostBPF: a C program calls tick 1,000,000 times as fast as
 // it can; stapbpf counts and times every call in the script (no record per
-// call, so nothing can overflow its perf buffer). --interval is refused
-// there, with the reason.
+// call, so nothing can overflow its perf buffer). With --interval the
+// running totals print before the final, exact, snapshot.
 func TestAggregateOnHostBPF(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	bin := testenv.CFixture(t, testenv.CO0)
@@ -99,10 +99,26 @@ func TestAggregateOnHostBPF(t *testing.T) {
 	}
 	t.Logf("%s", time.Since(start).Round(time.Second))
 	checkLoadAggregate(t, snapshots(t, out), "tick", targetCount(t, errs))
-	_, errs, code = stapgen(t, "gen", "--runtime", "bpf", "--aggregate", "count", "--interval", "1s", bin, "tick")
-	if code != ExitRefused || !strings.Contains(errs, "end probe") {
-		t.Errorf("--interval on BPF: exit %d\n%s", code, errs)
+	// --interval: running totals every 300ms; the final count is exact.
+	out, errs, code = stapgen(t, "run", "--stap", host, "--runtime", "bpf", "--format", "json", "--aggregate", "count", "--interval", "300ms",
+		"-c", fmt.Sprintf("%s load %d", bin, n), bin, "tick")
+	if code != ExitOK {
+		t.Fatalf("--interval: exit %d\n%s", code, tail(errs))
 	}
+	snaps := snapshots(t, out)
+	want := targetCount(t, errs)
+	if final := snaps[len(snaps)-1]; len(final.Counts) != 1 || final.Counts[0].Count != want {
+		t.Errorf("--interval: final counts %+v; the program made %d calls", final.Counts, want)
+	}
+	if len(snaps) < 3 {
+		t.Errorf("--interval: %d snapshots, want interval ones before the final one", len(snaps))
+	}
+	for i := 1; i < len(snaps); i++ {
+		if len(snaps[i-1].Counts) > 0 && snaps[i].Counts[0].Count < snaps[i-1].Counts[0].Count {
+			t.Errorf("snapshot %d counts fewer calls than the one before", i)
+		}
+	}
+	t.Logf("--interval: %d snapshots", len(snaps))
 }
 
 // TestAggregateInVM: the same proof on the kernel-module runtime with a Go

@@ -1,0 +1,176 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// aggTally is what "cfix agg N" printed of its own calls of weigh.
+type aggTally struct {
+	calls, sum int64
+	byK, byRet map[string]int64
+	byName     map[string]int64
+}
+
+func readTally(t *testing.T, s string) aggTally {
+	t.Helper()
+	a := aggTally{byK: map[string]int64{}, byRet: map[string]int64{}, byName: map[string]int64{}}
+	m := regexp.MustCompile(`(?m)^AGG calls (\d+) sum (-?\d+)$`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("the program printed no AGG calls line:\n%s", tail(s))
+	}
+	a.calls, _ = strconv.ParseInt(m[1], 10, 64)
+	a.sum, _ = strconv.ParseInt(m[2], 10, 64)
+	for _, m := range regexp.MustCompile(`(?m)^AGG (k|ret) (\d+) (\d+)$`).FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.ParseInt(m[3], 10, 64)
+		map[string]map[string]int64{"k": a.byK, "ret": a.byRet}[m[1]][m[2]] = n
+	}
+	for _, m := range regexp.MustCompile(`(?m)^AGG name (\d+) (.*)$`).FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		a.byName[m[2]] = n
+	}
+	return a
+}
+
+// statSnapshot is the JSON of one snapshot's keyed and summed statistics.
+type statSnapshot struct {
+	Final bool
+	Stats []struct {
+		Probe, Site, Kind, Value, Key string
+		Keys                          []struct {
+			Key        any
+			Unreadable bool
+			Count, Sum int64
+		}
+	}
+}
+
+func statSnapshots(t *testing.T, out string) []statSnapshot {
+	t.Helper()
+	var all []statSnapshot
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v struct{ Aggregate *statSnapshot }
+		if err := json.Unmarshal([]byte(l), &v); err != nil || v.Aggregate == nil {
+			t.Fatalf("a line that is no statistics snapshot: %q (%v)", l, err)
+		}
+		all = append(all, *v.Aggregate)
+	}
+	if len(all) == 0 || !all[len(all)-1].Final || len(all[len(all)-1].Stats) != 1 {
+		t.Fatalf("no final snapshot with one statistic in:\n%s", out)
+	}
+	return all
+}
+
+// keyCounts are a statistic's calls per key, keys as text.
+func keyCounts(t *testing.T, s statSnapshot) (map[string]int64, []int64, int64) {
+	t.Helper()
+	counts := map[string]int64{}
+	var order []int64
+	var sum int64
+	for _, k := range s.Stats[0].Keys {
+		if k.Unreadable {
+			t.Errorf("an unreadable key: %+v", k)
+		}
+		counts[fmt.Sprint(k.Key)] = k.Count
+		order = append(order, k.Count)
+		sum += k.Sum
+	}
+	return counts, order, sum
+}
+
+// topOf is the n keys with the most calls in a tally.
+func topOf(m map[string]int64, n int) map[string]int64 {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
+	out := map[string]int64{}
+	for _, k := range keys[:min(n, len(keys))] {
+		out[k] = m[k]
+	}
+	return out
+}
+
+func equalCounts(t *testing.T, what string, got, want map[string]int64) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s: stap counted %v; the program counted %v", what, got, want)
+	}
+}
+
+// TestAggregateStatsOnHostBPF: a C program calls weigh(v, k, name)
+// 1,000,000 times with values it tallies itself. stapbpf sums v per k
+// (keys and counts equal the program's per-k counts, the sums add up to
+// its sum), finds the top 3 values of k, times the calls per return code,
+// and with --interval prints running totals whose final snapshot equals
+// the program's count and sum. String keys are refused with the reason.
+func TestAggregateStatsOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.CFixture(t, testenv.CO0)
+	const n = 1000000
+	run := func(args ...string) (string, aggTally) {
+		t.Helper()
+		start := time.Now()
+		full := append([]string{"run", "--stap", host, "--runtime", "bpf", "--format", "json"}, args...)
+		out, errs, code := stapgen(t, append(full, "-c", fmt.Sprintf("%s agg %d", bin, n), bin, "weigh")...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d\n%s", args, code, tail(errs))
+		}
+		t.Logf("%v: %s", args, time.Since(start).Round(time.Second))
+		return out, readTally(t, errs)
+	}
+
+	out, want := run("--aggregate", "sum:v", "--by", "k", "--keys", "8")
+	final := statSnapshots(t, out)[0]
+	got, order, sum := keyCounts(t, final)
+	equalCounts(t, "calls per k", got, want.byK)
+	if sum != want.sum || !sort.SliceIsSorted(order, func(i, j int) bool { return order[i] > order[j] }) {
+		t.Errorf("sum of v over the keys %d (counts in order %v); the program's sum is %d", sum, order, want.sum)
+	}
+
+	out, want = run("--aggregate", "top:k", "--keys", "3")
+	got, _, _ = keyCounts(t, statSnapshots(t, out)[0])
+	equalCounts(t, "top 3 values of k", got, topOf(want.byK, 3))
+
+	out, want = run("--aggregate", "latency", "--by", "return")
+	got, _, _ = keyCounts(t, statSnapshots(t, out)[0])
+	equalCounts(t, "timed calls per return code", got, want.byRet)
+
+	out, want = run("--aggregate", "sum:v", "--interval", "300ms")
+	snaps := statSnapshots(t, out)
+	last := snaps[len(snaps)-1].Stats[0].Keys
+	if len(last) != 1 || last[0].Count != want.calls || last[0].Sum != want.sum {
+		t.Errorf("final sum %+v; the program made %d calls summing %d", last, want.calls, want.sum)
+	}
+	if len(snaps) < 3 {
+		t.Errorf("%d snapshots: want interval ones before the final one", len(snaps))
+	}
+	var prev int64
+	for i, s := range snaps[:len(snaps)-1] {
+		if len(s.Stats) != 1 || len(s.Stats[0].Keys) != 1 || s.Stats[0].Keys[0].Count < prev || s.Stats[0].Keys[0].Count > want.calls {
+			t.Errorf("interval snapshot %d: %+v (previous count %d)", i, s.Stats, prev)
+			continue
+		}
+		prev = s.Stats[0].Keys[0].Count
+	}
+	t.Logf("%d interval snapshots, the last at %d of %d calls", len(snaps)-1, prev, want.calls)
+
+	_, errs, code := stapgen(t, "gen", "--runtime", "bpf", "--aggregate", "top:name", bin, "weigh")
+	if code != ExitRefused || !strings.Contains(errs, "kernel runtime") {
+		t.Errorf("a string key on BPF: exit %d\n%s", code, errs)
+	}
+	_, errs, code = stapgen(t, "gen", "--runtime", "bpf", "--aggregate", "count", "--by", "k", "--interval", "1s", bin, "weigh")
+	if code != ExitRefused || !strings.Contains(errs, "loop over keys") {
+		t.Errorf("--interval with --by on BPF: exit %d\n%s", code, errs)
+	}
+}
