@@ -45,8 +45,8 @@ func readTally(t *testing.T, s string) aggTally {
 type statSnapshot struct {
 	Final bool
 	Stats []struct {
-		Probe, Site, Kind, Value, Key string
-		Keys                          []struct {
+		Probe, Site, Kind, Value, By string
+		Keys                         []struct {
 			Key        any
 			Unreadable bool
 			Count, Sum int64

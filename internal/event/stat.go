@@ -12,7 +12,7 @@ import (
 type StatSchema struct {
 	Kind  string `json:"kind"`
 	Value string `json:"value,omitempty"`
-	Key   string `json:"key,omitempty"`
+	Key   string `json:"by,omitempty"`
 }
 
 // Stat is one snapshot of a probe's statistic. Its lines:
