@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -173,4 +174,47 @@ func TestAggregateStatsOnHostBPF(t *testing.T) {
 	if code != ExitRefused || !strings.Contains(errs, "loop over keys") {
 		t.Errorf("--interval with --by on BPF: exit %d\n%s", code, errs)
 	}
+}
+
+// TestAggregateStatsInVM: the same proof on the kernel-module runtime,
+// where keys can be strings: the top 3 names weigh was passed (one with a
+// space, one with a quote) and their counts equal the program's; v summed
+// per k, with --interval snapshots before the final one, and calls per
+// return code timed. STAPGEN_AGG_N sets the calls.
+func TestAggregateStatsInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.CFixture(t, testenv.CO0)
+	n := 100000
+	if s := os.Getenv("STAPGEN_AGG_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	t.Setenv("STAPVM_TIMEOUT", "900")
+	run := func(args ...string) (string, aggTally) {
+		t.Helper()
+		start := time.Now()
+		full := append([]string{"run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "--stap-arg", "-DSTP_NO_OVERLOAD"}, args...)
+		out, errs, code := stapgen(t, append(full, "-c", fmt.Sprintf("%s agg %d", bin, n), bin, "weigh")...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d\n%s", args, code, tail(errs))
+		}
+		t.Logf("%v: %s", args, time.Since(start).Round(time.Second))
+		return out, readTally(t, errs)
+	}
+
+	out, want := run("--aggregate", "top:name", "--keys", "3")
+	got, _, _ := keyCounts(t, statSnapshots(t, out)[0])
+	equalCounts(t, "top 3 names", got, topOf(want.byName, 3))
+
+	out, want = run("--aggregate", "sum:v", "--by", "k", "--keys", "8", "--interval", "2s")
+	snaps := statSnapshots(t, out)
+	got, _, sum := keyCounts(t, snaps[len(snaps)-1])
+	equalCounts(t, "calls per k", got, want.byK)
+	if sum != want.sum {
+		t.Errorf("sum of v over the keys %d; the program's sum is %d", sum, want.sum)
+	}
+	t.Logf("%d snapshots", len(snaps))
+
+	out, want = run("--aggregate", "latency", "--by", "return")
+	got, _, _ = keyCounts(t, statSnapshots(t, out)[0])
+	equalCounts(t, "timed calls per return code", got, want.byRet)
 }
