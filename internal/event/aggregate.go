@@ -15,6 +15,7 @@ import (
 //	                             adding up to SUM, had BITS bits
 //	@@sga a KEY N SUM MIN MAX    the same with the extremes (the kernel
 //	                             runtime; stapbpf has no @min or @max)
+//	@@sga k PROBE ...            a keyed or summed statistic (stat.go)
 //	@@sga done FINAL             the snapshot is complete; FINAL is 1 at the
 //	                             script's end, 0 for an interval
 var aggMagic = []byte("@@sga ")
