@@ -104,6 +104,10 @@ func (d *Decoder) aggLine(line []byte) error {
 			return nil
 		}
 		l := d.latency(int(p))
+		if nums[1] == 0 {
+			// The BPF runtime's interval snapshots print every bucket.
+			return nil
+		}
 		l.buckets[int(k-1)] = nums[1]
 		l.Count += nums[1]
 		l.Sum += nums[2]

@@ -225,9 +225,6 @@ func (p *Plan) runTotals(req *spec.Request) error {
 		return refuse("--interval with --by on the BPF runtime: stapbpf's timer probes cannot loop over keys; drop --interval (keyed statistics print at the end) or use --runtime kernel")
 	}
 	p.RunTotals = true
-	if req.Aggregate == spec.AggLatency {
-		p.Notes = append(p.Notes, "BPF runtime: interval snapshots hold the counts; the latency histograms print at the end")
-	}
 	return nil
 }
 

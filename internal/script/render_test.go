@@ -218,6 +218,7 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-sum-by-string", lang: "c", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggSum, AggOf: path(t, "n"), By: path(t, "who"), Interval: 5e9})},
 		{name: "c-latency-by-return", lang: "c", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), Top: 3, InTarget: true})},
 		{name: "c-bpf-sum-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggSum, AggOf: path(t, "n"), Interval: 1e9, InTarget: true})},
+		{name: "c-bpf-latency-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Interval: 1e9, InTarget: true})},
 		{name: "c-bpf-top", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggTop, AggOf: path(t, "n"), Top: 5, Events: true})},
 		{name: "c-bpf-latency-by-return", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), InTarget: true})},
 		{name: "go-top-string", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggTop, AggOf: path(t, "s")})},

@@ -34,14 +34,7 @@ func (v *View) StatProbes() []plan.Probe {
 	return out
 }
 
-// RunKeys are the counts the BPF runtime's interval snapshots print
-// (plan.RunTotals): the aggregate keys of the counted probes.
-func (v *View) RunKeys() []int {
-	var keys []int
-	for _, p := range v.Plan.Probes {
-		if p.Count {
-			keys = append(keys, p.Index*100)
-		}
-	}
-	return keys
-}
+// RunKeys are the aggregate keys the BPF runtime's interval snapshots
+// print (plan.RunTotals): all of them (AggKeys), read from the running
+// totals by name.
+func (v *View) RunKeys() []int { return v.AggKeys() }
