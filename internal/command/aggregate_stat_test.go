@@ -218,3 +218,35 @@ func TestAggregateStatsInVM(t *testing.T) {
 	got, _, _ = keyCounts(t, statSnapshots(t, out)[0])
 	equalCounts(t, "timed calls per return code", got, want.byRet)
 }
+
+// TestAggregateKernelKeysInVM: a kernel function's calls counted per
+// string in kernel memory (name->name of lookup_one_qstr_excl): the guest
+// makes and removes each directory as many times as it says, and each
+// mkdir and rmdir looks its name up once (as TestKernelReturnInVM sees).
+func TestAggregateKernelKeysInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	vmlinux := testenv.Vmlinux(t)
+	script := `for n in 3 5 8; do i=0; while [ $i -lt $n ]; do mkdir /tmp/sg-$n && rmdir /tmp/sg-$n; i=$((i+1)); done; echo "MADE sg-$n $i"; done`
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "--all-processes", "--aggregate", "count", "--by", "name->name", "--keys", "1000",
+		"-c", "/bin/sh -c '"+script+"'", vmlinux, "lookup_one_qstr_excl")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, tail(errs))
+	}
+	want := map[string]int64{}
+	for _, m := range regexp.MustCompile(`(?m)^MADE (sg-\d+) (\d+)$`).FindAllStringSubmatch(errs, -1) {
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		want[m[1]] = 2 * n
+	}
+	if len(want) != 3 {
+		t.Fatalf("the guest printed %v\n%s", want, tail(errs))
+	}
+	all, _, _ := keyCounts(t, statSnapshots(t, out)[0])
+	got := map[string]int64{}
+	for k, n := range all {
+		if strings.HasPrefix(k, "sg-") {
+			got[k] = n
+		}
+	}
+	equalCounts(t, "lookups per name", got, want)
+	t.Logf("%d names looked up in all", len(all))
+}

@@ -238,7 +238,7 @@ Examples:
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
    stapgen gen ./app main.Work --aggregate latency --duration 30s
-   stapgen gen kernel do_sys_openat2 --aggregate top:filename --keys 5
+   stapgen gen kernel lookup_one_qstr_excl --aggregate top:name->name --keys 5
    stapgen gen ./app read_block --aggregate sum:len --by fd --interval 5s
    stapgen gen kernel fs/namei.c:1597`,
 		Flags: append(append(targetFlags(), requestFlags()...),
