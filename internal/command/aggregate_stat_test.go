@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -42,37 +41,19 @@ func readTally(t *testing.T, s string) aggTally {
 	return a
 }
 
-// statSnapshot is the JSON of one snapshot's keyed and summed statistics.
-type statSnapshot struct {
-	Final bool
-	Stats []struct {
-		Probe, Site, Kind, Value, By string
-		Keys                         []struct {
-			Key        any
-			Unreadable bool
-			Count, Sum int64
-		}
-	}
-}
-
-func statSnapshots(t *testing.T, out string) []statSnapshot {
+// statSnapshots are the snapshots of `--format json` output whose final
+// one holds one keyed or summed statistic.
+func statSnapshots(t *testing.T, out string) []aggSnapshot {
 	t.Helper()
-	var all []statSnapshot
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var v struct{ Aggregate *statSnapshot }
-		if err := json.Unmarshal([]byte(l), &v); err != nil || v.Aggregate == nil {
-			t.Fatalf("a line that is no statistics snapshot: %q (%v)", l, err)
-		}
-		all = append(all, *v.Aggregate)
-	}
-	if len(all) == 0 || !all[len(all)-1].Final || len(all[len(all)-1].Stats) != 1 {
+	all := snapshots(t, out)
+	if len(all[len(all)-1].Stats) != 1 {
 		t.Fatalf("no final snapshot with one statistic in:\n%s", out)
 	}
 	return all
 }
 
 // keyCounts are a statistic's calls per key, keys as text.
-func keyCounts(t *testing.T, s statSnapshot) (map[string]int64, []int64, int64) {
+func keyCounts(t *testing.T, s aggSnapshot) (map[string]int64, []int64, int64) {
 	t.Helper()
 	counts := map[string]int64{}
 	var order []int64

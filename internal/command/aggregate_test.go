@@ -30,6 +30,14 @@ type aggSnapshot struct {
 			Count int64
 		} `json:"log2_buckets"`
 	}
+	Stats []struct {
+		Probe, Site, Kind, Value, By string
+		Keys                         []struct {
+			Key        any
+			Unreadable bool
+			Count, Sum int64
+		}
+	}
 }
 
 // snapshots parses `--format json` output that should hold statistics
