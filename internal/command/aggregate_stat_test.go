@@ -231,3 +231,28 @@ func TestAggregateKernelKeysInVM(t *testing.T) {
 	equalCounts(t, "lookups per name", got, want)
 	t.Logf("%d names looked up in all", len(all))
 }
+
+// TestAggregateGoLatencyByParamInVM: a Go function's latency keyed by a
+// parameter, which its return cannot read: the entry keeps the key per
+// goroutine. Four threads call main.Tick(worker, i) n times each; every
+// worker is timed n times, and the program's TICKS total in all.
+func TestAggregateGoLatencyByParamInVM(t *testing.T) {
+	vm := labStap(t, lab.VMModule)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	const n, threads = 50000, 4
+	t.Setenv("STAPVM_TIMEOUT", "900")
+	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "--stap-arg", "-DSTP_NO_OVERLOAD",
+		"--aggregate", "latency", "--by", "worker", "-c", fmt.Sprintf("%s -load %d -threads %d", bin, n, threads), bin, "main.Tick")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, tail(errs))
+	}
+	got, _, _ := keyCounts(t, statSnapshots(t, out)[len(statSnapshots(t, out))-1])
+	want := map[string]int64{}
+	for w := 0; w < threads; w++ {
+		want[strconv.Itoa(w)] = n
+	}
+	equalCounts(t, "timed calls per worker", got, want)
+	if total := targetCount(t, errs); total != n*threads {
+		t.Errorf("the program made %d calls, not %d", total, n*threads)
+	}
+}

@@ -20,6 +20,9 @@ type Stat struct {
 	Value              Expr
 	Lat                bool
 	Top                int
+	// Stash (a Go entry, for a keyed latency) keeps Key for the return
+	// instead of a statistic: the return reads it as a Stashed key.
+	Stash bool
 }
 
 // Key is what a statistic is keyed by. Its dynamic type says how it is read.
@@ -39,8 +42,26 @@ type StrKey struct {
 	Kernel   bool
 }
 
-func (IntKey) isKey() {}
-func (StrKey) isKey() {}
+// Stashed is the key the entry probe Entry kept for this return (per
+// process and goroutine or thread); Str says it is a string.
+type Stashed struct {
+	Entry int
+	Str   bool
+	// Goid: the entry kept it per goroutine (__sg_g), else per thread.
+	Goid bool
+}
+
+// FromEntry is the key the entry kept, nil when the key is read here.
+func (s *Stat) FromEntry() *Stashed {
+	if k, ok := s.Key.(Stashed); ok {
+		return &k
+	}
+	return nil
+}
+
+func (IntKey) isKey()  {}
+func (StrKey) isKey()  {}
+func (Stashed) isKey() {}
 
 // maxKeyLen bounds a string key: stap escapes it for printing (up to four
 // bytes each) within MAXSTRINGLEN (512).
@@ -71,7 +92,14 @@ func (b *builder) stat(pr *Probe, at *site) error {
 		}
 		return pr.Site == event.SiteEntry || pr.Site == event.SiteReturn
 	}
+	goLat := req.Aggregate == spec.AggLatency && pr.Lang == debuginfo.LangGo && req.By != nil
 	switch {
+	case goLat && pr.Site == event.SiteEntry && belongs(*req.By):
+		// A Go return cannot read the parameters (their registers are
+		// reused by then): the entry keeps the key for its return.
+		return b.stashKey(pr, at)
+	case goLat && pr.Site == event.SiteReturn && !belongs(*req.By):
+		return b.stashedKey(pr)
 	case req.Aggregate == spec.AggLatency && pr.Site != event.SiteReturn:
 		return nil
 	case req.AggOf != nil && !belongs(*req.AggOf):
@@ -79,9 +107,6 @@ func (b *builder) stat(pr *Probe, at *site) error {
 	case req.By != nil && !belongs(*req.By):
 		if req.AggOf != nil {
 			return refuse("--by %s: not readable where %s is (%s %s)", req.By, req.AggOf, pr.Function, pr.Site)
-		}
-		if req.Aggregate == spec.AggLatency && pr.Lang == debuginfo.LangGo {
-			return refuse("--by %s: latency is kept at the return, where a Go function's parameters are gone; key it by a result", req.By)
 		}
 		return nil
 	}
@@ -230,8 +255,38 @@ func (p *Plan) runTotals(req *spec.Request) error {
 
 // statSchema tells the decoder what pr's statistic is, nil for none.
 func statSchema(p *Plan, pr Probe) *event.StatSchema {
-	if pr.Stat == nil {
+	if pr.Stat == nil || pr.Stat.Stash {
 		return nil
 	}
 	return &event.StatSchema{Kind: string(p.Aggregate), Value: pr.Stat.ValueFrom, Key: pr.Stat.KeyFrom}
+}
+
+// stashKey plans a Go entry that keeps the --by key of a keyed latency
+// for its return, per goroutine (or thread), as the entry's time is.
+func (b *builder) stashKey(pr *Probe, at *site) error {
+	by := b.in.Request.By
+	r, err := b.resolvePath(at.vals, at.order, *by)
+	if err != nil {
+		return fmt.Errorf("--by %s: %w", by, err)
+	}
+	k, err := b.keyOf(r)
+	if err != nil {
+		return fmt.Errorf("--by %s: %w", by, err)
+	}
+	pr.Stat = &Stat{Key: k, Stash: true, KeyFrom: by.String()}
+	return nil
+}
+
+// stashedKey keys a Go return's latency by what its entry kept.
+func (b *builder) stashedKey(pr *Probe) error {
+	by := b.in.Request.By
+	for i := len(b.plan.Probes) - 1; i >= 0; i-- {
+		e := b.plan.Probes[i]
+		if e.Function == pr.Function && e.Site == event.SiteEntry && e.Stat != nil && e.Stat.Stash {
+			_, str := e.Stat.Key.(StrKey)
+			pr.Stat = &Stat{Key: Stashed{Entry: e.Index, Str: str, Goid: e.Goid != nil}, Lat: true, Top: b.in.Request.Top, KeyFrom: by.String()}
+			return nil
+		}
+	}
+	return refuse("--by %s: not a result of %s, and no entry probe to read it at", by, pr.Function)
 }

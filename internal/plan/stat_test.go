@@ -124,3 +124,30 @@ func kindName(k Key) string {
 	}
 	return "?"
 }
+
+// TestStatGoLatencyByParam: a Go return cannot read the parameters, so
+// the entry keeps the key for it, and only the return's statistic prints.
+func TestStatGoLatencyByParam(t *testing.T) {
+	p, err := buildAgg(t, spec.RuntimeKernel, "main.Str", "latency", "s", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entry, ret *Stat
+	for _, pr := range p.Probes {
+		switch pr.Site {
+		case event.SiteEntry:
+			entry = pr.Stat
+		case event.SiteReturn:
+			ret = pr.Stat
+			if p.Schema.Probes[pr.Index].Stat == nil {
+				t.Error("the return's statistic is not in the schema")
+			}
+		}
+	}
+	if entry == nil || !entry.Stash || kindName(entry.Key) != "StrKey" || ret == nil || !ret.Lat {
+		t.Fatalf("entry %+v, return %+v", entry, ret)
+	}
+	if k := ret.FromEntry(); k == nil || !k.Str || !k.Goid {
+		t.Errorf("the return keys by %+v", ret.Key)
+	}
+}

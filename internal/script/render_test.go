@@ -221,6 +221,7 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-bpf-latency-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Interval: 1e9, InTarget: true})},
 		{name: "c-bpf-top", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggTop, AggOf: path(t, "n"), Top: 5, Events: true})},
 		{name: "c-bpf-latency-by-return", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), InTarget: true})},
+		{name: "go-latency-by-param", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggLatency, By: path(t, "s")})},
 		{name: "go-top-string", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggTop, AggOf: path(t, "s")})},
 		{name: "kernel-sum-by", lang: "kernel", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl"}}, Aggregate: spec.AggSum, AggOf: path(t, "name->len"), By: path(t, "flags")})},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},

@@ -27,7 +27,19 @@ func (g *generator) keyOut(k plan.Key, v string) (string, error) {
 func (v *View) StatProbes() []plan.Probe {
 	var out []plan.Probe
 	for _, p := range v.Plan.Probes {
-		if p.Stat != nil {
+		if p.Stat != nil && !p.Stat.Stash {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// StashProbes are the Go entries that keep a keyed latency's key for
+// their return (plan.Stat.Stash).
+func (v *View) StashProbes() []plan.Probe {
+	var out []plan.Probe
+	for _, p := range v.Plan.Probes {
+		if p.Stat != nil && p.Stat.Stash {
 			out = append(out, p)
 		}
 	}
