@@ -186,12 +186,26 @@ func TestAggregateStatsInVM(t *testing.T) {
 	got, _, _ := keyCounts(t, statSnapshots(t, out)[0])
 	equalCounts(t, "top 3 names", got, topOf(want.byName, 3))
 
-	out, want = run("--aggregate", "sum:v", "--by", "k", "--keys", "8", "--interval", "2s")
+	out, want = run("--aggregate", "sum:v", "--by", "k", "--keys", "8", "--interval", "200ms")
 	snaps := statSnapshots(t, out)
 	got, _, sum := keyCounts(t, snaps[len(snaps)-1])
 	equalCounts(t, "calls per k", got, want.byK)
 	if sum != want.sum {
 		t.Errorf("sum of v over the keys %d; the program's sum is %d", sum, want.sum)
+	}
+	if len(snaps) < 2 {
+		t.Errorf("%d snapshots: want interval ones before the final one", len(snaps))
+	}
+	// Interval snapshots are running totals: no key past its final count.
+	for i, s := range snaps[:len(snaps)-1] {
+		if len(s.Stats) == 0 {
+			continue // before the first call
+		}
+		for _, k := range s.Stats[0].Keys {
+			if k.Count > got[fmt.Sprint(k.Key)] {
+				t.Errorf("interval snapshot %d: key %v at %d calls, past its final %d", i, k.Key, k.Count, got[fmt.Sprint(k.Key)])
+			}
+		}
 	}
 	t.Logf("%d snapshots", len(snaps))
 
