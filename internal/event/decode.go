@@ -51,6 +51,8 @@ type Decoder struct {
 	// slab hands out records' Fields: one allocation per 64 records
 	// instead of one each (the allocator and GC were a third of decoding).
 	slab []Value
+	// mem holds the values' strings and stacks the same way.
+	mem slab
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -263,7 +265,7 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		if tok == nil {
 			return Event{}, errTokens
 		}
-		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok); err != nil {
+		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.mem); err != nil {
 			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
 	}
