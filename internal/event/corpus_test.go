@@ -123,7 +123,10 @@ func corpora(t testing.TB) []struct {
 
 // appendAllJSON decodes in and appends each event's JSON line to out.
 func appendAllJSON(t testing.TB, out []byte, s *Schema, in io.Reader) []byte {
-	d := NewDecoder(in, s)
+	return appendJSONLines(t, out, NewDecoder(in, s))
+}
+
+func appendJSONLines(t testing.TB, out []byte, d *Decoder) []byte {
 	for {
 		e, err := d.Next()
 		if err == io.EOF {
@@ -143,7 +146,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // values themselves are checked by the decode tests against what the
 // programs printed; this holds every byte of the JSON still. The input
 // is fed a byte at a time too, so the reader's joins at every offset are
-// covered.
+// covered, and decoded with Reuse, each event written before the next.
 func TestCorpusJSON(t *testing.T) {
 	for _, c := range corpora(t) {
 		got := appendAllJSON(t, nil, c.s, bytes.NewReader(c.in))
@@ -165,6 +168,11 @@ func TestCorpusJSON(t *testing.T) {
 		}
 		if got := appendAllJSON(t, nil, c.s, iotest.OneByteReader(bytes.NewReader(c.in))); !bytes.Equal(got, want) {
 			t.Errorf("%s: read a byte at a time, JSON differs at byte %d", c.name, firstDiff(got, want))
+		}
+		d := NewDecoder(bytes.NewReader(c.in), c.s)
+		d.Reuse()
+		if got := appendJSONLines(t, nil, d); !bytes.Equal(got, want) {
+			t.Errorf("%s: reusing values, JSON differs at byte %d", c.name, firstDiff(got, want))
 		}
 	}
 }

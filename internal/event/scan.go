@@ -84,11 +84,17 @@ func unhexBytes(dst, src []byte) bool {
 // slab hands out the memory decoded values keep, in blocks: one
 // allocation for many strings' bytes and stacks' words instead of one
 // each. A kept event keeps its block alive, a few KiB at most. The nil
-// slab allocates each one.
+// slab allocates each one. With reuse, rewind hands out the same blocks
+// again for the next record.
 type slab struct {
 	bytes []byte
 	words []uint64
 	strs  []string
+	// The blocks last allocated, whole, for rewind.
+	bytes0 []byte
+	words0 []uint64
+	strs0  []string
+	reuse  bool
 	// names interns stap's names of kernel frames, which repeat from
 	// record to record.
 	names map[string]string
@@ -106,6 +112,7 @@ func (a *slab) byteSlice(n int) []byte {
 	}
 	if n > len(a.bytes) {
 		a.bytes = make([]byte, slabBytes)
+		a.bytes0 = a.bytes
 	}
 	b := a.bytes[:n:n]
 	a.bytes = a.bytes[n:]
@@ -118,6 +125,7 @@ func (a *slab) wordSlice(n int) []uint64 {
 	}
 	if n > len(a.words) {
 		a.words = make([]uint64, slabWords)
+		a.words0 = a.words
 	}
 	w := a.words[:n:n]
 	a.words = a.words[n:]
@@ -130,10 +138,20 @@ func (a *slab) strSlice(n int) []string {
 	}
 	if n > len(a.strs) {
 		a.strs = make([]string, slabWords)
+		a.strs0 = a.strs
 	}
 	s := a.strs[:n:n]
 	a.strs = a.strs[n:]
+	clear(s) // a rewound block holds the last record's names
 	return s
+}
+
+// rewind starts a record: with reuse, the blocks are handed out again
+// from their start.
+func (a *slab) rewind() {
+	if a.reuse {
+		a.bytes, a.words, a.strs = a.bytes0, a.words0, a.strs0
+	}
 }
 
 // name is b as a string, the same string each time it recurs.

@@ -70,6 +70,8 @@ func (l *live) Event(e event.Event) error {
 	return l.s.Event(e)
 }
 
+func (l *live) Streams() bool { return streams(l.s) }
+
 func (l *live) Close() error {
 	close(l.stop)
 	<-l.done
