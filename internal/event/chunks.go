@@ -92,10 +92,21 @@ func (c *chunkReader) fill() {
 }
 
 // readTag reads "CPU|" after a 0x1f; anything else is kept as untagged
-// bytes.
+// bytes. Peeking the longest tag at once waited for input that had not
+// come yet, so a run's last piece ("0|\n") and with it the last record
+// stayed unread until stap printed more or exited.
 func (c *chunkReader) readTag() int {
-	peek, _ := c.src.Peek(8)
-	i := bytes.IndexByte(peek, '|')
+	// What is buffered is looked at without waiting; beyond it, a byte
+	// more each time.
+	var peek []byte
+	var i int
+	for n := min(max(c.src.Buffered(), 1), 8); ; n++ {
+		p, err := c.src.Peek(n)
+		peek, i = p, bytes.IndexByte(p, '|')
+		if i >= 0 || n == 8 || err != nil {
+			break
+		}
+	}
 	if i <= 0 {
 		c.add(-1, []byte{0x1f})
 		return -1
