@@ -54,3 +54,37 @@ func TestStreamingSinksKeepNothing(t *testing.T) {
 		t.Error("folded output keeps stacks but says it streams")
 	}
 }
+
+// TestLiveFlushesAnEventAfterQuiet: the first event of a run reaches the
+// output at once, not at the next tick of the flush clock; the events
+// right after it wait for the clock (or Close), so a fast trace still
+// makes one write per period, not one per event.
+func TestLiveFlushesAnEventAfterQuiet(t *testing.T) {
+	var w bytes.Buffer
+	l := Live(NewJSON(&w), time.Hour)
+	d := event.NewDecoder(strings.NewReader(input), schema)
+	next := func() {
+		e, err := d.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Event(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next()
+	if n := strings.Count(w.String(), "\n"); n != 1 {
+		t.Fatalf("after the first event, %d lines written, want 1", n)
+	}
+	next()
+	next()
+	if n := strings.Count(w.String(), "\n"); n != 1 {
+		t.Errorf("events right after the first were flushed each (%d lines written)", n)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(w.String(), "\n"); n != 3 {
+		t.Errorf("after Close, %d lines written, want 3", n)
+	}
+}
