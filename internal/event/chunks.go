@@ -67,8 +67,14 @@ func (c *chunkReader) next() (chunkLine, error) {
 }
 
 // fill moves one piece of input into its CPU's buffer: a tagged piece up
-// to its 0x1e, or untagged bytes up to the next tag.
+// to its 0x1e, or untagged bytes up to the next tag. The whole tagged
+// pieces already buffered are all taken at once, in place: reading them
+// one by one (a ReadSlice for the tag, a Peek, a ReadSlice for the
+// piece) was half the time of decoding BPF output.
 func (c *chunkReader) fill() {
+	if c.cur < 0 && c.pieces() {
+		return
+	}
 	delim := byte(0x1f)
 	if c.cur >= 0 {
 		delim = 0x1e
@@ -89,6 +95,57 @@ func (c *chunkReader) fill() {
 		c.flushAll()
 		c.err = err
 	}
+}
+
+// pieces takes the whole tagged pieces at the start of what is buffered,
+// and says whether there were any. Anything else (untagged bytes, a piece
+// not all read yet, a tag that is not plain digits) is left to fill's
+// piece by piece reading, which decides it the same way.
+func (c *chunkReader) pieces() bool {
+	buf, _ := c.src.Peek(c.src.Buffered())
+	used := 0
+	for {
+		rest := buf[used:]
+		if len(rest) < 3 || rest[0] != 0x1f {
+			break
+		}
+		// The tag is looked for in the 8 bytes after 0x1f, as readTag does.
+		bar := bytes.IndexByte(rest[1:min(len(rest), 9)], '|')
+		if bar <= 0 {
+			break
+		}
+		cpu, ok := cpuTag(rest[1 : 1+bar])
+		if !ok {
+			break
+		}
+		body := rest[2+bar:]
+		end := bytes.IndexByte(body, 0x1e)
+		if end < 0 {
+			break
+		}
+		c.add(cpu, body[:end])
+		used += 2 + bar + end + 1
+	}
+	if used == 0 {
+		return false
+	}
+	c.src.Discard(used)
+	return true
+}
+
+// cpuTag reads a tag's CPU when it is plain digits.
+func cpuTag(b []byte) (int, bool) {
+	n := 0
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
+		if n >= maxCPUTag {
+			return 0, false
+		}
+	}
+	return n, true
 }
 
 // readTag reads "CPU|" after a 0x1f; anything else is kept as untagged
