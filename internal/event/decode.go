@@ -56,6 +56,8 @@ type Decoder struct {
 	// reuse: each record's values are written over the last one's
 	// (Reuse).
 	reuse bool
+	// heads are the JSON heads of each probe's fields.
+	heads [][]*fieldHead
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -70,6 +72,12 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	}
 	if s.hasRestarts() {
 		d.restarts = &restarts{}
+	}
+	d.heads = make([][]*fieldHead, len(s.Probes))
+	for i, p := range s.Probes {
+		for _, f := range p.Fields {
+			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
+		}
 	}
 	return d
 }
@@ -290,6 +298,7 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.mem); err != nil {
 			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
+		e.Fields[k].head = d.heads[probe][k]
 	}
 	if tok, _ := nextToken(b); tok != nil {
 		return Event{}, errTokens

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/hex"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -22,6 +23,25 @@ func (v Value) AppendJSON(b []byte) []byte { return v.appendJSON(b) }
 func (v *Value) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
 	b = appendJSONString(b, v.Type)
+	return v.appendJSONRest(b)
+}
+
+// fieldHead is what an event's JSON has for a field before the rest of
+// its value: "name":{"type":"T". The decoder makes one per schema field
+// (Value.head) instead of quoting both for every record.
+type fieldHead struct {
+	name, typ string
+	json      []byte
+}
+
+func newFieldHead(name, typ string) *fieldHead {
+	b := appendJSONString(nil, name)
+	b = append(b, `:{"type":`...)
+	return &fieldHead{name: name, typ: typ, json: appendJSONString(b, typ)}
+}
+
+// appendJSONRest is the value's JSON after its "type".
+func (v *Value) appendJSONRest(b []byte) []byte {
 	if v.Missing {
 		return append(b, `,"missing":true}`...)
 	}
@@ -105,8 +125,12 @@ func (v *Value) appendJSON(b []byte) []byte {
 }
 
 func appendHexWord(b []byte, x uint64) []byte {
+	// By hand: strconv.AppendUint was a tenth of writing stacks.
+	n := max((bits.Len64(x)+3)/4, 1)
 	b = append(b, `"0x`...)
-	b = strconv.AppendUint(b, x, 16)
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, hexDigits[x>>(4*i)&0xf])
+	}
 	return append(b, '"')
 }
 
@@ -268,9 +292,16 @@ func (e Event) AppendJSON(b []byte) []byte {
 		}
 		f := &e.Fields[i]
 		if f.Part == nil {
-			b = appendJSONString(b, f.Name)
-			b = append(b, ':')
-			b = f.appendJSON(b)
+			// The head was written for the schema's name and type; a
+			// value renamed since is quoted anew.
+			if h := f.head; h != nil && h.name == f.Name && h.typ == f.Type {
+				b = append(b, h.json...)
+				b = f.appendJSONRest(b)
+			} else {
+				b = appendJSONString(b, f.Name)
+				b = append(b, ':')
+				b = f.appendJSON(b)
+			}
 			i++
 			continue
 		}

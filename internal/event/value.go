@@ -45,6 +45,9 @@ type Value struct {
 	Frames []string
 	// Part places the value in a whole value, as its schema says.
 	Part *Part
+	// head is the start of the value's JSON in an event, made by the
+	// decoder once for its schema field; nil for none.
+	head *fieldHead
 }
 
 var errToken = errors.New("malformed value")
