@@ -94,7 +94,11 @@ type slab struct {
 	bytes0 []byte
 	words0 []uint64
 	strs0  []string
-	reuse  bool
+	// vals holds slices' elements when reusing (rewound, never grown
+	// past the largest record's need).
+	vals  []Value
+	nvals int
+	reuse bool
 	// names interns stap's names of kernel frames, which repeat from
 	// record to record.
 	names map[string]string
@@ -151,7 +155,24 @@ func (a *slab) strSlice(n int) []string {
 func (a *slab) rewind() {
 	if a.reuse {
 		a.bytes, a.words, a.strs = a.bytes0, a.words0, a.strs0
+		a.nvals = 0
 	}
+}
+
+// valueSlice is n zeroed Values for a slice's elements. Only a reusing
+// decoder hands them out of a block: a kept event keeps its own.
+func (a *slab) valueSlice(n int) []Value {
+	if a == nil || !a.reuse || n > 64 {
+		return make([]Value, n)
+	}
+	if a.nvals+n > len(a.vals) {
+		// Earlier elements of this record keep the old block.
+		a.vals, a.nvals = make([]Value, max(2*len(a.vals), 64)), 0
+	}
+	v := a.vals[a.nvals : a.nvals+n : a.nvals+n]
+	a.nvals += n
+	clear(v)
+	return v
 }
 
 // name is b as a string, the same string each time it recurs.

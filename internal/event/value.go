@@ -250,7 +250,7 @@ func (v *Value) parseSlice(elem Enc, tok []byte, a *slab) error {
 		return errToken
 	}
 	if len(data) > 0 {
-		v.Elems = make([]Value, bytes.Count(data, []byte(","))+1)
+		v.Elems = a.valueSlice(bytes.Count(data, []byte(",")) + 1)
 		for i := range v.Elems {
 			e := data
 			if j := bytes.IndexByte(data, ','); j >= 0 {
