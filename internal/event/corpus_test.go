@@ -23,7 +23,10 @@ import (
 // with a qstr's name and length, a pointer, flags, a bool, an enum, a
 // float, a slice and an interface; a missing value. The BPF runtime's
 // chunked output is stap 4.8's own, saved by `stapgen run --runtime bpf
-// --save` of bench/workload's hitc and hitgo (testdata/bpf48-*.out).
+// --save` of bench/workload's hitc and hitgo (testdata/bpf48-*.out), in
+// the one-print-per-value form and in the merged prints of cost's
+// script/merge.go. The merged ones' golden lines are what the decoder of
+// main (4bc94e2, before this work) printed for them with stapgen decode.
 
 var corpusSchema = &Schema{Version: 1, Probes: []ProbeSchema{
 	{Function: "main.Hit", Site: SiteEntry, Fields: []FieldSchema{
@@ -114,11 +117,13 @@ func corpora(t testing.TB) []struct {
 } {
 	cs, c := savedOutput(t, "bpf48-c.out")
 	gs, g := savedOutput(t, "bpf48-go.out")
+	mcs, mc := savedOutput(t, "bpf48-merged-c.out")
+	mgs, mg := savedOutput(t, "bpf48-merged-go.out")
 	return []struct {
 		name string
 		s    *Schema
 		in   []byte
-	}{{"kernel", corpusSchema, kernelCorpus(800)}, {"bpf-c", cs, c}, {"bpf-go", gs, g}}
+	}{{"kernel", corpusSchema, kernelCorpus(800)}, {"bpf-c", cs, c}, {"bpf-go", gs, g}, {"bpf-merged-c", mcs, mc}, {"bpf-merged-go", mgs, mg}}
 }
 
 // appendAllJSON decodes in and appends each event's JSON line to out.
