@@ -20,7 +20,7 @@ func requestFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "entry", Value: true, Usage: "probe function entries (--entry=false with --return for returns only)"},
 		&cli.BoolFlag{Name: "return", Usage: "probe returns too (Go: at every RET instruction, never uretprobes)"},
 		&cli.StringSliceFlag{Name: "fields", Aliases: []string{"f"}, Usage: "value `PATHS` to print, comma-separated: name->name, o.Flags[0], ~r0, return->d_inode->i_ino (C returns; parameters print at the return as their entry values) (default: all parameters and results)"},
-		&cli.StringSliceFlag{Name: "where", Aliases: []string{"w"}, Usage: "only record calls where `PATH OP VALUE` holds (== != < <= > >=; strings in double quotes); repeatable, all must hold"},
+		&cli.StringSliceFlag{Name: "where", Aliases: []string{"w"}, Usage: "only record calls where `CONDITION` holds: PATH OP VALUE (== != < <= > >=; integers, strings in double quotes), PATH & MASK, (PATH & MASK) OP N, joined with && || ! and parentheses; return names a C function's result (tested at the return). 'FUNCTION { CONDITION }' applies to that function (name or glob) only. Repeatable, all must hold"},
 		&cli.IntFlag{Name: "pid", Usage: "only record calls in process `PID`"},
 		&cli.StringFlag{Name: "process", Usage: "only record calls in processes named `NAME` (execname)"},
 		&cli.IntFlag{Name: "strlen", Usage: "read at most `N` bytes of each string (default 128; 64 max under BPF)"},
@@ -122,7 +122,7 @@ func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
 		}
 	}
 	for _, w := range c.StringSlice("where") {
-		p, err := spec.ParsePredicate(w)
+		p, err := spec.ParseFilter(w)
 		if err != nil {
 			return nil, err
 		}
@@ -230,11 +230,20 @@ Go functions are read through the register
 ABI and their returns probed at each RET instruction (guru mode, stap >= 5.0),
 never with .return, which crashes Go programs.
 
+A --where that names a parameter one of the functions lacks is refused:
+write it as 'FUNCTION { CONDITION }' for the functions that have it. A
+condition on return (C) or a result (Go: its name, or return for the first)
+is tested at the return; at the entry the other conditions decide. Parameters
+in a return's condition are their values at the entry (as --fields prints them).
+
 Examples:
    stapgen gen kernel lookup_one_qstr_excl --fields name->name,flags
    stapgen gen module:macvlan macvlan_start_xmit --return
    stapgen gen ./server 'main.(*Server).Handle' --return -o handle.stp
    stapgen gen /usr/bin/dockerd syscall.Mount --where 'fstype == "overlay"'
+   stapgen gen kernel do_sys_openat2 --where 'dfd == -100 || (how->flags & 0x40) != 0'
+   stapgen gen kernel lookup_one_qstr_excl --entry=false --return --where '!(flags & 0x200) && return->d_inode != 0'
+   stapgen gen ./app read write --where 'read { n > 4096 }' --where 'write { fd == 1 }'
    stapgen gen ./app main.Work --aggregate latency --duration 30s
    stapgen gen kernel fs/namei.c:1597`,
 		Flags: append(append(targetFlags(), requestFlags()...),

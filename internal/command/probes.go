@@ -73,7 +73,8 @@ with "stapgen run --probe NAME TARGET ...".
 
 Probe file format (one directive a line, # comments):
    probe FUNCTION[|ALTERNATIVE...] [entry] [return] [PATH...]
-   where PATH OP VALUE          (== != < <= > >=; strings in double quotes)
+   where CONDITION              (as --where: PATH OP VALUE, PATH & MASK, && || ! ( ))
+   where FUNCTION { CONDITION } (applies to FUNCTION, a name or glob, only)
    limit strlen|elems|depth N
    process NAME
    backtrace kernel|user

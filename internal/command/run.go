@@ -37,6 +37,8 @@ Examples:
    stapgen run -x $(pidof dockerd) /usr/bin/dockerd syscall.Mount --duration 30s
    stapgen run -x $(pidof containerd) syscall.Mount --duration 30s
    stapgen run kernel lookup_one_qstr_excl --fields name->name --duration 10s
+   stapgen run -c ./app ./app open_file --return --where 'return < 0 || (flags & 0x40)'
+   stapgen run -c ./app ./app open_file close_file --where 'open_file { !(flags & 1) }'
    stapgen run --script mount.stp -c ./mountd
    stapgen run --remote web1 --remote web2 kernel lookup_one_qstr_excl --duration 10s
 

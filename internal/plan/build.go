@@ -133,6 +133,9 @@ func Build(in Inputs) (*Plan, error) {
 	if len(p.Probes) == 0 {
 		return nil, refuse("no probe left to generate (see notes: %v)", p.Notes)
 	}
+	if err := b.unusedFilters(); err != nil {
+		return nil, err
+	}
 	if b.restarts {
 		b.restartProbes()
 	}
@@ -160,6 +163,8 @@ type builder struct {
 	from string
 	// restarts: a BPF Go entry needs the runtime's restart records.
 	restarts bool
+	// usedFilter marks the request's filters that applied to a function.
+	usedFilter map[int]bool
 }
 
 // point is a function probe point on f, named so that stap matches f and
@@ -245,13 +250,6 @@ func (b *builder) add(pr Probe) {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
 	}
-	if pr.Cond != nil {
-		var ws []string
-		for _, w := range b.in.Request.Where {
-			ws = append(ws, w.String())
-		}
-		pr.CondFrom = "--where " + strings.Join(ws, " --where ")
-	}
 	b.plan.Probes = append(b.plan.Probes, pr)
 }
 
@@ -295,6 +293,20 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			return refuse("%s: the return type of %s is unknown, so its members cannot be read", p, f.Name)
 		}
 	}
+	// A filter naming the return value is tested at the return; the
+	// entry record of such a call is kept by the other filters alone (its
+	// result is not known yet).
+	entryFilters, retFilters := splitFilters(b.filters(f.Name, req.Function), func(root string) bool { return root == ReturnRoot })
+	if len(retFilters) > 0 {
+		switch {
+		case !req.Return:
+			return refuse("filter %s names the return value, which is known at the return: add --return", retFilters[0])
+		case f.Return != nil && f.Return.Kind == debuginfo.KindVoid:
+			return refuse("filter %s: %s returns void, so there is no return value to test", retFilters[0], f.Name)
+		case f.Return == nil:
+			return refuse("filter %s: the return type of %s is unknown, so its value cannot be tested", retFilters[0], f.Name)
+		}
+	}
 	if req.Entry {
 		var fields []Field
 		if len(entryPaths) > 0 || !returns {
@@ -303,7 +315,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 				return err
 			}
 		}
-		cond, err := b.condition(params)
+		cond, err := b.condition(f.Name, entryFilters, params, order)
 		if err != nil {
 			return err
 		}
@@ -317,16 +329,21 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			pt = b.address(body)
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
-			Cond: cond, Fields: append(fields, b.stacks()...)})
+			Cond: cond, CondFrom: condFrom(entryFilters), Fields: append(fields, b.stacks()...)})
 	}
 	if req.Return {
 		if f.Inlined {
 			b.plan.Notes = append(b.plan.Notes, f.Name+": inlined everywhere, no return to probe")
 			return nil
 		}
-		// stap snapshots $params at entry for use in .return handlers, so
-		// filters on parameters still work here.
-		cond, err := b.condition(params)
+		// Filters on parameters test their entry values here (@entry, as
+		// --fields prints them), beside those on the return value.
+		vals, vorder := atReturn(f, params), slices.Clone(order)
+		if _, ok := vals[ReturnRoot]; ok {
+			vorder = append(vorder, ReturnRoot)
+		}
+		all := append(slices.Clone(entryFilters), retFilters...)
+		cond, err := b.condition(f.Name, all, vals, vorder)
 		if err != nil {
 			return err
 		}
@@ -339,7 +356,7 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
-			Cond: cond, Fields: fields})
+			Cond: cond, CondFrom: condFrom(all), Fields: fields})
 	}
 	return nil
 }
@@ -364,15 +381,7 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 			return []Field{{Name: ReturnRoot, Type: "return", Enc: event.EncInt, Value: ReturnValue{}, From: "--return"}}, nil
 		}
 	}
-	vals := map[string]ref{}
-	for name, r := range params {
-		v := *r.v
-		v.Entry = true
-		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
-	}
-	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
-		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
-	}
+	vals := atReturn(f, params)
 	// The return value comes first unless a path names part of it (void
 	// has none: the record says when the function returned).
 	var out []Field
@@ -386,10 +395,26 @@ func (b *builder) returnFields(f *debuginfo.Function, params map[string]ref, ord
 	return append(out, fs...), err
 }
 
+// atReturn are the values a C return probe reads: the parameters as
+// their entry values (@entry) and the typed return value (none for void).
+func atReturn(f *debuginfo.Function, params map[string]ref) map[string]ref {
+	vals := map[string]ref{}
+	for name, r := range params {
+		v := *r.v
+		v.Entry = true
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+	}
+	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
+		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}
+	}
+	return vals
+}
+
 // goFunction plans a Go function: values come from the register ABI
 // (kernel runtime) and returns from RET-site probes.
 func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
-	if f.NoTypes && (len(req.Fields) > 0 || len(b.in.Request.Where) > 0) {
+	fs := b.filters(f.Name, req.Function)
+	if f.NoTypes && (len(req.Fields) > 0 || len(fs) > 0) {
 		return &NoTypesError{Function: f.Name}
 	}
 	bpf := b.em.bpf
@@ -444,7 +469,26 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
 	}
-	filtered := len(b.in.Request.Where) > 0
+	// A filter naming a result is tested at the RET, one naming
+	// parameters at the entry, whose mark the RET checks.
+	if _, ok := results[ReturnRoot]; !ok && len(rorder) > 0 {
+		results[ReturnRoot] = results[rorder[0]]
+	}
+	entryFilters, retFilters := splitFilters(fs, func(root string) bool { _, ok := results[root]; return ok })
+	for _, f := range retFilters {
+		for _, root := range spec.Roots(f.Expr) {
+			if _, ok := results[root]; !ok {
+				return refuse("filter %s names the result %s and %s, which a Go return cannot read (its registers are reused by then); test parameters in a --where of their own, at the entry", f, spec.Roots(f.Expr)[0], root)
+			}
+		}
+		if !req.Return {
+			return refuse("filter %s names a result, which is known at the return: add --return", f)
+		}
+	}
+	filtered := len(entryFilters) > 0
+	if filtered && req.Return && !req.Entry {
+		return refuse("filter %s is on parameters, which a Go function's entry tests for its return: add --entry", entryFilters[0])
+	}
 	// A field path belongs to the site where its root exists: parameters at
 	// entry, results at a RET.
 	var pf, rf []spec.Path
@@ -506,12 +550,12 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		if err != nil {
 			return err
 		}
-		cond, err := b.condition(at)
+		cond, err := b.condition(f.Name, entryFilters, at, porder)
 		if err != nil {
 			return err
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
-			Goid: goid, Cond: cond, Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
+			Goid: goid, Cond: cond, CondFrom: condFrom(entryFilters), Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf, Restart: restart})
 	}
 	if req.Return {
@@ -542,9 +586,13 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 				return err
 			}
 		}
+		cond, err := b.condition(f.Name, retFilters, results, rorder)
+		if err != nil {
+			return err
+		}
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
-			Check: filtered && req.Entry, Fields: fields, ClearDedup: req.Entry})
+			Check: filtered && req.Entry, Cond: cond, CondFrom: condFrom(retFilters), Fields: fields, ClearDedup: req.Entry})
 	}
 	return nil
 }
@@ -691,6 +739,11 @@ func (b *builder) line(file string, line int, req spec.Probe) error {
 	}
 	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
 		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
+	if fs := b.filters(fmt.Sprintf("%s:%d", file, line), req.Function); len(fs) > 0 {
+		// Nothing here types the variables, so a filter could not be
+		// checked; it is refused rather than dropped.
+		return refuse("filter %s: a FILE:LINE probe knows no variable types to test; probe FUNCTION@FILE:LINE (stapgen lines lists them), or give the filter to other functions as 'FUNCTION { CONDITION }'", fs[0])
 	}
 	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
 	var fields []Field

@@ -2,31 +2,82 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/debuginfo/nameindex"
 	"github.com/stapgen/stapgen/internal/spec"
 )
 
 // maxLiteral keeps string literals within stap's MAXSTRINGLEN (512).
 const maxLiteral = 500
 
-// condition is the request's predicates over the values available at a
-// site; nil when there are none.
-func (b *builder) condition(vals map[string]ref) (Cond, error) {
-	var parts And
-	var order []string
-	for k := range vals {
-		order = append(order, k)
-	}
-	for _, pred := range b.in.Request.Where {
-		r, err := b.resolvePath(vals, order, pred.Path)
-		if err != nil {
-			return nil, fmt.Errorf("filter %s: %w", pred, err)
+// PerFunctionHint is how a user limits a filter to the functions that
+// have what it names.
+const PerFunctionHint = "to filter only some of the functions, write --where 'FUNCTION { CONDITION }' (in a probe file: where FUNCTION { CONDITION })"
+
+// filters are the request's filters that apply to function name, probed
+// as pattern: every global one and the per-function ones naming it (the
+// probe's name or glob as written, or a glob matching name).
+func (b *builder) filters(name, pattern string) []spec.Filter {
+	var out []spec.Filter
+	for i, f := range b.in.Request.Where {
+		if f.Func == "" || f.Func == pattern || f.Func == name || debuginfo.CompileGlob(f.Func).Match(name) {
+			out = append(out, f)
+			if b.usedFilter == nil {
+				b.usedFilter = map[int]bool{}
+			}
+			b.usedFilter[i] = true
 		}
-		c, err := b.predicate(r, pred)
+	}
+	return out
+}
+
+// unusedFilters refuses a per-function filter that named no probed
+// function: a typo would otherwise trace every call unfiltered.
+func (b *builder) unusedFilters() error {
+	for i, f := range b.in.Request.Where {
+		if f.Func != "" && !b.usedFilter[i] {
+			var probed []string
+			for _, p := range b.plan.Probes {
+				if !slices.Contains(probed, p.Function) {
+					probed = append(probed, p.Function)
+				}
+			}
+			return refuse("filter %s: no probed function is %s (probed: %s)", f, f.Func, strings.Join(probed[:min(8, len(probed))], ", "))
+		}
+	}
+	return nil
+}
+
+// splitFilters sorts filters by where they are tested: one that names a
+// result (isResult) at the return, the others at the entry.
+func splitFilters(fs []spec.Filter, isResult func(string) bool) (entry, ret []spec.Filter) {
+	for _, f := range fs {
+		if slices.ContainsFunc(spec.Roots(f.Expr), isResult) {
+			ret = append(ret, f)
+		} else {
+			entry = append(entry, f)
+		}
+	}
+	return entry, ret
+}
+
+// condition is the filters' condition over the values available at a
+// site of function fn (order their names, for messages); nil when there
+// are none.
+func (b *builder) condition(fn string, fs []spec.Filter, vals map[string]ref, order []string) (Cond, error) {
+	var parts And
+	for _, f := range fs {
+		for _, root := range spec.Roots(f.Expr) {
+			if _, ok := vals[root]; !ok {
+				return nil, b.missingRoot(fn, f, root, order)
+			}
+		}
+		c, err := b.cond(vals, order, f.Expr)
 		if err != nil {
-			return nil, fmt.Errorf("filter %s: %w", pred, err)
+			return nil, fmt.Errorf("filter %s: %w", f, err)
 		}
 		parts = append(parts, c)
 	}
@@ -34,6 +85,60 @@ func (b *builder) condition(vals map[string]ref) (Cond, error) {
 		return nil, nil
 	}
 	return parts, nil
+}
+
+// missingRoot says which names fn has instead, and for a filter on every
+// function how to keep it to those that have the name.
+func (b *builder) missingRoot(fn string, f spec.Filter, root string, order []string) error {
+	have := "it has no parameters"
+	if len(order) > 0 {
+		have = "it has " + strings.Join(order, ", ")
+		if near := nameindex.Similar(root, order, 3); len(near) > 0 && len(order) > 3 {
+			have = "similar: " + strings.Join(near, ", ")
+		}
+	}
+	msg := fmt.Sprintf("filter %s: %s has no parameter or result %q here (%s)", f, fn, root, have)
+	if f.Func == "" && len(b.in.Request.Probes) > 1 {
+		msg += "; " + PerFunctionHint
+	}
+	return refuse("%s", msg)
+}
+
+// cond types one condition of a filter.
+func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (Cond, error) {
+	switch e := e.(type) {
+	case spec.All:
+		cs, err := b.conds(vals, order, e)
+		return And(cs), err
+	case spec.Any:
+		cs, err := b.conds(vals, order, e)
+		return Or(cs), err
+	case spec.Not:
+		c, err := b.cond(vals, order, e.X)
+		if err != nil {
+			return nil, err
+		}
+		return Not{X: c}, nil
+	case spec.Predicate:
+		r, err := b.resolvePath(vals, order, e.Path)
+		if err != nil {
+			return nil, err
+		}
+		return b.predicate(r, e)
+	}
+	return nil, fmt.Errorf("filter node %T", e)
+}
+
+func (b *builder) conds(vals map[string]ref, order []string, es []spec.FilterExpr) ([]Cond, error) {
+	var out []Cond
+	for _, x := range es {
+		c, err := b.cond(vals, order, x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {
@@ -47,6 +152,9 @@ func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {
 			v, err := b.em.scalar(r)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrRefused, err)
+			}
+			if p.HasMask {
+				return Mask{X: v, M: p.Mask, Op: p.Op, N: p.Int}, nil
 			}
 			return Compare{X: v, Op: p.Op, N: p.Int}, nil
 		}
@@ -79,4 +187,13 @@ func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {
 		return eq, nil
 	}
 	return nil, refuse("%s is a %s, not a string", p.Path, t.Name)
+}
+
+// condFrom is the request text behind a handler's condition.
+func condFrom(fs []spec.Filter) string {
+	var ws []string
+	for _, f := range fs {
+		ws = append(ws, f.String())
+	}
+	return "--where " + strings.Join(ws, " --where ")
 }

@@ -201,13 +201,14 @@ func (b *builder) funcLine(fn, file string, n int, req spec.Probe) error {
 			return fmt.Errorf("%s: %w", spelled, err)
 		}
 	}
-	cond, err := b.condition(vals)
+	fs := b.filters(f.Name, req.Function)
+	cond, err := b.condition(spelled, fs, vals, order)
 	if err != nil {
 		return err
 	}
 	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.module(f), Name: fmt.Sprintf("%s@%s:%d", name, f.File, n), Addr: sites[0].Addr}
 	b.add(Probe{Function: spelled, Lang: f.Lang, Site: event.SiteLine, Points: []Point{point},
-		Cond: cond, Fields: append(fields, b.stacks()...)})
+		Cond: cond, CondFrom: condFrom(fs), Fields: append(fields, b.stacks()...)})
 	return nil
 }
 

@@ -69,8 +69,8 @@ func TestRefusals(t *testing.T) {
 		{"backtrace under bpf", spec.Request{Runtime: spec.RuntimeBPF, UserStack: true, Probes: []spec.Probe{{Function: "greet"}}}, stap.Version{}, "backtraces need the kernel runtime"},
 		{"unknown param", spec.Request{Probes: []spec.Probe{{Function: "greet", Fields: []spec.Path{{Root: "nope"}}}}}, stap.Version{}, `no parameter "nope"`},
 		{"unknown member", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Fields: []spec.Path{{Root: "s", Steps: []spec.Step{{Field: "x"}}}}}}}, stap.Version{}, `no member "x"`},
-		{"string filter on int", spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "s", Steps: []spec.Step{{Field: "len"}}}, Op: spec.OpEq, IsString: true, Str: "x"}}}, stap.Version{}, "not a string"},
-		{"NUL in literal", spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Where: []spec.Predicate{{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: "a\x00b"}}}, stap.Version{}, "no NUL byte"},
+		{"string filter on int", spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Where: []spec.Filter{{Expr: spec.Predicate{Path: spec.Path{Root: "s", Steps: []spec.Step{{Field: "len"}}}, Op: spec.OpEq, IsString: true, Str: "x"}}}}, stap.Version{}, "not a string"},
+		{"NUL in literal", spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Where: []spec.Filter{{Expr: spec.Predicate{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: "a\x00b"}}}}, stap.Version{}, "no NUL byte"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := buildReq(t, tc.req, tc.ver)

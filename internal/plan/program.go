@@ -196,7 +196,24 @@ type StrEq struct {
 	Not      bool
 }
 
+// Or holds when some part holds.
+type Or []Cond
+
+// Not holds when X does not.
+type Not struct{ X Cond }
+
+// Mask tests bits of an integer: (X & M) Op N.
+type Mask struct {
+	X  Expr
+	M  int64
+	Op spec.Op
+	N  int64
+}
+
 func (And) isCond()     {}
+func (Or) isCond()      {}
+func (Not) isCond()     {}
+func (Mask) isCond()    {}
 func (Compare) isCond() {}
 func (StrEq) isCond()   {}
 

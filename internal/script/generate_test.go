@@ -38,7 +38,7 @@ func TestUserTextCannotInject(t *testing.T) {
 	}
 	for _, s := range evil {
 		src := render(t, genCase{lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet"}},
-			Where: []spec.Predicate{{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: s}}}})
+			Where: []spec.Filter{{Expr: spec.Predicate{Path: spec.Path{Root: "who"}, Op: spec.OpEq, IsString: true, Str: s}}}}})
 		var line string
 		for _, l := range strings.Split(src, "\n") {
 			if strings.Contains(l, "__sg_ok = (") {

@@ -164,10 +164,10 @@ func paths(t *testing.T, ps ...string) []spec.Path {
 	return out
 }
 
-func preds(t *testing.T, ps ...string) []spec.Predicate {
-	var out []spec.Predicate
+func preds(t *testing.T, ps ...string) []spec.Filter {
+	var out []spec.Filter
 	for _, s := range ps {
-		p, err := spec.ParsePredicate(s)
+		p, err := spec.ParseFilter(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +205,17 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "go-aggregate", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}, {Function: "main.Many"}}, Aggregate: spec.AggLatency, Interval: 5e9, InTarget: true}},
 		{name: "c-bpf-aggregate", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Events: true, InTarget: true}},
+		// Filter expressions: ||, !, masks, a return value, per function.
+		{name: "c-filter-expr", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk"}},
+			Where: preds(t, `greet { (n & 3) == 2 || !(who == "x y") }`, `greet { return < 0 || n > 2 }`, `walk { n->pt.x > 1 && !(n->pt.y & 4) }`)}},
+		// Under BPF a filter beside a C string's words overflows the
+		// handler's stack (stap 4.8, with a plain comparison too): n alone.
+		{name: "c-bpf-filter-expr", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true, Fields: paths(t, "n")}, {Function: "walk"}},
+			Where: preds(t, `greet { !(n & 1) || n > 8 }`, `greet { return >= 0 && !(return & 2) }`, `walk { n->pt.x > 1 || n->pt.y == -1 }`)}},
+		{name: "kernel-filter-return", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Return: true, Fields: paths(t, "name->name")}},
+			Where: preds(t, `return->d_inode != 0 && !(flags & 0x200)`, `name->name == "a" || name->len > 3`)}},
+		{name: "go-filter-return", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}},
+			Where: preds(t, `s.len > 1 || !(s.len & 1)`, `return == 3 || ~r0 < 0`)}},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }

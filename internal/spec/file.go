@@ -12,7 +12,8 @@ import (
 //
 //	# comment
 //	probe FUNCTION [entry] [return] [PATH...]
-//	where PATH OP VALUE
+//	where CONDITION
+//	where FUNCTION { CONDITION }
 //	limit strlen|elems|depth N
 //	process NAME
 //	backtrace kernel|user
@@ -20,6 +21,11 @@ import (
 //	runtime kernel|bpf
 //
 // Words are separated by blanks; a word may be a Go-syntax quoted string.
+// A where line is a filter as --where takes it (ParseFilter): CONDITION
+// (flags & 0x40 || (mode & 3) == 2, !(name == "x"), return < 0) applies
+// to every probed function, and all where lines must hold; FUNCTION {
+// CONDITION } applies to the functions FUNCTION names (a name or glob of
+// a probe line, or a function it matched) and to no other.
 // Metadata for the catalog (name, description, target) uses "# key: value"
 // comments in the file's first lines and is returned by ParseFile.
 
@@ -130,11 +136,11 @@ func (f *File) directive(w []string, line string) error {
 		}
 		r.Probes = append(r.Probes, p)
 	case "where":
-		pred, err := ParsePredicate(strings.TrimSpace(line[len(w[0]):]))
+		f, err := ParseFilter(strings.TrimSpace(line[len(w[0]):]))
 		if err != nil {
 			return err
 		}
-		r.Where = append(r.Where, pred)
+		r.Where = append(r.Where, f)
 	case "limit":
 		if err := arg(2); err != nil {
 			return err

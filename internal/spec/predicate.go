@@ -2,7 +2,6 @@ package spec
 
 import (
 	"strconv"
-	"strings"
 )
 
 // Op is a comparison operator of a predicate.
@@ -17,7 +16,9 @@ const (
 	OpGe Op = ">="
 )
 
-// Predicate is "PATH OP LITERAL", e.g. `flags > 0`, `name->name == "foo"`.
+// Predicate is one test of a value: "PATH OP LITERAL" (`flags > 0`,
+// `name->name == "foo"`), a bitmask test "(PATH & MASK) OP INT", or a
+// truth test "PATH" / "PATH & MASK" (not zero).
 type Predicate struct {
 	Path Path
 	Op   Op
@@ -25,94 +26,28 @@ type Predicate struct {
 	IsString bool
 	Str      string
 	Int      int64
+	// HasMask tests Path & Mask instead of Path.
+	HasMask bool
+	Mask    int64
+	// Truth is a test written without an operator: Op is != and Int 0.
+	Truth bool
 }
+
+func (Predicate) isFilterExpr() {}
 
 func (p Predicate) String() string {
+	x := p.Path.String()
+	if p.HasMask {
+		x += " & " + strconv.FormatInt(p.Mask, 10)
+		if !p.Truth {
+			x = "(" + x + ")"
+		}
+	}
+	if p.Truth {
+		return x
+	}
 	if p.IsString {
-		return p.Path.String() + " " + string(p.Op) + " " + strconv.Quote(p.Str)
+		return x + " " + string(p.Op) + " " + strconv.Quote(p.Str)
 	}
-	return p.Path.String() + " " + string(p.Op) + " " + strconv.FormatInt(p.Int, 10)
-}
-
-// ParsePredicate parses one filter. The literal is a Go-syntax quoted string
-// or an integer (decimal, 0x hex, 0o/0 octal); nothing else is accepted, so a
-// filter can never carry stap code.
-func ParsePredicate(s string) (Predicate, error) {
-	var p Predicate
-	s = strings.TrimSpace(s)
-	i := opIndex(s)
-	if i <= 0 {
-		return p, invalid("filter %q: want PATH OP VALUE with OP one of == != < <= > >=", s)
-	}
-	path, err := ParsePath(strings.TrimSpace(s[:i]))
-	if err != nil {
-		return p, err
-	}
-	if path.Whole != 0 {
-		return p, invalid("filter %q: a whole value ($) cannot be compared; name a member", s)
-	}
-	p.Path = path
-	rest := s[i:]
-	for _, op := range []Op{OpEq, OpNe, OpLe, OpGe, OpLt, OpGt} {
-		if strings.HasPrefix(rest, string(op)) {
-			p.Op = op
-			rest = strings.TrimSpace(rest[len(op):])
-			break
-		}
-	}
-	if p.Op == "" {
-		return p, invalid("filter %q: unknown operator", s)
-	}
-	if rest == "" {
-		return p, invalid("filter %q: missing value", s)
-	}
-	if rest[0] == '"' || rest[0] == '`' {
-		str, err := strconv.Unquote(rest)
-		if err != nil {
-			return p, invalid("filter %q: bad string literal %s", s, rest)
-		}
-		if p.Op != OpEq && p.Op != OpNe {
-			return p, invalid("filter %q: strings compare only with == or !=", s)
-		}
-		p.IsString, p.Str = true, str
-		return p, nil
-	}
-	n, err := strconv.ParseInt(rest, 0, 64)
-	if err != nil {
-		u, uerr := strconv.ParseUint(rest, 0, 64)
-		if uerr != nil {
-			return p, invalid("filter %q: value %q is neither a quoted string nor an integer", s, rest)
-		}
-		n = int64(u)
-	}
-	p.Int = n
-	return p, nil
-}
-
-// opIndex finds the operator, skipping the "->" of a member path.
-func opIndex(s string) int {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '"', '`':
-			// A @cast's quoted type is part of the path.
-			q, err := strconv.QuotedPrefix(s[i:])
-			if depth <= 0 || err != nil {
-				return -1
-			}
-			i += len(q) - 1
-		case '=', '!', '<':
-			return i
-		case '>':
-			if i > 0 && s[i-1] == '-' {
-				continue
-			}
-			return i
-		}
-	}
-	return -1
+	return x + " " + string(p.Op) + " " + strconv.FormatInt(p.Int, 10)
 }

@@ -62,8 +62,8 @@ type Request struct {
 	// on the kernel runtime, its descendants: run sets it unless
 	// --all-processes.
 	InTarget bool
-	// Where are predicates on values, all of which must hold.
-	Where []Predicate
+	// Where are the filters, all of which must hold where they apply.
+	Where []Filter
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
 	KernelStack, UserStack bool
 	Aggregate              Aggregate

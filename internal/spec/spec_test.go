@@ -59,35 +59,6 @@ func TestParsePath(t *testing.T) {
 	}
 }
 
-func TestParsePredicate(t *testing.T) {
-	for _, tc := range []struct{ in, want, err string }{
-		{`flags > 0`, `flags > 0`, ""},
-		{`name->name == "a b\"c"`, `name.name == "a b\"c"`, ""},
-		{`x>=0x10`, `x >= 16`, ""},
-		{`x != -3`, `x != -3`, ""},
-		{`u == 18446744073709551615`, `u == -1`, ""},
-		{`s < "x"`, "", "only with == or !="},
-		{`x == y`, "", "neither"},
-		{`x == 1; exit()`, "", "neither"},
-		{`x == "a" %{ evil %}`, "", "bad string"},
-		{`== 3`, "", "want PATH OP VALUE"},
-		{`x ==`, "", "missing value"},
-		{`@cast(c, "struct g")->count > 2`, `c:(struct g).count > 2`, ""},
-		{`name$ == 3`, "", "whole value"},
-	} {
-		p, err := ParsePredicate(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParsePredicate(%q) = %v, want error containing %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || p.String() != tc.want {
-			t.Errorf("ParsePredicate(%q) = %q, %v; want %q", tc.in, p, err, tc.want)
-		}
-	}
-}
-
 func TestValidateFunctionPattern(t *testing.T) {
 	good := []string{"lookup_one_qstr_excl", "main.(*Rect).Area", "main.Sum[go.shape.int]", "net/http.(*conn).serve", "lookup_*", "type:.eq.main.Rect", "go:buildid", "main.F-fm", "shop::biggest<long int>", "shop::Cart::operator+="}
 	for _, s := range good {
@@ -131,7 +102,7 @@ process dockerd
 	if len(r.Probes) != 1 || !r.Probes[0].Entry || !r.Probes[0].Return || len(r.Probes[0].Fields) != 3 || r.Probes[0].Fields[2].Root != "fstype" {
 		t.Errorf("probes = %+v", r.Probes)
 	}
-	if len(r.Where) != 1 || r.Where[0].Str != "overlay" || r.Limits.StringLen != 256 || !r.UserStack || r.Process != "dockerd" {
+	if len(r.Where) != 1 || r.Where[0].String() != `fstype == "overlay"` || r.Limits.StringLen != 256 || !r.UserStack || r.Process != "dockerd" {
 		t.Errorf("request = %+v", r)
 	}
 	if err := r.Normalize(); err != nil {
@@ -260,7 +231,7 @@ func TestFuncLine(t *testing.T) {
 // quoted value.
 func TestFileWhereSpacing(t *testing.T) {
 	for _, line := range []string{`x != "a"`, `x!="a"`, `name == "a b"`, `s != "with \"quote\" "`, `flags>=3`, "n == `raw \\ word`"} {
-		want, err := ParsePredicate(line)
+		want, err := ParseFilter(line)
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
