@@ -2,6 +2,7 @@ package event
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"io"
 )
@@ -35,17 +36,31 @@ func newRawStrings(r io.Reader) *rawStrings {
 	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// Read returns what is buffered, rewritten, without waiting for more: a
+// whole record must reach the decoder before stap prints the next one.
 func (r *rawStrings) Read(p []byte) (int, error) {
 	for len(r.out) == 0 {
-		data, err := r.src.ReadSlice(0x1d)
-		if err == nil && r.tagBefore(data[:len(data)-1]) {
-			r.out = append(r.out[:0], data[:len(data)-1]...)
-			r.out = r.raw(r.out)
-		} else {
-			r.out = append(r.out[:0], data...)
-		}
-		if len(r.out) == 0 && err != nil && err != bufio.ErrBufferFull {
+		if _, err := r.src.Peek(1); err != nil {
 			return 0, err
+		}
+		buf, _ := r.src.Peek(r.src.Buffered())
+		i := bytes.IndexByte(buf, 0x1d)
+		switch {
+		case i < 0:
+			r.out = append(r.out[:0], buf...)
+			r.src.Discard(len(buf))
+		case i > 0:
+			r.out = append(r.out[:0], buf[:i]...)
+			r.src.Discard(i)
+		default:
+			// At a 0x1d: the bytes before it were all returned, so the
+			// tag is looked for in what was remembered of them.
+			r.src.Discard(1)
+			if r.tagBefore(nil) {
+				r.out = r.raw(r.out[:0])
+			} else {
+				r.out = append(r.out[:0], 0x1d)
+			}
 		}
 	}
 	n := copy(p, r.out)
