@@ -38,6 +38,7 @@ func newRawStrings(r io.Reader) *rawStrings {
 
 // Read returns what is buffered, rewritten, without waiting for more: a
 // whole record must reach the decoder before stap prints the next one.
+// Bytes without a 0x1d are copied straight into p.
 func (r *rawStrings) Read(p []byte) (int, error) {
 	for len(r.out) == 0 {
 		if _, err := r.src.Peek(1); err != nil {
@@ -45,22 +46,22 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 		}
 		buf, _ := r.src.Peek(r.src.Buffered())
 		i := bytes.IndexByte(buf, 0x1d)
-		switch {
-		case i < 0:
-			r.out = append(r.out[:0], buf...)
-			r.src.Discard(len(buf))
-		case i > 0:
-			r.out = append(r.out[:0], buf[:i]...)
-			r.src.Discard(i)
-		default:
-			// At a 0x1d: the bytes before it were all returned, so the
-			// tag is looked for in what was remembered of them.
-			r.src.Discard(1)
-			if r.tagBefore(nil) {
-				r.out = r.raw(r.out[:0])
-			} else {
-				r.out = append(r.out[:0], 0x1d)
+		if i != 0 {
+			if i > 0 {
+				buf = buf[:i]
 			}
+			n := copy(p, buf)
+			r.src.Discard(n)
+			r.remember(p[:n])
+			return n, nil
+		}
+		// At a 0x1d: the bytes before it were all returned, so the tag is
+		// looked for in what was remembered of them.
+		r.src.Discard(1)
+		if r.tagBefore(nil) {
+			r.out = r.raw(r.out[:0])
+		} else {
+			r.out = append(r.out[:0], 0x1d)
 		}
 	}
 	n := copy(p, r.out)
