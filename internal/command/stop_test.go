@@ -167,6 +167,11 @@ func testStop(t *testing.T, rt stopRuntime) {
 		if strings.Contains(r.errb.String(), "gofix: done") || strings.Contains(r.errb.String(), "still running") {
 			t.Errorf("the -c command was not interrupted:\n%s", tail(r.errb.String()))
 		}
+		// In the VM, staprun says how the command ended (its output
+		// reaches stapgen's stderr with the guest's).
+		if rt.vm && !strings.Contains(r.errb.String(), "Child process exited with signal 2") {
+			t.Errorf("the guest's -c command did not get SIGINT:\n%s", tail(r.errb.String()))
+		}
 	})
 	t.Run("duration", func(t *testing.T) {
 		const limit = 2 * time.Second
