@@ -175,22 +175,7 @@ func TestAttachByPIDInVM(t *testing.T) {
 		t.Fatalf("the daemon did not start:\n%s", tail(errs))
 	}
 	pid, _ := strconv.Atoi(m[1])
-	calls := strCalls(t, errs)
-	if len(calls) != 7*loops || !strings.Contains(errs, "gofix: done") {
-		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d, and its end:\n%s", len(calls), 7*loops, tail(errs))
-	}
-	evs := parseEvents(t, out)
-	if len(evs) != len(calls) {
-		t.Fatalf("%d events, the daemon logged %d calls\n%s", len(evs), len(calls), tail(errs))
-	}
-	for i, e := range evs {
-		if s, cut := e.text(t, "s"); s != calls[i] && !(cut && strings.HasPrefix(calls[i], s)) {
-			t.Errorf("event %d: s=%q, the daemon logged %q", i, s, calls[i])
-		}
-		if p, _ := e["pid"].(float64); int(p) != pid {
-			t.Errorf("event %d from pid %v, the daemon is %d", i, e["pid"], pid)
-		}
-	}
+	daemonEvents(t, out, errs, pid, 7*loops)
 }
 
 // TestAttachByPIDInMountNamespaceInVM: the kernel runtime traces, by PID
@@ -251,9 +236,16 @@ func TestAttachByPIDInMountNamespaceInVM(t *testing.T) {
 	if m := regexp.MustCompile(`(?m)^DAEMON (\d+)`).FindStringSubmatch(errs); m == nil || m[1] != strconv.Itoa(pid) {
 		t.Fatalf("the daemon did not start as pid %d: %q\n%s", pid, m, tail(errs))
 	}
+	daemonEvents(t, out, errs, pid, 7*loops)
+}
+
+// daemonEvents checks that a VM run's events are the main.Str calls the
+// guest's daemon (pid) logged, all n of them, and nothing from elsewhere.
+func daemonEvents(t *testing.T, out, errs string, pid, n int) {
+	t.Helper()
 	calls := strCalls(t, errs)
-	if len(calls) != 7*loops || !strings.Contains(errs, "gofix: done") {
-		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d, and its end:\n%s", len(calls), 7*loops, tail(errs))
+	if len(calls) != n || !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the daemon logged %d calls of main.Str, the test expects %d, and its end:\n%s", len(calls), n, tail(errs))
 	}
 	evs := parseEvents(t, out)
 	if len(evs) != len(calls) {
