@@ -26,10 +26,12 @@ func TestVMStopSignal(t *testing.T) {
 		sig   syscall.Signal
 		first bool          // signal after the first record, not at the boot
 		bound time.Duration // from the signal to stap-vm's exit
+		x     bool          // -x on a daemon instead of -c: stapio takes the SIGINT itself
 	}{
-		{"SIGINT while running", syscall.SIGINT, true, 10 * time.Second},
-		{"SIGTERM while running", syscall.SIGTERM, true, 10 * time.Second},
-		{"SIGINT at the boot", syscall.SIGINT, false, 90 * time.Second},
+		{"SIGINT while running", syscall.SIGINT, true, 10 * time.Second, false},
+		{"SIGTERM while running", syscall.SIGTERM, true, 10 * time.Second, false},
+		{"SIGINT at the boot", syscall.SIGINT, false, 90 * time.Second, false},
+		{"SIGINT while running -x", syscall.SIGINT, true, 10 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -39,8 +41,12 @@ func TestVMStopSignal(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(sourceStapVM(), "-o", out, script, "-c", "sleep 600")
-			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), "STAPVM_TIMEOUT=240")
+			if tc.x {
+				cmd = exec.Command(sourceStapVM(), "-o", out, script, "-x", "1")
+				cmd.Env = append(os.Environ(), "STAPVM_TIMEOUT=240", "STAPVM_DAEMON=sleep 600")
+			}
+			cmd.Dir = dir
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {
@@ -78,7 +84,7 @@ func TestVMStopSignal(t *testing.T) {
 			if n, _ := strconv.Atoi(m[1]); n != len(lines)-1 || (tc.first && n == 0) {
 				t.Errorf("end says %s ticks, -o holds %d", m[1], len(lines)-1)
 			}
-			if !strings.Contains(stdout.String(), "Child process exited with signal 2") {
+			if !tc.x && !strings.Contains(stdout.String(), "Child process exited with signal 2") {
 				t.Errorf("the -c command did not get SIGINT:\n%s", stdout.String())
 			}
 		})
