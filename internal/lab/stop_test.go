@@ -32,6 +32,7 @@ func TestVMStopSignal(t *testing.T) {
 		{"SIGTERM while running", syscall.SIGTERM, true, 10 * time.Second, false},
 		{"SIGINT at the boot", syscall.SIGINT, false, 90 * time.Second, false},
 		{"SIGINT while running -x", syscall.SIGINT, true, 10 * time.Second, true},
+		{"SIGINT at the boot -x", syscall.SIGINT, false, 90 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
