@@ -186,6 +186,10 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if len(f.remote) > 0 {
 		return runRemote(ctx, env, s, f, sink)
 	}
+	if f.run.PID > 0 && s.Runtime == spec.RuntimeKernel {
+		// The module's probes must not outlive a container's mounts.
+		defer target.HoldMounts(f.run.PID)()
+	}
 	res, err := session.Run(ctx, s, f.run)
 	if err != nil {
 		return err
