@@ -99,3 +99,19 @@ func bpfReturnSplit(fields []Field) []int {
 	}
 	return out
 }
+
+// bpfFilteredSplit is bpfSplit for a filtered C probe: its condition,
+// tested again by each handler, beside the record's head and a string's
+// word reads does not fit (stap 4.8: "register allocation failed", even
+// for "if (pid() == 1) next"), where a string alone with the condition
+// does. So each heavy value has a handler to itself, and the head one
+// of its own when the record starts with a heavy value (0 in the list).
+func bpfFilteredSplit(fields []Field) []int {
+	var out []int
+	for i, f := range fields {
+		if heavy(f.Value) || i > 0 && heavy(fields[i-1].Value) {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -249,6 +249,9 @@ func (b *builder) add(pr Probe) {
 		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
+		if pr.Cond != nil && pr.Lang != debuginfo.LangGo {
+			pr.Split = bpfFilteredSplit(pr.Fields)
+		}
 	}
 	b.plan.Probes = append(b.plan.Probes, pr)
 }
