@@ -274,6 +274,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		r := varRef(v.Name, v.Type)
 		r.reg = strings.HasPrefix(v.Location, "reg")
+		if n, ok := v.Register(); ok {
+			r.regNum = n + 1
+		}
 		params[v.Name] = r
 		order = append(order, v.Name)
 	}

@@ -85,11 +85,21 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Kind == debuginfo.KindBool {
 			return []Field{{Name: name, Type: typeName(t), Enc: event.EncBool, Value: Int{X: v, Bool: true}}}
 		}
-		if t.Kind == debuginfo.KindEnum && e.bpf && r.reg {
-			// stap 4.8's BPF back end emits a store through the value for
-			// an enum in a register, which the verifier rejects ("invalid
-			// mem access"): the whole script would fail to load.
-			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read an enum held in a register; --runtime kernel prints it")}
+		if e.bpf && r.reg && sizeOf(t) == 4 && (t.Kind == debuginfo.KindEnum || t.Kind == debuginfo.KindUint) {
+			// stap 4.8 reads a 4-byte unsigned value (unsigned int, most
+			// enums) in a register as "@uregister(N) & 4294967295", and
+			// its BPF back end compiles any constant from 2^31 on into a
+			// store through the value, which the verifier rejects ("R9
+			// invalid mem access"): the whole script would fail to load.
+			// The register itself, narrowed without such a constant, is
+			// what stap would read: the parameter's register at the entry
+			// (stap probes an optimized function there, where DWARF has
+			// it in a register) or rax for the return value.
+			rv, ok := bpfReg32(r)
+			if !ok {
+				return []Field{e.runtimeMissing(name, t, "the BPF runtime (stap 4.8) cannot read a 4-byte unsigned value or enum held in a register here; --runtime kernel prints it")}
+			}
+			v = rv
 		}
 		if t.Kind == debuginfo.KindEnum && len(t.Enumerators) > 0 {
 			f := Field{Name: name, Type: typeName(t), Enc: event.EncEnum, Value: Int{X: v, Signed: true}}
@@ -289,4 +299,18 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		a.Elems = append(a.Elems, v)
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncSlice, ElemEnc: intEnc(a.Signed), Value: a}
+}
+
+// bpfReg32 is the low 4 bytes of the register holding r: a C parameter
+// read at the entry, or the return value at the return.
+func bpfReg32(r ref) (Expr, bool) {
+	switch {
+	case r.v == nil || len(r.v.Steps) > 0 || r.v.AddrOf || r.v.Of != nil:
+		return nil, false
+	case r.v.Name == ReturnRoot:
+		return Narrow{X: UReg{Num: 0}, Size: 4}, true
+	case r.regNum > 0 && !r.v.Entry:
+		return Narrow{X: UReg{Num: r.regNum - 1}, Size: 4}, true
+	}
+	return nil, false
 }

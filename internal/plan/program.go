@@ -62,7 +62,12 @@ type Narrow struct {
 	Signed bool
 }
 
+// UReg is a user register by its DWARF number, as stap's BPF back end
+// reads its own $vars (@uregister): the BPF runtime has no u_register().
+type UReg struct{ Num int }
+
 func (Reg) isExpr()    {}
+func (UReg) isExpr()   {}
 func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
