@@ -115,3 +115,27 @@ func bpfFilteredSplit(fields []Field) []int {
 	}
 	return out
 }
+
+// bpfWordTypes are the names C compilers give 8-byte integers, one of
+// which nearly every binary's DWARF has.
+var bpfWordTypes = []string{"long unsigned int", "long int", "long long unsigned int", "long long int"}
+
+// bpfWord finds, on first use, an 8-byte integer type of the target to
+// read C strings' words through (CString.Word): none leaves "", "".
+func bpfWord(types TypeFinder) func() (string, string) {
+	var name, module string
+	looked := false
+	return func() (string, string) {
+		if looked {
+			return name, module
+		}
+		looked = true
+		for _, n := range bpfWordTypes {
+			if t, m, err := types.CastType(n, ""); err == nil && t.Size == 8 {
+				name, module = n, m
+				break
+			}
+		}
+		return name, module
+	}
+}

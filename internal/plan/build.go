@@ -87,6 +87,9 @@ func Build(in Inputs) (*Plan, error) {
 	if in.Go != nil {
 		b.em.types = typeFacts(in.Go, p)
 	}
+	if bpf && in.Types != nil {
+		b.em.word = bpfWord(in.Types)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function

@@ -22,6 +22,8 @@ type emitter struct {
 	goVersion string
 	// types are the binary's runtime type facts (goval.go), nil for none.
 	types func() *GoTypes
+	// word is CString.Word and WordModule, looked up once (bpfWord).
+	word func() (string, string)
 }
 
 // scalar is the expression of a scalar value.
@@ -189,8 +191,15 @@ func (e *emitter) cString(r ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncStr,
-		Value: CString{Addr: p, Max: e.limits.StringLen, Kernel: e.kernel}}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: e.cStringAt(p, e.limits.StringLen)}
+}
+
+func (e *emitter) cStringAt(addr Expr, max int) CString {
+	s := CString{Addr: addr, Max: max, Kernel: e.kernel}
+	if e.bpf && !e.kernel && e.word != nil {
+		s.Word, s.WordModule = e.word()
+	}
+	return s
 }
 
 // goString prints a Go string (or []byte) of known length.
@@ -281,7 +290,7 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		}
 		addr := *r.v
 		addr.AddrOf = true
-		return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: CString{Addr: addr, Max: int(n), Kernel: e.kernel}}
+		return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: e.cStringAt(addr, int(n))}
 	}
 	if elem == nil || !(elem.Kind == debuginfo.KindInt || elem.Kind == debuginfo.KindUint || elem.Kind == debuginfo.KindEnum || elem.Kind == debuginfo.KindBool) {
 		return e.missing(name, t, "only arrays of integers print inline; name an element (x[0]) to read others")

@@ -104,6 +104,12 @@ type CString struct {
 	Addr   Expr
 	Max    int
 	Kernel bool
+	// Word (BPF, user space) is an 8-byte integer type of the target's
+	// DWARF and the module stap finds it in, to read the words through
+	// @cast: such a read of a page the program has not touched yields 0,
+	// where user_uint64 ends the whole stapbpf run ("user copy fault").
+	// Empty: the words are read with user_uint64.
+	Word, WordModule string
 }
 
 // SliceElem says how a Go slice's elements print.

@@ -121,6 +121,7 @@ var staticFuncs = template.FuncMap{
 	"add":     func(a, b int) int { return a + b },
 	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
+	"div":     func(a, b int) int { return a / b },
 	// highbits is how many bits above a value of size bytes a 64-bit word has.
 	"highbits": func(size int64) int64 { return 64 - 8*size },
 	"words":    words,
