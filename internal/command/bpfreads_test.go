@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -132,5 +133,29 @@ func TestBPFUnsignedIntInRegister(t *testing.T) {
 	}
 	if strings.Join(returns, " ") != strings.Join(wantR, " ") {
 		t.Errorf("returns %v, want %v", returns, wantR)
+	}
+
+	// A filter on the register value keeps the calls the lines say pass.
+	out, errs, code = stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", fmt.Sprintf("%s %d", bin, loops), "--format", "json",
+		bin, "u_mix", "--fields", "seq", "--where", "(mask & 0xf) < 9")
+	if code != 0 {
+		t.Fatalf("filtered: exit %d\n%s", code, errs)
+	}
+	var got, want []string
+	for _, e := range exactEvents(t, out) {
+		got = append(got, val(e, "seq"))
+	}
+	for _, c := range said(t, errs, "CALL")["u_mix"] {
+		if m, _ := strconv.ParseUint(c["mask"], 10, 32); m&0xf < 9 {
+			want = append(want, c["seq"])
+		}
+	}
+	if len(want) == 0 || len(want) == loops || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("filtered events of calls %v, want %v (of %d)", got, want, loops)
+	}
+	// A constant from 2^31 on is refused before stap runs, saying why.
+	_, errs, code = stapgen(t, "gen", "--runtime", "bpf", bin, "u_mix", "--where", "mask < 4294967270")
+	if code != ExitRefused || !strings.Contains(errs, "constants outside ±2^31") {
+		t.Errorf("a filter with 4294967270: exit %d, want %d with the reason\n%s", code, ExitRefused, errs)
 	}
 }

@@ -87,19 +87,9 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Kind == debuginfo.KindBool {
 			return []Field{{Name: name, Type: typeName(t), Enc: event.EncBool, Value: Int{X: v, Bool: true}}}
 		}
-		if e.bpf && r.reg && sizeOf(t) == 4 && (t.Kind == debuginfo.KindEnum || t.Kind == debuginfo.KindUint) {
-			// stap 4.8 reads a 4-byte unsigned value (unsigned int, most
-			// enums) in a register as "@uregister(N) & 4294967295", and
-			// its BPF back end compiles any constant from 2^31 on into a
-			// store through the value, which the verifier rejects ("R9
-			// invalid mem access"): the whole script would fail to load.
-			// The register itself, narrowed without such a constant, is
-			// what stap would read: the parameter's register at the entry
-			// (stap probes an optimized function there, where DWARF has
-			// it in a register) or rax for the return value.
-			rv, ok := bpfReg32(r)
+		if rv, applies, ok := e.bpfUint32(r); applies {
 			if !ok {
-				return []Field{e.runtimeMissing(name, t, "the BPF runtime (stap 4.8) cannot read a 4-byte unsigned value or enum held in a register here; --runtime kernel prints it")}
+				return []Field{e.runtimeMissing(name, t, errBPFUint32)}
 			}
 			v = rv
 		}
@@ -308,6 +298,27 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		a.Elems = append(a.Elems, v)
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncSlice, ElemEnc: intEnc(a.Signed), Value: a}
+}
+
+const errBPFUint32 = "the BPF runtime (stap 4.8) cannot read a 4-byte unsigned value or enum held in a register here; --runtime kernel prints it"
+
+// bpfUint32 says whether r is a value stap 4.8's BPF back end cannot
+// read itself (applies), and then what reads it instead (ok: x). stap
+// reads a 4-byte unsigned value (unsigned int, most enums) in a register
+// as "@uregister(N) & 4294967295", and its BPF back end compiles any
+// constant from 2^31 on into a store through the value, which the
+// verifier rejects ("R9 invalid mem access"): the whole script would
+// fail to load. The register itself, narrowed without such a constant,
+// is what stap would read: the parameter's register at the entry (stap
+// probes an optimized function there, where DWARF has it in a register)
+// or rax for the return value.
+func (e *emitter) bpfUint32(r ref) (x Expr, applies, ok bool) {
+	t := r.typ
+	if !e.bpf || !r.reg || t == nil || sizeOf(t) != 4 || t.Kind != debuginfo.KindEnum && t.Kind != debuginfo.KindUint {
+		return nil, false, false
+	}
+	x, ok = bpfReg32(r)
+	return x, true, ok
 }
 
 // bpfReg32 is the low 4 bytes of the register holding r: a C parameter
