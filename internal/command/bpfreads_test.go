@@ -95,9 +95,10 @@ func TestBPFCStringUntouchedPage(t *testing.T) {
 }
 
 // TestBPFUnsignedIntInRegister: an unsigned int parameter in a register
-// at -O2, and an unsigned int result, print on stap 4.8's BPF runtime
-// (its verifier refused the whole script) with the values the fixture
-// printed, above 2^31.
+// at -O2 (at the entry, and as its entry value at the return), and an
+// unsigned int result, print on stap 4.8's BPF runtime (its verifier
+// refused the whole script) with the values the fixture printed, above
+// 2^31; a filter on it keeps the calls the fixture's lines say pass.
 func TestBPFUnsignedIntInRegister(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	bin := testenv.CProgram(t, "ufix", testenv.CO2)
@@ -118,7 +119,7 @@ func TestBPFUnsignedIntInRegister(t *testing.T) {
 	var entries, returns []string
 	for _, e := range exactEvents(t, out) {
 		if e["site"] == "return" {
-			returns = append(returns, val(e, "return"))
+			returns = append(returns, val(e, "return")+" "+val(e, "mask"))
 		} else {
 			entries = append(entries, strings.Join([]string{val(e, "seq"), val(e, "base"), val(e, "mask"), val(e, "tag")}, " "))
 		}
@@ -126,13 +127,13 @@ func TestBPFUnsignedIntInRegister(t *testing.T) {
 	var wantE, wantR []string
 	for _, c := range calls {
 		wantE = append(wantE, strings.Join([]string{c["seq"], c["base"], c["mask"], c["tag"]}, " "))
-		wantR = append(wantR, c["ret"])
+		wantR = append(wantR, c["ret"]+" "+c["mask"])
 	}
 	if strings.Join(entries, "\n") != strings.Join(wantE, "\n") {
 		t.Errorf("entries (seq base mask tag):\n%s\nwant (the fixture's lines):\n%s", strings.Join(entries, "\n"), strings.Join(wantE, "\n"))
 	}
 	if strings.Join(returns, " ") != strings.Join(wantR, " ") {
-		t.Errorf("returns %v, want %v", returns, wantR)
+		t.Errorf("returns (return, mask as at the entry) %q, want %q", returns, wantR)
 	}
 
 	// A filter on the register value keeps the calls the lines say pass.

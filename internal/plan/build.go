@@ -411,7 +411,7 @@ func atReturn(f *debuginfo.Function, params map[string]ref) map[string]ref {
 	for name, r := range params {
 		v := *r.v
 		v.Entry = true
-		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg, regNum: r.regNum}
 	}
 	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
 		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}

@@ -322,15 +322,16 @@ func (e *emitter) bpfUint32(r ref) (x Expr, applies, ok bool) {
 }
 
 // bpfReg32 is the low 4 bytes of the register holding r: a C parameter
-// read at the entry, or the return value at the return.
+// read at the entry (or as its entry value at a return), or the return
+// value at the return.
 func bpfReg32(r ref) (Expr, bool) {
 	switch {
 	case r.v == nil || len(r.v.Steps) > 0 || r.v.AddrOf || r.v.Of != nil:
 		return nil, false
 	case r.v.Name == ReturnRoot:
 		return Narrow{X: UReg{Num: 0}, Size: 4}, true
-	case r.regNum > 0 && !r.v.Entry:
-		return Narrow{X: UReg{Num: r.regNum - 1}, Size: 4}, true
+	case r.regNum > 0:
+		return Narrow{X: UReg{Num: r.regNum - 1, Entry: r.v.Entry}, Size: 4}, true
 	}
 	return nil, false
 }

@@ -64,7 +64,11 @@ type Narrow struct {
 
 // UReg is a user register by its DWARF number, as stap's BPF back end
 // reads its own $vars (@uregister): the BPF runtime has no u_register().
-type UReg struct{ Num int }
+// Entry reads it as it was at the function's entry (@entry), at a return.
+type UReg struct {
+	Num   int
+	Entry bool
+}
 
 func (Reg) isExpr()    {}
 func (UReg) isExpr()   {}
