@@ -13,6 +13,9 @@
 # drops records when its perf buffer overflows).
 #
 # Usage: bench/cost.sh [host|vm|all] [ROUNDS] [N_HOST] [N_VM]
+# With STAPGEN_BASE=PATH another stapgen binary (the one before a change)
+# runs as way "base" in the same rounds, and the table adds base/hand:
+# under load a before/after pair compares within a round, not across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHERE=${1:-host}
@@ -57,10 +60,11 @@ one() {
 			# The VM's own untraced speed: a script that probes nothing the loop calls.
 			$stap -c "$cmd" -e 'probe begin { print("") }' >"$out" 2>&1 || true
 		fi ;;
-	stapgen)
-		local sflag=(--stap "$LAB/bin/stap-vm")
+	stapgen | base)
+		local sflag=(--stap "$LAB/bin/stap-vm") sg=$STAPGEN
+		[ "$way" = base ] && sg=$STAPGEN_BASE
 		[ "$rt" = bpf ] && sflag=(--runtime bpf --stap "$LAB/bin/stap-host")
-		timeout "$TMO" "$STAPGEN" run "${sflag[@]}" -c "$cmd" --format json "$(bin "$lang")" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
+		timeout "$TMO" "$sg" run "${sflag[@]}" -c "$cmd" --format json "$(bin "$lang")" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
 		cat "$out.ev" >>"$out" ;;
 	hand)
 		hand "$lang" "$rt" >"$W/hand.$rt.$lang.stp"
@@ -73,7 +77,7 @@ one() {
 	ns=$(grep -o 'ns_per_call=[0-9.]*' "$out" | head -1 | cut -d= -f2 || true)
 	case $way in
 	untraced) ev=0 ;;
-	stapgen) ev=$(grep -c '"site":"entry"' "$out" || true) ;;
+	stapgen | base) ev=$(grep -c '"site":"entry"' "$out" || true) ;;
 	*) ev=$(grep -c 'the quick brown fox' "$out" || true) ;;
 	esac
 	echo "${ns:-NA} ${ev:-0}"
@@ -86,6 +90,7 @@ for rt in "${runtimes[@]}"; do
 	n=$NH
 	[ "$rt" = kernel ] && n=$NV
 	ways=(untraced stapgen hand)
+	[ -n "${STAPGEN_BASE:-}" ] && ways+=(base)
 	[ "$rt" = bpf ] && command -v bpftrace >/dev/null && ways+=(bpftrace)
 	for ((r = 0; r < ROUNDS; r++)); do
 		for lang in go c; do
@@ -120,18 +125,21 @@ cost() {
 printf '%-7s %-4s %-9s %20s %16s  %s\n' runtime lang way "ns/call (min-max)" "ns/hit (complete)" "events per round"
 for rt in "${runtimes[@]}"; do
 	for lang in go c; do
-		for way in untraced stapgen hand bpftrace; do
+		for way in untraced stapgen base hand bpftrace; do
 			[ -n "${NS[$rt/$lang/$way]:-}" ] || continue
 			c=""
 			for ((r = 0; r < ROUNDS; r++)); do c+="$(cost "$rt" "$lang" "$way" $r) "; done
 			printf '%-7s %-4s %-9s %20s %16s  %s\n' "$rt" "$lang" "$way" "$(echo "${NS[$rt/$lang/$way]}" | awk_range)" "$(echo "$c" | awk_range)" "${EV[$rt/$lang/$way]}"
 		done
-		ratio=""
-		for ((r = 0; r < ROUNDS; r++)); do
-			s=$(cost "$rt" "$lang" stapgen $r)
-			h=$(cost "$rt" "$lang" hand $r)
-			[ "$s" = NA ] || [ "$h" = NA ] || ratio+="$(echo "$s / $h" | bc -l) "
+		for way in stapgen base; do
+			[ -n "${NS[$rt/$lang/$way]:-}" ] || continue
+			ratio=""
+			for ((r = 0; r < ROUNDS; r++)); do
+				s=$(cost "$rt" "$lang" $way $r)
+				h=$(cost "$rt" "$lang" hand $r)
+				[ "$s" = NA ] || [ "$h" = NA ] || ratio+="$(echo "$s / $h" | bc -l) "
+			done
+			printf '%-7s %-4s %s/hand cost ratio %s (rounds where both printed every event)\n' "$rt" "$lang" "$way" "$(echo "$ratio" | awk_range %.2f)"
 		done
-		printf '%-7s %-4s stapgen/hand cost ratio %s (rounds where both printed every event)\n' "$rt" "$lang" "$(echo "$ratio" | awk_range %.2f)"
 	done
 done

@@ -48,6 +48,9 @@ func TestDecodeStrings(t *testing.T) {
 		{"8:6e65770a6c696e65", "new\nline", false, 8},
 		{"4:fffe007a", "\xff\xfe\x00z", false, 4},
 		{"5+:6162636465", "abcde", true, 5},
+		{"0+:", "", true, 0},
+		{"51+:", "", true, 51},
+		{"4:1e1f0a00", "\x1e\x1f\n\x00", false, 4},
 		// The BPF runtime's little-endian words, as stap 4.8 printed them.
 		{"5:w6c756d6f6c6c6568", "hello", false, 5},
 		{"11:w6f77206f6c6c65687869666f67646c72", "hello world", false, 11},
@@ -158,6 +161,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("x@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1,0x2\n"))
 	f.Add([]byte("@@sg1 0 1 1 1 1 - ?:w6867666564636261\n@@sg1 0"))
 	f.Add([]byte("@@sg1 3 1 1 1 1 - f7ff8000000000000 1\n@@sg1 3 1 1 1 1 - fc000000000000000 9\n"))
+	// The kernel runtime's printf hex dumps: a string cut by an unmapped
+	// page, an empty one marked cut, a dump a fault left without bytes.
+	f.Add([]byte("@@sg1 0 1 1 1 1 - 10+:65656565656565656565 3\n@@sg1 0 1 1 1 1 - 0+: 4\n@@sg1 0 1 1 1 1 - 51+: 5\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := NewDecoder(bytes.NewReader(in), schema)
 		for i := 0; ; i++ {

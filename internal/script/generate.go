@@ -164,6 +164,9 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		if err != nil {
 			return "", err
 		}
+		if g.bpf {
+			s = mergeBPFPrints(s)
+		}
 		out = append(out, s)
 	}
 	return strings.Join(out, "\n\n"), nil

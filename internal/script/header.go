@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
 )
 
@@ -140,6 +142,15 @@ func (v *View) NeedsPass() bool {
 		}
 	}
 	return false
+}
+
+// NeedsEvents is true when the script counts its records against
+// --max-events itself: not when the plan leaves the limit to the run
+// (scriptMax), nor when no probe prints a record (aggregates alone).
+func (v *View) NeedsEvents() bool {
+	return scriptMax(v.Plan) > 0 && slices.ContainsFunc(v.Plan.Probes, func(p plan.Probe) bool {
+		return !p.NoRecord && p.Site != event.SiteRestart
+	})
 }
 
 // NeedsOn is true when a record split over BPF handlers is counted

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/plan"
@@ -371,5 +372,39 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 				t.Fatalf("%s -p4: %v\n%s", filepath.Base(bin), err, out)
 			}
 		})
+	}
+}
+
+// TestMaxEventsCounterOnlyWhenKept: a script declares the --max-events
+// record counter exactly when its probes use it. A BPF Go plan with
+// restart records leaves the limit to the run (scriptMax): no counter.
+func TestMaxEventsCounterOnlyWhenKept(t *testing.T) {
+	render := func(p *plan.Plan) string {
+		var buf bytes.Buffer
+		if err := Builtin().Render(&buf, p); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	for _, tc := range genCases(t) {
+		tc.req.MaxEvents = 7
+		s := render(build(t, tc, "/usr/local/bin/gofix", "/usr/local/bin/cfix"))
+		if declared, used := strings.Contains(s, "global __sg_events"), strings.Contains(s, "__sg_events++"); declared != used {
+			t.Errorf("%s: counter declared %v, used %v", tc.name, declared, used)
+		}
+	}
+	tc := genCases(t)[0]
+	for _, c := range genCases(t) {
+		if c.name == "go-bpf" {
+			tc = c
+		}
+	}
+	tc.req.MaxEvents = 7
+	p := build(t, tc, "/usr/local/bin/gofix", "/usr/local/bin/cfix")
+	restart := p.Probes[0]
+	restart.Index, restart.Site, restart.Fields, restart.Split = len(p.Probes), event.SiteRestart, nil, nil
+	p.Probes = append(p.Probes, restart)
+	if s := render(p); strings.Contains(s, "__sg_events") {
+		t.Errorf("a plan with restart records keeps a counter:\n%s", s)
 	}
 }
