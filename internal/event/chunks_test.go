@@ -107,6 +107,10 @@ func FuzzChunks(f *testing.F) {
 	// groups, the last value with the tail.
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 - 3:w\x1e\x1f1|@@sg1 0 2 1 2 2 - ! 7\n\x1e\x1f0|0000000000636261\x1e\x1f0| 9\n\x1e"))
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f0| ?:w6867666564636261\x1e\x1f0|00000000006a6968\x1e\x1f0| 1\n\x1e"))
+	// Raw C strings (rawstr.go): framing bytes inside, a bound reached, a
+	// NUL that never comes.
+	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f0|\x1d:63:a\x1eb\x1f1|\n\x00 7\n\x1e\x1f1|\x1d:2:ab\x00\x1e"))
+	f.Add([]byte("\x1f0|\x1d:9999999:\x1f0|\x1d:5:abc"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := *schema
 		s.Chunked = true

@@ -61,7 +61,7 @@ type Decoder struct {
 func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	d := &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
 	if s.Chunked {
-		d = &Decoder{chunks: newChunkReader(r), s: s}
+		d = &Decoder{chunks: newChunkReader(newRawStrings(r)), s: s}
 	}
 	if s.hasRestarts() {
 		d.restarts = &restarts{}

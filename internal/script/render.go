@@ -119,9 +119,9 @@ var staticFuncs = template.FuncMap{
 	"quote":   func(s string) string { return fmt.Sprintf("%q", s) },
 	"lit":     stapString,
 	"add":     func(a, b int) int { return a + b },
+	"min":     func(a, b int) int { return min(a, b) },
 	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
-	"div":     func(a, b int) int { return a / b },
 	// highbits is how many bits above a value of size bytes a 64-bit word has.
 	"highbits": func(size int64) int64 { return 64 - 8*size },
 	"words":    words,

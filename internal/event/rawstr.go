@@ -1,0 +1,142 @@
+package event
+
+import (
+	"bufio"
+	"encoding/hex"
+	"io"
+)
+
+// rawStrings rewrites the BPF runtime's raw C strings into the "?:HEX"
+// token before the pieces are joined. stapbpf sends a print's every
+// argument as a perf event, and the events are what a probe hit costs
+// (bench/cost.sh): a string read by kernel_string_n and printed with %s is
+// one event, against one per 8-byte word. Its bytes can be anything but
+// NUL (the framing bytes, newlines), so the template ends it with a NUL
+// (%c of 0) and puts it first in its piece, marked:
+//
+//	0x1f CPU "|" 0x1d ":" BOUND ":" BYTES 0x00 ...rest of the piece... 0x1e
+//
+// (the ":" after 0x1d: stap reads "\035" and a digit as one escape)
+//
+// BOUND is the most bytes the read returns: a string that long may go on,
+// so its token has no NUL (AtLeast); a shorter one keeps its NUL. A "!"
+// after the 0x1d marks a string the script knows is not empty (its first
+// byte was read): no bytes there is a read that faulted, token "!".
+type rawStrings struct {
+	src  *bufio.Reader
+	out  []byte // rewritten bytes not yet returned
+	last [12]byte
+	nl   int // bytes of last in use: the end of what was returned, for the tag
+}
+
+// maxRawString bounds the bytes before a raw string's NUL: the BPF runtime
+// reads at most 64.
+const maxRawString = 1024
+
+func newRawStrings(r io.Reader) *rawStrings {
+	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10)}
+}
+
+func (r *rawStrings) Read(p []byte) (int, error) {
+	for len(r.out) == 0 {
+		data, err := r.src.ReadSlice(0x1d)
+		if err == nil && r.tagBefore(data[:len(data)-1]) {
+			r.out = append(r.out[:0], data[:len(data)-1]...)
+			r.out = r.raw(r.out)
+		} else {
+			r.out = append(r.out[:0], data...)
+		}
+		if len(r.out) == 0 && err != nil && err != bufio.ErrBufferFull {
+			return 0, err
+		}
+	}
+	n := copy(p, r.out)
+	r.remember(p[:n])
+	r.out = r.out[n:]
+	return n, nil
+}
+
+// remember keeps the last bytes returned, where a tag split across reads
+// starts.
+func (r *rawStrings) remember(b []byte) {
+	if len(b) >= len(r.last) {
+		r.nl = copy(r.last[:], b[len(b)-len(r.last):])
+		return
+	}
+	keep := min(r.nl, len(r.last)-len(b))
+	copy(r.last[:], r.last[r.nl-keep:r.nl])
+	r.nl = keep + copy(r.last[keep:], b)
+}
+
+// tagBefore tells whether the bytes before a 0x1d end in a piece's tag,
+// 0x1f DIGITS "|", looking back into what was returned already.
+func (r *rawStrings) tagBefore(b []byte) bool {
+	var look [32]byte
+	t := append(append(look[:0], r.last[:r.nl]...), b[max(0, len(b)-16):]...)
+	if len(b) >= 16 {
+		t = b[len(b)-16:]
+	}
+	i := len(t) - 1
+	if i < 0 || t[i] != '|' {
+		return false
+	}
+	j := i - 1
+	for j >= 0 && t[j] >= '0' && t[j] <= '9' {
+		j--
+	}
+	return j >= 0 && j < i-1 && i-1-j <= 5 && t[j] == 0x1f
+}
+
+// raw reads ":" BOUND ":" BYTES 0x00 and appends its token to out;
+// anything else goes through as it came, after the 0x1d.
+func (r *rawStrings) raw(out []byte) []byte {
+	nonEmpty := false
+	if p, _ := r.src.Peek(2); len(p) == 2 && p[0] == '!' && p[1] == ':' {
+		nonEmpty = true
+		r.src.Discard(1)
+	}
+	if p, _ := r.src.Peek(1); len(p) == 0 || p[0] != ':' {
+		return append(out, 0x1d)
+	}
+	r.src.Discard(1)
+	head, err := r.src.ReadSlice(':')
+	bound, ok := atoi(head[:max(0, len(head)-1)])
+	if err != nil || !ok || bound < 0 || len(head) > 6 {
+		out = append(out, 0x1d, ':')
+		return append(out, head...)
+	}
+	peek, _ := r.src.Peek(min(r.src.Buffered(), maxRawString+1))
+	end := -1
+	for i, c := range peek {
+		if c == 0 {
+			end = i
+			break
+		}
+	}
+	if end < 0 && len(peek) <= maxRawString {
+		// The NUL is not buffered yet: read on for it.
+		b, err := r.src.ReadSlice(0)
+		if err != nil || len(b) > maxRawString+1 {
+			return append(append(append(out, 0x1d, ':'), head...), b...)
+		}
+		return r.token(out, b[:len(b)-1], bound, nonEmpty)
+	}
+	if end < 0 {
+		return append(append(out, 0x1d, ':'), head...)
+	}
+	out = r.token(out, peek[:end], bound, nonEmpty)
+	r.src.Discard(end + 1)
+	return out
+}
+
+func (r *rawStrings) token(out, b []byte, bound int, nonEmpty bool) []byte {
+	if nonEmpty && len(b) == 0 {
+		return append(out, " !"...)
+	}
+	out = append(out, " ?:"...)
+	out = hex.AppendEncode(out, b)
+	if len(b) < bound {
+		out = append(out, "00"...)
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package event
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// TestRawStrings: BPF C strings printed raw (%s and a NUL, first in their
+// piece after 0x1d) decode to the same events as their hex tokens, whatever
+// bytes they hold and however the input is split; a string as long as its
+// bound is marked truncated; 0x1d elsewhere is data.
+func TestRawStrings(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	strs := []string{"plain", "", "a\x1eb\x1fc\nd\x1d:9:e", "@@sg1 0 1 2 3 4 - x", "\xff\xfe \"q\"", "abcdefgh"}
+	var in []byte
+	var plain strings.Builder
+	for i, str := range strs {
+		cpu := []string{"0", "1", "12"}[i%3]
+		in = append(in, chunked(cpu, "@@sg1 0 100 0 10 10 -")[0]...)
+		in = append(in, "\x1f"+cpu+"|\x1d:8:"+str+"\x00\n\x1e"...)
+		tok := "?:" + hex.EncodeToString([]byte(str))
+		if len(str) < 8 {
+			tok += "00"
+		}
+		plain.WriteString("@@sg1 0 100 0 10 10 - " + tok + "\n")
+	}
+	want := decodeAllJSON(t, []byte(plain.String()), schema)
+	for name, r := range map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(in) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+	} {
+		d := NewDecoder(r(), &s)
+		var got []string
+		for {
+			e, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(e)
+			got = append(got, string(b))
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	var evs []Event
+	d := NewDecoder(bytes.NewReader(in), &s)
+	for e, err := d.Next(); err == nil; e, err = d.Next() {
+		evs = append(evs, e)
+	}
+	if len(evs) != len(strs) {
+		t.Fatalf("%d events", len(evs))
+	}
+	for i, e := range evs {
+		v := e.Fields[0]
+		if string(v.Bytes) != strs[i] || v.Truncated != (len(strs[i]) >= 8) {
+			t.Errorf("%q: %q truncated=%v", strs[i], v.Bytes, v.Truncated)
+		}
+	}
+	for _, data := range []string{"x\x1d:3:ab\x00\n", "\x1f0|@@sg1 0 1 0 1 1 - 3:\x1d6162\x1e\x1f0|\n\x1e"} {
+		got := decodeAllJSON(t, []byte(data), &s)
+		if len(got) != 1 || !strings.Contains(got[0], `\u001d`) {
+			t.Errorf("%q: %q", data, got)
+		}
+	}
+}
+
+// TestRawStringNonEmpty: a raw piece marked "!" after 0x1d (the script
+// read the string's first byte, so it is not empty) with no bytes is a
+// read that faulted, unreadable; with bytes it is the string.
+func TestRawStringNonEmpty(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	var in []byte
+	for _, str := range []string{"", "ab", "a\x1d!:8:b"} {
+		in = append(in, chunked("0", "@@sg1 0 100 0 10 10 -")[0]...)
+		in = append(in, "\x1f0|\x1d!:8:"+str+"\x00\n\x1e"...)
+	}
+	d := NewDecoder(iotest.OneByteReader(bytes.NewReader(in)), &s)
+	var got []string
+	for e, err := d.Next(); err == nil; e, err = d.Next() {
+		if f := e.Fields[0]; f.Missing {
+			got = append(got, "!")
+		} else {
+			got = append(got, string(f.Bytes))
+		}
+	}
+	if want := "! ab a\x1d!:8:b"; strings.Join(got, " ") != want {
+		t.Errorf("decoded %q, want %q", strings.Join(got, " "), want)
+	}
+}
