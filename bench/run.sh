@@ -12,6 +12,8 @@ STAPGEN=${STAPGEN:-bin/stapgen}
 REL=$(cat "$LAB/kernel/release")
 VMLINUX="$LAB/kernel/$REL/vmlinux"
 GOBIG=${GOBIG:-/var/tmp/stapgen-fixtures/cmdgo}
+# A large stripped Go binary (Debian's containerd, lab/corpus.sh), typed from Go source.
+STRIPPED=${STRIPPED:-$LAB/corpus/containerd/usr/bin/containerd}
 [ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
 [ -x "$GOBIG" ] || go build -o "$GOBIG" cmd/go
 CACHE=$(mktemp -d)
@@ -69,6 +71,13 @@ for ((i = 0; i < ROUNDS; i++)); do
 	fi
 	run_case "list-go-all-params stapgen" "$STAPGEN" list --params --no-cache "$GOBIG"
 	run_case "show-go-one stapgen" "$STAPGEN" show --no-cache "$GOBIG" main.main
+	# The function cache (internal/gofncache): the first show stores, the next answers from it.
+	run_case "show-go-one-cold stapgen" "$STAPGEN" show "$GOBIG" main.main
+	run_case "show-go-one-warm stapgen" "$STAPGEN" show "$GOBIG" main.main
+	if [ -x "$STRIPPED" ]; then
+		run_case "show-go-stripped-cold stapgen" "$STAPGEN" show "$STRIPPED" 'os.(*File).Write'
+		run_case "show-go-stripped-warm stapgen" "$STAPGEN" show "$STRIPPED" 'os.(*File).Write'
+	fi
 	command -v perf >/dev/null && run_case "show-go-one perf-probe-V" perf probe -x "$GOBIG" -V main.main
 	run_case "show-go-one stap-L" stap -r "$STAP_R" -L "process(\"$GOBIG\").function(\"main.main\")"
 	if [ "$i" = 0 ]; then # the slow peers once: they take tens of seconds
@@ -110,6 +119,9 @@ ratio "list-kernel-modules-cold stapgen" "list-kernel-modules stap-L(5.1)"
 ratio "list-kernel-modules-warm stapgen" "list-kernel-modules stap-L(5.1)"
 ratio "show-go-one stapgen" "show-go-one perf-probe-V"
 ratio "show-go-one stapgen" "show-go-one stap-L"
+ratio "show-go-one-warm stapgen" "show-go-one perf-probe-V"
+ratio "show-go-one-warm stapgen" "show-go-one stapgen"
+ratio "show-go-stripped-warm stapgen" "show-go-stripped-cold stapgen"
 ratio "list-go-all-params stapgen" "list-go-all-params stap-L"
 ratio "list-go-os-params stapgen" "list-go-os-params bpftrace-lv"
 echo

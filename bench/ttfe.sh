@@ -41,10 +41,13 @@ ways=(stapgen hand)
 [ "$WHERE" = host ] && command -v bpftrace >/dev/null && ways+=(bpftrace)
 for ((r = 0; r < ROUNDS; r++)); do
 	export SYSTEMTAP_DIR=$W/stapdir XDG_CACHE_HOME=$W/xdg
-	rm -rf "$SYSTEMTAP_DIR" "$XDG_CACHE_HOME"
-	mkdir -p "$SYSTEMTAP_DIR" "$XDG_CACHE_HOME"
-	for temp in cold warm; do
-		for way in "${ways[@]}"; do
+	for way in "${ways[@]}"; do
+		# Each way starts cold on its own: what the first run builds into
+		# stap's cache (the kernel runtime's uprobes module, for one) would
+		# otherwise make the next way's cold run warm.
+		rm -rf "$SYSTEMTAP_DIR" "$XDG_CACHE_HOME"
+		mkdir -p "$SYSTEMTAP_DIR" "$XDG_CACHE_HOME"
+		for temp in cold warm; do
 			case $way in
 			stapgen) t=$(first '"probe":"hit"' "$STAPGEN" run "${SGRT[@]}" --stap "$STAP" -c "$W/hitc 1" --format json "$W/hitc" hit) ;;
 			hand) t=$(first 'the quick brown fox' "$STAP" "${RT[@]}" -c "$W/hitc 1" "$W/ttfe-hand.stp") ;;

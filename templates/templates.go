@@ -14,6 +14,9 @@
 //     filters ("cond.And", "cond.Compare", "cond.StrEq"), for both runtimes.
 //   - kernel.stp.tmpl, bpf.stp.tmpl: each runtime's record head and tail
 //     and its prints, one per kind of value ("value.Int", "value.Bytes", ...).
+//   - stat-kernel.stp.tmpl, stat-bpf.stp.tmpl: each runtime's keyed and
+//     summed statistics (plan.Stat): their arrays, how a call adds to
+//     them, how they print ("stat.add", "stat.dump", "agg.interval").
 //   - helpers.stp.tmpl: the kernel runtime's stap functions ("helper.gstr",
 //     ...), emitted only when a print needs them.
 package templates
@@ -31,9 +34,9 @@ func Files(runtime string) []string {
 	common := []string{"script.stp.tmpl", "probe.stp.tmpl", "reads.stp.tmpl"}
 	switch runtime {
 	case "kernel":
-		return append(common, "kernel.stp.tmpl", "helpers.stp.tmpl")
+		return append(common, "kernel.stp.tmpl", "helpers.stp.tmpl", "stat-kernel.stp.tmpl")
 	case "bpf":
-		return append(common, "bpf.stp.tmpl")
+		return append(common, "bpf.stp.tmpl", "stat-bpf.stp.tmpl")
 	}
 	return nil
 }

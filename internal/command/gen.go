@@ -28,7 +28,9 @@ func requestFlags() []cli.Flag {
 		&cli.IntFlag{Name: "depth", Usage: "expand structs `N` levels when printing whole values (default 1)"},
 		&cli.StringFlag{Name: "runtime", Value: "kernel", Usage: "SystemTap `RUNTIME`: kernel (module, full features) or bpf"},
 		&cli.StringSliceFlag{Name: "backtrace", Usage: "add a `kernel` and/or `user` backtrace to each entry record"},
-		&cli.StringFlag{Name: "aggregate", Usage: "statistics computed in stap, exact at any event rate: count (calls per probe) or latency (entry→return histogram per function; implies --return); they replace the per-event records unless --events"},
+		&cli.StringFlag{Name: "aggregate", Usage: "statistics computed in stap, exact at any event rate: count (calls per probe), latency (entry→return histogram per function; implies --return), sum:PATH (count, sum, min, max, average of an integer PATH) or top:PATH (the --keys N most frequent values of PATH, default 10); they replace the per-event records unless --events"},
+		&cli.StringFlag{Name: "by", Usage: "with --aggregate count, latency or sum:PATH, keep it per value of `PATH` (an integer, pointer or string: fd, return, name->name); prints the --keys N keys with the most calls"},
+		&cli.IntFlag{Name: "keys", Usage: "with --by or --aggregate top:PATH, print the `N` keys with the most calls (default 10)"},
 		&cli.BoolFlag{Name: "events", Usage: "with --aggregate, print the per-event records too"},
 		&cli.DurationFlag{Name: "interval", Usage: "with --aggregate, print the statistics so far every `D` (e.g. 5s), and at the end"},
 		&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (e.g. 10s)"},
@@ -155,8 +157,8 @@ func buildRequest(c *cli.Context, functions []string) (*spec.Request, error) {
 		}
 	}
 	req.Events, req.Interval = c.Bool("events"), c.Duration("interval")
-	if c.IsSet("aggregate") {
-		req.Aggregate = spec.Aggregate(c.String("aggregate"))
+	if err := aggregateFlags(c, &req); err != nil {
+		return nil, err
 	}
 	if c.IsSet("duration") {
 		req.Duration = c.Duration("duration")
@@ -245,6 +247,8 @@ Examples:
    stapgen gen kernel lookup_one_qstr_excl --entry=false --return --where '!(flags & 0x200) && return->d_inode != 0'
    stapgen gen ./app read write --where 'read { n > 4096 }' --where 'write { fd == 1 }'
    stapgen gen ./app main.Work --aggregate latency --duration 30s
+   stapgen gen kernel lookup_one_qstr_excl --aggregate top:name->name --keys 5
+   stapgen gen ./app read_block --aggregate sum:len --by fd --interval 5s
    stapgen gen kernel fs/namei.c:1597`,
 		Flags: append(append(targetFlags(), requestFlags()...),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the script to `FILE` instead of standard output"},

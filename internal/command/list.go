@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/target"
 	"github.com/urfave/cli/v2"
 )
@@ -38,18 +39,13 @@ Examples:
 			if err := needArgs(c.NArg(), c.Command.Name, 1, "TARGET"); err != nil {
 				return err
 			}
-			l, err := openTarget(c.Args().First(), openFlags(c))
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			patterns := c.Args().Tail()
 			if len(patterns) == 0 {
 				patterns = []string{"*"}
 			}
-			fns, err := l.Match(patterns...)
+			fns, err := session.List(c.Args().First(), patterns, openFlags(c))
 			if err != nil {
-				return err
+				return openHint(err)
 			}
 			if len(fns) == 0 {
 				return withHint(fmt.Errorf("no function matches %s", strings.Join(patterns, " ")), ExitNotFound, "patterns are globs: quote them from the shell, e.g. 'vfs_*'")

@@ -78,7 +78,7 @@ Probe file format (one directive a line, # comments):
    limit strlen|elems|depth N
    process NAME
    backtrace kernel|user
-   aggregate count|latency
+   aggregate count|latency|sum:PATH|top:PATH [by PATH] [keys N]
    runtime kernel|bpf`,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

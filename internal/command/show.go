@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/session"
 	"github.com/urfave/cli/v2"
@@ -40,18 +39,13 @@ Examples:
 			if err := needArgs(c.NArg(), c.Command.Name, 2, "TARGET and FUNCTION"); err != nil {
 				return err
 			}
-			l, err := openTarget(c.Args().Get(0), openFlags(c))
+			shown, err := session.Show(c.Args().Get(0), c.Args().Get(1), openFlags(c))
 			if err != nil {
-				return err
-			}
-			defer l.Close()
-			fns, err := l.Lookup(c.Args().Get(1))
-			if err != nil {
-				return err
+				return openHint(err)
 			}
 			var out []jsonFunc
-			for _, f := range fns {
-				out = append(out, describe(l, f))
+			for _, s := range shown {
+				out = append(out, describe(s))
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(env.Stdout)
@@ -74,11 +68,11 @@ Examples:
 }
 
 // describe adds the Go ABI facts to a function's JSON form.
-func describe(t *session.Target, f *debuginfo.Function) jsonFunc {
-	j := toJSONFunc(f)
-	j.TypesFrom, j.TypesWhyNot = t.TypesOf(f)
-	g, ok := t.GoLayout(f)
-	if !ok {
+func describe(s session.Shown) jsonFunc {
+	j := toJSONFunc(s.Func)
+	j.TypesFrom, j.TypesWhyNot = s.TypesFrom, s.TypesWhyNot
+	g := s.Layout
+	if !s.HasLayout {
 		return j
 	}
 	if g.Body != 0 {

@@ -15,6 +15,7 @@ import (
 //	                             adding up to SUM, had BITS bits
 //	@@sga a KEY N SUM MIN MAX    the same with the extremes (the kernel
 //	                             runtime; stapbpf has no @min or @max)
+//	@@sga k PROBE ...            a keyed or summed statistic (stat.go)
 //	@@sga done FINAL             the snapshot is complete; FINAL is 1 at the
 //	                             script's end, 0 for an interval
 var aggMagic = []byte("@@sga ")
@@ -28,9 +29,12 @@ type Agg struct {
 	Counts []AggCount `json:"counts,omitempty"`
 	// Latency is per function, in probe order.
 	Latency []*Latency `json:"latency,omitempty"`
+	// Stats are the keyed and summed statistics, in probe order.
+	Stats []*Stat `json:"stats,omitempty"`
 
 	counts  map[int]int64
 	latency map[int]*Latency
+	stats   map[int]*Stat
 }
 
 // AggCount is the calls one probe counted.
@@ -71,6 +75,9 @@ func (d *Decoder) aggLine(line []byte) error {
 	if len(f) == 0 {
 		return errAgg
 	}
+	if string(f[0]) == "k" {
+		return d.statLine(bytes.TrimPrefix(line[len(aggMagic):], []byte("k ")))
+	}
 	nums := make([]int64, len(f)-1)
 	for i, t := range f[1:] {
 		n, err := strconv.ParseInt(string(t), 10, 64)
@@ -97,6 +104,10 @@ func (d *Decoder) aggLine(line []byte) error {
 			return nil
 		}
 		l := d.latency(int(p))
+		if nums[1] == 0 {
+			// The BPF runtime's interval snapshots print every bucket.
+			return nil
+		}
 		l.buckets[int(k-1)] = nums[1]
 		l.Count += nums[1]
 		l.Sum += nums[2]
@@ -117,7 +128,7 @@ func (d *Decoder) aggLine(line []byte) error {
 // snapshot is the snapshot being read, begun by its first line.
 func (d *Decoder) snapshot() *Agg {
 	if d.agg == nil {
-		d.agg = &Agg{counts: map[int]int64{}, latency: map[int]*Latency{}}
+		d.agg = &Agg{counts: map[int]int64{}, latency: map[int]*Latency{}, stats: map[int]*Stat{}}
 	}
 	return d.agg
 }
@@ -149,6 +160,10 @@ func (d *Decoder) settle(a *Agg) {
 			}
 			a.Latency = append(a.Latency, l)
 		}
+		if st, ok := a.stats[p]; ok {
+			st.settle()
+			a.Stats = append(a.Stats, st)
+		}
 	}
-	a.counts, a.latency = nil, nil
+	a.counts, a.latency, a.stats = nil, nil, nil
 }

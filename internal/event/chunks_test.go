@@ -129,3 +129,45 @@ func FuzzChunks(f *testing.F) {
 		}
 	})
 }
+
+// TestWholeRecordNeedsNoMoreInput: a record is returned as soon as its
+// last piece has been read, plain or chunked, without waiting for more
+// output. stapbpf's last piece of a record is short ("0|\n"), and the
+// decoder used to wait for bytes after it, so in a live run the latest
+// event showed only when stap printed the next one or exited.
+func TestWholeRecordNeedsNoMoreInput(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	rec := bytes.Join(chunked("0", "@@sg1 1 100 0 10 10 -", " 42", "\n"), nil)
+	for _, tc := range []struct {
+		name string
+		s    *Schema
+		in   []byte
+	}{{"plain", schema, []byte("@@sg1 1 100 0 10 10 - 42\n")}, {"chunked", &s, rec}} {
+		r := &stallReader{data: tc.in}
+		e, err := NewDecoder(r, tc.s).Next()
+		if err != nil || e.Probe != 1 || e.Fields[0].Int != 42 {
+			t.Errorf("%s: %+v, %v", tc.name, e, err)
+		}
+		if r.stalled {
+			t.Errorf("%s: the decoder asked for input past a whole record before returning it", tc.name)
+		}
+	}
+}
+
+// stallReader returns data, then records that more was asked for (where
+// a pipe from a live stap would block) and reports the end.
+type stallReader struct {
+	data    []byte
+	stalled bool
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		r.stalled = true
+		return 0, io.EOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}

@@ -51,6 +51,13 @@ type Decoder struct {
 	// slab hands out records' Fields: one allocation per 64 records
 	// instead of one each (the allocator and GC were a third of decoding).
 	slab []Value
+	// mem holds the values' strings and stacks the same way.
+	mem slab
+	// reuse: each record's values are written over the last one's
+	// (Reuse).
+	reuse bool
+	// heads are the JSON heads of each probe's fields.
+	heads [][]*fieldHead
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -66,8 +73,32 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.hasRestarts() {
 		d.restarts = &restarts{}
 	}
+	d.heads = make([][]*fieldHead, len(s.Probes))
+	for i, p := range s.Probes {
+		for _, f := range p.Fields {
+			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
+		}
+	}
 	return d
 }
+
+// Reuse lets the decoder write each record's values over the previous
+// record's: from then on an event's Fields, and the strings' bytes and
+// stacks in them, are valid only until the next call to Next. It is for a
+// consumer done with each event before it asks for the next (a Streamer):
+// the values' memory and the garbage collector behind it were a third of
+// decoding to JSON. It does nothing when the decoder must hold records
+// back itself (Go restart records).
+func (d *Decoder) Reuse() {
+	if d.restarts == nil {
+		d.reuse = true
+		d.mem.reuse = true
+	}
+}
+
+// A Streamer is a consumer of events that keeps no part of an event once
+// it has handled it, when Streams says so: the decoder may then Reuse.
+type Streamer interface{ Streams() bool }
 
 // Next returns the next event, or io.EOF.
 func (d *Decoder) Next() (Event, error) {
@@ -257,15 +288,17 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		}
 	}
 	e.Fields = d.values(len(ps.Fields))
+	d.mem.rewind()
 	for k := range ps.Fields {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
 			return Event{}, errTokens
 		}
-		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok); err != nil {
+		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.mem); err != nil {
 			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
+		e.Fields[k].head = d.heads[probe][k]
 	}
 	if tok, _ := nextToken(b); tok != nil {
 		return Event{}, errTokens
@@ -276,6 +309,14 @@ func (d *Decoder) record(b []byte) (Event, error) {
 // values returns n zeroed Values of the slab; a record that keeps them
 // keeps that slab alive, never more than 64 records' worth.
 func (d *Decoder) values(n int) []Value {
+	if d.reuse {
+		if cap(d.slab) < n {
+			d.slab = make([]Value, n)
+		}
+		v := d.slab[:n:n]
+		clear(v)
+		return v
+	}
 	if n > len(d.slab) {
 		d.slab = make([]Value, max(64*n, 256))
 	}

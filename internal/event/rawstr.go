@@ -2,6 +2,7 @@ package event
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"io"
 )
@@ -37,17 +38,30 @@ func newRawStrings(r io.Reader) *rawStrings {
 	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// Read returns what is buffered up to the next 0x1d without asking the
+// source for more (a live stap's last piece of a record must reach the
+// decoder before stap prints again: TestWholeRecordNeedsNoMoreInput); it
+// waits for input only when nothing is buffered.
 func (r *rawStrings) Read(p []byte) (int, error) {
 	for len(r.out) == 0 {
-		data, err := r.src.ReadSlice(0x1d)
-		if err == nil && r.tagBefore(data[:len(data)-1]) {
-			r.out = append(r.out[:0], data[:len(data)-1]...)
-			r.out = r.raw(r.out)
-		} else {
-			r.out = append(r.out[:0], data...)
+		if r.src.Buffered() == 0 {
+			if _, err := r.src.Peek(1); err != nil {
+				return 0, err
+			}
 		}
-		if len(r.out) == 0 && err != nil && err != bufio.ErrBufferFull {
-			return 0, err
+		buf, _ := r.src.Peek(r.src.Buffered())
+		i := bytes.IndexByte(buf, 0x1d)
+		switch {
+		case i < 0:
+			r.out = append(r.out[:0], buf...)
+			r.src.Discard(len(buf))
+		case r.tagBefore(buf[:i]):
+			r.out = append(r.out[:0], buf[:i]...)
+			r.src.Discard(i + 1)
+			r.out = r.raw(r.out)
+		default:
+			r.out = append(r.out[:0], buf[:i+1]...)
+			r.src.Discard(i + 1)
 		}
 	}
 	n := copy(p, r.out)

@@ -60,6 +60,8 @@ type ProbeSchema struct {
 	// Restart is the [start, end) of a Go entry probe's morestack stub,
 	// for the decoder to drop a firing the runtime restarts (restart.go).
 	Restart []uint64 `json:"restart,omitempty"`
+	// Stat says what the probe's keyed or summed statistic is (stat.go).
+	Stat *StatSchema `json:"stat,omitempty"`
 }
 
 // FieldSchema describes one token.

@@ -2,8 +2,6 @@ package event
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -47,20 +45,24 @@ type Value struct {
 	Frames []string
 	// Part places the value in a whole value, as its schema says.
 	Part *Part
+	// head is the start of the value's JSON in an event, made by the
+	// decoder once for its schema field; nil for none.
+	head *fieldHead
 }
 
 var errToken = errors.New("malformed value")
 
 func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
 	var v Value
-	err := decodeInto(&v, fs, tok)
+	err := decodeInto(&v, fs, tok, nil)
 	return v, err
 }
 
 // decodeInto decodes tok into the zero Value v in place: copying a
 // decoded Value into a record (180 bytes with pointers, through write
-// barriers) was a sixth of decoding.
-func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
+// barriers) was a sixth of decoding. The memory the value keeps comes
+// from a (nil: allocated for it alone).
+func decodeInto(v *Value, fs *FieldSchema, tok []byte, a *slab) error {
 	v.Name, v.Type, v.Enc, v.Part = fs.Name, fs.Type, fs.Enc, fs.Part
 	// "!" and any token starting with it ("!0:", a BPF C string read whose
 	// fault text precedes an empty string's token) could not be read.
@@ -68,7 +70,7 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 		v.Missing = true
 		return nil
 	}
-	if err := v.parse(fs.Enc, fs.ElemEnc, tok); err != nil {
+	if err := v.parse(fs.Enc, fs.ElemEnc, tok, a); err != nil {
 		return err
 	}
 	if fs.Enc == EncEnum {
@@ -85,7 +87,7 @@ func decodeInto(v *Value, fs *FieldSchema, tok []byte) error {
 	return nil
 }
 
-func (v *Value) parse(enc, elem Enc, tok []byte) error {
+func (v *Value) parse(enc, elem Enc, tok []byte, a *slab) error {
 	var ok bool
 	switch enc {
 	case EncInt, EncBool, EncEnum:
@@ -94,11 +96,9 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 			return errToken
 		}
 	case EncUint:
-		n, err := strconv.ParseUint(string(tok), 10, 64)
-		if err != nil {
+		if v.Uint, ok = decUint(tok); !ok {
 			return errToken
 		}
-		v.Uint = n
 	case EncPtr:
 		n, err := parseHex(tok)
 		if err != nil {
@@ -106,9 +106,9 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		}
 		v.Uint = n
 	case EncStr:
-		return v.parseStr(tok)
+		return v.parseStr(tok, a)
 	case EncSlice:
-		return v.parseSlice(elem, tok)
+		return v.parseSlice(elem, tok, a)
 	case EncIface:
 		t, d, found := bytes.Cut(tok, []byte("/"))
 		if !found {
@@ -135,8 +135,8 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		if len(tok) < 2 || tok[0] != 'f' && tok[0] != 'g' {
 			return errToken
 		}
-		n, err := strconv.ParseUint(string(tok[1:]), 16, 64)
-		if err != nil {
+		n, ok := hexUint(tok[1:])
+		if !ok {
 			return errToken
 		}
 		v.Float, v.Int = math.Float64frombits(n), 64
@@ -150,22 +150,25 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 		// stap 5.1's backtrace() ends with a space, so the list may end
 		// with an empty item. A kernel frame comes as ADDR:NAME, with
 		// stap's name for it (its hex address when stap has none).
-		items := bytes.Split(bytes.TrimSuffix(tok, []byte(",")), []byte(","))
-		for i, a := range items {
-			a, name, named := bytes.Cut(a, []byte(":"))
-			n, err := parseHex(a)
+		tok = bytes.TrimSuffix(tok, []byte(","))
+		v.Stack = a.wordSlice(bytes.Count(tok, []byte(",")) + 1)
+		named := bytes.IndexByte(tok, ':') >= 0
+		if named {
+			v.Frames = a.strSlice(len(v.Stack))
+		}
+		for i := range v.Stack {
+			item := tok
+			if j := bytes.IndexByte(tok, ','); j >= 0 {
+				item, tok = tok[:j], tok[j+1:]
+			}
+			addr, name, _ := bytes.Cut(item, []byte(":"))
+			n, err := parseHex(addr)
 			if err != nil {
 				return err
 			}
-			v.Stack = append(v.Stack, n)
-			if !named {
-				continue
-			}
-			if v.Frames == nil {
-				v.Frames = make([]string, len(items))
-			}
-			if len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
-				v.Frames[i] = string(name)
+			v.Stack[i] = n
+			if named && len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
+				v.Frames[i] = a.name(name)
 			}
 		}
 	default:
@@ -176,15 +179,15 @@ func (v *Value) parse(enc, elem Enc, tok []byte) error {
 
 func parseHex(b []byte) (uint64, error) {
 	b = bytes.TrimPrefix(b, []byte("0x"))
-	n, err := strconv.ParseUint(string(b), 16, 64)
-	if err != nil {
+	n, ok := hexUint(b)
+	if !ok {
 		return 0, errToken
 	}
 	return n, nil
 }
 
 // parseStr reads LEN:HEX, LEN+:HEX, ?:HEX and the word form LEN:wHEX.
-func (v *Value) parseStr(tok []byte) error {
+func (v *Value) parseStr(tok []byte, a *slab) error {
 	l, data, found := bytes.Cut(tok, []byte(":"))
 	if !found {
 		return errToken
@@ -206,35 +209,29 @@ func (v *Value) parseStr(tok []byte) error {
 		if len(data)%16 != 0 {
 			return errToken
 		}
-		raw = make([]byte, 0, len(data)/2)
-		var w [8]byte
-		for i := 0; i < len(data); i += 16 {
-			n, err := strconv.ParseUint(string(data[i:i+16]), 16, 64)
-			if err != nil {
-				return errToken
-			}
-			binary.LittleEndian.PutUint64(w[:], n)
-			raw = append(raw, w[:]...)
+		raw = a.byteSlice(len(data) / 2)
+		if !unhexWords(raw, data) {
+			return errToken
 		}
 	} else {
 		if len(data)%2 != 0 {
 			return errToken
 		}
-		raw = make([]byte, len(data)/2)
-		if _, err := hex.Decode(raw, data); err != nil {
+		raw = a.byteSlice(len(data) / 2)
+		if !unhexBytes(raw, data) {
 			return errToken
 		}
 	}
 	switch {
 	case unknown:
 		if i := bytes.IndexByte(raw, 0); i >= 0 {
-			raw = raw[:i]
+			raw = raw[:i:i]
 			v.Len = int64(i)
 		} else {
 			v.Len, v.AtLeast = int64(len(raw)), true
 		}
 	case int64(len(raw)) > v.Len:
-		raw = raw[:v.Len] // words read past the end
+		raw = raw[:v.Len:v.Len] // words read past the end
 	}
 	v.Bytes = raw
 	v.Truncated = v.AtLeast || int64(len(raw)) < v.Len
@@ -242,7 +239,7 @@ func (v *Value) parseStr(tok []byte) error {
 }
 
 // parseSlice reads LEN/CAP:E,E,...
-func (v *Value) parseSlice(elem Enc, tok []byte) error {
+func (v *Value) parseSlice(elem Enc, tok []byte, a *slab) error {
 	head, data, found := bytes.Cut(tok, []byte(":"))
 	if !found {
 		return errToken
@@ -255,12 +252,16 @@ func (v *Value) parseSlice(elem Enc, tok []byte) error {
 		return errToken
 	}
 	if len(data) > 0 {
-		for _, e := range bytes.Split(data, []byte(",")) {
-			ev := Value{Enc: elem}
-			if err := ev.parse(elem, "", e); err != nil {
+		v.Elems = a.valueSlice(bytes.Count(data, []byte(",")) + 1)
+		for i := range v.Elems {
+			e := data
+			if j := bytes.IndexByte(data, ','); j >= 0 {
+				e, data = data[:j], data[j+1:]
+			}
+			v.Elems[i].Enc = elem
+			if err := v.Elems[i].parse(elem, "", e, a); err != nil {
 				return err
 			}
-			v.Elems = append(v.Elems, ev)
 		}
 	}
 	v.Truncated = int64(len(v.Elems)) < v.Len

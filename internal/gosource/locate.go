@@ -49,6 +49,10 @@ type locator struct {
 
 	srcOnce sync.Once
 	srcs    []string
+	// rootsLooked are the GOROOT/src directories findGoRootSrcs checked,
+	// held or not: one appearing later changes the answers.
+	lookedMu    sync.Mutex
+	rootsLooked []string
 }
 
 // goRootSrcs lists GOROOT/src directories that hold the binary's Go
@@ -80,6 +84,7 @@ func (l *locator) findGoRootSrcs() []string {
 		roots = append(roots, "/usr/local/go", "/usr/lib/go")
 	}
 	for _, r := range roots {
+		l.lookedAt(filepath.Join(r, "src"))
 		if goMinor(rootVersion(r)) == minor && minor >= 0 && isDir(filepath.Join(r, "src")) {
 			out = append(out, filepath.Join(r, "src"))
 		}
@@ -89,12 +94,26 @@ func (l *locator) findGoRootSrcs() []string {
 		// cache may run the go command, so only when nothing else has it.
 		if mc := l.modCacheDir(); mc != "" {
 			r := filepath.Join(mc, "golang.org", "toolchain@v0.0.1-"+l.goVersion+".linux-amd64")
+			l.lookedAt(filepath.Join(r, "src"))
 			if isDir(filepath.Join(r, "src")) {
 				out = append(out, filepath.Join(r, "src"))
 			}
 		}
 	}
 	return out
+}
+
+func (l *locator) lookedAt(dir string) {
+	l.lookedMu.Lock()
+	l.rootsLooked = append(l.rootsLooked, dir)
+	l.lookedMu.Unlock()
+}
+
+// looked is what lookedAt recorded.
+func (l *locator) looked() []string {
+	l.lookedMu.Lock()
+	defer l.lookedMu.Unlock()
+	return append([]string(nil), l.rootsLooked...)
 }
 
 // rootVersion reads a GOROOT's VERSION file ("go1.19.8"); Debian's

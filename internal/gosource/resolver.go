@@ -28,6 +28,7 @@ type Resolver struct {
 	mu     sync.Mutex
 	pkgs   map[string]*pkg
 	errs   map[string]error
+	looked []string // every directory load looked in, found or not
 	sigErr error
 	sigFT  *ast.FuncType
 }
@@ -288,6 +289,7 @@ func (r *Resolver) load(path string) (*pkg, error) {
 	var tried []string
 	var parseErr error
 	for _, c := range r.loc.candidates(path) {
+		r.looked = append(r.looked, c.dir)
 		if !isDir(c.dir) {
 			tried = append(tried, c.dir)
 			continue
@@ -308,6 +310,15 @@ func (r *Resolver) load(path string) (*pkg, error) {
 	}
 	r.errs[path] = err
 	return nil, err
+}
+
+// Consulted lists every directory the resolver looked for a package in,
+// and every GOROOT it checked for the binary's Go version, found or not: the answers it gave hold while none of them changes (the
+// function cache's validation).
+func (r *Resolver) Consulted() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append(r.loc.looked(), r.looked...)
 }
 
 // buildTags are the goexperiment tags of the binary's build.

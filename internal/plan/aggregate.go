@@ -15,10 +15,13 @@ func (p *Plan) aggregates(req *spec.Request) error {
 		return nil
 	}
 	p.IntervalMS = req.Interval.Milliseconds()
+	if err := p.checkStats(req); err != nil {
+		return err
+	}
 	if p.IntervalMS > 0 && p.Runtime == spec.RuntimeBPF {
-		// Seen with stap 4.8: a timer probe's loop over statistics fails
-		// to compile ("unsupported sorted iteration on stat aggregate").
-		return refuse("--interval: stapbpf reads statistics only in its end probe; drop --interval (the statistics print at the end) or use --runtime kernel")
+		if err := p.runTotals(req); err != nil {
+			return err
+		}
 	}
 	entry := map[string]int{}
 	for i := range p.Probes {
@@ -43,6 +46,7 @@ func (p *Plan) aggregates(req *spec.Request) error {
 		e, ok := entry[pr.Function]
 		if !ok {
 			p.Notes = append(p.Notes, fmt.Sprintf("%s: no entry probe to time its returns from", pr.Function))
+			pr.Stat = nil
 			continue
 		}
 		pr.LatEnd, pr.LatPair = true, e

@@ -148,7 +148,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	p.setStapArgs()
 	for _, pr := range p.Probes {
-		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart}
+		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart, Stat: statSchema(p, pr)}
 		for _, f := range pr.Fields {
 			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
 		}
@@ -339,6 +339,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{pt},
 			Cond: cond, CondFrom: condFrom(entryFilters), Fields: append(fields, b.stacks()...)})
+		if err := b.statLast(params, order); err != nil {
+			return err
+		}
 	}
 	if req.Return {
 		if f.Inlined {
@@ -366,6 +369,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: []Point{pt},
 			Cond: cond, CondFrom: condFrom(all), Fields: fields})
+		if err := b.statLast(atReturn(f, params), append(order, ReturnRoot)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -566,6 +572,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, CondFrom: condFrom(entryFilters), Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
 			Dedup: req.Return && !bpf, Restart: restart})
+		if err := b.statLast(at, porder); err != nil {
+			return err
+		}
 	}
 	if req.Return {
 		switch {
@@ -602,6 +611,9 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
 			Check: filtered && req.Entry, Cond: cond, CondFrom: condFrom(retFilters), Fields: fields, ClearDedup: req.Entry})
+		if err := b.statLast(results, rorder); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -105,6 +105,9 @@ type Plan struct {
 	// printed at the end and every IntervalMS.
 	Aggregate  spec.Aggregate
 	IntervalMS int64
+	// RunTotals (BPF with an interval) keeps running totals in plain
+	// arrays beside the statistics, for the timer probe to print.
+	RunTotals bool
 	// GoTypes are the runtime type facts Dyn values use, nil when none do.
 	GoTypes *GoTypes
 	// Notes are facts the user should know (skipped inline copies, …),
@@ -158,6 +161,8 @@ type Probe struct {
 	LatPair                 int
 	// NoRecord prints no record: the aggregates replace them.
 	NoRecord bool
+	// Stat is the probe's keyed or summed statistic, nil for none.
+	Stat *Stat
 }
 
 // Field is one value printed by a probe.

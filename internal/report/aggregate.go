@@ -35,6 +35,7 @@ func writeAggText(w io.Writer, a *event.Agg) {
 		fmt.Fprintf(tw, "  %s %s\t%d\n", c.Function, c.Site, c.Count)
 	}
 	tw.Flush()
+	writeStatsText(w, a.Stats)
 	for _, l := range a.Latency {
 		avg := int64(0)
 		if l.Count > 0 {

@@ -30,6 +30,9 @@ func BenchmarkDecodeToJSON(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		sink := NewJSON(out)
 		d := event.NewDecoder(bytes.NewReader(data), s)
+		if streams(sink) {
+			d.Reuse() // as the run does
+		}
 		for {
 			e, err := d.Next()
 			if err != nil {

@@ -29,6 +29,9 @@ func (n *nameFrames) Event(e event.Event) error {
 
 func (n *nameFrames) Close() error { return n.next.Close() }
 
+// Streams as next does: the frames it sets are new slices.
+func (n *nameFrames) Streams() bool { return streams(n.next) }
+
 // frames are the names of v's frames: those stap gave in the record (the
 // kernel's, from the guest's own symbols) first, then named's for the rest.
 func frames(v event.Value, named []string) []string {

@@ -81,6 +81,8 @@ func (t *text) Event(e event.Event) error {
 
 func (t *text) Flush() error { return t.w.Flush() }
 
+func (t *text) Streams() bool { return true }
+
 func (t *text) Close() error { return t.w.Flush() }
 
 type jsonSink struct {
@@ -102,6 +104,9 @@ func (j *jsonSink) Event(e event.Event) error {
 
 func (j *jsonSink) Flush() error { return j.w.Flush() }
 
+// Streams: an event is written out before Event returns (event.Streamer).
+func (j *jsonSink) Streams() bool { return true }
+
 func (j *jsonSink) Close() error { return j.w.Flush() }
 
 type multi []Sink
@@ -116,6 +121,21 @@ func (m multi) Event(e event.Event) error {
 		}
 	}
 	return nil
+}
+
+// Streams when every sink does.
+func (m multi) Streams() bool {
+	for _, s := range m {
+		if !streams(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func streams(s Sink) bool {
+	st, ok := s.(event.Streamer)
+	return ok && st.Streams()
 }
 
 func (m multi) Close() error {

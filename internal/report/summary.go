@@ -87,6 +87,10 @@ func NewSummary(w io.Writer, s *event.Schema, o ...SummaryOptions) Sink {
 	return sum
 }
 
+// Streams: what the summary keeps of an event is copied (counts, times,
+// the --top field's text).
+func (s *summary) Streams() bool { return true }
+
 func (s *summary) Event(e event.Event) error {
 	switch {
 	case e.Agg != nil:

@@ -35,6 +35,8 @@ func newGenerator(set *template.Template, bpf bool, p *plan.Plan) (*generator, e
 		"cond":   g.cond,
 		"point":  g.point,
 		"need":   g.need,
+		"key":    g.key,
+		"keyout": g.keyOut,
 		"helper": func(name string) (string, error) { return g.exec("helper."+name, p) },
 	})
 	return g, nil
@@ -119,6 +121,8 @@ type ProbeView struct {
 	// Bias is the link-time address of the handler's one point, set
 	// when it computes a PIE's load bias (__sg_bias).
 	Bias string
+	// RunTotals: the counts go into plan.RunTotals' plain arrays too.
+	RunTotals bool
 }
 
 // probe renders p's handler, or under BPF the handlers its Split asks
@@ -153,7 +157,7 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 			end = starts[i+1]
 		}
 		pv := ProbeView{P: p, Max: scriptMax(pl), PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
-			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias}
+			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias, RunTotals: pl.RunTotals}
 		if p.Site == event.SiteRestart || p.NoRecord {
 			pv.Max = 0 // not an event
 		}

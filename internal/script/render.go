@@ -58,6 +58,8 @@ var generatorFuncs = template.FuncMap{
 	"cond":   func(plan.Cond) (string, error) { return "", nil },
 	"point":  func(plan.Point) (string, error) { return "", nil },
 	"need":   func(string) (string, error) { return "", nil },
+	"key":    func(plan.Key) (string, error) { return "", nil },
+	"keyout": func(plan.Key, string) (string, error) { return "", nil },
 	"helper": func(string) (string, error) { return "", nil },
 }
 

@@ -195,6 +195,16 @@ func paths(t *testing.T, ps ...string) []spec.Path {
 	return out
 }
 
+func path(t *testing.T, s string) *spec.Path { return &paths(t, s)[0] }
+
+// norm is a request as the command line hands it over.
+func norm(t *testing.T, r spec.Request) spec.Request {
+	if err := r.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func preds(t *testing.T, ps ...string) []spec.Filter {
 	var out []spec.Filter
 	for _, s := range ps {
@@ -255,6 +265,16 @@ func genCases(t *testing.T) []genCase {
 			Where: preds(t, `return->d_inode != 0 && !(flags & 0x200)`, `name->name == "a" || name->len > 3`)}},
 		{name: "go-filter-return", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}},
 			Where: preds(t, `s.len > 1 || !(s.len & 1)`, `return == 3 || ~r0 < 0`)}},
+		// Keyed and summed statistics (stat-*.stp.tmpl).
+		{name: "c-sum-by-string", lang: "c", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggSum, AggOf: path(t, "n"), By: path(t, "who"), Interval: 5e9})},
+		{name: "c-latency-by-return", lang: "c", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), Top: 3, InTarget: true})},
+		{name: "c-bpf-sum-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggSum, AggOf: path(t, "n"), Interval: 1e9, InTarget: true})},
+		{name: "c-bpf-latency-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Interval: 1e9, InTarget: true})},
+		{name: "c-bpf-top", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggTop, AggOf: path(t, "n"), Top: 5, Events: true})},
+		{name: "c-bpf-latency-by-return", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), InTarget: true})},
+		{name: "go-latency-by-param", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggLatency, By: path(t, "s")})},
+		{name: "go-top-string", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggTop, AggOf: path(t, "s")})},
+		{name: "kernel-sum-by", lang: "kernel", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl"}}, Aggregate: spec.AggSum, AggOf: path(t, "name->len"), By: path(t, "flags")})},
 		{name: "kernel-lookup", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Fields: paths(t, "name->name", "flags")}}, Where: preds(t, `name->name == "stapgen \"x\"%{"`), KernelStack: true}},
 	}
 }

@@ -18,6 +18,9 @@ func Decode(r io.Reader, s *event.Schema, sink Sink) (n, restarted int, err erro
 // is delivered.
 func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (n, restarted int, err error) {
 	d := event.NewDecoder(r, s)
+	if st, ok := sink.(event.Streamer); ok && st.Streams() {
+		d.Reuse()
+	}
 	for {
 		ev, err := d.Next()
 		if err == io.EOF {

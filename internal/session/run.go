@@ -157,7 +157,9 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		return stop(err)
 	}
 	defer f.Close()
-	var out io.Reader = &follower{f: f, done: done}
+	wake, unwatch := watchWrites(w.records)
+	defer unwatch()
+	var out io.Reader = &follower{f: f, done: done, wake: wake}
 	if o.Save != "" {
 		sf, err := os.Create(o.Save)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/plan"
@@ -47,7 +48,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	var ver stap.Version
 	if o.StapVersion != nil {
 		ver = *o.StapVersion
-	} else if v, err := (&stap.Runner{Path: o.Stap}).Version(ctx); err == nil {
+	} else if v, err := (&stap.Runner{Path: o.Stap}).CachedVersion(ctx, versionCache(o.Open)); err == nil {
 		ver = v
 	}
 	tmpl := script.Builtin()
@@ -77,6 +78,18 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 		return nil, err
 	}
 	return &Script{Source: buf.Bytes(), Schema: &p.Schema, StapArgs: p.StapArgs, StapEnv: p.StapEnv, Runtime: p.Runtime, MaxEvents: p.MaxEvents, Plan: p}, nil
+}
+
+// versionCache is where stap's version is remembered, "" for nowhere.
+func versionCache(o OpenOptions) string {
+	if o.NoCache {
+		return ""
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "stapgen")
 }
 
 // ParseScript reads a script written by Generate (its header carries the

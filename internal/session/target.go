@@ -194,6 +194,11 @@ func Open(name string, o OpenOptions) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	return attach(name, bin, release, o)
+}
+
+// attach opens the functions of an opened binary (closed on failure).
+func attach(name string, bin *target.Binary, release string, o OpenOptions) (*Target, error) {
 	t := &Target{Bin: bin, Release: release, opts: o}
 	if bin.Kind == target.KindKernel && release == "" {
 		t.Release = releaseFromPath(bin.Path)

@@ -17,7 +17,7 @@ import (
 //	limit strlen|elems|depth N
 //	process NAME
 //	backtrace kernel|user
-//	aggregate count|latency
+//	aggregate count|latency|sum:PATH|top:PATH [by PATH] [keys N]
 //	runtime kernel|bpf
 //
 // Words are separated by blanks; a word may be a Go-syntax quoted string.
@@ -179,10 +179,7 @@ func (f *File) directive(w []string, line string) error {
 			}
 		}
 	case "aggregate":
-		if err := arg(1); err != nil {
-			return err
-		}
-		r.Aggregate = Aggregate(w[1])
+		return r.aggregateDirective(w[1:])
 	case "runtime":
 		if err := arg(1); err != nil {
 			return err

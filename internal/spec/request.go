@@ -67,6 +67,13 @@ type Request struct {
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
 	KernelStack, UserStack bool
 	Aggregate              Aggregate
+	// AggOf is the value of a sum (or, before Normalize, of a top).
+	AggOf *Path
+	// By keys the aggregate per value of this path (Normalize makes
+	// top:PATH a count by PATH); Top is how many keys print, those with
+	// the most calls first.
+	By  *Path
+	Top int
 	// Events keeps the per-event records beside the aggregates (which
 	// otherwise replace them).
 	Events bool
@@ -123,15 +130,13 @@ func (r *Request) Normalize() error {
 	case r.Interval < 0 || r.Interval > 0 && r.Interval < time.Millisecond:
 		return invalid("interval %v", r.Interval)
 	case r.Interval > 0 && r.Aggregate == AggNone:
-		return invalid("--interval prints aggregates: add --aggregate count or latency")
+		return invalid("--interval prints aggregates: add --aggregate count, latency, sum:PATH or top:PATH")
 	}
 	if r.Process != "" && !isExecname(r.Process) {
 		return invalid("process name %q: want up to 15 printable characters without quotes or backslashes", r.Process)
 	}
-	switch r.Aggregate {
-	case AggNone, AggCount, AggLatency:
-	default:
-		return invalid("aggregate %q: want count or latency", r.Aggregate)
+	if err := r.normalizeAggregate(); err != nil {
+		return err
 	}
 	for i := range r.Probes {
 		p := &r.Probes[i]

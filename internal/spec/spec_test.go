@@ -164,6 +164,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("probe f entry return a->b c[1]\nwhere a == \"x\"\nlimit strlen 9\n")
 	f.Add("# name: x\nprobe main.(*T).M\naggregate latency\n")
 	f.Add("where x >= 0x10\nbacktrace kernel user\n")
+	f.Add("probe f\naggregate sum:len by fd keys 5\naggregate top:ctx:(struct x).n\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		file, err := ParseFile(strings.NewReader(s), "fuzz")
 		if (file == nil) == (err == nil) {

@@ -73,13 +73,21 @@ func ParseVersion(out string) (Version, error) {
 
 // Version runs stap -V.
 func (r *Runner) Version(ctx context.Context) (Version, error) {
+	out, err := r.versionOutput(ctx)
+	if err != nil {
+		return Version{}, err
+	}
+	return ParseVersion(out)
+}
+
+func (r *Runner) versionOutput(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, r.path(), "-V")
 	cmd.Env = append(os.Environ(), r.Env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return Version{}, classifyStart(r.path(), err, string(out))
+		return "", classifyStart(r.path(), err, string(out))
 	}
-	return ParseVersion(string(out))
+	return string(out), nil
 }
 
 // Options are the stap command-line options stapgen uses.

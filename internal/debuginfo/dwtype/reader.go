@@ -390,11 +390,18 @@ func arrayOf(elem *Type, count int64) *Type {
 // to the Go name made that "[4]uint64uint64", as often as map order put
 // the outer namer first.
 func (tr *Reader) nameArray(t *Type, lang Lang) {
-	if _, pending := tr.namers[t.Elem]; !pending && t.Elem.Kind == KindArray && t.Elem.Name == "" {
+	_, pending := tr.namers[t.Elem]
+	inner := !pending && t.Elem.Kind == KindArray && t.Elem.Name == ""
+	if inner {
 		tr.nameArray(t.Elem, lang) // an inner dimension of a C a[2][3], which has no namer
 	}
 	tr.name(t.Elem)
 	t.Name = t.Elem.Name + "[]"
+	if inner && lang != LangGo {
+		// stap names one array DIE once, whatever its dimensions: a C
+		// char a[5][16] is "char[]" in stap -L, not "char[][]".
+		t.Name = t.Elem.Name
+	}
 	if lang == LangGo {
 		t.GoName = "[" + strconv.FormatInt(max(t.Count, 0), 10) + "]" + t.Elem.GoName
 	}

@@ -1,0 +1,170 @@
+// Package gofncache persists what show needs of the Go functions of one
+// binary, per build-id: each looked-up name's functions with their type
+// graphs and Go facts (body, RETs, register homes), so a repeated query
+// needs neither the binary's DWARF (inflating a Go binary's compressed
+// sections alone costs 60 ms on cmd/go) nor its function table (80 ms on
+// containerd). Entries are made as names are looked up, so a first query
+// costs what it did without the cache plus one small write.
+//
+// The rules are those of the other caches (raw.Cache): keyed by build-id,
+// checked against the file's size and mtime, version-stamped, written
+// atomically; a missing, stale or damaged entry is a miss, never an error.
+// An entry typed from Go source (a binary without DWARF) also records the
+// source directories it consulted, found or not, and is stale once one of
+// them changes: installing a package that ships a missing source makes
+// the types appear.
+package gofncache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/stapgen/stapgen/internal/atomicfile"
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
+	"github.com/stapgen/stapgen/internal/target"
+)
+
+// version changes whenever an entry's meaning changes.
+const version = 1
+
+// Cache is the function cache of one binary; the zero value (caching off,
+// or a binary without build-id) holds nothing.
+type Cache struct {
+	dir         string // "" when off
+	id          string
+	size, mtime int64
+	opts        string // what else the answer depends on (type sources)
+}
+
+// New describes the cache of b in dir ($XDG_CACHE_HOME/stapgen when
+// empty); opts are the options the answers depend on beyond the binary
+// (--signature, --go-source, --source), which key the entries too.
+func New(b *target.Binary, dir string, opts ...string) Cache {
+	rc := raw.NewCache(b, false, dir)
+	p, ok := rc.Path(".gofn")
+	if !ok {
+		return Cache{}
+	}
+	return Cache{dir: p, id: filepath.Base(strings.TrimSuffix(p, ".gofn")), size: rc.Size, mtime: rc.MTime, opts: strings.Join(opts, "\x00")}
+}
+
+// entry is one persisted answer.
+type entry struct {
+	Version     int
+	Tool        string // the stapgen that computed it (self)
+	BuildID     string
+	Size, MTime int64
+	Opts, Query string
+	Sources     []Source
+	Funcs       []funcRec
+	Types       []typeRec
+}
+
+// Source is a directory an answer's types were looked for in, and its
+// state then (stamp).
+type Source struct{ Dir, Stamp string }
+
+// path is where the answer to query lives: one file per query, so that
+// concurrent commands asking different names never rewrite each other.
+// The size is in the name too: `strip` keeps the build-id, and a binary
+// and its stripped copy answer differently (DWARF, function table).
+func (c Cache) path(query string) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s", c.size, c.opts, query)))
+	return filepath.Join(c.dir, hex.EncodeToString(h[:12]))
+}
+
+// Path is where the answer to query is (or would be) kept, "" when off.
+func (c Cache) Path(query string) string {
+	if c.dir == "" {
+		return ""
+	}
+	return c.path(query)
+}
+
+// Load returns the functions query found when they were stored, or false
+// when there is no current entry.
+func (c Cache) Load(query string) ([]Func, bool) {
+	if c.dir == "" {
+		return nil, false
+	}
+	var e entry
+	if atomicfile.ReadGob(c.path(query), &e) != nil {
+		return nil, false
+	}
+	if e.Version != version || e.Tool != self() || e.BuildID != c.id || e.Size != c.size || e.MTime != c.mtime || e.Opts != c.opts || e.Query != query || len(e.Funcs) == 0 {
+		return nil, false
+	}
+	for _, s := range e.Sources {
+		if Stamp(s.Dir) != s.Stamp {
+			return nil, false
+		}
+	}
+	fns, err := unflatten(e.Funcs, e.Types)
+	if err != nil {
+		return nil, false
+	}
+	return fns, true
+}
+
+// Store keeps the answer to query; sources are the directories its types
+// were looked for in (none for DWARF). Failures are ignored: the cache
+// only accelerates.
+func (c Cache) Store(query string, fns []Func, sources []string) {
+	if c.dir == "" || len(fns) == 0 {
+		return
+	}
+	e := entry{Version: version, Tool: self(), BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
+	for _, d := range sources {
+		e.Sources = append(e.Sources, Source{Dir: d, Stamp: Stamp(d)})
+	}
+	e.Funcs, e.Types = flatten(fns)
+	if os.MkdirAll(c.dir, 0o700) != nil {
+		return
+	}
+	atomicfile.WriteGob(c.path(query), 0o600, &e)
+}
+
+// self names the running stapgen by its executable's size and mtime: an
+// answer is made by code (type spellings, ABI rules) that any rebuild may
+// change, and a version constant is bumped by hand only for the format.
+var self = sync.OnceValue(func() string {
+	p, err := os.Executable()
+	if err != nil {
+		return "?"
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano())
+})
+
+// Stamp sums what of a source directory the types depend on: whether it
+// exists, and each Go file's name, size and mtime (an edit in place keeps
+// the directory's own mtime).
+func Stamp(dir string) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "absent"
+	}
+	var parts []string
+	for _, de := range ents {
+		if de.IsDir() || !strings.HasSuffix(de.Name(), ".go") {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s:%d:%d", de.Name(), fi.Size(), fi.ModTime().UnixNano()))
+	}
+	slices.Sort(parts)
+	return fmt.Sprintf("%d:%08x", len(parts), crc32.ChecksumIEEE([]byte(strings.Join(parts, "\n"))))
+}

@@ -1,0 +1,204 @@
+package gofncache
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stapgen/stapgen/internal/debuginfo"
+	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/target"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// sample is a function whose types form a cycle (a list node pointing to
+// itself) and share a type between two parameters.
+func sample() []Func {
+	node := &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "struct main.node", GoName: "main.node", Size: 16}
+	ptr := &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "main.node*", GoName: "*main.node", Size: 8, Elem: node}
+	i64 := &debuginfo.Type{Kind: debuginfo.KindInt, Name: "long int", GoName: "int", Size: 8}
+	node.Fields = []debuginfo.Field{{Name: "v", Type: i64}, {Name: "next", Type: ptr, Offset: 8}}
+	f := &debuginfo.Function{Name: "main.walk", Lang: debuginfo.LangGo, File: "/src/main.go", Line: 12, Entry: 0x401000, End: 0x401080,
+		Params:  []debuginfo.Variable{{Name: "n", Type: ptr, Location: "loclist", LocList: true}, {Name: "m", Type: ptr}},
+		Results: []debuginfo.Variable{{Name: "~r0", Type: i64, Result: true}}}
+	return []Func{{F: f, Layout: true, Body: 0x40100a, Rets: []uint64{0x401050, 0x40107f},
+		Params:  []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}, {Pieces: []goabi.Piece{{Reg: "rbx", Size: 8}}}},
+		Results: []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}}, TypesWhyNot: "why"}}
+}
+
+// fixture copies the Go fixture where the test may change it, and opens it.
+func fixture(t testing.TB) (string, *target.Binary) {
+	src := testenv.GoFixture(t, testenv.GoDefault)
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "gofix")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p, open(t, p)
+}
+
+func open(t testing.TB, p string) *target.Binary {
+	bin, err := target.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bin.Close() })
+	return bin
+}
+
+// TestRoundTrip: what Store kept, Load gives back, cycle and sharing
+// included; the file is private to its owner.
+func TestRoundTrip(t *testing.T) {
+	_, bin := fixture(t)
+	c := New(bin, t.TempDir())
+	c.Store("main.walk", sample(), nil)
+	got, ok := c.Load("main.walk")
+	if !ok {
+		t.Fatal("stored entry not loaded")
+	}
+	if !reflect.DeepEqual(got, sample()) {
+		t.Errorf("loaded %+v\nwant %+v", got[0].F, sample()[0].F)
+	}
+	p := got[0].F.Params
+	if p[0].Type != p[1].Type || p[0].Type.Elem.Fields[1].Type != p[0].Type {
+		t.Error("shared or cyclic type loaded as copies")
+	}
+	if _, ok := c.Load("main.other"); ok {
+		t.Error("a name never stored loaded")
+	}
+	st, err := os.Stat(c.Path("main.walk"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("entry file: %v %v", st.Mode(), err)
+	}
+}
+
+// TestStale: an entry is a miss once stapgen was rebuilt, once the binary at its path changed
+// (contents, or only its mtime, which a rebuild with a fixed build-id
+// gives), under another build-id, under other type options, and once a
+// source directory it consulted changed.
+func TestStale(t *testing.T) {
+	dir := t.TempDir()
+	p, bin := fixture(t)
+	c := New(bin, dir)
+	c.Store("main.walk", sample(), nil)
+	if _, ok := c.Load("main.walk"); !ok {
+		t.Fatal("fresh entry not loaded")
+	}
+	if _, ok := New(bin, dir, "--signature").Load("main.walk"); ok {
+		t.Error("entry loaded under other type options")
+	}
+	was := self
+	self = func() string { return "a rebuilt stapgen" }
+	_, ok := c.Load("main.walk")
+	self = was
+	if ok {
+		t.Error("entry made by another stapgen loaded")
+	}
+
+	// Another build-id: the same entry file where another binary's
+	// entry for the name would be.
+	other := open(t, testenv.GoFixture(t, testenv.GoNoOpt))
+	oc := New(other, dir)
+	os.MkdirAll(filepath.Dir(oc.Path("main.walk")), 0o700)
+	copyFile(t, c.Path("main.walk"), oc.Path("main.walk"))
+	if _, ok := oc.Load("main.walk"); ok {
+		t.Error("entry of another build-id loaded")
+	}
+
+	// The same bytes with a new mtime, then other bytes.
+	later := mtime(t, p).Add(3e9)
+	os.Chtimes(p, later, later)
+	if _, ok := New(open(t, p), dir).Load("main.walk"); ok {
+		t.Error("entry loaded after the binary's mtime changed")
+	}
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte{0})
+	f.Close()
+	if _, ok := New(open(t, p), dir).Load("main.walk"); ok {
+		t.Error("entry loaded after the binary grew")
+	}
+
+	// A source directory that gains a file.
+	src := t.TempDir()
+	c = New(open(t, p), dir)
+	c.Store("main.walk", sample(), []string{src, filepath.Join(src, "absent")})
+	if _, ok := c.Load("main.walk"); !ok {
+		t.Fatal("entry with sources not loaded")
+	}
+	os.WriteFile(filepath.Join(src, "a.go"), []byte("package a\n"), 0o644)
+	if _, ok := c.Load("main.walk"); ok {
+		t.Error("entry loaded after its source directory changed")
+	}
+	c.Store("main.walk", sample(), []string{src, filepath.Join(src, "absent")})
+	os.MkdirAll(filepath.Join(src, "absent"), 0o755)
+	os.WriteFile(filepath.Join(src, "absent", "b.go"), []byte("package b\n"), 0o644)
+	if _, ok := c.Load("main.walk"); ok {
+		t.Error("entry loaded after a missing source directory appeared")
+	}
+}
+
+// TestDamaged: truncated, garbled and foreign entry files, and one whose
+// types refer outside their table, are misses.
+func TestDamaged(t *testing.T) {
+	_, bin := fixture(t)
+	c := New(bin, t.TempDir())
+	c.Store("main.walk", sample(), nil)
+	good, err := os.ReadFile(c.Path("main.walk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbled := append([]byte(nil), good...)
+	for i := len(garbled) / 3; i < len(garbled); i += 7 {
+		garbled[i] ^= 0x5a
+	}
+	for name, data := range map[string][]byte{
+		"truncated": good[:len(good)/2], "garbled": garbled, "empty": nil, "foreign": []byte("\x7fELF\x02\x01\x01"),
+	} {
+		os.WriteFile(c.Path("main.walk"), data, 0o600)
+		if _, ok := c.Load("main.walk"); ok {
+			t.Errorf("%s entry loaded", name)
+		}
+	}
+	fns := sample()
+	recs, types := flatten(fns)
+	recs[0].Params[0].Type = int32(len(types) + 1)
+	if _, err := unflatten(recs, types); err == nil {
+		t.Error("a reference past the type table decoded")
+	}
+	recs[0].Params[0].Type = -3
+	if _, err := unflatten(recs, types); err == nil {
+		t.Error("a negative type reference decoded")
+	}
+}
+
+// TestOff: a binary without build-id, and caching off, keep nothing.
+func TestOff(t *testing.T) {
+	var c Cache
+	c.Store("main.walk", sample(), nil)
+	if _, ok := c.Load("main.walk"); ok || c.Path("main.walk") != "" {
+		t.Error("the zero cache holds an entry")
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mtime(t *testing.T, p string) (m time.Time) {
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.ModTime()
+}
