@@ -38,30 +38,32 @@ func newRawStrings(r io.Reader) *rawStrings {
 	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10)}
 }
 
-// Read returns what is buffered up to the next 0x1d without asking the
-// source for more (a live stap's last piece of a record must reach the
-// decoder before stap prints again: TestWholeRecordNeedsNoMoreInput); it
-// waits for input only when nothing is buffered.
+// Read returns what is buffered, rewritten, without waiting for more: a
+// whole record must reach the decoder before stap prints the next one.
+// Bytes without a 0x1d are copied straight into p.
 func (r *rawStrings) Read(p []byte) (int, error) {
 	for len(r.out) == 0 {
-		if r.src.Buffered() == 0 {
-			if _, err := r.src.Peek(1); err != nil {
-				return 0, err
-			}
+		if _, err := r.src.Peek(1); err != nil {
+			return 0, err
 		}
 		buf, _ := r.src.Peek(r.src.Buffered())
 		i := bytes.IndexByte(buf, 0x1d)
-		switch {
-		case i < 0:
-			r.out = append(r.out[:0], buf...)
-			r.src.Discard(len(buf))
-		case r.tagBefore(buf[:i]):
-			r.out = append(r.out[:0], buf[:i]...)
-			r.src.Discard(i + 1)
-			r.out = r.raw(r.out)
-		default:
-			r.out = append(r.out[:0], buf[:i+1]...)
-			r.src.Discard(i + 1)
+		if i != 0 {
+			if i > 0 {
+				buf = buf[:i]
+			}
+			n := copy(p, buf)
+			r.src.Discard(n)
+			r.remember(p[:n])
+			return n, nil
+		}
+		// At a 0x1d: the bytes before it were all returned, so the tag is
+		// looked for in what was remembered of them.
+		r.src.Discard(1)
+		if r.tagBefore(nil) {
+			r.out = r.raw(r.out[:0])
+		} else {
+			r.out = append(r.out[:0], 0x1d)
 		}
 	}
 	n := copy(p, r.out)

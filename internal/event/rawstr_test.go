@@ -98,3 +98,29 @@ func TestRawStringNonEmpty(t *testing.T) {
 		t.Errorf("decoded %q, want %q", strings.Join(got, " "), want)
 	}
 }
+
+// onceReader returns its bytes, then fails the test if read again: a live
+// run's record must decode before stap prints the next.
+type onceReader struct {
+	t    *testing.T
+	b    []byte
+	done bool
+}
+
+func (o *onceReader) Read(p []byte) (int, error) {
+	if o.done {
+		o.t.Fatal("the decoder asked for input past a whole record")
+	}
+	o.done = true
+	return copy(p, o.b), nil
+}
+
+func TestRawStringsNeedNoMoreInput(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	in := append(chunked("0", "@@sg1 0 100 0 10 10 -")[0], "\x1f0|\x1d:8:ab\x00\n\x1e"...)
+	e, err := NewDecoder(&onceReader{t: t, b: in}, &s).Next()
+	if err != nil || string(e.Fields[0].Bytes) != "ab" {
+		t.Fatalf("%v %+v", err, e)
+	}
+}
