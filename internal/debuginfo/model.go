@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/dwtype"
+	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
 // The type model is dwtype's, under the names every caller uses.
@@ -72,6 +73,16 @@ func (v Variable) AtEntry() bool {
 		return false
 	}
 	return true
+}
+
+// Register is the DWARF number of the register holding v at the entry
+// pc, when its location there is one whole register ("reg rdx").
+func (v Variable) Register() (int, bool) {
+	name, ok := strings.CutPrefix(v.Location, "reg ")
+	if !ok {
+		return 0, false
+	}
+	return raw.RegNum(name)
 }
 
 // Function is one probe-able function of a target.

@@ -68,6 +68,16 @@ func TestDecodeStrings(t *testing.T) {
 	}
 }
 
+// TestDecodeBangPrefix: a token starting with "!" is unreadable, as the
+// BPF runtime prints a C string whose read faulted ("!" from
+// kernel_string, then the empty string's "0:").
+func TestDecodeBangPrefix(t *testing.T) {
+	evs := decodeAll(t, "@@sg1 0 100 1 10 11 7 !0:\n")
+	if len(evs) != 1 || evs[0].Err != "" || !evs[0].Fields[0].Missing {
+		t.Fatalf("!0: decoded as %+v, want an unreadable value", evs)
+	}
+}
+
 func TestDecodeRecordShape(t *testing.T) {
 	in := "hello from the program\n" +
 		"partial program output@@sg1 1 1795532700597540176 3 99 100 - -5\n" +

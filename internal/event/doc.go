@@ -46,7 +46,9 @@
 //
 // Any token may instead be "!" when the value could not be read (a fault,
 // or a value the runtime cannot reach); the event then carries no value
-// for that field and says why.
+// for that field and says why. A token starting with "!" means the same
+// ("!0:": the BPF runtime prints a C string's fault text before the token
+// of the empty string it would otherwise be).
 //
 // Lines that are not records (stap warnings on stdout, a target's own
 // output) are delivered as Raw events, never dropped.

@@ -20,7 +20,9 @@ import (
 // (the ":" after 0x1d: stap reads "\035" and a digit as one escape)
 //
 // BOUND is the most bytes the read returns: a string that long may go on,
-// so its token has no NUL (AtLeast); a shorter one keeps its NUL.
+// so its token has no NUL (AtLeast); a shorter one keeps its NUL. A "!"
+// after the 0x1d marks a string the script knows is not empty (its first
+// byte was read): no bytes there is a read that faulted, token "!".
 type rawStrings struct {
 	src  *bufio.Reader
 	out  []byte // rewritten bytes not yet returned
@@ -104,6 +106,11 @@ func (r *rawStrings) tagBefore(b []byte) bool {
 // raw reads ":" BOUND ":" BYTES 0x00 and appends its token to out;
 // anything else goes through as it came, after the 0x1d.
 func (r *rawStrings) raw(out []byte) []byte {
+	nonEmpty := false
+	if p, _ := r.src.Peek(2); len(p) == 2 && p[0] == '!' && p[1] == ':' {
+		nonEmpty = true
+		r.src.Discard(1)
+	}
 	if p, _ := r.src.Peek(1); len(p) == 0 || p[0] != ':' {
 		return append(out, 0x1d)
 	}
@@ -128,17 +135,20 @@ func (r *rawStrings) raw(out []byte) []byte {
 		if err != nil || len(b) > maxRawString+1 {
 			return append(append(append(out, 0x1d, ':'), head...), b...)
 		}
-		return r.token(out, b[:len(b)-1], bound)
+		return r.token(out, b[:len(b)-1], bound, nonEmpty)
 	}
 	if end < 0 {
 		return append(append(out, 0x1d, ':'), head...)
 	}
-	out = r.token(out, peek[:end], bound)
+	out = r.token(out, peek[:end], bound, nonEmpty)
 	r.src.Discard(end + 1)
 	return out
 }
 
-func (r *rawStrings) token(out, b []byte, bound int) []byte {
+func (r *rawStrings) token(out, b []byte, bound int, nonEmpty bool) []byte {
+	if nonEmpty && len(b) == 0 {
+		return append(out, " !"...)
+	}
 	out = append(out, " ?:"...)
 	out = hex.AppendEncode(out, b)
 	if len(b) < bound {

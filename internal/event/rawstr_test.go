@@ -74,6 +74,31 @@ func TestRawStrings(t *testing.T) {
 	}
 }
 
+// TestRawStringNonEmpty: a raw piece marked "!" after 0x1d (the script
+// read the string's first byte, so it is not empty) with no bytes is a
+// read that faulted, unreadable; with bytes it is the string.
+func TestRawStringNonEmpty(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	var in []byte
+	for _, str := range []string{"", "ab", "a\x1d!:8:b"} {
+		in = append(in, chunked("0", "@@sg1 0 100 0 10 10 -")[0]...)
+		in = append(in, "\x1f0|\x1d!:8:"+str+"\x00\n\x1e"...)
+	}
+	d := NewDecoder(iotest.OneByteReader(bytes.NewReader(in)), &s)
+	var got []string
+	for e, err := d.Next(); err == nil; e, err = d.Next() {
+		if f := e.Fields[0]; f.Missing {
+			got = append(got, "!")
+		} else {
+			got = append(got, string(f.Bytes))
+		}
+	}
+	if want := "! ab a\x1d!:8:b"; strings.Join(got, " ") != want {
+		t.Errorf("decoded %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
 // onceReader returns its bytes, then fails the test if read again: a live
 // run's record must decode before stap prints the next.
 type onceReader struct {

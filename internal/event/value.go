@@ -64,7 +64,9 @@ func decodeValue(fs *FieldSchema, tok []byte) (Value, error) {
 // from a (nil: allocated for it alone).
 func decodeInto(v *Value, fs *FieldSchema, tok []byte, a *slab) error {
 	v.Name, v.Type, v.Enc, v.Part = fs.Name, fs.Type, fs.Enc, fs.Part
-	if len(tok) == 1 && tok[0] == '!' {
+	// "!" and any token starting with it ("!0:", a BPF C string read whose
+	// fault text precedes an empty string's token) could not be read.
+	if len(tok) > 0 && tok[0] == '!' {
 		v.Missing = true
 		return nil
 	}

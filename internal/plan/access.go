@@ -24,6 +24,9 @@ type ref struct {
 	// reg: the value itself is in a register (a C parameter whose DWARF
 	// location is one, or $return); its members are in memory.
 	reg bool
+	// regNum+1 is the DWARF number of the register holding a C parameter
+	// at the entry (0: not one register there).
+	regNum int
 	// why, when set, says the value cannot be read here: it prints "!"
 	// with the reason in the notes.
 	why string

@@ -99,3 +99,43 @@ func bpfReturnSplit(fields []Field) []int {
 	}
 	return out
 }
+
+// bpfFilteredSplit is bpfSplit for a filtered C probe: its condition,
+// tested again by each handler, beside the record's head and a string's
+// word reads does not fit (stap 4.8: "register allocation failed", even
+// for "if (pid() == 1) next"), where a string alone with the condition
+// does. So each heavy value has a handler to itself, and the head one
+// of its own when the record starts with a heavy value (0 in the list).
+func bpfFilteredSplit(fields []Field) []int {
+	var out []int
+	for i, f := range fields {
+		if heavy(f.Value) || i > 0 && heavy(fields[i-1].Value) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// bpfWordTypes are the names C compilers give 8-byte integers, one of
+// which nearly every binary's DWARF has.
+var bpfWordTypes = []string{"long unsigned int", "long int", "long long unsigned int", "long long int"}
+
+// bpfWord finds, on first use, an 8-byte integer type of the target to
+// read C strings' words through (CString.Word): none leaves "", "".
+func bpfWord(types TypeFinder) func() (string, string) {
+	var name, module string
+	looked := false
+	return func() (string, string) {
+		if looked {
+			return name, module
+		}
+		looked = true
+		for _, n := range bpfWordTypes {
+			if t, m, err := types.CastType(n, ""); err == nil && t.Size == 8 {
+				name, module = n, m
+				break
+			}
+		}
+		return name, module
+	}
+}

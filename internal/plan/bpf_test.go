@@ -44,3 +44,24 @@ func TestBPFReturnSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestBPFFilteredSplit: under a filter every string or slice has a
+// handler to itself, and a record starting with one gives its head a
+// handler of its own (the leading 0).
+func TestBPFFilteredSplit(t *testing.T) {
+	s, i := Field{Value: CString{}}, Field{Value: Int{}}
+	for _, c := range []struct {
+		fields []Field
+		want   []int
+	}{
+		{nil, nil},
+		{[]Field{i, i}, nil},
+		{[]Field{s}, []int{0}},
+		{[]Field{i, s, i, i}, []int{1, 2}},
+		{[]Field{s, i, s}, []int{0, 1, 2}},
+	} {
+		if got := bpfFilteredSplit(c.fields); !slices.Equal(got, c.want) {
+			t.Errorf("bpfFilteredSplit(%v) = %v, want %v", c.fields, got, c.want)
+		}
+	}
+}

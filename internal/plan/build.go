@@ -87,6 +87,9 @@ func Build(in Inputs) (*Plan, error) {
 	if in.Go != nil {
 		b.em.types = typeFacts(in.Go, p)
 	}
+	if bpf && in.Types != nil {
+		b.em.word = bpfWord(in.Types)
+	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {
 		b.from = pr.Function
@@ -249,6 +252,9 @@ func (b *builder) add(pr Probe) {
 		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
+		if pr.Cond != nil && pr.Lang != debuginfo.LangGo {
+			pr.Split = bpfFilteredSplit(pr.Fields)
+		}
 	}
 	b.plan.Probes = append(b.plan.Probes, pr)
 }
@@ -271,6 +277,9 @@ func (b *builder) cFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		r := varRef(v.Name, v.Type)
 		r.reg = strings.HasPrefix(v.Location, "reg")
+		if n, ok := v.Register(); ok {
+			r.regNum = n + 1
+		}
 		params[v.Name] = r
 		order = append(order, v.Name)
 	}
@@ -408,7 +417,7 @@ func atReturn(f *debuginfo.Function, params map[string]ref) map[string]ref {
 	for name, r := range params {
 		v := *r.v
 		v.Entry = true
-		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg}
+		vals[name] = ref{typ: r.typ, v: &v, reg: r.reg, regNum: r.regNum}
 	}
 	if f.Return != nil && f.Return.Kind != debuginfo.KindVoid {
 		vals[ReturnRoot] = ref{typ: f.Return, v: &Var{Name: ReturnRoot}, reg: true}

@@ -22,6 +22,8 @@ type emitter struct {
 	goVersion string
 	// types are the binary's runtime type facts (goval.go), nil for none.
 	types func() *GoTypes
+	// word is CString.Word and WordModule, looked up once (bpfWord).
+	word func() (string, string)
 }
 
 // scalar is the expression of a scalar value.
@@ -85,11 +87,11 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		if t.Kind == debuginfo.KindBool {
 			return []Field{{Name: name, Type: typeName(t), Enc: event.EncBool, Value: Int{X: v, Bool: true}}}
 		}
-		if t.Kind == debuginfo.KindEnum && e.bpf && r.reg {
-			// stap 4.8's BPF back end emits a store through the value for
-			// an enum in a register, which the verifier rejects ("invalid
-			// mem access"): the whole script would fail to load.
-			return []Field{e.runtimeMissing(name, t, "the BPF runtime cannot read an enum held in a register; --runtime kernel prints it")}
+		if rv, applies, ok := e.bpfUint32(r); applies {
+			if !ok {
+				return []Field{e.runtimeMissing(name, t, errBPFUint32)}
+			}
+			v = rv
 		}
 		if t.Kind == debuginfo.KindEnum && len(t.Enumerators) > 0 {
 			f := Field{Name: name, Type: typeName(t), Enc: event.EncEnum, Value: Int{X: v, Signed: true}}
@@ -179,8 +181,15 @@ func (e *emitter) cString(r ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncStr,
-		Value: CString{Addr: p, Max: e.limits.StringLen, Kernel: e.kernel}}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: e.cStringAt(p, e.limits.StringLen)}
+}
+
+func (e *emitter) cStringAt(addr Expr, max int) CString {
+	s := CString{Addr: addr, Max: max, Kernel: e.kernel}
+	if e.bpf && !e.kernel && e.word != nil {
+		s.Word, s.WordModule = e.word()
+	}
+	return s
 }
 
 // goString prints a Go string (or []byte) of known length.
@@ -271,7 +280,7 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		}
 		addr := *r.v
 		addr.AddrOf = true
-		return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: CString{Addr: addr, Max: int(n), Kernel: e.kernel}}
+		return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: e.cStringAt(addr, int(n))}
 	}
 	if elem == nil || !(elem.Kind == debuginfo.KindInt || elem.Kind == debuginfo.KindUint || elem.Kind == debuginfo.KindEnum || elem.Kind == debuginfo.KindBool) {
 		return e.missing(name, t, "only arrays of integers print inline; name an element (x[0]) to read others")
@@ -289,4 +298,40 @@ func (e *emitter) array(r ref, name string, t *debuginfo.Type) Field {
 		a.Elems = append(a.Elems, v)
 	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncSlice, ElemEnc: intEnc(a.Signed), Value: a}
+}
+
+const errBPFUint32 = "the BPF runtime (stap 4.8) cannot read a 4-byte unsigned value or enum held in a register here; --runtime kernel prints it"
+
+// bpfUint32 says whether r is a value stap 4.8's BPF back end cannot
+// read itself (applies), and then what reads it instead (ok: x). stap
+// reads a 4-byte unsigned value (unsigned int, most enums) in a register
+// as "@uregister(N) & 4294967295", and its BPF back end compiles any
+// constant from 2^31 on into a store through the value, which the
+// verifier rejects ("R9 invalid mem access"): the whole script would
+// fail to load. The register itself, narrowed without such a constant,
+// is what stap would read: the parameter's register at the entry (stap
+// probes an optimized function there, where DWARF has it in a register)
+// or rax for the return value.
+func (e *emitter) bpfUint32(r ref) (x Expr, applies, ok bool) {
+	t := r.typ
+	if !e.bpf || !r.reg || t == nil || sizeOf(t) != 4 || t.Kind != debuginfo.KindEnum && t.Kind != debuginfo.KindUint {
+		return nil, false, false
+	}
+	x, ok = bpfReg32(r)
+	return x, true, ok
+}
+
+// bpfReg32 is the low 4 bytes of the register holding r: a C parameter
+// read at the entry (or as its entry value at a return), or the return
+// value at the return.
+func bpfReg32(r ref) (Expr, bool) {
+	switch {
+	case r.v == nil || len(r.v.Steps) > 0 || r.v.AddrOf || r.v.Of != nil:
+		return nil, false
+	case r.v.Name == ReturnRoot:
+		return Narrow{X: UReg{Num: 0}, Size: 4}, true
+	case r.regNum > 0:
+		return Narrow{X: UReg{Num: r.regNum - 1, Entry: r.v.Entry}, Size: 4}, true
+	}
+	return nil, false
 }

@@ -153,6 +153,17 @@ func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 			}
+			if rv, applies, ok := b.em.bpfUint32(r); applies {
+				if !ok {
+					return nil, refuse("%s: %s", p.Path, errBPFUint32)
+				}
+				v = rv
+			}
+			if b.em.bpf && (!fitsInt32(p.Int) || p.HasMask && !fitsInt32(p.Mask)) {
+				// stap 4.8's BPF back end compiles such a constant into a
+				// store through the value (see bpfUint32).
+				return nil, refuse("%s: the BPF runtime (stap 4.8) cannot compare with constants outside ±2^31 (its verifier refuses the script); use --runtime kernel", p.Path)
+			}
 			if p.HasMask {
 				return Mask{X: v, M: p.Mask, Op: p.Op, N: p.Int}, nil
 			}
@@ -197,3 +208,5 @@ func condFrom(fs []spec.Filter) string {
 	}
 	return "--where " + strings.Join(ws, " --where ")
 }
+
+func fitsInt32(n int64) bool { return n >= -1<<31 && n < 1<<31 }

@@ -151,7 +151,7 @@ type Probe struct {
 	Restart []uint64
 	// Split (BPF) lists the field indices that start another handler on
 	// the same points; the handlers print one record between them
-	// (bpf.go).
+	// (bpf.go). A leading 0 gives the record's head a handler of its own.
 	Split []int
 	// Count adds the call to the script's count for this probe; LatStart
 	// (an entry) keeps its time per thread, or per goroutine when Goid is

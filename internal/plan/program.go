@@ -62,7 +62,16 @@ type Narrow struct {
 	Signed bool
 }
 
+// UReg is a user register by its DWARF number, as stap's BPF back end
+// reads its own $vars (@uregister): the BPF runtime has no u_register().
+// Entry reads it as it was at the function's entry (@entry), at a return.
+type UReg struct {
+	Num   int
+	Entry bool
+}
+
 func (Reg) isExpr()    {}
+func (UReg) isExpr()   {}
 func (Var) isExpr()    {}
 func (Return) isExpr() {}
 func (Mem) isExpr()    {}
@@ -99,6 +108,12 @@ type CString struct {
 	Addr   Expr
 	Max    int
 	Kernel bool
+	// Word (BPF, user space) is an 8-byte integer type of the target's
+	// DWARF and the module stap finds it in, to read the words through
+	// @cast: such a read of a page the program has not touched yields 0,
+	// where user_uint64 ends the whole stapbpf run ("user copy fault").
+	// Empty: the words are read with user_uint64.
+	Word, WordModule string
 }
 
 // SliceElem says how a Go slice's elements print.

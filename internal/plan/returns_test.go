@@ -104,7 +104,9 @@ func TestReturnValueKinds(t *testing.T) {
 		// What stap 4.8's BPF back end cannot read is marked, and the
 		// script still runs.
 		{"r_double", spec.RuntimeBPF, []string{"d"}, "return:int:Missing d:int:Missing"},
-		{"r_enum", spec.RuntimeBPF, []string{"m"}, "return:int:Missing m:int:Missing"},
+		// A 4-byte unsigned or enum return reads as rax's low half, an
+		// entry value of one as its register's at the entry.
+		{"r_enum", spec.RuntimeBPF, []string{"m"}, "return:enum:Int m:enum:Int"},
 		{"r_str", spec.RuntimeBPF, []string{"s"}, "return:str:CString s:int:Missing"},
 		{"r_bool", spec.RuntimeBPF, []string{"b"}, "return:bool:Int b:bool:Int@"},
 	} {

@@ -192,17 +192,20 @@ func scriptMax(pl *plan.Plan) int {
 // CPU read once into one more local, where the others fit only with a
 // cpu() call per print (stapbpf's register allocator decides).
 // TestRenderedScriptsPassStap compiles both shapes.
+//
+// A C string is the exception: its handler, filtered or not, fits only
+// with cpu() per print (stap 4.8 refuses the local beside a condition).
 func bpfHasLocals(condOrGoid bool, fields []plan.Field) bool {
-	if condOrGoid {
-		return true
-	}
-	return slices.ContainsFunc(fields, func(f plan.Field) bool {
+	local := condOrGoid
+	for _, f := range fields {
 		switch f.Value.(type) {
 		case plan.Bytes, plan.Slice:
 			return true
+		case plan.CString:
+			return false
 		}
-		return false
-	})
+	}
+	return local
 }
 
 func isBPF(p *plan.Plan) bool { return p.Runtime == spec.RuntimeBPF }

@@ -92,8 +92,9 @@ func TestReads(t *testing.T) {
 		e    plan.Expr
 		want string
 	}{
-		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 1, Signed: true}, `(((u_register("R") & 0xff) ^ 0x80) - 0x80)`},
-		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 4}, `(u_register("R") & 0xffffffff)`},
+		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 1, Signed: true}, `((u_register("R") << 56) >> 56)`},
+		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 4}, `((u_register("R") << 32) >>> 32)`},
+		{plan.Narrow{X: plan.UReg{Num: 1}, Size: 4}, `((@uregister(1) << 32) >>> 32)`},
 		{plan.Mem{Addr: plan.Reg{Name: "rsp"}, Off: 16, Size: 8}, `user_uint64(u_register("rsp") + 16)`},
 		{plan.Mem{Addr: plan.Mem{Addr: plan.Reg{Name: "rax"}, Size: 8}, Size: 2, Signed: true}, `user_int16(user_uint64(u_register("rax")))`},
 		{plan.Var{Name: "n", Steps: []plan.VarStep{{Member: "pt"}, {Member: "xs"}, {Index: 2}}}, `$n->pt->xs[2]`},

@@ -124,9 +124,9 @@ var staticFuncs = template.FuncMap{
 	"min":     func(a, b int) int { return min(a, b) },
 	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
-	"mask":    func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8)-1) },
-	"signbit": func(size int64) string { return fmt.Sprintf("0x%x", uint64(1)<<(size*8-1)) },
-	"words":   words,
+	// highbits is how many bits above a value of size bytes a 64-bit word has.
+	"highbits": func(size int64) int64 { return 64 - 8*size },
+	"words":    words,
 	// elems are a BPF slice's unrolled element offsets: the first max, at
 	// most eight, like a string's words.
 	"elems": func(max int, size int64) []int64 {

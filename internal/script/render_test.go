@@ -3,9 +3,11 @@ package script
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,6 +139,35 @@ func cFuncs() fakeFuncs {
 	}
 }
 
+// ufixFuncs is fixtures/ufix at -O2 as its DWARF has it (readelf
+// --debug-dump=loc): every parameter in its ABI register at the entry.
+func ufixFuncs() fakeFuncs {
+	reg := func(name, loc string, t *debuginfo.Type) debuginfo.Variable {
+		return debuginfo.Variable{Name: name, Type: t, Location: loc, LocList: true}
+	}
+	return fakeFuncs{"u_mix": {Name: "u_mix", Params: []debuginfo.Variable{reg("seq", "reg rdi", tCInt), reg("base", "reg rsi", tInt), reg("mask", "reg rdx", tUInt),
+		reg("tag", "reg rcx", &debuginfo.Type{Kind: debuginfo.KindUint, Name: "short unsigned int", Size: 2})}, Return: tUInt}}
+}
+
+// ufixBin is the ufix binary the scripts name: a path for the goldens,
+// the built fixture where stap checks them.
+var ufixBin = "/usr/local/bin/ufix"
+
+// fakeTypes finds the 8-byte integer types a fixture's DWARF has (the
+// BPF runtime reads C strings' words through one): cfix's size_t is a
+// "long unsigned int", ufix has "long int".
+type fakeTypes struct {
+	path  string
+	names []string
+}
+
+func (f fakeTypes) CastType(name, module string) (*debuginfo.Type, string, error) {
+	if module == "" && slices.Contains(f.names, name) {
+		return &debuginfo.Type{Kind: debuginfo.KindUint, Name: name, Size: 8}, f.path, nil
+	}
+	return nil, "", fmt.Errorf("no type %q in %s", name, f.path)
+}
+
 func kernelFuncs() fakeFuncs {
 	return fakeFuncs{"lookup_one_qstr_excl": {Name: "lookup_one_qstr_excl", Params: []debuginfo.Variable{{Name: "name", Type: tPQstr, Location: "reg rdi"}, {Name: "base", Type: tDentry}, {Name: "flags", Type: tUInt}}, Return: tDentryR}}
 }
@@ -218,10 +249,18 @@ func genCases(t *testing.T) []genCase {
 		// Filter expressions: ||, !, masks, a return value, per function.
 		{name: "c-filter-expr", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk"}},
 			Where: preds(t, `greet { (n & 3) == 2 || !(who == "x y") }`, `greet { return < 0 || n > 2 }`, `walk { n->pt.x > 1 && !(n->pt.y & 4) }`)}},
-		// Under BPF a filter beside a C string's words overflows the
-		// handler's stack (stap 4.8, with a plain comparison too): n alone.
 		{name: "c-bpf-filter-expr", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true, Fields: paths(t, "n")}, {Function: "walk"}},
 			Where: preds(t, `greet { !(n & 1) || n > 8 }`, `greet { return >= 0 && !(return & 2) }`, `walk { n->pt.x > 1 || n->pt.y == -1 }`)}},
+		// A filter beside C strings under BPF: each string prints from a
+		// handler of its own (the condition, the head and a string's words
+		// overflowed stapbpf's stack), the first one before the head's.
+		{name: "c-bpf-filter-strings", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet", Fields: paths(t, "who", "n")},
+			{Function: "walk", Fields: paths(t, "n->pt.x", "n->name", "n->pt.y")}},
+			Where: preds(t, `greet { n > 8 }`, `walk { n->pt.x > 1 || !(n->pt.y & 4) }`)}},
+		// Unsigned ints in registers at -O2 under BPF, printed, filtered
+		// and returned: read as registers (stap's own reads do not load).
+		{name: "c-bpf-uint-regs", lang: "ufix", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "u_mix", Entry: true, Return: true, Fields: paths(t, "seq", "base", "mask", "tag")}},
+			Where: preds(t, `(mask & 0xf) < 9`)}},
 		{name: "kernel-filter-return", lang: "kernel", req: spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl", Return: true, Fields: paths(t, "name->name")}},
 			Where: preds(t, `return->d_inode != 0 && !(flags & 0x200)`, `name->name == "a" || name->len > 3`)}},
 		{name: "go-filter-return", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}},
@@ -247,13 +286,15 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 	case "go":
 		in.Target, in.Funcs, in.Go = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}
 	case "c":
-		in.Target, in.Funcs = plan.Target{Path: cBin}, cFuncs()
+		in.Target, in.Funcs, in.Types = plan.Target{Path: cBin}, cFuncs(), fakeTypes{cBin, []string{"long unsigned int"}}
+	case "ufix":
+		in.Target, in.Funcs, in.Types = plan.Target{Path: ufixBin}, ufixFuncs(), fakeTypes{ufixBin, []string{"long int"}}
 	case "module":
 		in.Target, in.Funcs = plan.Target{Kernel: true, Module: "overlay", Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(false)
 	case "kernel-module":
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-57-cloud-amd64"}, moduleFuncs(true)
 	case "clib":
-		in.Target, in.Funcs = plan.Target{Path: cBin, Library: true}, cFuncs()
+		in.Target, in.Funcs, in.Types = plan.Target{Path: cBin, Library: true}, cFuncs(), fakeTypes{cBin, []string{"long unsigned int"}}
 	default:
 		in.Target, in.Funcs = plan.Target{Kernel: true, Release: "6.1.0-47-cloud-amd64"}, kernelFuncs()
 	}
@@ -304,6 +345,9 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 	testenv.Need(t, err == nil, "%v", err)
 	goBin := testenv.GoFixture(t, testenv.GoDefault)
 	cBin := testenv.CFixture(t, testenv.CO0)
+	golden := ufixBin
+	ufixBin = testenv.CProgram(t, "ufix", testenv.CO2)
+	defer func() { ufixBin = golden }()
 	for _, tc := range genCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := build(t, tc, goBin, cBin)

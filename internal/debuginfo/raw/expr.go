@@ -10,6 +10,16 @@ import (
 var amd64Regs = []string{"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"}
 
+// RegNum is the DWARF number of the amd64 register regName calls name.
+func RegNum(name string) (int, bool) {
+	for i, r := range amd64Regs[:16] {
+		if r == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 func regName(n uint64) string {
 	if n < uint64(len(amd64Regs)) {
 		return amd64Regs[n]
