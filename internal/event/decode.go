@@ -356,16 +356,9 @@ func atoi64(b []byte) (int64, bool) {
 			return 0, false
 		}
 	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
+	n, ok := decUint(b)
+	if !ok {
+		return 0, false
 	}
 	if neg {
 		return -int64(n), true

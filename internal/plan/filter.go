@@ -180,12 +180,9 @@ func (b *builder) predicate(r ref, p spec.Predicate) (Cond, error) {
 	eq := StrEq{Lit: p.Str, Not: p.Op == spec.OpNe}
 	switch {
 	case t.Kind == debuginfo.KindString:
-		ptr, _ := r.member("str")
-		n, _ := r.member("len")
-		pv, err1 := b.em.scalar(ptr)
-		nv, err2 := b.em.scalar(n)
-		if err1 != nil || err2 != nil {
-			return nil, refuse("string not readable here")
+		pv, nv, err := b.goStringWords(r)
+		if err != nil {
+			return nil, err
 		}
 		eq.Ptr, eq.Len = pv, nv
 		return eq, nil
@@ -210,3 +207,16 @@ func condFrom(fs []spec.Filter) string {
 }
 
 func fitsInt32(n int64) bool { return n >= -1<<31 && n < 1<<31 }
+
+// goStringWords are the two words of a Go string value: its data pointer
+// and its length, as the filters and statistics read them.
+func (b *builder) goStringWords(r ref) (ptr, n Expr, err error) {
+	p, _ := r.member("str")
+	l, _ := r.member("len")
+	pv, err1 := b.em.scalar(p)
+	nv, err2 := b.em.scalar(l)
+	if err1 != nil || err2 != nil {
+		return nil, nil, refuse("string not readable here")
+	}
+	return pv, nv, nil
+}

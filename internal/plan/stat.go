@@ -171,12 +171,9 @@ func (b *builder) keyOf(r ref) (Key, error) {
 	case str && b.em.bpf:
 		return nil, refuse("string keys need the kernel runtime (stapbpf 4.8 reads a string key as empty); use --runtime kernel, or key by a number")
 	case t.Kind == debuginfo.KindString:
-		ptr, _ := r.member("str")
-		n, _ := r.member("len")
-		pv, err1 := b.em.scalar(ptr)
-		nv, err2 := b.em.scalar(n)
-		if err1 != nil || err2 != nil {
-			return nil, refuse("string not readable here")
+		pv, nv, err := b.goStringWords(r)
+		if err != nil {
+			return nil, err
 		}
 		return StrKey{Ptr: pv, Len: nv, Max: min(b.plan.Limits.StringLen, maxKeyLen)}, nil
 	case str:
