@@ -103,7 +103,7 @@ func TestChunksInterleaved(t *testing.T) {
 func FuzzChunks(f *testing.F) {
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f1|@@sg1 1 2 1 2 2 - 9\x1eout\x1f0| 1:61\x1e\x1f1|\n\x1e\x1f0|\n\x1e"))
 	f.Add([]byte("\x1f99999999|x\x1f|\x1f7"))
-	// Merged BPF prints (script/merge.go): the head with values, words in
+	// Merged BPF prints (script/pieces.go): the head with values, words in
 	// groups, the last value with the tail.
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 - 3:w\x1e\x1f1|@@sg1 0 2 1 2 2 - ! 7\n\x1e\x1f0|0000000000636261\x1e\x1f0| 9\n\x1e"))
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f0| ?:w6867666564636261\x1e\x1f0|00000000006a6968\x1e\x1f0| 1\n\x1e"))

@@ -24,8 +24,8 @@ import (
 // float, a slice and an interface; a missing value. The BPF runtime's
 // chunked output is stap 4.8's own, saved by `stapgen run --runtime bpf
 // --save` of bench/workload's hitc and hitgo (testdata/bpf48-*.out), in
-// the one-print-per-value form and in the merged prints of cost's
-// script/merge.go. The merged ones' golden lines are what the decoder of
+// the one-print-per-value form and in the shared prints of
+// script/pieces.go. The merged ones' golden lines are what the decoder of
 // main (4bc94e2, before this work) printed for them with stapgen decode.
 
 var corpusSchema = &Schema{Version: 1, Probes: []ProbeSchema{

@@ -123,6 +123,8 @@ type ProbeView struct {
 	Bias string
 	// RunTotals: the counts go into plan.RunTotals' plain arrays too.
 	RunTotals bool
+	// Prints lay out the record's head, Fields and tail (pieces.go).
+	Prints []Print
 }
 
 // probe renders p's handler, or under BPF the handlers its Split asks
@@ -164,12 +166,15 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		if g.bpf && bpfHasLocals(p.Cond != nil || p.Goid != nil, pv.Fields) {
 			pv.CPU = "__sg_c"
 		}
+		if !p.NoRecord {
+			var err error
+			if pv.Prints, err = g.record(pv); err != nil {
+				return "", err
+			}
+		}
 		s, err := g.exec("probe", pv)
 		if err != nil {
 			return "", err
-		}
-		if g.bpf {
-			s = mergeBPFPrints(s)
 		}
 		out = append(out, s)
 	}

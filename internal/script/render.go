@@ -121,6 +121,7 @@ var staticFuncs = template.FuncMap{
 	"quote":   func(s string) string { return fmt.Sprintf("%q", s) },
 	"lit":     stapString,
 	"add":     func(a, b int) int { return a + b },
+	"reads":   reads,
 	"min":     func(a, b int) int { return min(a, b) },
 	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },

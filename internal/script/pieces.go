@@ -1,0 +1,191 @@
+package script
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stapgen/stapgen/internal/plan"
+)
+
+// A record is laid out as a list of prints: the head, each field and the
+// tail. On the kernel runtime each is its own template's output. Under
+// BPF a kind whose template set defines a piece (part.K, args.K, cost.K
+// and maybe after.K: templates/bpf.stp.tmpl says why) shares one "print"
+// with the pieces next to it, so a hit sends fewer perf events.
+
+// bpfMergeCost bounds a shared print's arguments plus its user-memory
+// reads, which stapbpf keeps on the handler's 512-byte stack: a print of
+// eight words and the record head does not compile (stap 4.8).
+const bpfMergeCost = 10
+
+// Print is one step of a record as the "probe" template writes it: the
+// request text of the values it prints, as comments above it, and its
+// stap text.
+type Print struct {
+	From []string
+	Text string
+}
+
+// printView is what the "print" template receives.
+type printView struct {
+	CPU, Fmt string
+	Args     []string
+}
+
+type piece struct {
+	fmt   string
+	args  []string
+	cost  int
+	after string
+}
+
+// layout collects a handler's prints, holding the pieces that share the
+// print being built.
+type layout struct {
+	g    *generator
+	cpu  string
+	out  []Print
+	open []piece
+	from []string
+	cost int
+}
+
+// record lays out the prints of pv's part of its record.
+func (g *generator) record(pv ProbeView) ([]Print, error) {
+	l := &layout{g: g, cpu: pv.CPU}
+	if pv.Head {
+		if err := l.add(nil, "head", "head", pv); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range pv.Fields {
+		var from []string
+		if f.From != "" {
+			from = []string{f.From}
+		}
+		k := kind(f.Value)
+		if err := l.add(from, k, "value."+k, valueView{V: f.Value, CPU: pv.CPU}); err != nil {
+			return nil, err
+		}
+	}
+	if pv.Tail {
+		if pv.Max > 0 && !pv.Head {
+			if err := l.add(nil, "", "record.close", pv); err != nil {
+				return nil, err
+			}
+		}
+		if err := l.add(nil, "tail", "tail", pv); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.flush(); err != nil {
+		return nil, err
+	}
+	return l.out, nil
+}
+
+// add lays out one step: the piece of kind k when the runtime merges
+// prints and the templates define one, else template name's own text.
+func (l *layout) add(from []string, k, name string, data any) error {
+	p, ok, err := l.g.piece(k, data)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s, err := l.g.exec(name, data)
+		if err != nil {
+			return err
+		}
+		if err := l.flush(); err != nil {
+			return err
+		}
+		l.out = append(l.out, Print{From: from, Text: s})
+		return nil
+	}
+	if len(l.open) > 0 && l.cost+p.cost > bpfMergeCost {
+		if err := l.flush(); err != nil {
+			return err
+		}
+	}
+	l.open = append(l.open, p)
+	l.from = append(l.from, from...)
+	l.cost += p.cost
+	if p.after != "" {
+		return l.flush() // statements follow: nothing joins the print past them
+	}
+	return nil
+}
+
+// flush writes the open pieces as one print.
+func (l *layout) flush() error {
+	if len(l.open) == 0 {
+		return nil
+	}
+	v := printView{CPU: l.cpu}
+	var after string
+	for _, p := range l.open {
+		v.Fmt += p.fmt
+		v.Args = append(v.Args, p.args...)
+		after = p.after
+	}
+	s, err := l.g.exec("print", v)
+	if err != nil {
+		return err
+	}
+	if after != "" {
+		s += "\n" + after
+	}
+	l.out = append(l.out, Print{From: l.from, Text: s})
+	l.open, l.from, l.cost = nil, nil, 0
+	return nil
+}
+
+// piece renders kind k's piece for data; ok is false on the kernel
+// runtime and for kinds that print through a template of their own.
+func (g *generator) piece(k string, data any) (p piece, ok bool, err error) {
+	if !g.bpf || k == "" || g.t.Lookup("part."+k) == nil {
+		return p, false, nil
+	}
+	if p.fmt, err = g.exec("part."+k, data); err != nil {
+		return p, false, err
+	}
+	args, err := g.exec("args."+k, data)
+	if err != nil {
+		return p, false, err
+	}
+	if args != "" {
+		p.args = []string{args}
+	}
+	cost, err := g.exec("cost."+k, data)
+	if err != nil {
+		return p, false, err
+	}
+	if p.cost, err = strconv.Atoi(strings.TrimSpace(cost)); err != nil {
+		return p, false, fmt.Errorf("template %q: want a number, got %q", "cost."+k, cost)
+	}
+	if g.t.Lookup("after."+k) != nil {
+		if p.after, err = g.exec("after."+k, data); err != nil {
+			return p, false, err
+		}
+	}
+	return p, true, nil
+}
+
+// reads counts the user-memory reads in e, which a BPF print's cost
+// includes.
+func reads(e plan.Expr) int {
+	switch e := e.(type) {
+	case plan.Mem:
+		return 1 + reads(e.Addr)
+	case plan.Narrow:
+		return reads(e.X)
+	case plan.Cast:
+		return reads(e.X)
+	case plan.Var:
+		if e.Of != nil {
+			return reads(e.Of)
+		}
+	}
+	return 0
+}
