@@ -2,9 +2,11 @@ package command
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,7 +78,15 @@ func TestInterruptDeliversEverything(t *testing.T) {
 	if len(evs) < 7 {
 		t.Fatalf("%d events after the interrupt", len(evs))
 	}
-	// Every record is whole: decoded with its field, in the program's order.
+	// Every record is whole: decoded with its field, in the program's
+	// order by time. stapbpf reads each CPU's perf buffer in turn, so a
+	// record of a goroutine that moved to another CPU can arrive before
+	// the one it followed (seen in CI).
+	slices.SortStableFunc(evs, func(a, b jsonEvent) int {
+		ta, _ := a["time_ns"].(float64)
+		tb, _ := b["time_ns"].(float64)
+		return cmp.Compare(ta, tb)
+	})
 	want := []string{"hello", "hello world", "quote\"d", "new\nline", "\xff\xfe\x00z", ""}
 	for i, e := range evs[:6] {
 		if s, _ := e.text(t, "s"); s != want[i] {
