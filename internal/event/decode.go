@@ -66,6 +66,9 @@ type Decoder struct {
 
 // NewDecoder decodes r with schema s.
 func NewDecoder(r io.Reader, s *Schema) *Decoder {
+	if s.RawStrings && !s.Chunked {
+		r = newKernelRawStrings(r)
+	}
 	d := &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
 	if s.Chunked {
 		d = &Decoder{chunks: newChunkReader(newRawStrings(r)), s: s}

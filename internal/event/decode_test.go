@@ -164,31 +164,43 @@ func FuzzDecode(f *testing.F) {
 	// The kernel runtime's printf hex dumps: a string cut by an unmapped
 	// page, an empty one marked cut, a dump a fault left without bytes.
 	f.Add([]byte("@@sg1 0 1 1 1 1 - 10+:65656565656565656565 3\n@@sg1 0 1 1 1 1 - 0+: 4\n@@sg1 0 1 1 1 1 - 51+: 5\n"))
+	// Its raw C strings: bytes that hold a newline and a record, one as
+	// long as its bound, one without its NUL, a bound too long to be one.
+	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:8:a\n@@sg1 0 1 1 1 1 - 1\n\x00 3\n@@sg1 0 1 1 1 1 -\x1d:2:ab\x00 4\n"))
+	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:5:abc\n@@sg1 0 1 1 1 1 -\x1d:9999999:\x00 1\n"))
+	raw := *schema
+	raw.RawStrings = true
 	f.Fuzz(func(t *testing.T, in []byte) {
-		d := NewDecoder(bytes.NewReader(in), schema)
-		for i := 0; ; i++ {
-			e, err := d.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.Probe >= 0 && len(e.Fields) != len(schema.Probes[e.Probe].Fields) {
-				t.Fatalf("record with %d fields", len(e.Fields))
-			}
-			if e.Probe < 0 && e.Raw == "" && e.Err == "" {
-				t.Fatal("empty non-record event")
-			}
-			if _, err := json.Marshal(e); err != nil {
-				t.Fatal(err)
-			}
-			_ = e.String()
-			if i > len(in)+1 {
-				t.Fatal("more events than input bytes")
-			}
-		}
+		fuzzDecode(t, in, schema)
+		fuzzDecode(t, in, &raw)
 	})
+}
+
+func fuzzDecode(t *testing.T, in []byte, schema *Schema) {
+	t.Helper()
+	d := NewDecoder(bytes.NewReader(in), schema)
+	for i := 0; ; i++ {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Probe >= 0 && len(e.Fields) != len(schema.Probes[e.Probe].Fields) {
+			t.Fatalf("record with %d fields", len(e.Fields))
+		}
+		if e.Probe < 0 && e.Raw == "" && e.Err == "" {
+			t.Fatal("empty non-record event")
+		}
+		if _, err := json.Marshal(e); err != nil {
+			t.Fatal(err)
+		}
+		_ = e.String()
+		if i > len(in)+1 {
+			t.Fatal("more events than input bytes")
+		}
+	}
 }
 
 func BenchmarkDecode(b *testing.B) {

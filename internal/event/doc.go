@@ -36,6 +36,9 @@
 //	       truncated). HEX may start with "w": then it is little-endian
 //	       64-bit words, 16 hex digits each (the BPF runtime reads strings
 //	       a word at a time); bytes past LEN are dropped.
+//	       A C string may come raw instead (Schema.RawStrings, and BPF):
+//	       0x1d ":" BOUND ":" BYTES NUL, which the decoder reads as
+//	       "?:HEX" before it splits lines (rawstr.go).
 //	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
 //	       fewer elements than LEN means truncated; "3/4:" with no elements
 //	       when none were read)

@@ -23,19 +23,37 @@ import (
 // so its token has no NUL (AtLeast); a shorter one keeps its NUL. A "!"
 // after the 0x1d marks a string the script knows is not empty (its first
 // byte was read): no bytes there is a read that faulted, token "!".
+//
+// The kernel runtime prints its C strings the same way, without the tag
+// (its stream has no pieces): 0x1d ":" BOUND ":" BYTES 0x00 where the
+// token goes, converted before the decoder splits the stream into lines,
+// since the bytes may hold newlines.
 type rawStrings struct {
-	src  *bufio.Reader
-	out  []byte // rewritten bytes not yet returned
-	last [12]byte
-	nl   int // bytes of last in use: the end of what was returned, for the tag
+	src *bufio.Reader
+	// untagged: a raw string needs no piece's tag before it (the kernel
+	// runtime's stream), only a record around it: the traced program's
+	// output shares stap's stdout, and its lines go through as they came.
+	// col counts the bytes of the current line returned (up to the
+	// magic's length), rec says they are the magic so far.
+	untagged bool
+	col      int
+	rec      bool
+	out      []byte // rewritten bytes not yet returned
+	last     [12]byte
+	nl       int // bytes of last in use: the end of what was returned, for the tag
 }
 
 // maxRawString bounds the bytes before a raw string's NUL: the BPF runtime
-// reads at most 64.
+// reads at most 64, the kernel runtime 511 (stap's MAXSTRINGLEN).
 const maxRawString = 1024
 
 func newRawStrings(r io.Reader) *rawStrings {
 	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// newKernelRawStrings converts the kernel runtime's raw C strings.
+func newKernelRawStrings(r io.Reader) *rawStrings {
+	return &rawStrings{src: bufio.NewReaderSize(r, 64<<10), untagged: true, rec: true}
 }
 
 // Read returns what is buffered, rewritten, without waiting for more: a
@@ -60,7 +78,7 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 		// At a 0x1d: the bytes before it were all returned, so the tag is
 		// looked for in what was remembered of them.
 		r.src.Discard(1)
-		if r.tagBefore(nil) {
+		if r.rawHere() {
 			r.out = r.raw(r.out[:0])
 		} else {
 			r.out = append(r.out[:0], 0x1d)
@@ -72,9 +90,27 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// rawHere tells whether the 0x1d just read may start a raw string.
+func (r *rawStrings) rawHere() bool {
+	if r.untagged {
+		return r.rec && r.col == len(magic)
+	}
+	return r.tagBefore(nil)
+}
+
 // remember keeps the last bytes returned, where a tag split across reads
-// starts.
+// starts, or, untagged, how the current line starts.
 func (r *rawStrings) remember(b []byte) {
+	if r.untagged {
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			r.col, r.rec, b = 0, true, b[i+1:]
+		}
+		if k := min(len(b), len(magic)-r.col); k > 0 {
+			r.rec = r.rec && bytes.Equal(b[:k], magic[r.col:r.col+k])
+			r.col += k
+		}
+		return
+	}
 	if len(b) >= len(r.last) {
 		r.nl = copy(r.last[:], b[len(b)-len(r.last):])
 		return

@@ -124,3 +124,80 @@ func TestRawStringsNeedNoMoreInput(t *testing.T) {
 		t.Fatalf("%v %+v", err, e)
 	}
 }
+
+// TestKernelRawStrings: the kernel runtime's raw C strings (0x1d ":" BOUND
+// ":" BYTES NUL in the token's place, no piece tag) decode to the same
+// events as their hex tokens, whatever bytes they hold (newlines, the
+// chunk bytes, a fake record) and however the input is split; a string as
+// long as its bound is marked truncated; 0x1d elsewhere is data.
+func TestKernelRawStrings(t *testing.T) {
+	raw := *schema
+	raw.RawStrings = true
+	strs := []string{"plain", "", "a\x1eb\x1fc\nd\x1d:9:e", "x\n@@sg1 0 1 2 3 4 - 1:61\n", "\xff\xfe \"q\"", "abcdefgh"}
+	var in []byte
+	var plain strings.Builder
+	for _, str := range strs {
+		in = append(in, "@@sg1 0 100 0 10 10 -\x1d:8:"+str+"\x00\n"...)
+		tok := "?:" + hex.EncodeToString([]byte(str))
+		if len(str) < 8 {
+			tok += "00"
+		}
+		plain.WriteString("@@sg1 0 100 0 10 10 - " + tok + "\n")
+	}
+	want := decodeAllJSON(t, []byte(plain.String()), schema)
+	for name, r := range map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(in) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+	} {
+		got := decodeReaderJSON(t, r(), &raw)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	d := NewDecoder(bytes.NewReader(in), &raw)
+	var n int
+	for e, err := d.Next(); err == nil; e, err = d.Next() {
+		v := e.Fields[0]
+		if n >= len(strs) || string(v.Bytes) != strs[n] || v.Truncated != (len(strs[n]) >= 8) {
+			t.Errorf("event %d: %q truncated=%v", n, v.Bytes, v.Truncated)
+		}
+		n++
+	}
+	if n != len(strs) {
+		t.Fatalf("%d events, want %d", n, len(strs))
+	}
+	// Not a raw string, or one outside a record (the traced program's
+	// output): passed through as it came.
+	for _, data := range []string{"x\x1d:3:ab\n", "x\x1dy\n", "@@sg1 0 1 0 1 1 - 3:\x1d6162\n", "x\x1d:3:ab\x00\n", "@@sg2 \x1d:3:ab\x00\n", "@@sg\x1d:3:ab\x00\n"} {
+		got := decodeAllJSON(t, []byte(data), &raw)
+		if len(got) != 1 || !strings.Contains(got[0], `\u001d`) {
+			t.Errorf("%q: %q", data, got)
+		}
+	}
+	// A schema without RawStrings (a script from before them) reads
+	// 0x1d as data.
+	if got := decodeAllJSON(t, []byte("@@sg1 0 100 0 10 10 -\x1d:8:ab\x00\n"), schema); len(got) != 1 || !strings.Contains(got[0], `\u001d`) {
+		t.Errorf("without RawStrings: %q", got)
+	}
+	e, err := NewDecoder(&onceReader{t: t, b: []byte("@@sg1 0 100 0 10 10 -\x1d:8:ab\x00\n")}, &raw).Next()
+	if err != nil || string(e.Fields[0].Bytes) != "ab" {
+		t.Fatalf("live record: %v %+v", err, e)
+	}
+}
+
+func decodeReaderJSON(t *testing.T, r io.Reader, s *Schema) []string {
+	t.Helper()
+	d := NewDecoder(r, s)
+	var got []string
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(e)
+		got = append(got, string(b))
+	}
+}

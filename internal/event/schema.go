@@ -48,6 +48,11 @@ type Schema struct {
 	// Chunked output (stapbpf's) prefixes every print with "\x1fCPU|";
 	// the decoder joins each CPU's pieces into its lines.
 	Chunked bool `json:"chunked,omitempty"`
+	// RawStrings: the records (the kernel runtime's, not Chunked) may
+	// hold C strings printed raw, 0x1d ":" BOUND ":" BYTES NUL, which the
+	// decoder turns into their "?:HEX" tokens before it splits lines
+	// (rawstr.go). Chunked output always may.
+	RawStrings bool `json:"raw_strings,omitempty"`
 }
 
 // ProbeSchema describes the records one probe handler prints.
