@@ -58,8 +58,9 @@ func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 	}
 }
 
-// TestCStringBytesInVM: the kernel runtime (bulk reads, hex dumped by
-// printf) gives every byte of a C string as the program had it.
+// TestCStringBytesInVM: the kernel runtime (one bulk read printed raw,
+// or counted byte by byte where it faults) gives every byte of a C string
+// as the program had it.
 func TestCStringBytesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.CProgram(t, "sfix", testenv.CO2)
