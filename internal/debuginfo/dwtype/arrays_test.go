@@ -23,42 +23,19 @@ func goArrays(t *testing.T, path string) map[dwarf.Offset]string {
 	t.Helper()
 	d := openDWARF(t, path)
 	want := map[dwarf.Offset]string{}
-	r := d.Reader()
-	for {
-		e, err := r.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e == nil {
-			break
-		}
-		if e.Tag != dwarf.TagArrayType {
-			continue
-		}
+	eachArray(t, d, func(e *dwarf.Entry, dt, inner dwarf.Type) {
 		n, _ := e.Val(dwarf.AttrName).(string)
 		if strings.Contains(n, "unsafe.Pointer") {
-			continue
+			return
 		}
 		if strings.HasPrefix(n, "[") {
 			want[e.Offset] = n
-			continue
-		}
-		dt, err := d.Type(e.Offset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inner := dt
-		for {
-			at, ok := inner.(*dwarf.ArrayType)
-			if !ok {
-				break
-			}
-			inner = at.Type
+			return
 		}
 		if _, basic := inner.(interface{ Basic() *dwarf.BasicType }); basic {
 			want[e.Offset] = dt.String()
 		}
-	}
+	})
 	return want
 }
 
@@ -121,4 +98,36 @@ func TestGoArraySpelling(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("%d arrays (%d of arrays), 24 orders", len(offs), nested)
+}
+
+// eachArray calls f for every array type DIE of d, with debug/dwarf's
+// type for it and the innermost element of its dimensions.
+func eachArray(t *testing.T, d *dwarf.Data, f func(e *dwarf.Entry, dt, inner dwarf.Type)) {
+	t.Helper()
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e == nil {
+			return
+		}
+		if e.Tag != dwarf.TagArrayType {
+			continue
+		}
+		dt, err := d.Type(e.Offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner := dt
+		for {
+			at, ok := inner.(*dwarf.ArrayType)
+			if !ok {
+				break
+			}
+			inner = at.Type
+		}
+		f(e, dt, inner)
+	}
 }

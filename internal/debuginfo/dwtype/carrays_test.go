@@ -18,35 +18,12 @@ func TestCArraySpelling(t *testing.T) {
 	d := testenv.DWARF(t, bin)
 	want := map[dwarf.Offset]string{}
 	multi := 0
-	r := d.Reader()
-	for {
-		e, err := r.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e == nil {
-			break
-		}
-		if e.Tag != dwarf.TagArrayType {
-			continue
-		}
-		dt, err := d.Type(e.Offset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inner := dt
-		for {
-			at, ok := inner.(*dwarf.ArrayType)
-			if !ok {
-				break
-			}
-			inner = at.Type
-		}
+	eachArray(t, d, func(e *dwarf.Entry, dt, inner dwarf.Type) {
 		if inner != dt.(*dwarf.ArrayType).Type {
 			multi++
 		}
 		want[e.Offset] = inner.String() + "[]"
-	}
+	})
 	if multi < 3 {
 		t.Fatalf("%d arrays, %d of several dimensions: the case is not exercised", len(want), multi)
 	}
