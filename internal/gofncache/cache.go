@@ -1,6 +1,8 @@
-// Package gofncache persists what show needs of the Go functions of one
-// binary, per build-id: each looked-up name's functions with their type
-// graphs and Go facts (body, RETs, register homes), so a repeated query
+// Package gofncache persists what show and gen need of the Go functions of
+// one binary, per build-id: each looked-up name's functions with their
+// type graphs and Go facts (body, stack check, RETs, register homes), and
+// the facts of the whole binary a plan asks for (the goroutine id's
+// offset, the runtime's type descriptors), so a repeated query
 // needs neither the binary's DWARF (inflating a Go binary's compressed
 // sections alone costs 60 ms on cmd/go) nor its function table (80 ms on
 // containerd). Entries are made as names are looked up, so a first query
@@ -31,8 +33,9 @@ import (
 	"github.com/stapgen/stapgen/internal/target"
 )
 
-// version changes whenever an entry's meaning changes.
-const version = 1
+// version changes whenever an entry's meaning changes (2: stack checks,
+// failures of RETs and homes, the binary's facts).
+const version = 2
 
 // Cache is the function cache of one binary; the zero value (caching off,
 // or a binary without build-id) holds nothing.
@@ -55,16 +58,44 @@ func New(b *target.Binary, dir string, opts ...string) Cache {
 	return Cache{dir: p, id: filepath.Base(strings.TrimSuffix(p, ".gofn")), size: rc.Size, mtime: rc.MTime, opts: strings.Join(opts, "\x00")}
 }
 
-// entry is one persisted answer.
-type entry struct {
+// head says what an entry answers and what it was computed from.
+type head struct {
 	Version     int
 	Tool        string // the stapgen that computed it (self)
 	BuildID     string
 	Size, MTime int64
 	Opts, Query string
 	Sources     []Source
-	Funcs       []funcRec
-	Types       []typeRec
+}
+
+// entry is one persisted answer.
+type entry struct {
+	Head  head // a field by name: gob keeps no unexported embedding
+	Funcs []funcRec
+	Types []typeRec
+}
+
+// newHead is the head of an answer to query computed now.
+func (c Cache) newHead(query string, sources []string) head {
+	h := head{Version: version, Tool: self(), BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
+	for _, d := range sources {
+		h.Sources = append(h.Sources, Source{Dir: d, Stamp: Stamp(d)})
+	}
+	return h
+}
+
+// current: h answers query for this binary, stapgen and options, and no
+// source directory it consulted has changed since.
+func (c Cache) current(h head, query string) bool {
+	if h.Version != version || h.Tool != self() || h.BuildID != c.id || h.Size != c.size || h.MTime != c.mtime || h.Opts != c.opts || h.Query != query {
+		return false
+	}
+	for _, s := range h.Sources {
+		if Stamp(s.Dir) != s.Stamp {
+			return false
+		}
+	}
+	return true
 }
 
 // Source is a directory an answer's types were looked for in, and its
@@ -98,13 +129,8 @@ func (c Cache) Load(query string) ([]Func, bool) {
 	if atomicfile.ReadGob(c.path(query), &e) != nil {
 		return nil, false
 	}
-	if e.Version != version || e.Tool != self() || e.BuildID != c.id || e.Size != c.size || e.MTime != c.mtime || e.Opts != c.opts || e.Query != query || len(e.Funcs) == 0 {
+	if !c.current(e.Head, query) || len(e.Funcs) == 0 {
 		return nil, false
-	}
-	for _, s := range e.Sources {
-		if Stamp(s.Dir) != s.Stamp {
-			return nil, false
-		}
 	}
 	fns, err := unflatten(e.Funcs, e.Types)
 	if err != nil {
@@ -120,10 +146,7 @@ func (c Cache) Store(query string, fns []Func, sources []string) {
 	if c.dir == "" || len(fns) == 0 {
 		return
 	}
-	e := entry{Version: version, Tool: self(), BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
-	for _, d := range sources {
-		e.Sources = append(e.Sources, Source{Dir: d, Stamp: Stamp(d)})
-	}
+	e := entry{Head: c.newHead(query, sources)}
 	e.Funcs, e.Types = flatten(fns)
 	if os.MkdirAll(c.dir, 0o700) != nil {
 		return

@@ -22,9 +22,23 @@ type Func struct {
 	// Params and Results are the ABI homes, nil when the assignment
 	// failed.
 	Params, Results []goabi.Loc
+	// RetsOK and HomesOK say Rets and the homes were found; a failure's
+	// error is not kept (a plan that would report it reads the binary).
+	RetsOK, HomesOK bool
+	// Check is the stack-check prologue, nil when f has none.
+	Check *StackCheck
 	// TypesFrom and TypesWhyNot say where a stripped binary's function got
 	// its types from source, or why it has none.
 	TypesFrom, TypesWhyNot string
+}
+
+// StackCheck is a Go prologue's check as gen plans from it (plan's
+// StackCheck, kept here without the plan's package).
+type StackCheck struct {
+	Frame, Guard int64
+	Body         uint64
+	BodySP       int64
+	Stub, End    uint64
 }
 
 // The persisted form holds the type graph as a table: types refer to each
@@ -74,6 +88,8 @@ type funcRec struct {
 	Rets                   []uint64
 	ParamLocs, ResultLocs  []goabi.Loc
 	TypesFrom, TypesWhyNot string
+	RetsOK, HomesOK        bool
+	Check                  *StackCheck
 }
 
 // flattener numbers the types of a graph as it meets them.
@@ -121,7 +137,7 @@ func flatten(fns []Func) ([]funcRec, []typeRec) {
 			Params: fl.vars(f.Params), Results: fl.vars(f.Results), Return: fl.ref(f.Return),
 			NoTypes: f.NoTypes, Inlined: f.Inlined, Module: f.Module,
 			Layout: x.Layout, Body: x.Body, Rets: x.Rets, ParamLocs: x.Params, ResultLocs: x.Results,
-			TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot})
+			TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot, RetsOK: x.RetsOK, HomesOK: x.HomesOK, Check: x.Check})
 	}
 	return out, fl.types
 }
@@ -189,7 +205,8 @@ func unflatten(recs []funcRec, types []typeRec) ([]Func, error) {
 			return nil, err
 		}
 		out = append(out, Func{F: f, Layout: r.Layout, Body: r.Body, Rets: r.Rets,
-			Params: r.ParamLocs, Results: r.ResultLocs, TypesFrom: r.TypesFrom, TypesWhyNot: r.TypesWhyNot})
+			Params: r.ParamLocs, Results: r.ResultLocs, TypesFrom: r.TypesFrom, TypesWhyNot: r.TypesWhyNot,
+			RetsOK: r.RetsOK, HomesOK: r.HomesOK, Check: r.Check})
 	}
 	return out, nil
 }

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/gofncache"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/script"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
+	"github.com/stapgen/stapgen/internal/target"
 )
 
 // Script is a stap script with what running and decoding it needs.
@@ -58,16 +60,67 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 			return nil, &Error{Stage: StageTemplates, Err: err}
 		}
 	}
-	t, err := Open(o.Target, o.Open)
+	bin, release, err := OpenBinary(o.Target, o.Open)
+	if err != nil {
+		return nil, err
+	}
+	var c gofncache.Cache
+	if usesFuncCache(o.Target, bin, o.Open) {
+		c = cacheOf(bin, o.Open)
+		if s, ok, err := generateCached(c, bin, release, o, ver, tmpl); ok {
+			bin.Close()
+			return s, err
+		}
+	}
+	t, err := attach(o.Target, bin, release, o.Open)
 	if err != nil {
 		return nil, err
 	}
 	defer t.Close()
-	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: t.typed(), Go: t.planGo(), Stap: ver, Types: t.castTypes()})
+	rec := record(t)
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: rec.resolver(), Go: rec.goFacts(), Stap: ver, Types: t.castTypes()})
+	// What the binary answered holds whatever the plan made of it: a
+	// refusal is given from the cache next time too.
+	rec.store(c)
 	if err != nil {
-		return nil, t.whyUntyped(err)
+		return nil, whyUntyped(t.about(), err)
 	}
-	t.noteTypes(p)
+	return render(t, p, t.about(), tmpl)
+}
+
+// generateCached plans and renders from the function cache alone; ok is
+// false when it did not hold every answer the plan needed.
+func generateCached(c gofncache.Cache, bin *target.Binary, release string, o GenerateOptions, ver stap.Version, tmpl *script.Templates) (s *Script, ok bool, err error) {
+	cp := newCachedPlan(c)
+	// The target's kind decides what the plan is given, as attach would.
+	t := &Target{Bin: bin, Release: release, opts: o.Open}
+	var funcs plan.Resolver = cp
+	var types plan.TypeFinder
+	var about func(string) (string, string)
+	if bin.HasDWARF() {
+		funcs, types = cachedLines{cp}, cachedLines{cp}
+	} else {
+		about = cp.about
+	}
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: funcs, Go: cp, Stap: ver, Types: types})
+	if cp.missed {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, whyUntyped(about, err)
+	}
+	s, err = render(t, p, about, tmpl)
+	return s, true, err
+}
+
+// usesFuncCache: plans of a Go binary's functions are kept by build-id.
+func usesFuncCache(name string, bin *target.Binary, o OpenOptions) bool {
+	return bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache
+}
+
+// render finishes a plan (type notes, symbol names) and renders it.
+func render(t *Target, p *plan.Plan, about func(string) (string, string), tmpl *script.Templates) (*Script, error) {
+	noteTypes(about, p)
 	if p.Target.Symbols {
 		if err := nameBySymbols(t, p); err != nil {
 			return nil, err

@@ -118,8 +118,8 @@ func (t *Target) consulted() []string {
 func toCache(s []Shown) []gofncache.Func {
 	out := make([]gofncache.Func, len(s))
 	for i, x := range s {
-		out[i] = gofncache.Func{F: x.Func, Layout: x.HasLayout, Body: x.Layout.Body, Rets: x.Layout.Rets, Params: x.Layout.Params, Results: x.Layout.Results,
-			TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot}
+		out[i] = gofncache.Func{F: x.Func, Layout: x.HasLayout, TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot}
+		x.Layout.cached(&out[i])
 	}
 	return out
 }
@@ -127,8 +127,7 @@ func toCache(s []Shown) []gofncache.Func {
 func fromCache(fns []gofncache.Func) []Shown {
 	out := make([]Shown, len(fns))
 	for i, x := range fns {
-		out[i] = Shown{Func: x.F, HasLayout: x.Layout, TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot,
-			Layout: GoLayout{Body: x.Body, Rets: x.Rets, Params: x.Params, Results: x.Results}}
+		out[i] = Shown{Func: x.F, HasLayout: x.Layout, TypesFrom: x.TypesFrom, TypesWhyNot: x.TypesWhyNot, Layout: layoutOf(x)}
 	}
 	return out
 }

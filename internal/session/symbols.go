@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 
+	"github.com/stapgen/stapgen/internal/gofacts"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/symfile"
 )
@@ -12,7 +13,17 @@ import (
 // and names the plan's points by them. dir is the cache directory, "" for
 // the default.
 func nameBySymbols(t *Target, p *plan.Plan) error {
-	fns, err := t.Funcs.Match("*")
+	funcs := t.Funcs
+	if funcs == nil {
+		// Planned from the function cache: only the function table is
+		// read, not the types from source.
+		s, err := gofacts.Stripped(t.Bin)
+		if err != nil {
+			return err
+		}
+		funcs = s
+	}
+	fns, err := funcs.Match("*")
 	if err != nil {
 		return err
 	}

@@ -106,10 +106,19 @@ func (s *sourceTypes) about(name string) (origin, whyNot string) {
 	return s.origins[name], s.notes[name]
 }
 
+// about says where a function's types came from, or why it has none; nil
+// for a target whose types are its DWARF.
+func (t *Target) about() func(string) (string, string) {
+	if t.types == nil {
+		return nil
+	}
+	return t.types.about
+}
+
 // noteTypes tells, in the script's header, where each probed function's
 // types came from, or why it has none.
-func (t *Target) noteTypes(p *plan.Plan) {
-	if t.types == nil {
+func noteTypes(about func(string) (string, string), p *plan.Plan) {
+	if about == nil {
 		return
 	}
 	seen := map[string]bool{}
@@ -118,7 +127,7 @@ func (t *Target) noteTypes(p *plan.Plan) {
 			continue
 		}
 		seen[pr.Function] = true
-		switch origin, why := t.types.about(pr.Function); {
+		switch origin, why := about(pr.Function); {
 		case why != "":
 			p.Notes = append(p.Notes, fmt.Sprintf("%s: no types (%s)", pr.Function, why))
 		case origin != "":
@@ -139,12 +148,12 @@ func (e *UntypedError) Error() string { return e.Err.Error() }
 func (e *UntypedError) Unwrap() error { return e.Err }
 
 // whyUntyped adds the reason to a plan refusal caused by missing types.
-func (t *Target) whyUntyped(err error) error {
+func whyUntyped(about func(string) (string, string), err error) error {
 	var nt *plan.NoTypesError
-	if t.types == nil || !errors.As(err, &nt) {
+	if about == nil || !errors.As(err, &nt) {
 		return err
 	}
-	if _, why := t.types.about(nt.Function); why != "" {
+	if _, why := about(nt.Function); why != "" {
 		return &UntypedError{Err: err, Function: nt.Function, Why: why}
 	}
 	return err

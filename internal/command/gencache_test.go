@@ -1,0 +1,89 @@
+package command
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// TestGenCacheAgainstNoCache: `gen` of a Go function planned from the
+// function cache writes the script --no-cache writes, byte for byte (and
+// the same refusal, with the same exit code), on its first run with the
+// cache and on a warm one: every main.* function of the Go fixture, with
+// DWARF and stripped (types from --source), and samples of cmd/go and of
+// Debian's stripped containerd, each for RET probes on the kernel runtime
+// and for BPF entries. The --no-cache scripts are the ones the golden,
+// stap and run tests check against the traced programs; here the warm
+// fixture scripts are also checked to probe each RET objdump finds.
+func TestGenCacheAgainstNoCache(t *testing.T) {
+	src := filepath.Dir(testenv.GoSource("main.go"))
+	sample30 := func(t *testing.T, bin string) []string {
+		return append(sampleFuncs(t, bin, 24, "*"), sampleFuncs(t, bin, 6, "*.(**).*")...)
+	}
+	cases := []struct {
+		name    string
+		bin     func(t *testing.T) string
+		funcs   func(t *testing.T, bin string) []string
+		flags   []string
+		objdump bool
+	}{
+		{"fixture", func(t *testing.T) string { return testenv.GoFixture(t, testenv.GoDefault) }, mainFuncs, nil, true},
+		{"fixture-stripped", func(t *testing.T) string { return testenv.GoFixture(t, testenv.Strip(testenv.GoDefault)) }, mainFuncs, []string{"--source", src}, false},
+		{"cmd/go", func(t *testing.T) string {
+			testenv.Long(t, "generates scripts for 30 functions of cmd/go six times each")
+			return testenv.CmdGo(t)
+		}, sample30, nil, false},
+		{"containerd", func(t *testing.T) string { return testenv.Corpus(t, "containerd", "usr/bin/containerd") }, sample30, nil, false},
+	}
+	variants := [][]string{
+		{"--stap-version", "5.1", "--return"},
+		{"--stap-version", "4.8", "--runtime", "bpf"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.bin(t)
+			var rets map[string][]string
+			if tc.objdump {
+				rets = testenv.ObjdumpAllRets(t, bin)
+			}
+			fns := tc.funcs(t, bin)
+			if len(fns) < 10 {
+				t.Fatalf("only %d functions: %v", len(fns), fns)
+			}
+			scripts := 0
+			for _, fn := range fns {
+				for _, v := range variants {
+					args := append(append(append([]string{"gen"}, v...), tc.flags...), bin, fn)
+					nc := append([]string{"gen", "--no-cache"}, args[1:]...)
+					want, wantErr, wantCode := stapgen(t, nc...)
+					before := len(cacheEntries(t))
+					for _, run := range []string{"first", "warm"} {
+						got, gotErr, code := stapgen(t, args...)
+						if got != want || gotErr != wantErr || code != wantCode {
+							t.Errorf("%s %v, %s run with the cache: exit %d, %s\n%s\nwant exit %d, %s\n%s", fn, v, run, code, gotErr, got, wantCode, wantErr, want)
+						}
+					}
+					if wantCode != 0 {
+						continue
+					}
+					scripts++
+					if len(cacheEntries(t)) == before && before == 0 {
+						t.Errorf("%s %v: no cache entry written", fn, v)
+					}
+					if rets != nil && v[len(v)-1] == "--return" {
+						for _, r := range rets[fn] {
+							if !strings.Contains(want, ".statement("+r+")") {
+								t.Errorf("%s: no probe on the RET objdump finds at %s", fn, r)
+							}
+						}
+					}
+				}
+			}
+			if scripts < len(fns)/2 {
+				t.Errorf("only %d scripts written for %d functions", scripts, len(fns))
+			}
+		})
+	}
+}

@@ -1,0 +1,77 @@
+package gofncache
+
+import (
+	"os"
+
+	"github.com/stapgen/stapgen/internal/atomicfile"
+)
+
+// Binary is what a plan asks of the whole binary rather than of one
+// function. Each fact is kept once it was found; one never asked for, or
+// whose lookup failed, is absent (a plan needing it reads the binary).
+type Binary struct {
+	// Goid is runtime.g.goid's offset, when GoidOK.
+	Goid   int64
+	GoidOK bool
+	// Types are the runtime type descriptors interfaces are decoded by,
+	// nil when absent.
+	Types *GoTypes
+}
+
+// GoTypes is moduledata.types and the descriptors found of the types the
+// plan reads by layout, by name, in the order they were asked for.
+type GoTypes struct {
+	Base  uint64
+	PIE   bool
+	Known []Known
+}
+
+// Known is one type descriptor's address.
+type Known struct {
+	Name string
+	Addr uint64
+}
+
+// binaryQuery names the binary's facts among the entries: no function
+// name holds a NUL.
+const binaryQuery = "\x00binary"
+
+type binaryEntry struct {
+	Head   head
+	Binary Binary
+}
+
+// LoadBinary returns the binary's facts found so far (none when off,
+// stale or damaged).
+func (c Cache) LoadBinary() Binary {
+	if c.dir == "" {
+		return Binary{}
+	}
+	var e binaryEntry
+	if atomicfile.ReadGob(c.path(binaryQuery), &e) != nil || !c.current(e.Head, binaryQuery) {
+		return Binary{}
+	}
+	return e.Binary
+}
+
+// StoreBinary keeps b's facts, adding them to those kept before, so that
+// plans asking different facts complete one entry.
+func (c Cache) StoreBinary(b Binary) {
+	if c.dir == "" {
+		return
+	}
+	old := c.LoadBinary()
+	if !b.GoidOK && old.GoidOK {
+		b.Goid, b.GoidOK = old.Goid, true
+	}
+	if b.Types == nil {
+		b.Types = old.Types
+	}
+	if b == old || !b.GoidOK && b.Types == nil {
+		return
+	}
+	if os.MkdirAll(c.dir, 0o700) != nil {
+		return
+	}
+	atomicfile.WriteGob(c.path(binaryQuery), 0o600, &binaryEntry{Head: c.newHead(binaryQuery, nil), Binary: b})
+}
