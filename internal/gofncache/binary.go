@@ -36,6 +36,9 @@ type Known struct {
 // name holds a NUL.
 const binaryQuery = "\x00binary"
 
+// BinaryPath is where the binary's facts are kept, "" when off.
+func (c Cache) BinaryPath() string { return c.Path(binaryQuery) }
+
 type binaryEntry struct {
 	Head   head
 	Binary Binary

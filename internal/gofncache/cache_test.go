@@ -25,7 +25,8 @@ func sample() []Func {
 		Results: []debuginfo.Variable{{Name: "~r0", Type: i64, Result: true}}}
 	return []Func{{F: f, Layout: true, Body: 0x40100a, Rets: []uint64{0x401050, 0x40107f},
 		Params:  []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}, {Pieces: []goabi.Piece{{Reg: "rbx", Size: 8}}}},
-		Results: []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}}, TypesWhyNot: "why"}}
+		Results: []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}}, TypesWhyNot: "why",
+		RetsOK: true, HomesOK: true, Check: &StackCheck{Frame: 24, Guard: 16, Body: 0x40100a, BodySP: 8, Stub: 0x401070, End: 0x401080}}}
 }
 
 // fixture copies the Go fixture where the test may change it, and opens it.
@@ -201,4 +202,41 @@ func mtime(t *testing.T, p string) (m time.Time) {
 		t.Fatal(err)
 	}
 	return st.ModTime()
+}
+
+// TestBinaryFacts: the binary's facts are kept as plans find them, each
+// store adding to what was kept (one plan asks the goid offset, another
+// the type descriptors too), and are stale like the entries.
+func TestBinaryFacts(t *testing.T) {
+	_, bin := fixture(t)
+	c := New(bin, t.TempDir())
+	if b := c.LoadBinary(); b.GoidOK || b.Types != nil {
+		t.Fatalf("facts before any store: %+v", b)
+	}
+	c.StoreBinary(Binary{Goid: 152, GoidOK: true})
+	types := &GoTypes{Base: 0x500000, PIE: true, Known: []Known{{"*errors.errorString", 0x512340}}}
+	c.StoreBinary(Binary{Types: types})
+	want := Binary{Goid: 152, GoidOK: true, Types: types}
+	if got := c.LoadBinary(); !reflect.DeepEqual(got, want) {
+		t.Errorf("loaded %+v, want %+v", got, want)
+	}
+	if st, err := os.Stat(c.BinaryPath()); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("facts file: %v", err)
+	}
+	was := self
+	self = func() string { return "a rebuilt stapgen" }
+	got := c.LoadBinary()
+	self = was
+	if got.GoidOK || got.Types != nil {
+		t.Error("facts kept by another stapgen loaded")
+	}
+	os.WriteFile(c.BinaryPath(), []byte("garbage"), 0o600)
+	if got := c.LoadBinary(); got.GoidOK {
+		t.Error("damaged facts loaded")
+	}
+	var off Cache
+	off.StoreBinary(want)
+	if got := off.LoadBinary(); got.GoidOK || off.BinaryPath() != "" {
+		t.Error("the zero cache holds facts")
+	}
 }
