@@ -58,7 +58,6 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 					args := append(append(append([]string{"gen"}, v...), tc.flags...), bin, fn)
 					nc := append([]string{"gen", "--no-cache"}, args[1:]...)
 					want, wantErr, wantCode := stapgen(t, nc...)
-					before := len(cacheEntries(t))
 					for _, run := range []string{"first", "warm"} {
 						got, gotErr, code := stapgen(t, args...)
 						if got != want || gotErr != wantErr || code != wantCode {
@@ -69,9 +68,6 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 						continue
 					}
 					scripts++
-					if len(cacheEntries(t)) == before && before == 0 {
-						t.Errorf("%s %v: no cache entry written", fn, v)
-					}
 					if rets != nil && v[len(v)-1] == "--return" {
 						for _, r := range rets[fn] {
 							if !strings.Contains(want, ".statement("+r+")") {
@@ -83,6 +79,10 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 			}
 			if scripts < len(fns)/2 {
 				t.Errorf("only %d scripts written for %d functions", scripts, len(fns))
+			}
+			// One entry a pattern planned (C functions are not kept).
+			if n := len(cacheEntries(t)); n < len(fns)/2 {
+				t.Errorf("%d cache entries for %d functions", n, len(fns))
 			}
 		})
 	}

@@ -16,6 +16,9 @@ type Binary struct {
 	// Types are the runtime type descriptors interfaces are decoded by,
 	// nil when absent.
 	Types *GoTypes
+	// Names are the symbols a binary without DWARF or symbols is probed
+	// by (symfile's), by address, for the addresses plans probed.
+	Names map[uint64]string
 }
 
 // GoTypes is moduledata.types and the descriptors found of the types the
@@ -70,7 +73,20 @@ func (c Cache) StoreBinary(b Binary) {
 	if b.Types == nil {
 		b.Types = old.Types
 	}
-	if b == old || !b.GoidOK && b.Types == nil {
+	grew := false
+	for a, n := range b.Names {
+		grew = grew || old.Names[a] != n
+	}
+	if b.Names == nil {
+		b.Names = old.Names
+	} else {
+		for a, n := range old.Names {
+			if _, ok := b.Names[a]; !ok {
+				b.Names[a] = n
+			}
+		}
+	}
+	if !grew && b.GoidOK == old.GoidOK && b.Goid == old.Goid && b.Types == old.Types {
 		return
 	}
 	if os.MkdirAll(c.dir, 0o700) != nil {

@@ -85,7 +85,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	if err != nil {
 		return nil, whyUntyped(t.about(), err)
 	}
-	return render(t, p, t.about(), tmpl)
+	return render(t, p, t.about(), tmpl, c, nil)
 }
 
 // generateCached plans and renders from the function cache alone; ok is
@@ -109,7 +109,7 @@ func generateCached(c gofncache.Cache, bin *target.Binary, release string, o Gen
 	if err != nil {
 		return nil, true, whyUntyped(about, err)
 	}
-	s, err = render(t, p, about, tmpl)
+	s, err = render(t, p, about, tmpl, c, cp.bin.Names)
 	return s, true, err
 }
 
@@ -118,11 +118,12 @@ func usesFuncCache(name string, bin *target.Binary, o OpenOptions) bool {
 	return bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache
 }
 
-// render finishes a plan (type notes, symbol names) and renders it.
-func render(t *Target, p *plan.Plan, about func(string) (string, string), tmpl *script.Templates) (*Script, error) {
+// render finishes a plan (type notes, symbol names: names are those c
+// kept) and renders it.
+func render(t *Target, p *plan.Plan, about func(string) (string, string), tmpl *script.Templates, c gofncache.Cache, names map[uint64]string) (*Script, error) {
 	noteTypes(about, p)
 	if p.Target.Symbols {
-		if err := nameBySymbols(t, p); err != nil {
+		if err := nameBySymbols(t, p, c, names); err != nil {
 			return nil, err
 		}
 	}

@@ -4,15 +4,24 @@ import (
 	"fmt"
 
 	"github.com/stapgen/stapgen/internal/gofacts"
+	"github.com/stapgen/stapgen/internal/gofncache"
 	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/symfile"
 )
 
 // nameBySymbols writes (or reuses) the debug file that gives a binary
 // without DWARF or symbols one symbol per function and per probed address,
-// and names the plan's points by them. dir is the cache directory, "" for
-// the default.
-func nameBySymbols(t *Target, p *plan.Plan) error {
+// and names the plan's points by them. Naming needs the whole function
+// table; the names of the points are kept in the function cache c, and
+// with kept naming every point, a debug file that already holds the
+// plan's sites is reused without reading the table.
+func nameBySymbols(t *Target, p *plan.Plan, c gofncache.Cache, kept map[uint64]string) error {
+	req := symfile.Request{Binary: t.Bin.Path, BuildID: t.Bin.BuildID, Sites: p.Sites()}
+	if names, ok := pointNames(p, kept); ok {
+		if res, ok := symfile.Reuse(req); ok {
+			return p.UseSymbols(names, res.Env)
+		}
+	}
 	funcs := t.Funcs
 	if funcs == nil {
 		// Planned from the function cache: only the function table is
@@ -27,7 +36,6 @@ func nameBySymbols(t *Target, p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	req := symfile.Request{Binary: t.Bin.Path, BuildID: t.Bin.BuildID, Sites: p.Sites()}
 	for _, f := range fns {
 		req.Funcs = append(req.Funcs, symfile.Func{Name: f.Name, Entry: f.Entry, End: f.End})
 	}
@@ -35,5 +43,24 @@ func nameBySymbols(t *Target, p *plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("naming %s's functions for stap: %w", t.Bin.Path, err)
 	}
+	if names, ok := pointNames(p, res.Names); ok {
+		c.StoreBinary(gofncache.Binary{Names: names})
+	}
 	return p.UseSymbols(res.Names, res.Env)
+}
+
+// pointNames are the names of the plan's points, false when names lacks
+// one.
+func pointNames(p *plan.Plan, names map[uint64]string) (map[uint64]string, bool) {
+	out := map[uint64]string{}
+	for _, pr := range p.Probes {
+		for _, pt := range pr.Points {
+			n, ok := names[pt.Addr]
+			if !ok {
+				return nil, false
+			}
+			out[pt.Addr] = n
+		}
+	}
+	return out, true
 }

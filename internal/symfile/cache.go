@@ -37,7 +37,7 @@ func update(p, stamp string, sites []uint64, build func(sites []uint64) ([]byte,
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("symfile: lock %s: %w", p, err)
 	}
-	have, ok := existingSites(p, stamp)
+	have, ok := existingSites(p, func(s string) bool { return s == stamp })
 	all := append([]uint64(nil), sites...)
 	if ok {
 		missing := false
@@ -67,9 +67,9 @@ func update(p, stamp string, sites []uint64, build func(sites []uint64) ([]byte,
 }
 
 // existingSites reads back the aliases of a file we wrote for the same
-// binary (same stamp). A missing, foreign or stale file gives false: it is
-// rewritten, never trusted.
-func existingSites(p, stamp string) (map[uint64]bool, bool) {
+// binary (a stamp current says is). A missing, foreign or stale file gives
+// false: it is rewritten, never trusted.
+func existingSites(p string, current func(stamp string) bool) (map[uint64]bool, bool) {
 	f, err := elf.Open(p)
 	if err != nil {
 		return nil, false
@@ -80,7 +80,7 @@ func existingSites(p, stamp string) (map[uint64]bool, bool) {
 		return nil, false
 	}
 	b, err := s.Data()
-	if err != nil || string(b) != stamp {
+	if err != nil || !current(string(b)) {
 		return nil, false
 	}
 	syms, err := f.Symbols()

@@ -103,20 +103,9 @@ func DefaultCacheDir() (string, error) {
 // stap needs. Concurrent calls for the same binary are safe: the file only
 // ever gains sites, under a lock, and is replaced by rename.
 func Write(req Request) (*Result, error) {
-	if !filepath.IsAbs(req.Binary) {
-		return nil, fmt.Errorf("symfile: binary path %q is not absolute", req.Binary)
-	}
-	dir := req.CacheDir
-	if dir == "" {
-		d, err := DefaultCacheDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	}
-	dir, err := filepath.Abs(dir)
+	dir, err := cacheDir(req)
 	if err != nil {
-		return nil, fmt.Errorf("symfile: %w", err)
+		return nil, err
 	}
 	raw, err := os.Open(req.Binary)
 	if err != nil {
@@ -140,13 +129,67 @@ func Write(req Request) (*Result, error) {
 
 	names := probeNames(req.Funcs, req.Sites)
 	p := debugPath(dir, req.Binary, req.BuildID)
-	stamp := fmt.Sprintf("v%d size=%d mtime=%d funcs=%d", formatVersion, st.Size(), st.ModTime().UnixNano(), len(req.Funcs))
+	stamp := fmt.Sprintf("%sfuncs=%d", binaryStamp(st), len(req.Funcs))
 	if err := update(p, stamp, req.Sites, func(sites []uint64) ([]byte, error) {
 		return debugFile(f, raw, names.symbols(req.Funcs, sites), stamp)
 	}); err != nil {
 		return nil, err
 	}
 	return &Result{File: p, Env: "SYSTEMTAP_DEBUGINFO_PATH=" + searchPath(os.Getenv("SYSTEMTAP_DEBUGINFO_PATH"), dir), Names: names.byAddr}, nil
+}
+
+// cacheDir is the absolute directory req's debug file goes in.
+func cacheDir(req Request) (string, error) {
+	if !filepath.IsAbs(req.Binary) {
+		return "", fmt.Errorf("symfile: binary path %q is not absolute", req.Binary)
+	}
+	dir := req.CacheDir
+	if dir == "" {
+		d, err := DefaultCacheDir()
+		if err != nil {
+			return "", err
+		}
+		dir = d
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("symfile: %w", err)
+	}
+	return dir, nil
+}
+
+// binaryStamp is what of the binary a debug file was made from, the
+// format first: the rest of the stamp (the function count) follows from
+// the binary.
+func binaryStamp(st os.FileInfo) string {
+	return fmt.Sprintf("v%d size=%d mtime=%d ", formatVersion, st.Size(), st.ModTime().UnixNano())
+}
+
+// Reuse is Write for a caller that already knows the names of the
+// addresses it probes (kept from an earlier Write for the same binary and
+// stapgen): without the function table, it checks only that the debug
+// file was written for this binary and holds every site, and returns the
+// file and environment, Names nil. false means Write is needed.
+func Reuse(req Request) (*Result, bool) {
+	dir, err := cacheDir(req)
+	if err != nil {
+		return nil, false
+	}
+	st, err := os.Stat(req.Binary)
+	if err != nil {
+		return nil, false
+	}
+	p := debugPath(dir, req.Binary, req.BuildID)
+	have, ok := existingSites(p, func(stamp string) bool { return strings.HasPrefix(stamp, binaryStamp(st)) })
+	if !ok {
+		return nil, false
+	}
+	for _, a := range req.Sites {
+		if !have[a] {
+			return nil, false
+		}
+	}
+	return &Result{File: p, Env: "SYSTEMTAP_DEBUGINFO_PATH=" + searchPath(os.Getenv("SYSTEMTAP_DEBUGINFO_PATH"), dir)}, true
 }
 
 // debugPath is where libdwfl looks for the debug file of bin under dir:
