@@ -25,12 +25,13 @@ func TestGenerateFromCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	v51 := stap.Version{Major: 5, Minor: 1}
 	for _, tc := range []struct {
-		name string
-		bin  string
-		o    OpenOptions
+		name    string
+		bin     string
+		o       OpenOptions
+		symbols bool // named through a generated debug file
 	}{
-		{"dwarf", testenv.GoFixture(t, testenv.GoDefault), OpenOptions{}},
-		{"stripped-source", testenv.GoFixture(t, testenv.Strip(testenv.GoDefault)), OpenOptions{Types: gosource.Options{Source: filepath.Dir(testenv.GoSource("main.go"))}}},
+		{"dwarf", testenv.GoFixture(t, testenv.GoDefault), OpenOptions{}, false},
+		{"stripped-source", testenv.GoFixture(t, testenv.Strip(testenv.GoDefault)), OpenOptions{Types: gosource.Options{Source: filepath.Dir(testenv.GoSource("main.go"))}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gen := func(o OpenOptions, fns ...string) string {
@@ -95,6 +96,27 @@ func TestGenerateFromCache(t *testing.T) {
 			}
 			if got := gen(tc.o, fn, "main.Str"); got != want2 {
 				t.Error("warm script of two functions differs")
+			}
+
+			// Without symbols, the points' names are kept; the debug file
+			// they name is rewritten when it is gone.
+			if tc.symbols {
+				if len(c.LoadBinary().Names) == 0 {
+					t.Error("no symbol names kept")
+				}
+				debug, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "stapgen", "debug", ".build-id", "*", "*.debug"))
+				if len(debug) == 0 {
+					t.Fatal("no debug file written")
+				}
+				for _, d := range debug {
+					os.Remove(d)
+				}
+				if got := gen(tc.o, fn, "main.Str"); got != want2 {
+					t.Error("script differs once the debug file was removed")
+				}
+				if again, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "stapgen", "debug", ".build-id", "*", "*.debug")); len(again) == 0 {
+					t.Error("the debug file was not written again")
+				}
 			}
 		})
 	}

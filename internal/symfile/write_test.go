@@ -203,3 +203,40 @@ func BenchmarkWriteContainerdWarm(b *testing.B) {
 		}
 	}
 }
+
+// TestReuse: without the function table, Reuse serves a request whose
+// sites the file written for this binary holds, with Write's file and
+// environment, and sends back to Write one with a site it lacks, one
+// for a changed binary, and one with no file.
+func TestReuse(t *testing.T) {
+	fix, _ := stripped(t, testenv.GoDefault)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gofix")
+	b, err := os.ReadFile(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bin, b, 0o755)
+	funcs := funcTable(t, bin)
+	id := readelfBuildID(t, bin)
+	cache := filepath.Join(dir, "cache")
+	a, c := funcs[10].Entry+1, funcs[20].Entry+3
+	if _, ok := Reuse(Request{Binary: bin, BuildID: id, Sites: []uint64{a}, CacheDir: cache}); ok {
+		t.Fatal("reused a file never written")
+	}
+	w, err := Write(Request{Binary: bin, BuildID: id, Funcs: funcs, Sites: []uint64{a}, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := Reuse(Request{Binary: bin, BuildID: id, Sites: []uint64{a}, CacheDir: cache})
+	if !ok || r.File != w.File || r.Env != w.Env || r.Names != nil {
+		t.Errorf("reuse %+v %v, write %+v", r, ok, w)
+	}
+	if _, ok := Reuse(Request{Binary: bin, BuildID: id, Sites: []uint64{a, c}, CacheDir: cache}); ok {
+		t.Error("reused a file without a site asked for")
+	}
+	os.WriteFile(bin, append(b, 0), 0o755) // same build-id, other bytes
+	if _, ok := Reuse(Request{Binary: bin, BuildID: id, Sites: []uint64{a}, CacheDir: cache}); ok {
+		t.Error("reused the file of the binary before it changed")
+	}
+}
