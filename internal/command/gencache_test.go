@@ -1,10 +1,12 @@
 package command
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stapgen/stapgen/internal/lab"
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
@@ -86,4 +88,52 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunFromWarmCacheOnHostBPF: a run planned from the function cache
+// (a second run of the same request: a plan from the binary would have
+// rewritten its entries) traces main.Mount
+// on the host's BPF runtime, each string and the flags as the program
+// printed it passing them.
+func TestRunFromWarmCacheOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "main.Mount"}
+	if _, errs, code := stapgen(t, args...); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	kept := entryStats(t)
+	if len(kept) == 0 {
+		t.Fatal("the first run kept no cache entry")
+	}
+	out, errs, code := stapgen(t, args...)
+	if code != 0 {
+		t.Fatalf("warm run: exit %d\n%s", code, errs)
+	}
+	for p, st := range entryStats(t) {
+		if was, ok := kept[p]; !ok || !os.SameFile(was, st) || !was.ModTime().Equal(st.ModTime()) {
+			t.Errorf("the warm run wrote the entry %s", p)
+		}
+	}
+	calls := said(t, errs, "CALL")["main.Mount"]
+	evs := exactEvents(t, out)
+	if len(calls) != 1 || len(evs) < 1 {
+		t.Fatalf("%d calls, %d events\n%s\n%s", len(calls), len(evs), out, errs)
+	}
+	for _, k := range []string{"source", "target", "fstype", "flags", "data"} {
+		if got := val(evs[0], k); got != calls[0][k] {
+			t.Errorf("%s = %q, the program passed %q", k, got, calls[0][k])
+		}
+	}
+}
+
+// entryStats are the function cache's files, by path.
+func entryStats(t *testing.T) map[string]os.FileInfo {
+	out := map[string]os.FileInfo{}
+	for _, p := range cacheEntries(t) {
+		if st, err := os.Stat(p); err == nil {
+			out[p] = st
+		}
+	}
+	return out
 }
