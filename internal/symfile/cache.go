@@ -2,6 +2,7 @@ package symfile
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,8 +17,12 @@ import (
 // changes, so files written by an older stapgen are rewritten.
 const formatVersion = 1
 
-// stampSection holds the stamp of the binary the file was made for.
-const stampSection = ".stapgen.stamp"
+// stampSection holds the stamp of the binary the file was made for;
+// sitesSection the sites it names, 8 bytes each.
+const (
+	stampSection = ".stapgen.stamp"
+	sitesSection = ".stapgen.sites"
+)
 
 // update makes the file at p carry stamp and at least the sites asked for.
 // It reuses the file when it already does; otherwise it writes the union of
@@ -83,11 +88,22 @@ func existingSites(p string, current func(stamp string) bool) (map[uint64]bool, 
 	if err != nil || !current(string(b)) {
 		return nil, false
 	}
+	have := map[uint64]bool{}
+	if s := f.Section(sitesSection); s != nil {
+		b, err := s.Data()
+		if err != nil || len(b)%8 != 0 {
+			return nil, false
+		}
+		for i := 0; i < len(b); i += 8 {
+			have[binary.LittleEndian.Uint64(b[i:])] = true
+		}
+		return have, true
+	}
+	// A file from before the sites section: its aliases.
 	syms, err := f.Symbols()
 	if err != nil {
 		return nil, false
 	}
-	have := map[uint64]bool{}
 	for _, s := range syms {
 		if rest, ok := strings.CutPrefix(s.Name, AliasPrefix+"0x"); ok {
 			if a, err := strconv.ParseUint(rest, 16, 64); err == nil && a == s.Value {

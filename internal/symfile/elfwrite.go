@@ -25,7 +25,7 @@ type symbol struct {
 //
 // Only ELF64 little-endian (amd64) binaries are written; the caller refuses
 // the rest before we get here.
-func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte, error) {
+func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string, sites []uint64) ([]byte, error) {
 	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {
 		return nil, fmt.Errorf("%w: %v %v", ErrUnsupported, f.Class, f.Data)
 	}
@@ -139,6 +139,13 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string) ([]byte,
 	// The stamp says which binary and format the file was made for, so a
 	// later run can tell a reusable file from a stale one.
 	shdrs = append(shdrs, shdr{name: nameOff(stampSection), typ: elf.SHT_PROGBITS, align: 1, data: []byte(stamp)})
+	// The sites it names, so that a later run reads 8 bytes a site, not
+	// every function's symbol, to tell whether it serves.
+	list := make([]byte, 8*len(sites))
+	for i, a := range sites {
+		le.PutUint64(list[8*i:], a)
+	}
+	shdrs = append(shdrs, shdr{name: nameOff(sitesSection), typ: elf.SHT_PROGBITS, align: 8, data: list})
 	symIdx := len(shdrs)
 	shdrs = append(shdrs,
 		shdr{name: nameOff(".symtab"), typ: elf.SHT_SYMTAB, link: uint32(symIdx + 1), info: 1, align: 8, entsize: 24, data: symtab.Bytes()},

@@ -131,7 +131,7 @@ func Write(req Request) (*Result, error) {
 	p := debugPath(dir, req.Binary, req.BuildID)
 	stamp := fmt.Sprintf("%sfuncs=%d", binaryStamp(st), len(req.Funcs))
 	if err := update(p, stamp, req.Sites, func(sites []uint64) ([]byte, error) {
-		return debugFile(f, raw, names.symbols(req.Funcs, sites), stamp)
+		return debugFile(f, raw, names.symbols(req.Funcs, sites), stamp, sites)
 	}); err != nil {
 		return nil, err
 	}
