@@ -79,6 +79,9 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 					}
 				}
 			}
+			if tc.objdump {
+				scripts += requestsAgainstNoCache(t, bin)
+			}
 			if scripts < len(fns)/2 {
 				t.Errorf("only %d scripts written for %d functions", scripts, len(fns))
 			}
@@ -136,4 +139,54 @@ func entryStats(t *testing.T) map[string]os.FileInfo {
 		}
 	}
 	return out
+}
+
+// requestsAgainstNoCache is TestGenCacheAgainstNoCache for requests of
+// other shapes on the fixture: field paths through pointers, whole
+// structs, filters, interfaces (the runtime's type descriptors), globs,
+// several functions, a method whose name stap cannot spell exactly, and a
+// line probe (a Go one needs no lookup). Each warm run answers from the
+// cache (it rewrites no entry), but for an alternative naming no
+// function, which is looked up again each time (no entry keeps a
+// function's absence). It returns how many scripts it compared.
+func requestsAgainstNoCache(t *testing.T, bin string) int {
+	n := 0
+	for _, req := range [][]string{
+		{"main.Ptr", "--fields", "o->Next->Name,o->Flags,o->Mode", "--depth", "3"},
+		{"main.ByValue", "--fields", "o$$", "--depth", "2"},
+		{"main.Str", "--where", `s == "x"`, "--return", "--entry"},
+		{"main.Iface", "main.Err", "main.Shaped"},
+		{"main.Map", "main.Chan", "main.Array", "--elems", "2"},
+		{"main.S*", "--strlen", "9"},
+		{"main.(*Rect).Area", "main.Rect.Scale", "--return"},
+		{"main.nosuch|main.Tick", "--return"},
+		{"main.go:53"},
+		{"main.Multi", "--fields", "msg", "--return", "--entry=false"},
+	} {
+		args := append([]string{"gen", "--stap-version", "5.1", bin}, req...)
+		want, wantErr, wantCode := stapgen(t, append([]string{"gen", "--no-cache"}, args[1:]...)...)
+		var kept map[string]os.FileInfo
+		for _, run := range []string{"first", "warm"} {
+			if run == "warm" {
+				kept = entryStats(t)
+			}
+			got, gotErr, code := stapgen(t, args...)
+			if got != want || gotErr != wantErr || code != wantCode {
+				t.Errorf("%v, %s run with the cache: exit %d, %s\n%s\nwant exit %d, %s\n%s", req, run, code, gotErr, got, wantCode, wantErr, want)
+			}
+		}
+		if !strings.Contains(req[0], "nosuch") {
+			for p, st := range entryStats(t) {
+				if was, ok := kept[p]; !ok || !os.SameFile(was, st) || !was.ModTime().Equal(st.ModTime()) {
+					t.Errorf("%v: the warm run rewrote the entry %s (planned from the binary)", req, p)
+				}
+			}
+		}
+		if wantCode == 0 {
+			n++
+		} else {
+			t.Logf("%v: refused the same way: %s", req, wantErr)
+		}
+	}
+	return n
 }
