@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// FuzzLoad: whatever bytes an entry file holds, Load answers without
-// panicking, and what it loads has every type reference resolved.
+// FuzzLoad: whatever bytes an entry file holds, Load (and LoadBinary, of
+// the same bytes) answers without panicking, and what it loads has every
+// type reference resolved.
 func FuzzLoad(f *testing.F) {
 	// The keys of a real binary's cache, without opening one per worker.
 	c := Cache{dir: f.TempDir(), id: "0123abcd", size: 4096, mtime: 1700000000}
@@ -18,7 +19,13 @@ func FuzzLoad(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte{})
+	c.StoreBinary(Binary{Goid: 152, GoidOK: true, Types: &GoTypes{Base: 0x1000, Known: []Known{{"*errors.errorString", 0x1200}}}, Names: map[uint64]string{0x1010: "main.walk"}})
+	if facts, err := os.ReadFile(c.BinaryPath()); err == nil {
+		f.Add(facts)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		os.WriteFile(c.BinaryPath(), b, 0o600)
+		_ = c.LoadBinary()
 		os.WriteFile(c.Path("main.walk"), b, 0o600)
 		fns, ok := c.Load("main.walk")
 		if !ok {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/gosource"
+	"github.com/stapgen/stapgen/internal/plan"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/stapgen/stapgen/internal/target"
@@ -119,5 +120,28 @@ func TestGenerateFromCache(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPointNamesRefuseDamage: kept symbol names are used only when they
+// name every point and hold nothing symfile never writes.
+func TestPointNamesRefuseDamage(t *testing.T) {
+	p := &plan.Plan{Probes: []plan.Probe{{Points: []plan.Point{{Addr: 0x10}, {Addr: 0x20}}}}}
+	for _, tc := range []struct {
+		names map[uint64]string
+		ok    bool
+	}{
+		{map[uint64]string{0x10: "main.f", 0x20: "stapgen.pc.0x20"}, true},
+		{map[uint64]string{0x10: "main.(?T).M", 0x20: "stapgen.pc.0x20", 0x30: "other"}, true},
+		{map[uint64]string{0x10: "main.f"}, false},
+		{map[uint64]string{0x10: "main.f", 0x20: `a") { system("x`}, false},
+		{map[uint64]string{0x10: "main.f", 0x20: "a\nb"}, false},
+		{map[uint64]string{0x10: "main.f", 0x20: ""}, false},
+		{map[uint64]string{0x10: "main.*", 0x20: "b"}, false},
+	} {
+		got, ok := pointNames(p, tc.names)
+		if ok != tc.ok || ok && len(got) != 2 {
+			t.Errorf("%v: %v %v, want %v", tc.names, got, ok, tc.ok)
+		}
 	}
 }

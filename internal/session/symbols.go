@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/stapgen/stapgen/internal/gofacts"
 	"github.com/stapgen/stapgen/internal/gofncache"
@@ -50,13 +51,14 @@ func nameBySymbols(t *Target, p *plan.Plan, c gofncache.Cache, kept map[uint64]s
 }
 
 // pointNames are the names of the plan's points, false when names lacks
-// one.
+// one or has one symfile never gives (a damaged cache file must not put
+// a quote into a probe point).
 func pointNames(p *plan.Plan, names map[uint64]string) (map[uint64]string, bool) {
 	out := map[uint64]string{}
 	for _, pr := range p.Probes {
 		for _, pt := range pr.Points {
 			n, ok := names[pt.Addr]
-			if !ok {
+			if !ok || n == "" || strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r >= 0x7f || strings.ContainsRune("\"*[\\", r) }) {
 				return nil, false
 			}
 			out[pt.Addr] = n
