@@ -106,14 +106,7 @@ func sameSet(a, b []uint64) bool {
 // (a concurrent run may be using them), a request the file already serves
 // leaves it alone, and a changed binary gets a new file.
 func TestWriteReuses(t *testing.T) {
-	fix, _ := stripped(t, testenv.GoDefault)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "gofix")
-	b, err := os.ReadFile(fix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(bin, b, 0o755)
+	dir, bin, b := strippedCopy(t)
 	funcs := funcTable(t, bin)
 	id := readelfBuildID(t, bin)
 	req := func(sites ...uint64) *Result {
@@ -209,14 +202,7 @@ func BenchmarkWriteContainerdWarm(b *testing.B) {
 // environment, and sends back to Write one with a site it lacks, one
 // for a changed binary, and one with no file.
 func TestReuse(t *testing.T) {
-	fix, _ := stripped(t, testenv.GoDefault)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "gofix")
-	b, err := os.ReadFile(fix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(bin, b, 0o755)
+	dir, bin, b := strippedCopy(t)
 	funcs := funcTable(t, bin)
 	id := readelfBuildID(t, bin)
 	cache := filepath.Join(dir, "cache")
@@ -239,4 +225,20 @@ func TestReuse(t *testing.T) {
 	if _, ok := Reuse(Request{Binary: bin, BuildID: id, Sites: []uint64{a}, CacheDir: cache}); ok {
 		t.Error("reused the file of the binary before it changed")
 	}
+}
+
+// strippedCopy copies the stripped fixture into dir, where a test may
+// change it; b is its bytes.
+func strippedCopy(t *testing.T) (dir, bin string, b []byte) {
+	fix, _ := stripped(t, testenv.GoDefault)
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "gofix")
+	b, err := os.ReadFile(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bin, b
 }
