@@ -46,6 +46,8 @@ type GenerateOptions struct {
 }
 
 // Generate opens the target, plans the request and renders the script.
+// A Go target is planned from the function cache when it answers every
+// question the plan asks, with neither DWARF nor function table read.
 func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	var ver stap.Version
 	if o.StapVersion != nil {

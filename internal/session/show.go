@@ -57,7 +57,7 @@ func answer(name, query string, o OpenOptions, layout bool, find func(*Target) (
 		return nil, err
 	}
 	var c gofncache.Cache
-	if bin.Kind == target.KindGo && name != target.KernelTarget && !o.NoCache {
+	if usesFuncCache(name, bin, o) {
 		c = cacheOf(bin, o)
 		if fns, ok := c.Load(query); ok {
 			bin.Close()
