@@ -43,7 +43,29 @@ type Cache struct {
 	dir         string // "" when off
 	id          string
 	size, mtime int64
-	opts        string // what else the answer depends on (type sources)
+	opts        string    // what else the answer depends on (type sources)
+	stamps      *sync.Map // dir → Stamp, for StampOnce
+}
+
+// StampOnce is c stamping each source directory once, for a command that
+// loads several entries naming the same directories (a stripped binary's
+// GOROOT packages hold hundreds of files each); not for a process that
+// waits for a directory to change.
+func (c Cache) StampOnce() Cache {
+	c.stamps = new(sync.Map)
+	return c
+}
+
+func (c Cache) stamp(dir string) string {
+	if c.stamps == nil {
+		return Stamp(dir)
+	}
+	if s, ok := c.stamps.Load(dir); ok {
+		return s.(string)
+	}
+	s := Stamp(dir)
+	c.stamps.Store(dir, s)
+	return s
 }
 
 // New describes the cache of b in dir ($XDG_CACHE_HOME/stapgen when
@@ -79,7 +101,7 @@ type entry struct {
 func (c Cache) newHead(query string, sources []string) head {
 	h := head{Version: version, Tool: self(), BuildID: c.id, Size: c.size, MTime: c.mtime, Opts: c.opts, Query: query}
 	for _, d := range sources {
-		h.Sources = append(h.Sources, Source{Dir: d, Stamp: Stamp(d)})
+		h.Sources = append(h.Sources, Source{Dir: d, Stamp: c.stamp(d)})
 	}
 	return h
 }
@@ -91,7 +113,7 @@ func (c Cache) current(h head, query string) bool {
 		return false
 	}
 	for _, s := range h.Sources {
-		if Stamp(s.Dir) != s.Stamp {
+		if c.stamp(s.Dir) != s.Stamp {
 			return false
 		}
 	}

@@ -240,3 +240,28 @@ func TestBinaryFacts(t *testing.T) {
 		t.Error("the zero cache holds facts")
 	}
 }
+
+// TestStampOnce: a StampOnce cache stamps a source directory once for all
+// the entries it loads (the change after its first load is the next
+// command's to see), and a plain one sees the change at once.
+func TestStampOnce(t *testing.T) {
+	_, bin := fixture(t)
+	dir, src := t.TempDir(), t.TempDir()
+	c := New(bin, dir)
+	c.Store("main.walk", sample(), []string{src})
+	c.Store("main.other", sample(), []string{src})
+	once := c.StampOnce()
+	if _, ok := once.Load("main.walk"); !ok {
+		t.Fatal("fresh entry not loaded")
+	}
+	os.WriteFile(filepath.Join(src, "a.go"), []byte("package a\n"), 0o644)
+	if _, ok := once.Load("main.other"); !ok {
+		t.Error("the same command stamped the directory again")
+	}
+	if _, ok := c.Load("main.other"); ok {
+		t.Error("entry loaded after its source directory changed")
+	}
+	if _, ok := New(bin, dir).StampOnce().Load("main.other"); ok {
+		t.Error("the next command missed the change")
+	}
+}

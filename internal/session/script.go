@@ -68,7 +68,9 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	}
 	var c gofncache.Cache
 	if usesFuncCache(o.Target, bin, o.Open) {
-		c = cacheOf(bin, o.Open)
+		// A plan loads an entry per pattern, each naming the same source
+		// directories.
+		c = cacheOf(bin, o.Open).StampOnce()
 		if s, ok, err := generateCached(c, bin, release, o, ver, tmpl); ok {
 			bin.Close()
 			return s, err
