@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -165,11 +164,7 @@ func TestAggregateStatsOnHostBPF(t *testing.T) {
 func TestAggregateStatsInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.CFixture(t, testenv.CO0)
-	n := 100000
-	if s := os.Getenv("STAPGEN_AGG_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	t.Setenv("STAPVM_TIMEOUT", "900")
+	n := vmLoadCalls(t, 100000)
 	run := func(args ...string) (string, aggTally) {
 		t.Helper()
 		start := time.Now()

@@ -150,11 +150,7 @@ func TestAggregateOnHostBPF(t *testing.T) {
 func TestAggregateInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.GoFixture(t, testenv.GoDefault)
-	n := 250000
-	if s := os.Getenv("STAPGEN_AGG_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	t.Setenv("STAPVM_TIMEOUT", "900")
+	n := vmLoadCalls(t, 250000)
 	start := time.Now()
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "--aggregate", "latency",
 		// A program that does nothing but call the probed function spends
@@ -173,4 +169,20 @@ func TestAggregateInVM(t *testing.T) {
 			t.Errorf("snapshot %d counts fewer calls than the one before", i)
 		}
 	}
+}
+
+// vmLoadCalls is how many calls a load test in the VM makes: def, or
+// STAPGEN_AGG_N. Such runs outlast stap-vm's default timeout.
+func vmLoadCalls(t *testing.T, def int) int {
+	t.Helper()
+	t.Setenv("STAPVM_TIMEOUT", "900")
+	s := os.Getenv("STAPGEN_AGG_N")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		t.Fatalf("STAPGEN_AGG_N=%q: want a positive number of calls", s)
+	}
+	return n
 }
