@@ -189,8 +189,8 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 	return strings.Join(out, "\n\n"), nil
 }
 
-// wordsView is what "bytes.words" receives: the handler's points and
-// filters, its string and the string's NUL scan.
+// wordsView is what "bytes.words" receives: the handler's probe (its
+// points), its string and the string's NUL scan.
 type wordsView struct {
 	ProbeView
 	V    plan.Bytes
