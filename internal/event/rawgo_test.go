@@ -65,18 +65,7 @@ func TestRawGoStrings(t *testing.T) {
 		"whole":    func() io.Reader { return bytes.NewReader(in) },
 		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
 	} {
-		d := NewDecoder(r(), &s)
-		var evs []Event
-		for {
-			e, err := d.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			evs = append(evs, e)
-		}
+		evs := decodeFrom(t, r(), &s)
 		if len(evs) != len(strs) {
 			t.Fatalf("%s: %d events for %d strings: %v", name, len(evs), len(strs), evs)
 		}
@@ -99,6 +88,23 @@ func TestRawGoStrings(t *testing.T) {
 		if len(got) == 0 || !strings.Contains(strings.Join(got, ""), `\u001dg:`) {
 			t.Errorf("%q: %q", data, got)
 		}
+	}
+}
+
+// decodeFrom decodes all of r's events.
+func decodeFrom(t *testing.T, r io.Reader, s *Schema) []Event {
+	t.Helper()
+	d := NewDecoder(r, s)
+	var evs []Event
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			return evs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
 	}
 }
 
