@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/lab"
@@ -50,5 +51,46 @@ func TestBPFGoStringBytes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBPFGoStringUntouchedPage: a Go string in a page the program has not
+// touched (stapbpf cannot fault it in; its NUL scan reads the words as 0)
+// never prints as bytes the program did not have: its words are read with
+// user_uint64, whose fault ends the run and says so, as the word prints
+// always did. The string before it prints as the program passed it.
+func TestBPFGoStringUntouchedPage(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -untouched", "--format", "json", bin, "main.Str")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls := said(t, errs, "CALL")["main.Str"]
+	if len(calls) != 3 {
+		t.Fatalf("%d calls\n%s", len(calls), errs)
+	}
+	var strs []jsonEvent
+	for _, e := range parseEvents(t, out) {
+		if e.str("probe") == "main.Str" {
+			strs = append(strs, e)
+		}
+	}
+	// parseEvents leaves out the raw lines, where stapbpf's error is.
+	fault := strings.Contains(out, "user copy fault") || strings.Contains(errs, "user copy fault")
+	if len(strs) == 0 {
+		t.Fatalf("no event\n%s", out)
+	}
+	for i, e := range strs {
+		got, _ := e.text(t, "s")
+		if missing, _ := e.field("s")["missing"].(bool); i == 1 && missing {
+			continue
+		}
+		if got != calls[i]["s"] {
+			t.Errorf("call %d: s = %q, the program passed %q", i, got, calls[i]["s"])
+		}
+	}
+	if len(strs) < 3 && !fault {
+		t.Errorf("%d of 3 calls printed, and the run did not say why\n%s\n%s", len(strs), out, errs)
 	}
 }
