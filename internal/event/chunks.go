@@ -23,6 +23,9 @@ type chunkReader struct {
 	head  int
 	// arena holds the lines' bytes until they have all been returned.
 	arena []byte
+	// words[cpu] are the Go string words a CPU printed before the string
+	// (rawgo.go), "w" and their hex digits.
+	words [][]byte
 	err   error // from src, returned once lines are drained
 }
 
@@ -207,6 +210,13 @@ func reset(b *[]byte) {
 func (c *chunkReader) add(cpu int, data []byte) {
 	if len(data) == 0 {
 		return
+	}
+	if cpu >= 0 && data[0] == 0x1c {
+		c.goWord(cpu, data)
+		return
+	}
+	if cpu >= 0 && cpu < len(c.words) && len(c.words[cpu]) > 0 {
+		data = c.goWords(cpu, data)
 	}
 	b := c.buf(cpu)
 	// A record's head is always the start of a piece of its own, and no

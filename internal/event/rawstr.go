@@ -41,6 +41,8 @@ type rawStrings struct {
 	out      []byte // rewritten bytes not yet returned
 	last     [12]byte
 	nl       int // bytes of last in use: the end of what was returned, for the tag
+	// inPiece: what was returned ends inside a piece (rawgo.go).
+	inPiece bool
 }
 
 // maxRawString bounds the bytes before a raw string's NUL: the BPF runtime
@@ -80,6 +82,8 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 		r.src.Discard(1)
 		if r.rawHere() {
 			r.out = r.raw(r.out[:0])
+		} else if r.goHere() {
+			r.out = r.goRaw(r.out[:0])
 		} else {
 			r.out = append(r.out[:0], 0x1d)
 		}
@@ -111,6 +115,7 @@ func (r *rawStrings) remember(b []byte) {
 		}
 		return
 	}
+	r.track(b)
 	if len(b) >= len(r.last) {
 		r.nl = copy(r.last[:], b[len(b)-len(r.last):])
 		return

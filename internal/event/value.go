@@ -204,6 +204,10 @@ func (v *Value) parseStr(tok []byte, a *slab) error {
 		}
 	}
 	var raw []byte
+	if len(data) == 1 && data[0] == 0x1c {
+		// A BPF Go string whose words did not come (rawgo.go): no bytes.
+		data = data[:0]
+	}
 	if len(data) > 0 && data[0] == 'w' {
 		data = data[1:]
 		if len(data)%16 != 0 {

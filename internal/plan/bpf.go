@@ -117,8 +117,9 @@ func bpfFilteredSplit(fields []Field) []int {
 }
 
 // bpfWordTypes are the names C compilers give 8-byte integers, one of
-// which nearly every binary's DWARF has.
-var bpfWordTypes = []string{"long unsigned int", "long int", "long long unsigned int", "long long int"}
+// which nearly every binary's DWARF has, and Go's (every Go binary's
+// DWARF has uint64: the runtime uses it).
+var bpfWordTypes = []string{"long unsigned int", "long int", "long long unsigned int", "long long int", "uint64"}
 
 // bpfWord finds, on first use, an 8-byte integer type of the target to
 // read C strings' words through (CString.Word): none leaves "", "".

@@ -211,7 +211,11 @@ func (e *emitter) bytesField(ptr, n ref, name string, t *debuginfo.Type) Field {
 	if err != nil {
 		return e.missing(name, t, err.Error())
 	}
-	return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: Bytes{Ptr: pv, Len: nv, Max: e.limits.StringLen}}
+	b := Bytes{Ptr: pv, Len: nv, Max: e.limits.StringLen}
+	if e.bpf && !e.kernel && e.word != nil {
+		b.Word, b.WordModule = e.word()
+	}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncStr, Value: b}
 }
 
 func (e *emitter) goSlice(r ref, name string, t *debuginfo.Type) Field {

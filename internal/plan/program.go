@@ -100,6 +100,12 @@ type Iface struct{ Type, Data Expr }
 type Bytes struct {
 	Ptr, Len Expr
 	Max      int
+	// Word (BPF, user space) is an 8-byte integer type of the target's
+	// DWARF and its module, as CString.Word: the script looks for a NUL
+	// through @cast reads of the bytes' words and prints the bytes raw
+	// when there is none (templates/bpf.stp.tmpl). Empty: every word is
+	// printed.
+	Word, WordModule string
 }
 
 // CString prints a NUL-terminated string at Addr, at most Max bytes; Kernel

@@ -177,8 +177,47 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 			return "", err
 		}
 		out = append(out, s)
+		if !p.NoRecord {
+			if s, err = g.bytesWords(pv); err != nil {
+				return "", err
+			}
+			if s != "" {
+				out = append(out, s)
+			}
+		}
 	}
 	return strings.Join(out, "\n\n"), nil
+}
+
+// wordsView is what "bytes.words" receives: the handler's probe (its
+// points), its string and the string's NUL scan.
+type wordsView struct {
+	ProbeView
+	V    plan.Bytes
+	Scan string
+}
+
+// bytesWords renders, under BPF, the handler that prints the words of
+// pv's Go string when it holds a NUL (templates/bpf.stp.tmpl,
+// bytes.words): declared after pv's handler, stapbpf runs it just before.
+// A handler has one string at most (plan's bpfSplit).
+func (g *generator) bytesWords(pv ProbeView) (string, error) {
+	if !g.bpf || g.t.Lookup("bytes.words") == nil {
+		return "", nil
+	}
+	for _, f := range pv.Fields {
+		b, ok := f.Value.(plan.Bytes)
+		if !ok || b.Word == "" {
+			continue
+		}
+		v := wordsView{ProbeView: pv, V: b}
+		var err error
+		if v.Scan, err = g.exec("bytes.scan", v); err != nil {
+			return "", err
+		}
+		return g.exec("bytes.words", v)
+	}
+	return "", nil
 }
 
 // scriptMax is the record limit the script keeps itself. The decoder

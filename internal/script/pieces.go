@@ -11,8 +11,9 @@ import (
 // A record is laid out as a list of prints: the head, each field and the
 // tail. On the kernel runtime each is its own template's output. Under
 // BPF a kind whose template set defines a piece (part.K, args.K, cost.K
-// and maybe after.K: templates/bpf.stp.tmpl says why) shares one "print"
-// with the pieces next to it, so a hit sends fewer perf events.
+// and maybe before.K and after.K: templates/bpf.stp.tmpl says why) shares
+// one "print" with the pieces next to it, so a hit sends fewer perf
+// events. A before.K's statements go before the shared print.
 
 // bpfMergeCost bounds a shared print's arguments plus its user-memory
 // reads, which stapbpf keeps on the handler's 512-byte stack: a print of
@@ -34,10 +35,11 @@ type printView struct {
 }
 
 type piece struct {
-	fmt   string
-	args  []string
-	cost  int
-	after string
+	fmt    string
+	args   []string
+	cost   int
+	before string
+	after  string
 }
 
 // layout collects a handler's prints, holding the pieces that share the
@@ -123,15 +125,22 @@ func (l *layout) flush() error {
 		return nil
 	}
 	v := printView{CPU: l.cpu}
+	var before []string
 	var after string
 	for _, p := range l.open {
 		v.Fmt += p.fmt
 		v.Args = append(v.Args, p.args...)
+		if p.before != "" {
+			before = append(before, p.before)
+		}
 		after = p.after
 	}
 	s, err := l.g.exec("print", v)
 	if err != nil {
 		return err
+	}
+	if len(before) > 0 {
+		s = strings.Join(before, "\n") + "\n" + s
 	}
 	if after != "" {
 		s += "\n" + after
@@ -163,6 +172,11 @@ func (g *generator) piece(k string, data any) (p piece, ok bool, err error) {
 	}
 	if p.cost, err = strconv.Atoi(strings.TrimSpace(cost)); err != nil {
 		return p, false, fmt.Errorf("template %q: want a number, got %q", "cost."+k, cost)
+	}
+	if g.t.Lookup("before."+k) != nil {
+		if p.before, err = g.exec("before."+k, data); err != nil {
+			return p, false, err
+		}
 	}
 	if g.t.Lookup("after."+k) != nil {
 		if p.after, err = g.exec("after."+k, data); err != nil {

@@ -18,6 +18,7 @@ func TestRecordPieces(t *testing.T) {
 	word := func(off int64) plan.Value { return plan.Int{X: plan.Mem{Addr: plan.Var{Name: "p"}, Off: off, Size: 8}} }
 	str := plan.Bytes{Ptr: plan.Var{Name: "s"}, Len: plan.Var{Name: "l"}, Max: 16}
 	cstr := plan.CString{Addr: plan.Var{Name: "c"}, Max: 32}
+	raw := plan.Bytes{Ptr: plan.Var{Name: "s"}, Len: plan.Var{Name: "l"}, Max: 64, Word: "uint64", WordModule: "/bin/x"}
 	fields := func(vs ...plan.Value) []plan.Field {
 		var out []plan.Field
 		for _, v := range vs {
@@ -37,6 +38,7 @@ func TestRecordPieces(t *testing.T) {
 		{"head, values and tail in one print", []plan.Value{n, n}, true, true, 0, []int{4}},
 		{"a C string prints alone and splits the rest", []plan.Value{n, cstr, n}, true, true, 0, []int{2, 1, 2}},
 		{"a Go string's length joins the print before it, its words follow", []plan.Value{n, str, n}, true, true, 0, []int{3, 2}},
+		{"a Go string with a Word type prints raw: the whole record is one print", []plan.Value{n, raw, n}, true, true, 0, []int{5}},
 		{"user-memory reads count against the stack budget", []plan.Value{word(0), word(8), word(16), n}, true, true, 0, []int{4, 2}}, // the head (4) and three words (2 each) are the budget of 10,
 		{"a later handler of a limited record closes it before the tail", []plan.Value{n}, false, true, 5, []int{1, 1, 1}},
 		{"a handler without head or tail", []plan.Value{n, n}, false, false, 0, []int{2}},
@@ -55,8 +57,15 @@ func TestRecordPieces(t *testing.T) {
 			from := 0
 			for _, p := range prints {
 				from += len(p.From)
-				first := strings.SplitN(p.Text, "\n", 2)[0]
-				if !strings.HasPrefix(first, `printf("\037%ld|`) {
+				// The print itself, after any statements of a before.K.
+				first := ""
+				for _, l := range strings.Split(p.Text, "\n") {
+					if strings.HasPrefix(l, `printf("\037%ld|`) {
+						first = l
+						break
+					}
+				}
+				if first == "" {
 					got = append(got, 1)
 					continue
 				}

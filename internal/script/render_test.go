@@ -231,6 +231,9 @@ func genCases(t *testing.T) []genCase {
 		{name: "go-paths-filter", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Ptr", Fields: paths(t, "o.Name", "o.Flags", "o.Mode")}}, Where: preds(t, `o.Name == "opt name"`), Process: "gofix", MaxEvents: 100}},
 		{name: "go-slice-latency", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Strs"}}, Where: preds(t, "xs.len > 1"), Aggregate: spec.AggLatency}},
 		{name: "go-bpf", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
+		// A raw Go string beside a filter and the target check.
+		{name: "go-bpf-filter", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, Where: preds(t, `s.len > 2 || s.len == 0`), InTarget: true}},
+		{name: "go-bpf-words", lang: "go-notypes", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
 		// A shared library run with -c: records of target() alone.
@@ -284,6 +287,9 @@ func build(t *testing.T, tc genCase, goBin, cBin string) *plan.Plan {
 	in := plan.Inputs{Request: &tc.req, Stap: tc.stap}
 	switch tc.lang {
 	case "go":
+		in.Target, in.Funcs, in.Go, in.Types = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}, fakeTypes{goBin, []string{"uint64"}}
+	case "go-notypes":
+		// No DWARF types (a stripped binary's): BPF prints a Go string's words.
 		in.Target, in.Funcs, in.Go = plan.Target{Path: goBin, GoVersion: "go1.26"}, goFuncs(), goFacts{}
 	case "c":
 		in.Target, in.Funcs, in.Types = plan.Target{Path: cBin}, cFuncs(), fakeTypes{cBin, []string{"long unsigned int"}}

@@ -1,0 +1,96 @@
+package command
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// TestBPFGoStringBytes: on the host's BPF runtime a Go string prints raw
+// from one read when it holds no NUL and has at most 55 bytes, and from
+// its words otherwise (templates/bpf.stp.tmpl, bytes.scan; event/rawgo.go).
+// Either way every byte the program passed comes back (NULs anywhere,
+// 0x1c-0x1f, newlines, a record's magic, bytes that are not UTF-8), with
+// its length, up to the bound (64 bytes, or --strlen) and marked truncated
+// past it.
+func TestBPFGoStringBytes(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	for _, strlen := range []int{0, 9} {
+		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
+			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -strs", "--format", "json"}
+			bound := 64
+			if strlen > 0 {
+				args, bound = append(args, "--strlen", fmt.Sprint(strlen)), strlen
+			}
+			out, errs, code := stapgen(t, append(args, bin, "main.Str")...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			calls := said(t, errs, "CALL")["main.Str"]
+			evs := parseEvents(t, out)
+			if len(calls) < 20 || len(evs) != len(calls) {
+				t.Fatalf("%d events for %d calls\n%s\n%s", len(evs), len(calls), out, errs)
+			}
+			// A goroutine that moves to another CPU has its records read
+			// from another perf buffer: time orders them.
+			sort.SliceStable(evs, func(i, j int) bool { return evs[i]["time_ns"].(float64) < evs[j]["time_ns"].(float64) })
+			for i, c := range calls {
+				full := c["s"]
+				got, trunc := evs[i].text(t, "s")
+				want := full[:min(len(full), bound)]
+				if got != want || trunc != (len(full) > bound) {
+					t.Errorf("call %d: s = %q (truncated=%v), the program passed %q (%d bytes, bound %d)", i, got, trunc, full, len(full), bound)
+				}
+				if n, _ := evs[i].field("s")["len"].(float64); int(n) != len(full) {
+					t.Errorf("call %d: len = %v, the program passed %d bytes", i, evs[i].field("s")["len"], len(full))
+				}
+			}
+		})
+	}
+}
+
+// TestBPFGoStringUntouchedPage: a Go string in a page the program has not
+// touched (stapbpf cannot fault it in; its NUL scan reads the words as 0)
+// never prints as bytes the program did not have: its words are read with
+// user_uint64, whose fault ends the run and says so, as the word prints
+// always did. The string before it prints as the program passed it.
+func TestBPFGoStringUntouchedPage(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.GoFixture(t, testenv.GoDefault)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -untouched", "--format", "json", bin, "main.Str")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls := said(t, errs, "CALL")["main.Str"]
+	if len(calls) != 3 {
+		t.Fatalf("%d calls\n%s", len(calls), errs)
+	}
+	var strs []jsonEvent
+	for _, e := range parseEvents(t, out) {
+		if e.str("probe") == "main.Str" {
+			strs = append(strs, e)
+		}
+	}
+	// parseEvents leaves out the raw lines, where stapbpf's error is.
+	fault := strings.Contains(out, "user copy fault") || strings.Contains(errs, "user copy fault")
+	if len(strs) == 0 {
+		t.Fatalf("no event\n%s", out)
+	}
+	for i, e := range strs {
+		got, _ := e.text(t, "s")
+		if missing, _ := e.field("s")["missing"].(bool); i == 1 && missing {
+			continue
+		}
+		if got != calls[i]["s"] {
+			t.Errorf("call %d: s = %q, the program passed %q", i, got, calls[i]["s"])
+		}
+	}
+	if len(strs) < 3 && !fault {
+		t.Errorf("%d of 3 calls printed, and the run did not say why\n%s\n%s", len(strs), out, errs)
+	}
+}
