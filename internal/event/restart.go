@@ -23,11 +23,17 @@ const restartWindow = 10_000_000 // ns
 type restarts struct {
 	// dropped counts the entries found to be restarts.
 	dropped int
-	q       []held
+	// q[head:] are the events not yet returned. Slicing the front off
+	// instead left no capacity, and the queue grew a new array over and
+	// over (a quarter of the restart path's time).
+	q    []held
+	head int
 	// last is the index in q (offset by base) of each thread's newest
 	// undecided entry.
 	last map[int]int
 	base int
+	// pool takes back the arenas of records never returned (Reuse).
+	pool *arenas
 }
 
 type held struct {
@@ -65,7 +71,7 @@ func (r *restarts) push(s *Schema, e Event) {
 		delete(r.last, e.TID)
 	}
 	if e.Probe >= 0 {
-		for i := range r.q {
+		for i := r.head; i < len(r.q); i++ {
 			if h := &r.q[i]; h.waiting && e.Time-h.e.Time > restartWindow {
 				h.waiting = false
 				delete(r.last, h.e.TID)
@@ -73,6 +79,7 @@ func (r *restarts) push(s *Schema, e Event) {
 		}
 	}
 	if e.Probe >= 0 && e.Site == SiteRestart {
+		r.pool.put(e.mem)
 		return
 	}
 	wait := e.Probe >= 0 && len(s.Probes[e.Probe].Restart) == 2
@@ -84,22 +91,38 @@ func (r *restarts) push(s *Schema, e Event) {
 
 // pop returns the next decided event, ok false when none is.
 func (r *restarts) pop(flush bool) (Event, bool) {
-	for len(r.q) > 0 {
-		h := r.q[0]
+	for r.head < len(r.q) {
+		h := r.q[r.head]
 		if h.waiting && !flush {
+			r.compact()
 			return Event{}, false
 		}
-		r.q[0] = held{}
-		r.q = r.q[1:]
-		r.base++
+		r.q[r.head] = held{}
+		r.head++
+		if r.head == len(r.q) {
+			r.q, r.base, r.head = r.q[:0], r.base+r.head, 0
+		}
 		if h.waiting {
 			delete(r.last, h.e.TID)
 		}
 		if !h.drop {
 			return h.e, true
 		}
+		r.pool.put(h.e.mem)
 	}
 	return Event{}, false
+}
+
+// compact moves the events still queued to the front of q once the
+// returned ones are at least half of it, so q stays as long as the most
+// events ever held at once.
+func (r *restarts) compact() {
+	if r.head < 64 || 2*r.head < len(r.q) {
+		return
+	}
+	n := copy(r.q, r.q[r.head:])
+	clear(r.q[n:])
+	r.q, r.base, r.head = r.q[:n], r.base+r.head, 0
 }
 
 // Restarted is how many entry records the decoder dropped as repeats of a
