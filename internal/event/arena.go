@@ -54,8 +54,12 @@ func (p *arenas) get(cur *arena) *arena {
 	return &arena{mem: slab{reuse: true, names: p.names}}
 }
 
+// maxFree bounds the arenas kept for reuse: after a burst of held
+// records the rest go to the collector.
+const maxFree = 256
+
 func (p *arenas) put(a *arena) {
-	if p != nil && a != nil {
+	if p != nil && a != nil && len(p.free) < maxFree {
 		p.free = append(p.free, a)
 	}
 }

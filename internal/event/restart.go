@@ -1,5 +1,7 @@
 package event
 
+import "math"
+
 // Go's stack-check restart under the BPF runtime. A Go function whose
 // prologue finds the stack short (or a preemption request) calls
 // morestack, and the runtime runs it again from its entry: an entry probe
@@ -32,6 +34,8 @@ type restarts struct {
 	// undecided entry.
 	last map[int]int
 	base int
+	// oldest is at most the time of the oldest waiting entry.
+	oldest int64
 	// pool takes back the arenas of records never returned (Reuse).
 	pool *arenas
 }
@@ -70,11 +74,17 @@ func (r *restarts) push(s *Schema, e Event) {
 		}
 		delete(r.last, e.TID)
 	}
-	if e.Probe >= 0 {
-		for i := r.head; i < len(r.q); i++ {
-			if h := &r.q[i]; h.waiting && e.Time-h.e.Time > restartWindow {
+	if e.Probe >= 0 && len(r.last) > 0 && e.Time-r.oldest > restartWindow {
+		// The waiting entries are last's, one a thread: a scan of the
+		// whole queue instead cost each record as many steps as records
+		// were held (thousands while a quiet thread's entry waits).
+		r.oldest = math.MaxInt64
+		for tid, i := range r.last {
+			if h := &r.q[i-r.base]; e.Time-h.e.Time > restartWindow {
 				h.waiting = false
-				delete(r.last, h.e.TID)
+				delete(r.last, tid)
+			} else {
+				r.oldest = min(r.oldest, h.e.Time)
 			}
 		}
 	}
@@ -85,6 +95,10 @@ func (r *restarts) push(s *Schema, e Event) {
 	wait := e.Probe >= 0 && len(s.Probes[e.Probe].Restart) == 2
 	r.q = append(r.q, held{e: e, waiting: wait})
 	if wait {
+		if len(r.last) == 0 {
+			r.oldest = e.Time
+		}
+		r.oldest = min(r.oldest, e.Time)
 		r.last[e.TID] = r.base + len(r.q) - 1
 	}
 }
