@@ -37,8 +37,6 @@ type Event struct {
 	Host string
 	// Agg is a snapshot of the script's statistics (Probe == -1).
 	Agg *Agg
-	// mem is the arena a held record's values live in (Decoder.lent).
-	mem *arena
 }
 
 // Decoder reads events from stap's output.
@@ -113,13 +111,18 @@ func (d *Decoder) Next() (Event, error) {
 	if d.restarts == nil {
 		return d.next1()
 	}
+	return d.nextHeld()
+}
+
+// nextHeld is Next for a schema with restart records.
+func (d *Decoder) nextHeld() (Event, error) {
 	if d.lent != nil {
 		d.restarts.pool.put(d.lent)
 		d.lent = nil
 	}
 	for {
-		if e, ok := d.restarts.pop(d.eof); ok {
-			d.lent, e.mem = e.mem, nil
+		if e, mem, ok := d.restarts.pop(d.eof); ok {
+			d.lent = mem
 			return e, nil
 		}
 		if d.eof {
@@ -133,7 +136,13 @@ func (d *Decoder) Next() (Event, error) {
 		if err != nil {
 			return Event{}, err
 		}
-		d.restarts.push(d.s, e)
+		// A record's values are in the arena it was decoded into: no
+		// other record is decoded before the events of its line are out.
+		var mem *arena
+		if d.restarts.pool != nil && e.Probe >= 0 {
+			mem = d.rec
+		}
+		d.restarts.push(d.s, e, mem)
 	}
 }
 
@@ -286,7 +295,6 @@ func (d *Decoder) record(b []byte) (Event, error) {
 	if d.reuse && d.restarts != nil {
 		// A held record's values must outlive the next record's.
 		d.rec = d.restarts.pool.get(d.rec)
-		e.mem = d.rec
 	}
 	t, ok1 := atoi64(head[1])
 	cpu, ok2 := atoi(head[2])

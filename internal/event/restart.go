@@ -41,7 +41,9 @@ type restarts struct {
 }
 
 type held struct {
-	e       Event
+	e Event
+	// mem is the arena e's values are in, nil when they are not one's.
+	mem     *arena
 	waiting bool // an entry not yet known to be a call
 	drop    bool
 }
@@ -56,7 +58,7 @@ func (s *Schema) hasRestarts() bool {
 }
 
 // push takes the next decoded event.
-func (r *restarts) push(s *Schema, e Event) {
+func (r *restarts) push(s *Schema, e Event, mem *arena) {
 	if r.last == nil {
 		r.last = map[int]int{}
 	}
@@ -89,11 +91,11 @@ func (r *restarts) push(s *Schema, e Event) {
 		}
 	}
 	if e.Probe >= 0 && e.Site == SiteRestart {
-		r.pool.put(e.mem)
+		r.pool.put(mem)
 		return
 	}
 	wait := e.Probe >= 0 && len(s.Probes[e.Probe].Restart) == 2
-	r.q = append(r.q, held{e: e, waiting: wait})
+	r.q = append(r.q, held{e: e, mem: mem, waiting: wait})
 	if wait {
 		if len(r.last) == 0 {
 			r.oldest = e.Time
@@ -103,13 +105,14 @@ func (r *restarts) push(s *Schema, e Event) {
 	}
 }
 
-// pop returns the next decided event, ok false when none is.
-func (r *restarts) pop(flush bool) (Event, bool) {
+// pop returns the next decided event and its arena, ok false when none
+// is.
+func (r *restarts) pop(flush bool) (e Event, mem *arena, ok bool) {
 	for r.head < len(r.q) {
 		h := r.q[r.head]
 		if h.waiting && !flush {
 			r.compact()
-			return Event{}, false
+			return Event{}, nil, false
 		}
 		r.q[r.head] = held{}
 		r.head++
@@ -120,11 +123,11 @@ func (r *restarts) pop(flush bool) (Event, bool) {
 			delete(r.last, h.e.TID)
 		}
 		if !h.drop {
-			return h.e, true
+			return h.e, h.mem, true
 		}
-		r.pool.put(h.e.mem)
+		r.pool.put(h.mem)
 	}
-	return Event{}, false
+	return Event{}, nil, false
 }
 
 // compact moves the events still queued to the front of q once the
