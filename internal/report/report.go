@@ -57,8 +57,14 @@ func (t *text) appendPaint(b []byte, c string, s ...string) []byte {
 	return b
 }
 
+// appendClock writes the time of day as "15:04:05.000000" formats it
+// (the fraction cut, not rounded), without the layout's parsing.
 func appendClock(b []byte, ns int64) []byte {
-	return time.Unix(0, ns).UTC().AppendFormat(b, "15:04:05.000000")
+	t := time.Unix(0, ns).UTC()
+	h, m, s := t.Clock()
+	us := t.Nanosecond() / 1000
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10), '.',
+		byte('0'+us/100000), byte('0'+us/10000%10), byte('0'+us/1000%10), byte('0'+us/100%10), byte('0'+us/10%10), byte('0'+us%10))
 }
 
 func (t *text) Event(e event.Event) error {

@@ -213,3 +213,19 @@ func TestTextAsFmtWroteIt(t *testing.T) {
 		t.Error("a truncated string's text")
 	}
 }
+
+// TestClockAsFormat: the table's time of day is what time's layout
+// "15:04:05.000000" writes, before the epoch and at every digit's edge.
+func TestClockAsFormat(t *testing.T) {
+	ns := []int64{0, 1, -1, 999, -999, 1000, -1000, 86399999999999, -86399999999999, 1796138519843746811, -1 << 62}
+	x := uint64(0x9e3779b97f4a7c15)
+	for range 2000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		ns = append(ns, int64(x))
+	}
+	for _, n := range ns {
+		if got, want := string(appendClock(nil, n)), time.Unix(0, n).UTC().Format("15:04:05.000000"); got != want {
+			t.Errorf("%d: %s, want %s", n, got, want)
+		}
+	}
+}
