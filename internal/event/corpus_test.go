@@ -221,6 +221,27 @@ func TestCorpusJSON(t *testing.T) {
 	}
 }
 
+// keptJSON decodes every event of d, keeping each, and only then writes
+// their JSON lines.
+func keptJSON(t testing.TB, d *Decoder) []byte {
+	var kept []Event
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, e)
+	}
+	var out []byte
+	for _, e := range kept {
+		out = append(e.AppendJSON(out), '\n')
+	}
+	return out
+}
+
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -238,22 +259,7 @@ func firstDiff(a, b []byte) int {
 // next is decoded, with Reuse.
 func TestKeptEqualsStreamed(t *testing.T) {
 	for _, c := range corpora(t) {
-		d := NewDecoder(bytes.NewReader(c.in), c.s)
-		var kept []Event
-		for {
-			e, err := d.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, e)
-		}
-		var got []byte
-		for _, e := range kept {
-			got = append(e.AppendJSON(got), '\n')
-		}
+		got := keptJSON(t, NewDecoder(bytes.NewReader(c.in), c.s))
 		s := NewDecoder(bytes.NewReader(c.in), c.s)
 		s.Reuse()
 		want := appendJSONLines(t, nil, s)

@@ -186,19 +186,7 @@ func FuzzDecode(f *testing.F) {
 // reusing decoder streams.
 func fuzzKeptStreamed(t *testing.T, in []byte, s *Schema) {
 	t.Helper()
-	d := NewDecoder(bytes.NewReader(in), s)
-	var kept []Event
-	for {
-		e, err := d.Next()
-		if err != nil {
-			break
-		}
-		kept = append(kept, e)
-	}
-	var got []byte
-	for _, e := range kept {
-		got = append(e.AppendJSON(got), '\n')
-	}
+	got := keptJSON(t, NewDecoder(bytes.NewReader(in), s))
 	r := NewDecoder(bytes.NewReader(in), s)
 	r.Reuse()
 	if want := appendJSONLines(t, nil, r); !bytes.Equal(got, want) {

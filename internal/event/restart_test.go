@@ -66,39 +66,15 @@ func TestRestartsHeldLong(t *testing.T) {
 	}
 	fmt.Fprintf(&in, "@@sg1 1 4000000 0 1 9 1 0x4a1008\n")
 	fmt.Fprintf(&in, "@@sg1 0 4001000 0 1 9 1 1:61 1 0x4a1000\n")
-	decode := func(reuse bool) ([]byte, int) {
-		d := NewDecoder(strings.NewReader(in.String()), restartSchema)
-		var kept []Event
-		var out []byte
-		if reuse {
-			d.Reuse()
-		}
-		for {
-			e, err := d.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if reuse {
-				out = append(e.AppendJSON(out), '\n')
-			} else {
-				kept = append(kept, e)
-			}
-		}
-		for _, e := range kept {
-			out = append(e.AppendJSON(out), '\n')
-		}
-		return out, d.Restarted()
-	}
-	kept, n1 := decode(false)
-	reused, n2 := decode(true)
+	kept := keptJSON(t, NewDecoder(strings.NewReader(in.String()), restartSchema))
+	d := NewDecoder(strings.NewReader(in.String()), restartSchema)
+	d.Reuse()
+	reused := appendJSONLines(t, nil, d)
 	if !bytes.Equal(kept, reused) {
 		t.Errorf("reusing, JSON differs from kept events' at byte %d", firstDiff(reused, kept))
 	}
 	lines := bytes.Split(bytes.TrimSuffix(kept, []byte("\n")), []byte("\n"))
-	if n1 != 1 || n2 != 1 || len(lines) != 3001 || !bytes.Contains(lines[0], []byte(`"tid":1,`)) || !bytes.Contains(lines[3000], []byte(`"tid":9,`)) {
-		t.Errorf("restarted %d/%d, %d events, first %s", n1, n2, len(lines), lines[0])
+	if d.Restarted() != 1 || len(lines) != 3001 || !bytes.Contains(lines[0], []byte(`"tid":1,`)) || !bytes.Contains(lines[3000], []byte(`"tid":9,`)) {
+		t.Errorf("restarted %d, %d events, first %s", d.Restarted(), len(lines), lines[0])
 	}
 }
