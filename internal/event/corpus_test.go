@@ -90,6 +90,44 @@ func kernelCorpus(n int) []byte {
 	return b.Bytes()
 }
 
+// restartSchema is a Go entry probe under the BPF runtime's restart
+// handling (restart.go): its morestack stub's range, the runtime's restart
+// record, and the function's return.
+var restartSchema = &Schema{Version: 1, Probes: []ProbeSchema{
+	{Function: "main.Hit", Site: SiteEntry, Restart: []uint64{0x4a1000, 0x4a1020}, Fields: []FieldSchema{
+		{Name: "s", Enc: EncStr, Type: "string"}, {Name: "n", Enc: EncInt, Type: "int"},
+		{Name: UserStack, Enc: EncStack, Type: "stack"}}},
+	{Function: "runtime.copystack", Site: SiteRestart, Fields: []FieldSchema{{Name: "pc", Enc: EncPtr, Type: "uintptr"}}},
+	{Function: "main.Hit", Site: SiteReturn, Fields: []FieldSchema{{Name: "~r0", Enc: EncInt, Type: "int"}}},
+}}
+
+// restartCorpus is n entries of restartSchema on five threads, each
+// thread's entry waiting for its next record: one in 16 is restarted (a
+// restart record in the stub, then the entry again), one in 4 returns.
+func restartCorpus(n int) []byte {
+	strs := []string{"GET /index.html", "", "a-much-longer-file-name-of-a-log-segment-000000000042.log", "caf\xc3\xa9 \xff"}
+	ustack := "0x4a1260,0x4a15c5,0x43a2b7,0x46d8a1"
+	var b bytes.Buffer
+	t := int64(1796138519843746811)
+	rec := func(format string, args ...any) {
+		t += 3000
+		fmt.Fprintf(&b, "@@sg1 "+format+"\n", append([]any{t}, args...)...)
+	}
+	for i := 0; i < n; i++ {
+		tid, s := 30000+i%5, strs[i%len(strs)]
+		entry := func() { rec("0 %d 1 4000 %d %d %d:%x %d %s", tid, 1+i%40, len(s), s, i, ustack) }
+		entry()
+		if i%16 == 0 {
+			rec("1 %d 1 4000 %d %d 0x4a1010", tid, 1+i%40)
+			entry()
+		}
+		if i%4 == 3 {
+			rec("2 %d 1 4000 %d %d %d", tid, 1+i%40, i*3)
+		}
+	}
+	return b.Bytes()
+}
+
 // savedOutput reads a saved run's output: its schema line and its records.
 func savedOutput(t testing.TB, name string) (*Schema, []byte) {
 	t.Helper()
@@ -123,7 +161,8 @@ func corpora(t testing.TB) []struct {
 		name string
 		s    *Schema
 		in   []byte
-	}{{"kernel", corpusSchema, kernelCorpus(800)}, {"bpf-c", cs, c}, {"bpf-go", gs, g}, {"bpf-merged-c", mcs, mc}, {"bpf-merged-go", mgs, mg}}
+	}{{"kernel", corpusSchema, kernelCorpus(800)}, {"bpf-c", cs, c}, {"bpf-go", gs, g}, {"bpf-merged-c", mcs, mc}, {"bpf-merged-go", mgs, mg},
+		{"go-restart", restartSchema, restartCorpus(600)}}
 }
 
 // appendAllJSON decodes in and appends each event's JSON line to out.
@@ -182,6 +221,27 @@ func TestCorpusJSON(t *testing.T) {
 	}
 }
 
+// keptJSON decodes every event of d, keeping each, and only then writes
+// their JSON lines.
+func keptJSON(t testing.TB, d *Decoder) []byte {
+	var kept []Event
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, e)
+	}
+	var out []byte
+	for _, e := range kept {
+		out = append(e.AppendJSON(out), '\n')
+	}
+	return out
+}
+
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -189,4 +249,25 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestKeptEqualsStreamed: events a caller keeps are the events a
+// streaming caller sees one at a time. Every event of each corpus is kept
+// until the whole input is decoded and only then written, so a kept
+// value sharing memory with a later record (a reused slab or arena)
+// would show as a difference; the streamed ones are written before the
+// next is decoded, with Reuse.
+func TestKeptEqualsStreamed(t *testing.T) {
+	for _, c := range corpora(t) {
+		got := keptJSON(t, NewDecoder(bytes.NewReader(c.in), c.s))
+		s := NewDecoder(bytes.NewReader(c.in), c.s)
+		s.Reuse()
+		want := appendJSONLines(t, nil, s)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: kept events' JSON differs from the streamed at byte %d", c.name, firstDiff(got, want))
+		}
+		if n := bytes.Count(want, []byte(`"probe":`)); n < 100 {
+			t.Errorf("%s: only %d records decoded", c.name, n)
+		}
+	}
 }

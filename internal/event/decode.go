@@ -48,14 +48,14 @@ type Decoder struct {
 	next    int // pending[next:] are still to return
 	// agg is the statistics snapshot being read.
 	agg *Agg
-	// slab hands out records' Fields: one allocation per 64 records
-	// instead of one each (the allocator and GC were a third of decoding).
-	slab []Value
-	// mem holds the values' strings and stacks the same way.
-	mem slab
+	// rec is the memory records are decoded into (arena.go).
+	rec *arena
 	// reuse: each record's values are written over the last one's
 	// (Reuse).
 	reuse bool
+	// lent is the arena of the held record Next returned last, free
+	// again once the caller asks for the next one (Reuse with restarts).
+	lent *arena
 	// heads are the JSON heads of each probe's fields.
 	heads [][]*fieldHead
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
@@ -73,6 +73,7 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.Chunked {
 		d = &Decoder{chunks: newChunkReader(newRawStrings(r)), s: s}
 	}
+	d.rec = &arena{}
 	if s.hasRestarts() {
 		d.restarts = &restarts{}
 	}
@@ -90,12 +91,14 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 // stacks in them, are valid only until the next call to Next. It is for a
 // consumer done with each event before it asks for the next (a Streamer):
 // the values' memory and the garbage collector behind it were a third of
-// decoding to JSON. It does nothing when the decoder must hold records
-// back itself (Go restart records).
+// decoding to JSON. When the decoder holds records back itself (Go
+// restart records), each held record has an arena of its own, handed out
+// again once the caller is done with its event.
 func (d *Decoder) Reuse() {
-	if d.restarts == nil {
-		d.reuse = true
-		d.mem.reuse = true
+	d.reuse = true
+	d.rec.mem.reuse = true
+	if d.restarts != nil {
+		d.restarts.pool = &arenas{}
 	}
 }
 
@@ -108,8 +111,18 @@ func (d *Decoder) Next() (Event, error) {
 	if d.restarts == nil {
 		return d.next1()
 	}
+	return d.nextHeld()
+}
+
+// nextHeld is Next for a schema with restart records.
+func (d *Decoder) nextHeld() (Event, error) {
+	if d.lent != nil {
+		d.restarts.pool.put(d.lent)
+		d.lent = nil
+	}
 	for {
-		if e, ok := d.restarts.pop(d.eof); ok {
+		if e, mem, ok := d.restarts.pop(d.eof); ok {
+			d.lent = mem
 			return e, nil
 		}
 		if d.eof {
@@ -123,7 +136,13 @@ func (d *Decoder) Next() (Event, error) {
 		if err != nil {
 			return Event{}, err
 		}
-		d.restarts.push(d.s, e)
+		// A record's values are in the arena it was decoded into: no
+		// other record is decoded before the events of its line are out.
+		var mem *arena
+		if d.restarts.pool != nil && e.Probe >= 0 {
+			mem = d.rec
+		}
+		d.restarts.push(d.s, e, mem)
 	}
 }
 
@@ -273,6 +292,10 @@ func (d *Decoder) record(b []byte) (Event, error) {
 	}
 	ps := &d.s.Probes[probe]
 	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1}
+	if d.reuse && d.restarts != nil {
+		// A held record's values must outlive the next record's.
+		d.rec = d.restarts.pool.get(d.rec)
+	}
 	t, ok1 := atoi64(head[1])
 	cpu, ok2 := atoi(head[2])
 	pid, ok3 := atoi(head[3])
@@ -290,15 +313,15 @@ func (d *Decoder) record(b []byte) (Event, error) {
 			e.Goid = gv
 		}
 	}
-	e.Fields = d.values(len(ps.Fields))
-	d.mem.rewind()
+	e.Fields = d.rec.values(len(ps.Fields), d.reuse)
+	d.rec.mem.rewind()
 	for k := range ps.Fields {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
 			return Event{}, errTokens
 		}
-		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.mem); err != nil {
+		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem); err != nil {
 			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
 		e.Fields[k].head = d.heads[probe][k]
@@ -307,25 +330,6 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		return Event{}, errTokens
 	}
 	return e, nil
-}
-
-// values returns n zeroed Values of the slab; a record that keeps them
-// keeps that slab alive, never more than 64 records' worth.
-func (d *Decoder) values(n int) []Value {
-	if d.reuse {
-		if cap(d.slab) < n {
-			d.slab = make([]Value, n)
-		}
-		v := d.slab[:n:n]
-		clear(v)
-		return v
-	}
-	if n > len(d.slab) {
-		d.slab = make([]Value, max(64*n, 256))
-	}
-	v := d.slab[:n:n]
-	d.slab = d.slab[n:]
-	return v
 }
 
 func nextToken(b []byte) (tok, rest []byte) {

@@ -170,10 +170,28 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:5:abc\n@@sg1 0 1 1 1 1 -\x1d:9999999:\x00 1\n"))
 	raw := *schema
 	raw.RawStrings = true
+	// Restart records: an entry held back, then dropped.
+	f.Add([]byte("@@sg1 0 1 1 1 7 1 1:61 1 0x1\n@@sg1 1 2 1 1 7 1 0x4a1010\n@@sg1 0 3 1 1 7 1 1:61 1 -\n@@sg1 2 4 1 1 8 1 5\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		fuzzDecode(t, in, schema)
 		fuzzDecode(t, in, &raw)
+		fuzzDecode(t, in, restartSchema)
+		for _, s := range []*Schema{schema, restartSchema} {
+			fuzzKeptStreamed(t, in, s)
+		}
 	})
+}
+
+// fuzzKeptStreamed: the events of in kept to the end are the events a
+// reusing decoder streams.
+func fuzzKeptStreamed(t *testing.T, in []byte, s *Schema) {
+	t.Helper()
+	got := keptJSON(t, NewDecoder(bytes.NewReader(in), s))
+	r := NewDecoder(bytes.NewReader(in), s)
+	r.Reuse()
+	if want := appendJSONLines(t, nil, r); !bytes.Equal(got, want) {
+		t.Fatalf("kept events differ from the streamed at byte %d:\n%s\n%s", firstDiff(got, want), got, want)
+	}
 }
 
 func fuzzDecode(t *testing.T, in []byte, schema *Schema) {

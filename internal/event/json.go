@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/hex"
-	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -125,13 +124,22 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 }
 
 func appendHexWord(b []byte, x uint64) []byte {
-	// By hand: strconv.AppendUint was a tenth of writing stacks.
-	n := max((bits.Len64(x)+3)/4, 1)
-	b = append(b, `"0x`...)
-	for i := n - 1; i >= 0; i-- {
-		b = append(b, hexDigits[x>>(4*i)&0xf])
+	// By hand: strconv.AppendUint was a tenth of writing stacks; and
+	// into an array, then one append: a bounds-checked append per digit
+	// was most of what remained.
+	var t [20]byte // "0x, 16 digits, "
+	i := len(t) - 1
+	t[i] = '"'
+	for {
+		i--
+		t[i] = hexDigits[x&0xf]
+		if x >>= 4; x == 0 {
+			break
+		}
 	}
-	return append(b, '"')
+	i -= 3
+	t[i], t[i+1], t[i+2] = '"', '0', 'x'
+	return append(b, t[i:]...)
 }
 
 func (v *Value) appendValue(b []byte) []byte {

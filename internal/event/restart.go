@@ -1,5 +1,7 @@
 package event
 
+import "math"
+
 // Go's stack-check restart under the BPF runtime. A Go function whose
 // prologue finds the stack short (or a preemption request) calls
 // morestack, and the runtime runs it again from its entry: an entry probe
@@ -23,15 +25,25 @@ const restartWindow = 10_000_000 // ns
 type restarts struct {
 	// dropped counts the entries found to be restarts.
 	dropped int
-	q       []held
+	// q[head:] are the events not yet returned. Slicing the front off
+	// instead left no capacity, and the queue grew a new array over and
+	// over (a quarter of the restart path's time).
+	q    []held
+	head int
 	// last is the index in q (offset by base) of each thread's newest
 	// undecided entry.
 	last map[int]int
 	base int
+	// oldest is at most the time of the oldest waiting entry.
+	oldest int64
+	// pool takes back the arenas of records never returned (Reuse).
+	pool *arenas
 }
 
 type held struct {
-	e       Event
+	e Event
+	// mem is the arena e's values are in, nil when they are not one's.
+	mem     *arena
 	waiting bool // an entry not yet known to be a call
 	drop    bool
 }
@@ -46,7 +58,7 @@ func (s *Schema) hasRestarts() bool {
 }
 
 // push takes the next decoded event.
-func (r *restarts) push(s *Schema, e Event) {
+func (r *restarts) push(s *Schema, e Event, mem *arena) {
 	if r.last == nil {
 		r.last = map[int]int{}
 	}
@@ -64,42 +76,70 @@ func (r *restarts) push(s *Schema, e Event) {
 		}
 		delete(r.last, e.TID)
 	}
-	if e.Probe >= 0 {
-		for i := range r.q {
-			if h := &r.q[i]; h.waiting && e.Time-h.e.Time > restartWindow {
+	if e.Probe >= 0 && len(r.last) > 0 && e.Time-r.oldest > restartWindow {
+		// The waiting entries are last's, one a thread: a scan of the
+		// whole queue instead cost each record as many steps as records
+		// were held (thousands while a quiet thread's entry waits).
+		r.oldest = math.MaxInt64
+		for tid, i := range r.last {
+			if h := &r.q[i-r.base]; e.Time-h.e.Time > restartWindow {
 				h.waiting = false
-				delete(r.last, h.e.TID)
+				delete(r.last, tid)
+			} else {
+				r.oldest = min(r.oldest, h.e.Time)
 			}
 		}
 	}
 	if e.Probe >= 0 && e.Site == SiteRestart {
+		r.pool.put(mem)
 		return
 	}
 	wait := e.Probe >= 0 && len(s.Probes[e.Probe].Restart) == 2
-	r.q = append(r.q, held{e: e, waiting: wait})
+	r.q = append(r.q, held{e: e, mem: mem, waiting: wait})
 	if wait {
+		if len(r.last) == 0 {
+			r.oldest = e.Time
+		}
+		r.oldest = min(r.oldest, e.Time)
 		r.last[e.TID] = r.base + len(r.q) - 1
 	}
 }
 
-// pop returns the next decided event, ok false when none is.
-func (r *restarts) pop(flush bool) (Event, bool) {
-	for len(r.q) > 0 {
-		h := r.q[0]
+// pop returns the next decided event and its arena, ok false when none
+// is.
+func (r *restarts) pop(flush bool) (e Event, mem *arena, ok bool) {
+	for r.head < len(r.q) {
+		h := r.q[r.head]
 		if h.waiting && !flush {
-			return Event{}, false
+			r.compact()
+			return Event{}, nil, false
 		}
-		r.q[0] = held{}
-		r.q = r.q[1:]
-		r.base++
+		r.q[r.head] = held{}
+		r.head++
+		if r.head == len(r.q) {
+			r.q, r.base, r.head = r.q[:0], r.base+r.head, 0
+		}
 		if h.waiting {
 			delete(r.last, h.e.TID)
 		}
 		if !h.drop {
-			return h.e, true
+			return h.e, h.mem, true
 		}
+		r.pool.put(h.mem)
 	}
-	return Event{}, false
+	return Event{}, nil, false
+}
+
+// compact moves the events still queued to the front of q once the
+// returned ones are at least half of it, so q stays as long as the most
+// events ever held at once.
+func (r *restarts) compact() {
+	if r.head < 64 || 2*r.head < len(r.q) {
+		return
+	}
+	n := copy(r.q, r.q[r.head:])
+	clear(r.q[n:])
+	r.q, r.base, r.head = r.q[:n], r.base+r.head, 0
 }
 
 // Restarted is how many entry records the decoder dropped as repeats of a

@@ -110,12 +110,23 @@ const (
 	maxNames  = 4096
 )
 
+// block is the size of a new block after one of size last, for n items
+// of at most full: a reused slab's blocks start small and double until
+// one record's values fit, since each record a decoder holds back has a
+// slab of its own (arena.go).
+func (a *slab) block(last, n, full int) int {
+	if !a.reuse {
+		return full
+	}
+	return min(max(2*last, n, 32), full)
+}
+
 func (a *slab) byteSlice(n int) []byte {
 	if a == nil || n > slabBytes/8 {
 		return make([]byte, n)
 	}
 	if n > len(a.bytes) {
-		a.bytes = make([]byte, slabBytes)
+		a.bytes = make([]byte, a.block(len(a.bytes0), n, slabBytes))
 		a.bytes0 = a.bytes
 	}
 	b := a.bytes[:n:n]
@@ -128,7 +139,7 @@ func (a *slab) wordSlice(n int) []uint64 {
 		return make([]uint64, n)
 	}
 	if n > len(a.words) {
-		a.words = make([]uint64, slabWords)
+		a.words = make([]uint64, a.block(len(a.words0), n, slabWords))
 		a.words0 = a.words
 	}
 	w := a.words[:n:n]
@@ -141,7 +152,7 @@ func (a *slab) strSlice(n int) []string {
 		return make([]string, n)
 	}
 	if n > len(a.strs) {
-		a.strs = make([]string, slabWords)
+		a.strs = make([]string, a.block(len(a.strs0), n, slabWords))
 		a.strs0 = a.strs
 	}
 	s := a.strs[:n:n]

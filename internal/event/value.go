@@ -274,68 +274,80 @@ func (v *Value) parseSlice(elem Enc, tok []byte, a *slab) error {
 
 // String is the value for people: Go-quoted strings, "…" after truncated
 // ones, "!" for values the script could not read.
-func (v Value) String() string {
+func (v Value) String() string { return string(v.AppendText(nil)) }
+
+// AppendText appends v.String() to b: the table writes every value, and
+// building a string for each was most of its time.
+func (v *Value) AppendText(b []byte) []byte {
 	if v.Missing {
-		return "!"
+		return append(b, '!')
 	}
 	switch v.Enc {
 	case EncInt:
 		if v.Type == "time.Duration" {
-			return durationText(v.Int)
+			return append(b, durationText(v.Int)...)
 		}
-		return strconv.FormatInt(v.Int, 10)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncTime:
-		return v.timeString()
+		return append(b, v.timeString()...)
 	case EncBool:
-		return strconv.FormatBool(v.Int != 0)
+		return strconv.AppendBool(b, v.Int != 0)
 	case EncEnum:
 		if v.Enumerator != "" {
-			return v.Enumerator
+			return append(b, v.Enumerator...)
 		}
-		return strconv.FormatInt(v.Int, 10)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncUint:
-		return strconv.FormatUint(v.Uint, 10)
+		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
-		return "0x" + strconv.FormatUint(v.Uint, 16)
+		return strconv.AppendUint(append(b, "0x"...), v.Uint, 16)
 	case EncStr:
-		s := strconv.Quote(string(v.Bytes))
+		b = strconv.AppendQuote(b, string(v.Bytes))
 		if v.Truncated {
-			s += "…"
+			b = append(b, "…"...)
 		}
-		return s
+		return b
 	case EncSlice:
-		parts := make([]string, len(v.Elems))
-		for i, e := range v.Elems {
-			parts[i] = e.String()
+		b = append(b, '[')
+		for i := range v.Elems {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = v.Elems[i].AppendText(b)
 		}
-		s := "[" + strings.Join(parts, " ")
 		if v.Truncated {
-			s += " …"
+			b = append(b, " …"...)
 		}
-		return s + "]" + fmt.Sprintf("(len=%d)", v.Len)
+		b = append(b, "](len="...)
+		return append(strconv.AppendInt(b, v.Len, 10), ')')
 	case EncIface:
 		if v.TypeWord == 0 {
-			return "nil"
+			return append(b, "nil"...)
 		}
-		return fmt.Sprintf("(0x%x, 0x%x)", v.TypeWord, v.DataWord)
+		b = strconv.AppendUint(append(b, "(0x"...), v.TypeWord, 16)
+		b = strconv.AppendUint(append(b, ", 0x"...), v.DataWord, 16)
+		return append(b, ')')
 	case EncDyn:
-		return v.Go.String()
+		return append(b, v.Go.String()...)
 	case EncMap:
-		return v.mapString()
+		return append(b, v.mapString()...)
 	case EncFloat:
-		return strconv.FormatFloat(v.Float, 'g', -1, int(v.Int))
+		return strconv.AppendFloat(b, v.Float, 'g', -1, int(v.Int))
 	case EncStack:
-		parts := make([]string, len(v.Stack))
+		b = append(b, '[')
 		for i, a := range v.Stack {
+			if i > 0 {
+				b = append(b, ' ')
+			}
 			if i < len(v.Frames) && v.Frames[i] != "" {
-				parts[i] = v.Frames[i]
+				b = append(b, v.Frames[i]...)
 			} else {
-				parts[i] = "0x" + strconv.FormatUint(a, 16)
+				b = strconv.AppendUint(append(b, "0x"...), a, 16)
 			}
 		}
-		return "[" + strings.Join(parts, " ") + "]"
+		return append(b, ']')
 	}
-	return "?"
+	return append(b, '?')
 }
 
 // String is a one-line form of an event, for logs and errors.

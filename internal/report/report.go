@@ -2,10 +2,10 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
-	"strings"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stapgen/stapgen/internal/event"
 )
@@ -26,6 +26,9 @@ type TextOptions struct {
 type text struct {
 	w *bufio.Writer
 	o TextOptions
+	// line is the line being written, reused: formatting each through
+	// fmt and a string per value was most of the table's time.
+	line []byte
 }
 
 // NewText writes one aligned line per event.
@@ -40,43 +43,91 @@ const (
 	reset = "\033[0m"
 )
 
-func (t *text) paint(c, s string) string {
-	if !t.o.Color {
-		return s
+// appendPaint appends the parts of s, painted c.
+func (t *text) appendPaint(b []byte, c string, s ...string) []byte {
+	if t.o.Color {
+		b = append(b, c...)
 	}
-	return c + s + reset
+	for _, p := range s {
+		b = append(b, p...)
+	}
+	if t.o.Color {
+		b = append(b, reset...)
+	}
+	return b
 }
 
-func clock(ns int64) string {
-	return time.Unix(0, ns).UTC().Format("15:04:05.000000")
+// appendClock writes the time of day as "15:04:05.000000" formats it
+// (the fraction cut, not rounded), without the layout's parsing.
+func appendClock(b []byte, ns int64) []byte {
+	t := time.Unix(0, ns).UTC()
+	h, m, s := t.Clock()
+	us := t.Nanosecond() / 1000
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10), '.',
+		byte('0'+us/100000), byte('0'+us/10000%10), byte('0'+us/1000%10), byte('0'+us/100%10), byte('0'+us/10%10), byte('0'+us%10))
 }
 
 func (t *text) Event(e event.Event) error {
+	b := t.line[:0]
 	if e.Host != "" {
-		t.w.WriteString(t.paint(dim, "["+e.Host+"] "))
+		b = t.appendPaint(b, dim, "[", e.Host, "] ")
 	}
 	switch {
 	case e.Agg != nil:
+		t.w.Write(b)
 		writeAggText(t.w, e.Agg)
+		t.line = b
+		return nil
 	case e.Err != "":
-		fmt.Fprintf(t.w, "%s %s\n", t.paint(red, "! "+e.Err+":"), e.Raw)
+		b = t.appendPaint(b, red, "! ", e.Err, ":")
+		b = append(append(append(b, ' '), e.Raw...), '\n')
 	case e.Probe < 0:
-		fmt.Fprintf(t.w, "%s\n", t.paint(dim, "| "+e.Raw))
+		b = append(t.appendPaint(b, dim, "| ", e.Raw), '\n')
 	default:
-		g := ""
+		// As fmt's "%s %6d/%-6d%s %s %-6s%s\n" wrote it.
+		b = append(appendClock(b, e.Time), ' ')
+		b = appendPadded(b, e.PID, 6, false)
+		b = append(b, '/')
+		b = appendPadded(b, e.TID, 6, true)
 		if e.Goid >= 0 {
-			g = fmt.Sprintf(" g=%d", e.Goid)
+			b = strconv.AppendInt(append(b, " g="...), e.Goid, 10)
 		}
-		var b strings.Builder
-		for _, f := range e.Fields {
-			b.WriteString(" ")
-			b.WriteString(f.Name)
-			b.WriteString("=")
-			b.WriteString(f.String())
+		b = append(t.appendPaint(append(b, ' '), bold, e.Function), ' ')
+		b = append(b, e.Site...)
+		for n := utf8.RuneCountInString(string(e.Site)); n < 6; n++ {
+			b = append(b, ' ')
 		}
-		fmt.Fprintf(t.w, "%s %6d/%-6d%s %s %-6s%s\n", clock(e.Time), e.PID, e.TID, g, t.paint(bold, e.Function), e.Site, b.String())
+		for i := range e.Fields {
+			f := &e.Fields[i]
+			b = append(append(append(b, ' '), f.Name...), '=')
+			b = f.AppendText(b)
+		}
+		b = append(b, '\n')
 	}
-	return nil
+	t.line = b
+	_, err := t.w.Write(b)
+	return err
+}
+
+// appendPadded writes n in at least width bytes, spaces before (after
+// when left), as fmt's %6d and %-6d do.
+func appendPadded(b []byte, n, width int, left bool) []byte {
+	start := len(b)
+	b = strconv.AppendInt(b, int64(n), 10)
+	pad := width - (len(b) - start)
+	if pad <= 0 {
+		return b
+	}
+	for range pad {
+		b = append(b, ' ')
+	}
+	if !left {
+		copy(b[start+pad:], b[start:len(b)-pad])
+		for k := start; k < start+pad; k++ {
+			b[k] = ' '
+		}
+	}
+	return b
 }
 
 func (t *text) Flush() error { return t.w.Flush() }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stapgen/stapgen/internal/event"
 )
@@ -154,5 +156,76 @@ func TestTopValues(t *testing.T) {
 	run(t, NewSummary(&sum, schema, SummaryOptions{Top: "~r0"}))
 	if !strings.Contains(sum.String(), "top values of ~r0\n  1  3\n  1  300\n  1  5\n") {
 		t.Errorf("top values:\n%s", sum.String())
+	}
+}
+
+// TestTextAsFmtWroteIt: the table's lines, coloured or not and with a
+// host, are what its fmt spelling wrote before it appended bytes itself
+// ("%s %6d/%-6d%s %s %-6s%s\n", a time of day, a field's String).
+func TestTextAsFmtWroteIt(t *testing.T) {
+	vals := []event.Value{{Name: "s", Enc: event.EncStr, Bytes: []byte("a \"q\"\n"), Truncated: true}, {Name: "n", Enc: event.EncInt, Int: -3}, {Name: "m", Missing: true}}
+	evs := []event.Event{
+		{Probe: 0, Function: "main.Hit", Site: event.SiteEntry, Time: 1796138519843746811, PID: 7, TID: 1234567, Goid: 12, Fields: vals},
+		{Probe: 0, Function: "f", Site: event.SiteReturn, Time: -5, PID: -1, TID: 123456, Goid: -1, Host: "h1"},
+		{Probe: -1, Raw: "a line", Host: "h2"},
+		{Probe: -1, Raw: "@@sg1 x", Err: "bad"},
+	}
+	for _, color := range []bool{false, true} {
+		p := func(c, s string) string {
+			if color {
+				return c + s + reset
+			}
+			return s
+		}
+		var want strings.Builder
+		for _, e := range evs {
+			if e.Host != "" {
+				want.WriteString(p(dim, "["+e.Host+"] "))
+			}
+			switch {
+			case e.Err != "":
+				fmt.Fprintf(&want, "%s %s\n", p(red, "! "+e.Err+":"), e.Raw)
+			case e.Probe < 0:
+				fmt.Fprintf(&want, "%s\n", p(dim, "| "+e.Raw))
+			default:
+				g := ""
+				if e.Goid >= 0 {
+					g = fmt.Sprintf(" g=%d", e.Goid)
+				}
+				fs := ""
+				for _, f := range e.Fields {
+					fs += " " + f.Name + "=" + f.String()
+				}
+				fmt.Fprintf(&want, "%s %6d/%-6d%s %s %-6s%s\n", time.Unix(0, e.Time).UTC().Format("15:04:05.000000"), e.PID, e.TID, g, p(bold, e.Function), e.Site, fs)
+			}
+		}
+		var got bytes.Buffer
+		s := NewText(&got, nil, TextOptions{Color: color})
+		for _, e := range evs {
+			s.Event(e)
+		}
+		s.Close()
+		if got.String() != want.String() {
+			t.Errorf("colour %v: got\n%q\nwant\n%q", color, got.String(), want.String())
+		}
+	}
+	if !strings.Contains(event.Value{Enc: event.EncStr, Bytes: []byte("a\n"), Truncated: true}.String(), `"a\n"…`) {
+		t.Error("a truncated string's text")
+	}
+}
+
+// TestClockAsFormat: the table's time of day is what time's layout
+// "15:04:05.000000" writes, before the epoch and at every digit's edge.
+func TestClockAsFormat(t *testing.T) {
+	ns := []int64{0, 1, -1, 999, -999, 1000, -1000, 86399999999999, -86399999999999, 1796138519843746811, -1 << 62}
+	x := uint64(0x9e3779b97f4a7c15)
+	for range 2000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		ns = append(ns, int64(x))
+	}
+	for _, n := range ns {
+		if got, want := string(appendClock(nil, n)), time.Unix(0, n).UTC().Format("15:04:05.000000"); got != want {
+			t.Errorf("%d: %s, want %s", n, got, want)
+		}
 	}
 }

@@ -90,3 +90,11 @@ type hostSink struct {
 }
 
 func (h hostSink) Event(e event.Event) error { e.Host = h.host; return h.s.Event(e) }
+
+// Streams as the sink it tags for does (event.Streamer): each host's
+// decoder may then write each record over the last, as a run on one
+// machine does.
+func (h hostSink) Streams() bool {
+	st, ok := h.s.(event.Streamer)
+	return ok && st.Streams()
+}

@@ -47,6 +47,22 @@ func (c *collect) values() []string {
 	return out
 }
 
+// streamed is a Sink that writes each event's JSON at once and says it
+// streams, safe for RunRemote's goroutines.
+type streamed struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *streamed) Event(e event.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, string(e.AppendJSON(nil)))
+	return nil
+}
+
+func (s *streamed) Streams() bool { return true }
+
 // generated is the script for main.Str of the Go fixture.
 func generated(t *testing.T) *Script {
 	t.Helper()
@@ -187,6 +203,24 @@ esac
 	}
 	if strings.Join(got, " ") != "a=ok/1 b=ok/1 down=failed/0 a#2=ok/1" {
 		t.Errorf("results %q", got)
+	}
+	// A sink that streams gets the same events, its hosts' decoders
+	// reusing their memory.
+	var st streamed
+	if _, _, err := RunRemote(context.Background(), s, []string{"a", "b", "down", "a"}, RunOptions{Stap: fake, Sink: &st}); err != nil {
+		t.Fatal(err)
+	}
+	if !(hostSink{"a", &st}).Streams() {
+		t.Error("a host's sink does not stream when its sink does")
+	}
+	var kept []string
+	for _, e := range sink.evs {
+		kept = append(kept, string(e.AppendJSON(nil)))
+	}
+	slices.Sort(kept)
+	slices.Sort(st.lines)
+	if !slices.Equal(kept, st.lines) || len(kept) != 4 {
+		t.Errorf("streamed %q\nkept %q", st.lines, kept)
 	}
 	vals := sink.values()
 	for _, w := range []string{"aa", "bb", "a#2a", "raw:a line"} {
