@@ -61,7 +61,11 @@ func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 
 // TestCStringBytesInVM: the kernel runtime (one bulk read printed raw,
 // or counted byte by byte where it faults) gives every byte of a C string
-// as the program had it.
+// as the program had it. The record is one printf: a NULL pointer and the
+// unreadable edge fault its string read after the head's arguments, and
+// nothing of it prints (else the record would hold two heads and not
+// decode); the catch prints the record again value by value, "!" and the
+// bytes counted.
 func TestCStringBytesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.CProgram(t, "sfix", testenv.CO2)
