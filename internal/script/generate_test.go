@@ -128,7 +128,7 @@ func TestHelpersOnlyWhenUsed(t *testing.T) {
 func TestTemplatesDirChangesValues(t *testing.T) {
 	fsys := overlay(map[string]string{"kernel.stp.tmpl": strings.NewReplacer(
 		`{{define "value.Ptr"}}try { printf(" 0x%x", {{expr .V.X}})`, `{{define "value.Ptr"}}try { printf(" 0x%016x", {{expr .V.X}})`,
-		`{{define "part.Ptr"}} 0x%x{{end}}`, `{{define "part.Ptr"}} 0x%016x{{end}}`).Replace(readBuiltin(t, "kernel.stp.tmpl"))})
+		`{{define "part.Ptr"}}{{if not (entry .V.X)}} 0x%x{{end}}{{end}}`, `{{define "part.Ptr"}} 0x%016x{{end}}`).Replace(readBuiltin(t, "kernel.stp.tmpl"))})
 	ts, err := Load(fsys)
 	if err != nil {
 		t.Fatal(err)

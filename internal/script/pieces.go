@@ -219,3 +219,22 @@ func reads(e plan.Expr) int {
 	}
 	return 0
 }
+
+// entry tells whether e reads a value saved at the function's entry
+// (@entry): stap saves each @entry it is given once, at every entry, so a
+// kernel-runtime piece, printed again in its fallback, would save it twice.
+func entry(e plan.Expr) bool {
+	switch e := e.(type) {
+	case plan.Var:
+		return e.Entry || (e.Of != nil && entry(e.Of))
+	case plan.UReg:
+		return e.Entry
+	case plan.Mem:
+		return entry(e.Addr)
+	case plan.Narrow:
+		return entry(e.X)
+	case plan.Cast:
+		return entry(e.X)
+	}
+	return false
+}

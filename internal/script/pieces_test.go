@@ -107,6 +107,7 @@ func TestKernelRecordPieces(t *testing.T) {
 		{"a Go string prints through its helper", []plan.Value{str, n}, true, true, []int{0, 0, 2}},
 		{"a piece alone prints its own", []plan.Value{str, n, str}, false, false, []int{0, 0, 0}},
 		{"the budget splits a long record", []plan.Value{cstr(8), cstr(8), cstr(8), cstr(8), n}, true, true, []int{4, 3}},
+		{"a value saved at the entry prints alone", []plan.Value{n, plan.Int{X: plan.Var{Name: "a", Entry: true}}, n}, true, true, []int{2, 0, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := newGenerator(Builtin().kernel, false, &plan.Plan{})
