@@ -173,7 +173,7 @@ func TestBPFCStringBeforeUnmappedPage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	checkCStrings(t, out, errs, 63, false)
+	checkCStrings(t, out, errs, 62, false)
 	var peeks []jsonEvent
 	for _, e := range parseEvents(t, out) {
 		if e.str("probe") == "peek" {

@@ -168,6 +168,7 @@ func FuzzDecode(f *testing.F) {
 	// long as its bound, one without its NUL, a bound too long to be one.
 	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:8:a\n@@sg1 0 1 1 1 1 - 1\n\x00 3\n@@sg1 0 1 1 1 1 -\x1d:2:ab\x00 4\n"))
 	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:5:abc\n@@sg1 0 1 1 1 1 -\x1d:9999999:\x00 1\n"))
+	f.Add([]byte("@@sg1 0 1 1 1 1 -\x1d:2+:abc\x00 1\n@@sg1 0 1 1 1 1 -\x1d:3+:abc\x00 2\n@@sg1 0 1 1 1 1 -\x1d:+:\x00 3\n"))
 	raw := *schema
 	raw.RawStrings = true
 	// Restart records: an entry held back, then dropped.

@@ -38,7 +38,9 @@
 //	       a word at a time); bytes past LEN are dropped.
 //	       A C string may come raw instead (Schema.RawStrings, and BPF):
 //	       0x1d ":" BOUND ":" BYTES NUL, which the decoder reads as
-//	       "?:HEX" before it splits lines (rawstr.go).
+//	       "?:HEX" before it splits lines (rawstr.go); "BOUND+" says the
+//	       read took one byte more, so BOUND bytes are whole and more are
+//	       cut to BOUND and truncated.
 //	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
 //	       fewer elements than LEN means truncated; "3/4:" with no elements
 //	       when none were read)

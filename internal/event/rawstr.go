@@ -20,7 +20,10 @@ import (
 // (the ":" after 0x1d: stap reads "\035" and a digit as one escape)
 //
 // BOUND is the most bytes the read returns: a string that long may go on,
-// so its token has no NUL (AtLeast); a shorter one keeps its NUL. A "!"
+// so its token has no NUL (AtLeast); a shorter one keeps its NUL. With a
+// "+" after it (":" BOUND "+:") the read took one byte more, so that a
+// string exactly BOUND long is known whole: it keeps its NUL, and only a
+// longer one is cut to BOUND and has none. A "!"
 // after the 0x1d marks a string the script knows is not empty (its first
 // byte was read): no bytes there is a read that faulted, token "!".
 //
@@ -157,7 +160,12 @@ func (r *rawStrings) raw(out []byte) []byte {
 	}
 	r.src.Discard(1)
 	head, err := r.src.ReadSlice(':')
-	bound, ok := atoi(head[:max(0, len(head)-1)])
+	num := head[:max(0, len(head)-1)]
+	over := len(num) > 0 && num[len(num)-1] == '+'
+	if over {
+		num = num[:len(num)-1]
+	}
+	bound, ok := atoi(num)
 	if err != nil || !ok || bound < 0 || len(head) > 6 {
 		out = append(out, 0x1d, ':')
 		return append(out, head...)
@@ -176,23 +184,29 @@ func (r *rawStrings) raw(out []byte) []byte {
 		if err != nil || len(b) > maxRawString+1 {
 			return append(append(append(out, 0x1d, ':'), head...), b...)
 		}
-		return r.token(out, b[:len(b)-1], bound, nonEmpty)
+		return r.token(out, b[:len(b)-1], bound, over, nonEmpty)
 	}
 	if end < 0 {
 		return append(append(out, 0x1d, ':'), head...)
 	}
-	out = r.token(out, peek[:end], bound, nonEmpty)
+	out = r.token(out, peek[:end], bound, over, nonEmpty)
 	r.src.Discard(end + 1)
 	return out
 }
 
-func (r *rawStrings) token(out, b []byte, bound int, nonEmpty bool) []byte {
+// token: over says the read went one byte past bound (see rawStrings).
+func (r *rawStrings) token(out, b []byte, bound int, over, nonEmpty bool) []byte {
 	if nonEmpty && len(b) == 0 {
 		return append(out, " !"...)
 	}
+	whole := len(b) < bound
+	if over {
+		whole = len(b) <= bound
+		b = b[:min(len(b), bound)]
+	}
 	out = append(out, " ?:"...)
 	out = hex.AppendEncode(out, b)
-	if len(b) < bound {
+	if whole {
 		out = append(out, "00"...)
 	}
 	return out

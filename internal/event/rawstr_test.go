@@ -201,3 +201,50 @@ func decodeReaderJSON(t *testing.T, r io.Reader, s *Schema) []string {
 		got = append(got, string(b))
 	}
 }
+
+// TestRawStringReadPastBound: a bound followed by "+" says the read took
+// one byte past it, so a string exactly as long as the bound is whole and
+// only a longer one is cut to the bound and marked truncated; without the
+// "+" (scripts before it) a string as long as its bound is truncated. Both
+// runtimes' forms: the BPF piece and the kernel runtime's untagged record.
+func TestRawStringReadPastBound(t *testing.T) {
+	for _, tc := range []struct {
+		head, str string
+		want      string
+		trunc     bool
+	}{
+		{"8+", "abcdefg", "abcdefg", false},
+		{"8+", "abcdefgh", "abcdefgh", false},
+		{"8+", "abcdefghi", "abcdefgh", true},
+		{"8+", "", "", false},
+		{"8", "abcdefgh", "abcdefgh", true},
+		{"8", "abcdefg", "abcdefg", false},
+		{"!:8+", "abcdefghi", "abcdefgh", true},
+	} {
+		bpf := *schema
+		bpf.Chunked = true
+		kern := *schema
+		kern.RawStrings = true
+		raw := tc.head + ":" + tc.str + "\x00\n"
+		if !strings.HasPrefix(raw, "!") {
+			raw = ":" + raw
+		}
+		for name, in := range map[string]struct {
+			s    *Schema
+			data string
+		}{
+			"bpf":    {&bpf, string(chunked("3", "@@sg1 0 100 0 10 10 -")[0]) + "\x1f3|\x1d" + raw + "\x1e"},
+			"kernel": {&kern, "@@sg1 0 100 0 10 10 -\x1d" + raw},
+		} {
+			d := NewDecoder(strings.NewReader(in.data), in.s)
+			e, err := d.Next()
+			if err != nil {
+				t.Fatalf("%s %q: %v", name, in.data, err)
+			}
+			v := e.Fields[0]
+			if string(v.Bytes) != tc.want || v.Truncated != tc.trunc {
+				t.Errorf("%s %q: %q truncated=%v, want %q truncated=%v", name, in.data, v.Bytes, v.Truncated, tc.want, tc.trunc)
+			}
+		}
+	}
+}

@@ -123,10 +123,12 @@ func TestHelpersOnlyWhenUsed(t *testing.T) {
 }
 
 // TestTemplatesDirChangesValues: a user's template set changes how a value
-// prints, and one that lacks a template says which.
+// prints, in its piece of the joined print and in its own print (the
+// fallback), and one that lacks a template says which.
 func TestTemplatesDirChangesValues(t *testing.T) {
-	fsys := overlay(map[string]string{"kernel.stp.tmpl": strings.Replace(readBuiltin(t, "kernel.stp.tmpl"),
-		`{{define "value.Ptr"}}try { printf(" 0x%x", {{expr .V.X}})`, `{{define "value.Ptr"}}try { printf(" 0x%016x", {{expr .V.X}})`, 1)})
+	fsys := overlay(map[string]string{"kernel.stp.tmpl": strings.NewReplacer(
+		`{{define "value.Ptr"}}try { printf(" 0x%x", {{expr .V.X}})`, `{{define "value.Ptr"}}try { printf(" 0x%016x", {{expr .V.X}})`,
+		`{{define "part.Ptr"}}{{if not (entry .V.X)}} 0x%x{{end}}{{end}}`, `{{define "part.Ptr"}} 0x%016x{{end}}`).Replace(readBuiltin(t, "kernel.stp.tmpl"))})
 	ts, err := Load(fsys)
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +138,8 @@ func TestTemplatesDirChangesValues(t *testing.T) {
 	if err := ts.Render(&buf, p); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `printf(" 0x%016x", $n->next)`) {
-		t.Errorf("the user's value.Ptr was not used:\n%s", buf.String())
+	if !strings.Contains(buf.String(), `printf(" 0x%016x", $n->next)`) || !strings.Contains(buf.String(), `- 0x%016x\n", gettimeofday_ns()`) {
+		t.Errorf("the user's value.Ptr or part.Ptr was not used:\n%s", buf.String())
 	}
 	fsys = overlay(map[string]string{"kernel.stp.tmpl": strings.Replace(readBuiltin(t, "kernel.stp.tmpl"), `{{define "value.Ptr"}}`, `{{define "value.Pointer"}}`, 1)})
 	if ts, err = Load(fsys); err != nil {

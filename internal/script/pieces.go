@@ -9,16 +9,15 @@ import (
 )
 
 // A record is laid out as a list of prints: the head, each field and the
-// tail. On the kernel runtime each is its own template's output. Under
-// BPF a kind whose template set defines a piece (part.K, args.K, cost.K
-// and maybe before.K and after.K: templates/bpf.stp.tmpl says why) shares
-// one "print" with the pieces next to it, so a hit sends fewer perf
-// events. A before.K's statements go before the shared print.
-
-// bpfMergeCost bounds a shared print's arguments plus its user-memory
-// reads, which stapbpf keeps on the handler's 512-byte stack: a print of
-// eight words and the record head does not compile (stap 4.8).
-const bpfMergeCost = 10
+// tail. A kind whose runtime's template set defines a piece (part.K,
+// args.K, cost.K and maybe before.K and after.K: templates/bpf.stp.tmpl
+// and kernel.stp.tmpl say why) shares one "print" with the pieces next to
+// it, within the set's print.budget; other kinds print through their own
+// templates. A before.K's statements go before the shared print. In a set
+// that defines print.slow (the kernel runtime's) a piece's own template
+// (head, tail, value.K) is its fallback, which the set must define: the
+// "print" template receives them all, and a piece alone prints through
+// its own.
 
 // Print is one step of a record as the "probe" template writes it: the
 // request text of the values it prints, as comments above it, and its
@@ -28,10 +27,12 @@ type Print struct {
 	Text string
 }
 
-// printView is what the "print" template receives.
+// printView is what the "print" template receives: the joined format and
+// arguments, and each piece's own print, in order.
 type printView struct {
 	CPU, Fmt string
 	Args     []string
+	Slow     []string
 }
 
 type piece struct {
@@ -40,6 +41,7 @@ type piece struct {
 	cost   int
 	before string
 	after  string
+	slow   string
 }
 
 // layout collects a handler's prints, holding the pieces that share the
@@ -51,6 +53,8 @@ type layout struct {
 	open []piece
 	from []string
 	cost int
+	// budget is the set's print.budget, read when a piece first needs it.
+	budget int
 }
 
 // record lays out the prints of pv's part of its record.
@@ -90,7 +94,7 @@ func (g *generator) record(pv ProbeView) ([]Print, error) {
 // add lays out one step: the piece of kind k when the runtime merges
 // prints and the templates define one, else template name's own text.
 func (l *layout) add(from []string, k, name string, data any) error {
-	p, ok, err := l.g.piece(k, data)
+	p, ok, err := l.g.piece(k, name, data)
 	if err != nil {
 		return err
 	}
@@ -105,7 +109,12 @@ func (l *layout) add(from []string, k, name string, data any) error {
 		l.out = append(l.out, Print{From: from, Text: s})
 		return nil
 	}
-	if len(l.open) > 0 && l.cost+p.cost > bpfMergeCost {
+	if l.budget == 0 {
+		if l.budget, err = l.g.number("print.budget", nil); err != nil {
+			return err
+		}
+	}
+	if len(l.open) > 0 && l.cost+p.cost > l.budget {
 		if err := l.flush(); err != nil {
 			return err
 		}
@@ -133,10 +142,14 @@ func (l *layout) flush() error {
 		if p.before != "" {
 			before = append(before, p.before)
 		}
+		v.Slow = append(v.Slow, p.slow)
 		after = p.after
 	}
-	s, err := l.g.exec("print", v)
-	if err != nil {
+	var s string
+	var err error
+	if len(l.open) == 1 && l.open[0].slow != "" {
+		s = l.open[0].slow // nothing to join: its own print is the cheaper
+	} else if s, err = l.g.exec("print", v); err != nil {
 		return err
 	}
 	if len(before) > 0 {
@@ -150,13 +163,16 @@ func (l *layout) flush() error {
 	return nil
 }
 
-// piece renders kind k's piece for data; ok is false on the kernel
-// runtime and for kinds that print through a template of their own.
-func (g *generator) piece(k string, data any) (p piece, ok bool, err error) {
-	if !g.bpf || k == "" || g.t.Lookup("part."+k) == nil {
+// piece renders kind k's piece for data; ok is false for kinds that
+// print through a template of their own: those the set defines no part.K
+// for, and those whose part.K renders nothing for data (a value its piece
+// cannot print exactly). name is the step's own template, the fallback
+// under print.slow.
+func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error) {
+	if k == "" || g.t.Lookup("part."+k) == nil {
 		return p, false, nil
 	}
-	if p.fmt, err = g.exec("part."+k, data); err != nil {
+	if p.fmt, err = g.exec("part."+k, data); err != nil || p.fmt == "" {
 		return p, false, err
 	}
 	args, err := g.exec("args."+k, data)
@@ -166,12 +182,8 @@ func (g *generator) piece(k string, data any) (p piece, ok bool, err error) {
 	if args != "" {
 		p.args = []string{args}
 	}
-	cost, err := g.exec("cost."+k, data)
-	if err != nil {
+	if p.cost, err = g.number("cost."+k, data); err != nil {
 		return p, false, err
-	}
-	if p.cost, err = strconv.Atoi(strings.TrimSpace(cost)); err != nil {
-		return p, false, fmt.Errorf("template %q: want a number, got %q", "cost."+k, cost)
 	}
 	if g.t.Lookup("before."+k) != nil {
 		if p.before, err = g.exec("before."+k, data); err != nil {
@@ -183,7 +195,25 @@ func (g *generator) piece(k string, data any) (p piece, ok bool, err error) {
 			return p, false, err
 		}
 	}
+	if g.t.Lookup("print.slow") != nil {
+		if p.slow, err = g.exec(name, data); err != nil {
+			return p, false, err
+		}
+	}
 	return p, true, nil
+}
+
+// number renders a template that gives a number.
+func (g *generator) number(name string, data any) (int, error) {
+	s, err := g.exec(name, data)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("template %q: want a number, got %q", name, s)
+	}
+	return n, nil
 }
 
 // reads counts the user-memory reads in e, which a BPF print's cost
@@ -202,4 +232,23 @@ func reads(e plan.Expr) int {
 		}
 	}
 	return 0
+}
+
+// entry tells whether e reads a value saved at the function's entry
+// (@entry): stap saves each @entry it is given once, at every entry, so a
+// kernel-runtime piece, printed again in its fallback, would save it twice.
+func entry(e plan.Expr) bool {
+	switch e := e.(type) {
+	case plan.Var:
+		return e.Entry || (e.Of != nil && entry(e.Of))
+	case plan.UReg:
+		return e.Entry
+	case plan.Mem:
+		return entry(e.Addr)
+	case plan.Narrow:
+		return entry(e.X)
+	case plan.Cast:
+		return entry(e.X)
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -92,3 +93,80 @@ func TestRecordPieces(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelRecordPieces lays out records with the built-in kernel-runtime
+// templates: adjacent pieces share one printf inside a try, whose catch
+// holds each piece's own print in order (the fallback that prints "!"
+// where a value faults); a piece alone prints through its own template.
+func TestKernelRecordPieces(t *testing.T) {
+	n := plan.Int{X: plan.Var{Name: "n"}}
+	str := plan.Bytes{Ptr: plan.Var{Name: "s"}, Len: plan.Var{Name: "l"}, Max: 16}
+	cstr := func(max int) plan.Value { return plan.CString{Addr: plan.Var{Name: "c"}, Max: max} }
+	for _, tc := range []struct {
+		name       string
+		fields     []plan.Value
+		head, tail bool
+		// prints: per print, the pieces it joins (its fallback's prints);
+		// 0 is a print of a template of its own.
+		prints []int
+	}{
+		{"head, values and tail in one printf", []plan.Value{n, cstr(128), n}, true, true, []int{5}},
+		{"a C string bound MAXSTRINGLEN could cut prints alone", []plan.Value{n, cstr(511), n}, true, true, []int{2, 0, 2}},
+		{"the longest bound read whole joins", []plan.Value{cstr(510)}, true, true, []int{3}},
+		{"a Go string prints through its helper", []plan.Value{str, n}, true, true, []int{0, 0, 2}},
+		{"a piece alone prints its own", []plan.Value{str, n, str}, false, false, []int{0, 0, 0}},
+		{"the budget splits a long record", []plan.Value{cstr(8), cstr(8), cstr(8), cstr(8), n}, true, true, []int{4, 3}},
+		{"a value saved at the entry prints alone", []plan.Value{n, plan.Int{X: plan.Var{Name: "a", Entry: true}}, n}, true, true, []int{2, 0, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := newGenerator(Builtin().kernel, false, &plan.Plan{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fs []plan.Field
+			for _, v := range tc.fields {
+				fs = append(fs, plan.Field{Name: "f", Value: v, From: "f"})
+			}
+			prints, err := g.record(ProbeView{P: plan.Probe{Index: 0}, Fields: fs, Head: tc.head, Tail: tc.tail})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, p := range prints {
+				lines := strings.Split(p.Text, "\n")
+				if !strings.HasSuffix(lines[0], "} catch {") {
+					got = append(got, 0)
+					continue
+				}
+				fast := lines[0]
+				slow := lines[1 : len(lines)-1]
+				got = append(got, len(slow))
+				// The fast printf has the format of every fallback print
+				// (without their own try), in order.
+				var want string
+				for _, l := range slow {
+					l = strings.TrimPrefix(strings.TrimSpace(l), "try { ")
+					if i := strings.Index(l, `printf("`); i == 0 {
+						want += strings.SplitN(l[len(`printf("`):], `"`, 2)[0]
+					} else if strings.Contains(l, "__sg_ucstr(") {
+						want += `\035:` // the helper's raw form, in its fast case
+					}
+				}
+				if f := strings.SplitN(fast[len(`try { printf("`):], `"`, 2)[0]; rawCString.ReplaceAllString(f, `\035:`) != want {
+					t.Errorf("fast format %q, fallback formats %q", f, want)
+				}
+			}
+			if !slices.Equal(got, tc.prints) {
+				var texts []string
+				for _, p := range prints {
+					texts = append(texts, p.Text)
+				}
+				t.Errorf("prints join %v pieces, want %v:\n%s", got, tc.prints, strings.Join(texts, "\n"))
+			}
+		})
+	}
+}
+
+// rawCString is a raw C string's piece in a format; its helper prints it
+// itself, so a fallback's formats show only its mark.
+var rawCString = regexp.MustCompile(`\\035:[0-9]+\+:%s%c`)

@@ -122,6 +122,7 @@ var staticFuncs = template.FuncMap{
 	"lit":     stapString,
 	"add":     func(a, b int) int { return a + b },
 	"reads":   reads,
+	"entry":   entry,
 	"min":     func(a, b int) int { return min(a, b) },
 	"add64":   func(a, b int64) int64 { return a + b },
 	"mul":     func(a, b int64) int64 { return a * b },
