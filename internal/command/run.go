@@ -82,7 +82,7 @@ func runAction(c *cli.Context, env *Env) error {
 	f := runFlags{
 		run: session.RunOptions{
 			Stap: stapPath(c), Cmd: c.String("cmd"), PID: c.Int("target-pid"), Release: c.String("release"),
-			Extra: c.StringSlice("stap-arg"), Save: c.String("save"),
+			Extra: c.StringSlice("stap-arg"), Save: c.String("save"), ScriptDir: session.ScriptDir(openFlags(c)),
 		},
 		remote: splitList(c.StringSlice("remote")), out: outputFlagsOf(c), output: c.String("output"), verbose: c.Bool("verbose"),
 	}
