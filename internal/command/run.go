@@ -22,8 +22,9 @@ decodes what it prints. Ctrl-C, --duration or --max-events end the run cleanly:
 every record stap printed before the end is decoded and shown.
 
 -c and -x record that process only (on the kernel runtime, with its
-descendants a few generations down: a -c shell's commands, a list's and
-$(...)'s too); --all-processes records every process. With -x, TARGET may be left out: run -x PID FUNCTION... traces the
+descendants: every process -c starts, a shell's commands, a list's and
+$(...)'s too; with -x those a few generations down); --all-processes
+records every process. With -x, TARGET may be left out: run -x PID FUNCTION... traces the
 binary the process runs, read through /proc/PID/root, so a process in a
 container is traced by its host PID. On the BPF runtime a -c command that is
 a shell pipeline or list records nothing without --all-processes: there the
@@ -82,7 +83,7 @@ func runAction(c *cli.Context, env *Env) error {
 	f := runFlags{
 		run: session.RunOptions{
 			Stap: stapPath(c), Cmd: c.String("cmd"), PID: c.Int("target-pid"), Release: c.String("release"),
-			Extra: c.StringSlice("stap-arg"), Save: c.String("save"),
+			Extra: c.StringSlice("stap-arg"), Save: c.String("save"), ScriptDir: session.ScriptDir(openFlags(c)),
 		},
 		remote: splitList(c.StringSlice("remote")), out: outputFlagsOf(c), output: c.String("output"), verbose: c.Bool("verbose"),
 	}
@@ -108,6 +109,7 @@ func runAction(c *cli.Context, env *Env) error {
 		// the same binary (or mapping the same library) are not traced
 		// unless asked.
 		o.Request.InTarget = (c.IsSet("cmd") || c.IsSet("target-pid")) && !c.Bool("all-processes")
+		o.Request.StartsTarget = c.IsSet("cmd")
 		f.gen = &o
 		if f.out.symbols == "" {
 			// Frames are named from the target the script was generated for.

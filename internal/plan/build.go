@@ -57,16 +57,17 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 	p := &Plan{
-		Target:    in.Target,
-		Runtime:   req.Runtime,
-		Stap:      in.Stap,
-		Limits:    req.Limits,
-		Process:   req.Process,
-		PID:       req.PID,
-		InTarget:  req.InTarget,
-		MaxEvents: req.MaxEvents,
-		Aggregate: req.Aggregate,
-		Schema:    event.Schema{Version: 1},
+		Target:       in.Target,
+		Runtime:      req.Runtime,
+		Stap:         in.Stap,
+		Limits:       req.Limits,
+		Process:      req.Process,
+		PID:          req.PID,
+		InTarget:     req.InTarget,
+		StartsTarget: req.InTarget && req.StartsTarget,
+		MaxEvents:    req.MaxEvents,
+		Aggregate:    req.Aggregate,
+		Schema:       event.Schema{Version: 1},
 	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF

@@ -98,7 +98,9 @@ type Plan struct {
 	// kernel runtime, its descendants) only. AllProcesses says a shared
 	// library is traced in every process mapping it, for want of -c or -x.
 	InTarget, AllProcesses bool
-	MaxEvents              int
+	// StartsTarget: the run starts the target (-c); see spec.Request.
+	StartsTarget bool
+	MaxEvents    int
 	// DurationMS ends the script after this many milliseconds, 0 for never.
 	DurationMS int64
 	// Aggregate is computed in the script (stap statistics per probe),

@@ -109,7 +109,8 @@ type ProbeView struct {
 	PID     int
 	Process string
 	// InTarget keeps stap's target() (and its descendants on the kernel runtime) only.
-	InTarget bool
+	// StartsTarget: the run starts it (-c), see plan.Plan.
+	InTarget, StartsTarget bool
 	// CPU is the stap expression of the CPU number in this handler.
 	CPU string
 	// Fields are the values this handler prints (values First to Last
@@ -158,7 +159,7 @@ func (g *generator) handlers(pl *plan.Plan, p plan.Probe, bias string) (string, 
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		pv := ProbeView{P: p, Max: scriptMax(pl), PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, CPU: "cpu()",
+		pv := ProbeView{P: p, Max: scriptMax(pl), PID: pl.PID, Process: pl.Process, InTarget: pl.InTarget, StartsTarget: pl.StartsTarget, CPU: "cpu()",
 			Fields: p.Fields[starts[i]:end], Head: i == 0, Tail: i == len(starts)-1, First: starts[i] + 1, Last: end, Bias: bias, RunTotals: pl.RunTotals}
 		if p.Site == event.SiteRestart || p.NoRecord {
 			pv.Max = 0 // not an event

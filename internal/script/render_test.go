@@ -246,6 +246,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "module-entry-return", lang: "module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup", Entry: true, Return: true}}}},
 		{name: "kernel-module-function", lang: "kernel-module", req: spec.Request{Probes: []spec.Probe{{Function: "ovl_lookup"}, {Function: "lookup_one_qstr_excl"}}}},
 		{name: "go-intarget", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
+		// run -c: the descendants are kept as they start, no kernel types read.
+		{name: "c-intarget-cmd", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet"}}, InTarget: true, StartsTarget: true}},
 		{name: "go-bpf-intarget", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, InTarget: true}},
 		{name: "go-aggregate", lang: "go", req: spec.Request{Probes: []spec.Probe{{Function: "main.Str"}, {Function: "main.Many"}}, Aggregate: spec.AggLatency, Interval: 5e9, InTarget: true}},
 		{name: "c-bpf-aggregate", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Events: true, InTarget: true}},

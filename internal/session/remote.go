@@ -28,7 +28,7 @@ type HostResult struct {
 // that. o.Save and o.PID name one machine's file and process and are not
 // used. interrupted is set when ctx ended the run.
 func RunRemote(ctx context.Context, s *Script, hosts []string, o RunOptions) (results []HostResult, interrupted bool, err error) {
-	w, err := newWorkdir(s)
+	w, err := newWorkdir(s, o.ScriptDir)
 	if err != nil {
 		return nil, false, err
 	}

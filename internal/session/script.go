@@ -150,6 +150,15 @@ func versionCache(o OpenOptions) string {
 	return filepath.Join(base, "stapgen")
 }
 
+// ScriptDir is where runs keep their scripts (RunOptions.ScriptDir), ""
+// for nowhere: with --no-cache a run writes no file that outlives it.
+func ScriptDir(o OpenOptions) string {
+	if d := versionCache(o); d != "" {
+		return filepath.Join(d, "scripts")
+	}
+	return ""
+}
+
 // ParseScript reads a script written by Generate (its header carries the
 // schema, stap options and runtime). runtime overrides the header's when
 // set; a script without either runs on the kernel runtime.

@@ -62,6 +62,10 @@ type Request struct {
 	// on the kernel runtime, its descendants: run sets it unless
 	// --all-processes.
 	InTarget bool
+	// StartsTarget says the run starts the target (-c): every descendant
+	// starts after the script does, so the kernel runtime follows them as
+	// they start (process.begin) instead of walking up their parents.
+	StartsTarget bool
 	// Where are the filters, all of which must hold where they apply.
 	Where []Filter
 	// Backtrace adds a kernel and/or user backtrace to each entry record.
