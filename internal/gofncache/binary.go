@@ -19,6 +19,15 @@ type Binary struct {
 	// Names are the symbols a binary without DWARF or symbols is probed
 	// by (symfile's), by address, for the addresses plans probed.
 	Names map[uint64]string
+	// Word is the 8-byte integer type BPF scripts read strings' words
+	// through (plan.FindWordType), nil when never asked.
+	Word *Word
+}
+
+// Word is a type's name and how stap's @cast names its module; an empty
+// Name: the binary has none.
+type Word struct {
+	Name, Module string
 }
 
 // GoTypes is moduledata.types and the descriptors found of the types the
@@ -73,6 +82,10 @@ func (c Cache) StoreBinary(b Binary) {
 	if b.Types == nil {
 		b.Types = old.Types
 	}
+	newWord := b.Word != nil && (old.Word == nil || *b.Word != *old.Word)
+	if b.Word == nil {
+		b.Word = old.Word
+	}
 	grew := false
 	for a, n := range b.Names {
 		grew = grew || old.Names[a] != n
@@ -86,7 +99,7 @@ func (c Cache) StoreBinary(b Binary) {
 			}
 		}
 	}
-	if !grew && b.GoidOK == old.GoidOK && b.Goid == old.Goid && b.Types == old.Types {
+	if !grew && !newWord && b.GoidOK == old.GoidOK && b.Goid == old.Goid && b.Types == old.Types {
 		return
 	}
 	if os.MkdirAll(c.dir, 0o700) != nil {

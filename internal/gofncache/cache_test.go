@@ -216,7 +216,14 @@ func TestBinaryFacts(t *testing.T) {
 	c.StoreBinary(Binary{Goid: 152, GoidOK: true})
 	types := &GoTypes{Base: 0x500000, PIE: true, Known: []Known{{"*errors.errorString", 0x512340}}}
 	c.StoreBinary(Binary{Types: types})
-	want := Binary{Goid: 152, GoidOK: true, Types: types}
+	// A binary with no word type is an answer too, kept until one is found.
+	c.StoreBinary(Binary{Word: &Word{}})
+	if got := c.LoadBinary(); got.Word == nil || *got.Word != (Word{}) {
+		t.Errorf("no word type: loaded %+v", got.Word)
+	}
+	word := &Word{Name: "uint64", Module: "/usr/local/bin/x"}
+	c.StoreBinary(Binary{Word: word})
+	want := Binary{Goid: 152, GoidOK: true, Types: types, Word: word}
 	if got := c.LoadBinary(); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded %+v, want %+v", got, want)
 	}

@@ -121,8 +121,25 @@ func bpfFilteredSplit(fields []Field) []int {
 // DWARF has uint64: the runtime uses it).
 var bpfWordTypes = []string{"long unsigned int", "long int", "long long unsigned int", "long long int", "uint64"}
 
-// bpfWord finds, on first use, an 8-byte integer type of the target to
-// read C strings' words through (CString.Word): none leaves "", "".
+// WordFinder is a TypeFinder that answers the word type question itself:
+// a cache that keeps the answer, not the types.
+type WordFinder interface {
+	// WordType is FindWordType's answer; ok is false when it is unknown.
+	WordType() (name, module string, ok bool)
+}
+
+// FindWordType finds an 8-byte integer type of the target to read strings'
+// words through (CString.Word, Bytes.Word): none gives "", "".
+func FindWordType(types TypeFinder) (name, module string) {
+	for _, n := range bpfWordTypes {
+		if t, m, err := types.CastType(n, ""); err == nil && t.Size == 8 {
+			return n, m
+		}
+	}
+	return "", ""
+}
+
+// bpfWord finds the word type on first use.
 func bpfWord(types TypeFinder) func() (string, string) {
 	var name, module string
 	looked := false
@@ -131,12 +148,13 @@ func bpfWord(types TypeFinder) func() (string, string) {
 			return name, module
 		}
 		looked = true
-		for _, n := range bpfWordTypes {
-			if t, m, err := types.CastType(n, ""); err == nil && t.Size == 8 {
+		if w, ok := types.(WordFinder); ok {
+			if n, m, ok := w.WordType(); ok {
 				name, module = n, m
-				break
+				return name, module
 			}
 		}
+		name, module = FindWordType(types)
 		return name, module
 	}
 }

@@ -153,7 +153,17 @@ func (p cachedLines) CastType(string, string) (*debuginfo.Type, string, error) {
 	return nil, "", p.miss()
 }
 
+// WordType: the word type a plan found before.
+func (p cachedLines) WordType() (name, module string, ok bool) {
+	if p.bin.Word == nil {
+		p.missed = true
+		return "", "", false
+	}
+	return p.bin.Word.Name, p.bin.Word.Module, true
+}
+
 var (
+	_ plan.WordFinder  = cachedLines{}
 	_ plan.GoFacts     = (*cachedPlan)(nil)
 	_ plan.GoTypeFacts = (*cachedPlan)(nil)
 	_ plan.LineLister  = cachedLines{}
@@ -169,6 +179,27 @@ type recorder struct {
 	facts    *gofactsRecorder
 	patterns []string
 	found    map[string][]*debuginfo.Function
+	word     *gofncache.Word
+}
+
+// castRecorder passes casts on and keeps the word type's answer.
+type castRecorder struct {
+	plan.TypeFinder
+	r *recorder
+}
+
+func (c castRecorder) WordType() (name, module string, ok bool) {
+	name, module = plan.FindWordType(c.TypeFinder)
+	c.r.word = &gofncache.Word{Name: name, Module: module}
+	return name, module, true
+}
+
+// types is the plan's type finder, recording the word type.
+func (r *recorder) types(t plan.TypeFinder) plan.TypeFinder {
+	if t == nil {
+		return nil
+	}
+	return castRecorder{t, r}
 }
 
 func (r *recorder) Match(patterns ...string) ([]*debuginfo.Function, error) {
@@ -265,6 +296,7 @@ func (r *recorder) store(c gofncache.Cache) {
 		c.Store(planQuery(pat), out, r.t.consulted())
 	}
 	if r.facts != nil {
+		r.facts.bin.Word = r.word
 		c.StoreBinary(r.facts.bin)
 	}
 }

@@ -82,7 +82,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Script, error) {
 	}
 	defer t.Close()
 	rec := record(t)
-	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: rec.resolver(), Go: rec.goFacts(), Stap: ver, Types: t.castTypes()})
+	p, err := plan.Build(plan.Inputs{Request: o.Request, Target: t.planTarget(), Funcs: rec.resolver(), Go: rec.goFacts(), Stap: ver, Types: rec.types(t.castTypes())})
 	// What the binary answered holds whatever the plan made of it: a
 	// refusal is given from the cache next time too.
 	rec.store(c)
