@@ -13,7 +13,7 @@ import (
 // (bench/cost.sh): a string read by kernel_string_n and printed with %s is
 // one event, against one per 8-byte word. Its bytes can be anything but
 // NUL (the framing bytes, newlines), so the template ends it with a NUL
-// (%c of 0) and puts it first in its piece, marked:
+// (%c of 0) and marks it, first in its piece or inside one:
 //
 //	0x1f CPU "|" 0x1d ":" BOUND ":" BYTES 0x00 ...rest of the piece... 0x1e
 //
@@ -83,10 +83,10 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 		// At a 0x1d: the bytes before it were all returned, so the tag is
 		// looked for in what was remembered of them.
 		r.src.Discard(1)
-		if r.rawHere() {
-			r.out = r.raw(r.out[:0])
-		} else if r.goHere() {
+		if r.goHere() {
 			r.out = r.goRaw(r.out[:0])
+		} else if r.rawHere() {
+			r.out = r.raw(r.out[:0])
 		} else {
 			r.out = append(r.out[:0], 0x1d)
 		}
@@ -97,12 +97,14 @@ func (r *rawStrings) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// rawHere tells whether the 0x1d just read may start a raw string.
+// rawHere tells whether the 0x1d just read may start a raw string: first
+// in a piece, or inside one, where a record's joined print puts it after
+// the head (templates/bpf.stp.tmpl, guard.CString).
 func (r *rawStrings) rawHere() bool {
 	if r.untagged {
 		return r.rec && r.col == len(magic)
 	}
-	return r.tagBefore(nil)
+	return r.inPiece || r.tagBefore(nil)
 }
 
 // remember keeps the last bytes returned, where a tag split across reads

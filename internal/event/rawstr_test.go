@@ -10,20 +10,22 @@ import (
 	"testing/iotest"
 )
 
-// TestRawStrings: BPF C strings printed raw (%s and a NUL, first in their
-// piece after 0x1d) decode to the same events as their hex tokens, whatever
+// TestRawStrings: BPF C strings printed raw (%s and a NUL after 0x1d,
+// first in their piece or inside the record's joined one) decode to the same events as their hex tokens, whatever
 // bytes they hold and however the input is split; a string as long as its
 // bound is marked truncated; 0x1d elsewhere is data.
 func TestRawStrings(t *testing.T) {
 	s := *schema
 	s.Chunked = true
 	strs := []string{"plain", "", "a\x1eb\x1fc\nd\x1d:9:e", "@@sg1 0 1 2 3 4 - x", "\xff\xfe \"q\"", "abcdefgh"}
-	var in []byte
+	var in, joined []byte
 	var plain strings.Builder
 	for i, str := range strs {
 		cpu := []string{"0", "1", "12"}[i%3]
 		in = append(in, chunked(cpu, "@@sg1 0 100 0 10 10 -")[0]...)
 		in = append(in, "\x1f"+cpu+"|\x1d:8:"+str+"\x00\n\x1e"...)
+		// The record's one print: the string inside the head's piece.
+		joined = append(joined, "\x1f"+cpu+"|@@sg1 0 100 0 10 10 -\x1d:8:"+str+"\x00\n\x1e"...)
 		tok := "?:" + hex.EncodeToString([]byte(str))
 		if len(str) < 8 {
 			tok += "00"
@@ -32,8 +34,10 @@ func TestRawStrings(t *testing.T) {
 	}
 	want := decodeAllJSON(t, []byte(plain.String()), schema)
 	for name, r := range map[string]func() io.Reader{
-		"whole":    func() io.Reader { return bytes.NewReader(in) },
-		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+		"whole":           func() io.Reader { return bytes.NewReader(in) },
+		"one byte":        func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+		"joined":          func() io.Reader { return bytes.NewReader(joined) },
+		"joined one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(joined)) },
 	} {
 		d := NewDecoder(r(), &s)
 		var got []string

@@ -13,7 +13,11 @@ import (
 // args.K, cost.K and maybe before.K and after.K: templates/bpf.stp.tmpl
 // and kernel.stp.tmpl say why) shares one "print" with the pieces next to
 // it, within the set's print.budget; other kinds print through their own
-// templates. A before.K's statements go before the shared print. In a set
+// templates. A before.K's statements go before the shared print. A
+// guard.K is a condition without which K's piece is not exact: a print
+// joining it holds when every guard does, else each piece prints on its
+// own (a guarded one through slow.K, which prints the cases its guard
+// leaves out). In a set
 // that defines print.slow (the kernel runtime's) a piece's own template
 // (head, tail, value.K) is its fallback, which the set must define: the
 // "print" template receives them all, and a piece alone prints through
@@ -33,6 +37,9 @@ type printView struct {
 	CPU, Fmt string
 	Args     []string
 	Slow     []string
+	// Guard: the conditions under which the joined print is exact (set
+	// only where pieces define guard.K); otherwise Slow prints.
+	Guard []string
 }
 
 type piece struct {
@@ -41,7 +48,10 @@ type piece struct {
 	cost   int
 	before string
 	after  string
-	slow   string
+	// own is the step's own template's text, slow what prints in a
+	// joined print's fallback: own, or slow.K's where guard.K is.
+	own, slow string
+	guard     string
 }
 
 // layout collects a handler's prints, holding the pieces that share the
@@ -114,7 +124,10 @@ func (l *layout) add(from []string, k, name string, data any) error {
 			return err
 		}
 	}
-	if len(l.open) > 0 && l.cost+p.cost > l.budget {
+	// A guarded piece opens its print: stapbpf 4.8 overwrites a printed
+	// string from its byte 56 on when arguments come before it (seen with
+	// the record head), not when it is first.
+	if len(l.open) > 0 && (l.cost+p.cost > l.budget || p.guard != "") {
 		if err := l.flush(); err != nil {
 			return err
 		}
@@ -145,10 +158,29 @@ func (l *layout) flush() error {
 		v.Slow = append(v.Slow, p.slow)
 		after = p.after
 	}
+	for _, p := range l.open {
+		if p.guard != "" {
+			v.Guard = append(v.Guard, p.guard)
+		}
+	}
+	if len(v.Guard) > 0 {
+		// Outside the guards each piece prints on its own: a guarded
+		// piece through its own template, a plain one alone.
+		for i, p := range l.open {
+			if p.slow != "" {
+				continue
+			}
+			own, err := l.g.exec("print", printView{CPU: l.cpu, Fmt: p.fmt, Args: p.args})
+			if err != nil {
+				return err
+			}
+			v.Slow[i] = own
+		}
+	}
 	var s string
 	var err error
-	if len(l.open) == 1 && l.open[0].slow != "" {
-		s = l.open[0].slow // nothing to join: its own print is the cheaper
+	if len(l.open) == 1 && l.open[0].own != "" {
+		s = l.open[0].own // nothing to join: its own print is the cheaper
 	} else if s, err = l.g.exec("print", v); err != nil {
 		return err
 	}
@@ -195,8 +227,22 @@ func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error
 			return p, false, err
 		}
 	}
-	if g.t.Lookup("print.slow") != nil {
-		if p.slow, err = g.exec(name, data); err != nil {
+	if g.t.Lookup("guard."+k) != nil {
+		if p.guard, err = g.exec("guard."+k, data); err != nil {
+			return p, false, err
+		}
+	}
+	if p.guard != "" || g.t.Lookup("print.slow") != nil {
+		if p.own, err = g.exec(name, data); err != nil {
+			return p, false, err
+		}
+		p.slow = p.own
+	}
+	if p.guard != "" {
+		// What prints where the guard fails, without the guarded
+		// case's reads: stapbpf's stack holds the joined print's and
+		// not a second copy of them.
+		if p.slow, err = g.exec("slow."+k, data); err != nil {
 			return p, false, err
 		}
 	}

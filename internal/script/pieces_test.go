@@ -37,7 +37,8 @@ func TestRecordPieces(t *testing.T) {
 		prints []int
 	}{
 		{"head, values and tail in one print", []plan.Value{n, n}, true, true, 0, []int{4}},
-		{"a C string prints alone and splits the rest", []plan.Value{n, cstr, n}, true, true, 0, []int{2, 1, 2}},
+		{"a C string opens a guarded print that the values after it join", []plan.Value{n, cstr, n}, true, true, 0, []int{2, 3}},
+		{"a C string alone prints through its own template", []plan.Value{cstr}, false, false, 0, []int{1}},
 		{"a Go string's length joins the print before it, its words follow", []plan.Value{n, str, n}, true, true, 0, []int{3, 2}},
 		{"a Go string with a Word type prints raw: the whole record is one print", []plan.Value{n, raw, n}, true, true, 0, []int{5}},
 		{"user-memory reads count against the stack budget", []plan.Value{word(0), word(8), word(16), n}, true, true, 0, []int{4, 2}}, // the head (4) and three words (2 each) are the budget of 10,
@@ -61,6 +62,10 @@ func TestRecordPieces(t *testing.T) {
 				// The print itself, after any statements of a before.K.
 				first := ""
 				for _, l := range strings.Split(p.Text, "\n") {
+					// A guarded print: "if (GUARD) printf(...) else {".
+					if i := strings.Index(l, `) printf("\037%ld|`); strings.HasPrefix(l, "if (") && i >= 0 {
+						l = l[i+2:]
+					}
 					if strings.HasPrefix(l, `printf("\037%ld|`) {
 						first = l
 						break
@@ -72,6 +77,9 @@ func TestRecordPieces(t *testing.T) {
 				}
 				fmt := first[len(`printf("\037%ld|`):strings.Index(first, `\036"`)]
 				k := strings.Count(fmt, " ")
+				if strings.HasPrefix(fmt, `\035`) {
+					k++ // a raw C string, first in its print
+				}
 				if strings.HasPrefix(fmt, "@@sg1") {
 					k -= 5 // the head's own fields
 				}
