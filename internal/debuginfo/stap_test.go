@@ -96,6 +96,15 @@ func parseStapList(out []byte) []stapFunc {
 			if j := strings.LastIndex(fl, ":"); j >= 0 {
 				f.File, f.Line = fl[:j], fl[j+1:]
 			}
+			// A function whose DWARF names no file (a Go closure
+			// can: seen with main.strSequence.func1), or no line
+			// either (Go 1.19): stap's spellings of the zero values.
+			if f.File == "<unknown source>" {
+				f.File = ""
+			}
+			if f.Line == "" {
+				f.Line = "0"
+			}
 		}
 		rest := m[2]
 		locs := stapVarRe.FindAllStringSubmatchIndex(rest, -1)

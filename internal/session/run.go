@@ -87,12 +87,18 @@ func newWorkdir(s *Script, scriptDir string) (*workdir, error) {
 		return nil, err
 	}
 	w := &workdir{dir: dir, script: filepath.Join(dir, "stapgen.stp"), records: filepath.Join(dir, "records")}
+	kept := false
 	if scriptDir != "" {
-		w.script = filepath.Join(scriptDir, ScriptName(s.Source))
+		p := filepath.Join(scriptDir, ScriptName(s.Source))
 		// Replaced whole: a concurrent run of the same script reads the
 		// old file or the new one, which hold the same text.
-		err = atomicfile.Write(w.script, 0o644, func(f *os.File) error { _, err := f.Write(s.Source); return err })
-	} else {
+		if atomicfile.Write(p, 0o644, func(f *os.File) error { _, err := f.Write(s.Source); return err }) == nil {
+			w.script, kept = p, true
+		}
+	}
+	if !kept {
+		// A cache that cannot be written (a read-only or unusable
+		// $XDG_CACHE_HOME) costs stap's compile cache its hit, not the run.
 		err = os.WriteFile(w.script, s.Source, 0o644)
 	}
 	if err != nil {
