@@ -2,7 +2,6 @@ package event
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"strings"
 	"testing"
@@ -20,19 +19,7 @@ func chunked(cpu string, pieces ...string) [][]byte {
 
 func decodeAllJSON(t *testing.T, in []byte, s *Schema) []string {
 	t.Helper()
-	d := NewDecoder(bytes.NewReader(in), s)
-	var got []string
-	for {
-		e, err := d.Next()
-		if err == io.EOF {
-			return got
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(e)
-		got = append(got, string(b))
-	}
+	return decodeReaderJSON(t, bytes.NewReader(in), s)
 }
 
 // TestChunksInterleaved: two CPUs' prints interleaved piece by piece (as

@@ -22,18 +22,7 @@ var schema = &Schema{Version: 1, Probes: []ProbeSchema{
 
 func decodeAll(t *testing.T, in string) []Event {
 	t.Helper()
-	d := NewDecoder(strings.NewReader(in), schema)
-	var out []Event
-	for {
-		e, err := d.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
+	return decodeFrom(t, strings.NewReader(in), schema)
 }
 
 func TestDecodeStrings(t *testing.T) {

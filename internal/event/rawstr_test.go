@@ -39,28 +39,12 @@ func TestRawStrings(t *testing.T) {
 		"joined":          func() io.Reader { return bytes.NewReader(joined) },
 		"joined one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(joined)) },
 	} {
-		d := NewDecoder(r(), &s)
-		var got []string
-		for {
-			e, err := d.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := json.Marshal(e)
-			got = append(got, string(b))
-		}
+		got := decodeReaderJSON(t, r(), &s)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s:\n%s\nwant:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
-	var evs []Event
-	d := NewDecoder(bytes.NewReader(in), &s)
-	for e, err := d.Next(); err == nil; e, err = d.Next() {
-		evs = append(evs, e)
-	}
+	evs := decodeFrom(t, bytes.NewReader(in), &s)
 	if len(evs) != len(strs) {
 		t.Fatalf("%d events", len(evs))
 	}
@@ -189,21 +173,16 @@ func TestKernelRawStrings(t *testing.T) {
 	}
 }
 
+// decodeReaderJSON decodes all of r's events, each as its JSON (the
+// decoder does not reuse memory: events kept stay as they were).
 func decodeReaderJSON(t *testing.T, r io.Reader, s *Schema) []string {
 	t.Helper()
-	d := NewDecoder(r, s)
 	var got []string
-	for {
-		e, err := d.Next()
-		if err == io.EOF {
-			return got
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range decodeFrom(t, r, s) {
 		b, _ := json.Marshal(e)
 		got = append(got, string(b))
 	}
+	return got
 }
 
 // TestRawStringReadPastBound: a bound followed by "+" says the read took
