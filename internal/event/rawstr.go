@@ -42,9 +42,7 @@ type rawStrings struct {
 	col      int
 	rec      bool
 	out      []byte // rewritten bytes not yet returned
-	last     [12]byte
-	nl       int // bytes of last in use: the end of what was returned, for the tag
-	// inPiece: what was returned ends inside a piece (rawgo.go).
+	// inPiece: what was returned ends inside a piece (track, rawgo.go).
 	inPiece bool
 }
 
@@ -104,11 +102,11 @@ func (r *rawStrings) rawHere() bool {
 	if r.untagged {
 		return r.rec && r.col == len(magic)
 	}
-	return r.inPiece || r.tagBefore(nil)
+	return r.inPiece
 }
 
-// remember keeps the last bytes returned, where a tag split across reads
-// starts, or, untagged, how the current line starts.
+// remember follows what was returned: whether a piece is open, or,
+// untagged, how the current line starts.
 func (r *rawStrings) remember(b []byte) {
 	if r.untagged {
 		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
@@ -121,32 +119,6 @@ func (r *rawStrings) remember(b []byte) {
 		return
 	}
 	r.track(b)
-	if len(b) >= len(r.last) {
-		r.nl = copy(r.last[:], b[len(b)-len(r.last):])
-		return
-	}
-	keep := min(r.nl, len(r.last)-len(b))
-	copy(r.last[:], r.last[r.nl-keep:r.nl])
-	r.nl = keep + copy(r.last[keep:], b)
-}
-
-// tagBefore tells whether the bytes before a 0x1d end in a piece's tag,
-// 0x1f DIGITS "|", looking back into what was returned already.
-func (r *rawStrings) tagBefore(b []byte) bool {
-	var look [32]byte
-	t := append(append(look[:0], r.last[:r.nl]...), b[max(0, len(b)-16):]...)
-	if len(b) >= 16 {
-		t = b[len(b)-16:]
-	}
-	i := len(t) - 1
-	if i < 0 || t[i] != '|' {
-		return false
-	}
-	j := i - 1
-	for j >= 0 && t[j] >= '0' && t[j] <= '9' {
-		j--
-	}
-	return j >= 0 && j < i-1 && i-1-j <= 5 && t[j] == 0x1f
 }
 
 // raw reads ":" BOUND ":" BYTES 0x00 and appends its token to out;
