@@ -38,8 +38,12 @@ type printView struct {
 	Args     []string
 	Slow     []string
 	// Guard: the conditions under which the joined print is exact (set
-	// only where pieces define guard.K); otherwise Slow prints.
+	// only where pieces define guard.K); otherwise Pre and Slow print.
+	// Pre are the own prints of the pieces before the first guarded one,
+	// which the template writes above the joined print (stapbpf 4.8 needs
+	// a print above a string's: templates/bpf.stp.tmpl), Slow the rest.
 	Guard []string
+	Pre   []string
 }
 
 type piece struct {
@@ -124,10 +128,7 @@ func (l *layout) add(from []string, k, name string, data any) error {
 			return err
 		}
 	}
-	// A guarded piece opens its print: stapbpf 4.8 overwrites a printed
-	// string from its byte 56 on when arguments come before it (seen with
-	// the record head), not when it is first.
-	if len(l.open) > 0 && (l.cost+p.cost > l.budget || p.guard != "") {
+	if len(l.open) > 0 && l.cost+p.cost > l.budget {
 		if err := l.flush(); err != nil {
 			return err
 		}
@@ -175,6 +176,12 @@ func (l *layout) flush() error {
 				return err
 			}
 			v.Slow[i] = own
+		}
+		for i, p := range l.open {
+			if p.guard != "" {
+				v.Pre, v.Slow = v.Slow[:i], v.Slow[i:]
+				break
+			}
 		}
 	}
 	var s string

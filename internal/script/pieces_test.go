@@ -37,7 +37,8 @@ func TestRecordPieces(t *testing.T) {
 		prints []int
 	}{
 		{"head, values and tail in one print", []plan.Value{n, n}, true, true, 0, []int{4}},
-		{"a C string opens a guarded print that the values after it join", []plan.Value{n, cstr, n}, true, true, 0, []int{2, 3}},
+		{"a C string joins a guarded print with the head and the values before it", []plan.Value{n, cstr, n}, true, true, 0, []int{3, 2}},
+		{"a C string and the values after it", []plan.Value{cstr, n}, true, true, 0, []int{4}},
 		{"a C string alone prints through its own template", []plan.Value{cstr}, false, false, 0, []int{1}},
 		{"a Go string's length joins the print before it, its words follow", []plan.Value{n, str, n}, true, true, 0, []int{3, 2}},
 		{"a Go string with a Word type prints raw: the whole record is one print", []plan.Value{n, raw, n}, true, true, 0, []int{5}},
@@ -61,7 +62,17 @@ func TestRecordPieces(t *testing.T) {
 				from += len(p.From)
 				// The print itself, after any statements of a before.K.
 				first := ""
+				pre := false
 				for _, l := range strings.Split(p.Text, "\n") {
+					// The fallback's prints above a guarded print
+					// ("if (!(GUARD)) {" ... "}") are not the print.
+					if strings.HasPrefix(l, "if (!(") && strings.HasSuffix(l, "{") {
+						pre = true
+					}
+					if pre {
+						pre = l != "}"
+						continue
+					}
 					// A guarded print: "if (GUARD) printf(...) else {".
 					if i := strings.Index(l, `) printf("\037%ld|`); strings.HasPrefix(l, "if (") && i >= 0 {
 						l = l[i+2:]
@@ -77,9 +88,8 @@ func TestRecordPieces(t *testing.T) {
 				}
 				fmt := first[len(`printf("\037%ld|`):strings.Index(first, `\036"`)]
 				k := strings.Count(fmt, " ")
-				if strings.HasPrefix(fmt, `\035`) {
-					k++ // a raw C string, first in its print
-				}
+				// A raw C string has no space before it (a Go one has).
+				k += strings.Count(fmt, `\035`) - strings.Count(fmt, ` \035`)
 				if strings.HasPrefix(fmt, "@@sg1") {
 					k -= 5 // the head's own fields
 				}
