@@ -42,6 +42,9 @@ type chunkLine struct {
 	// handler stops at a user read that fails (a page not yet faulted in
 	// cannot be read from a uprobe), leaving its record unterminated.
 	cut bool
+	// cpu is the tag of the line's pieces, -1 for untagged bytes: a BPF
+	// record head leaves its CPU to it.
+	cpu int
 }
 
 // maxCPUTag bounds a tag's CPU number; a larger one is not a tag.
@@ -223,7 +226,7 @@ func (c *chunkReader) add(cpu int, data []byte) {
 	// encoded value holds "@@sg1 ", so a head arriving on a CPU with bytes
 	// pending means those bytes are a record cut short.
 	if cpu >= 0 && len(*b) > 0 && bytes.HasPrefix(data, magic) {
-		c.emit(chunkLine{b: *b, cut: true})
+		c.emit(chunkLine{b: *b, cut: true, cpu: cpu})
 		reset(b)
 	}
 	for {
@@ -232,10 +235,10 @@ func (c *chunkReader) add(cpu int, data []byte) {
 			break
 		}
 		if len(*b) == 0 {
-			c.emit(chunkLine{b: data[:i]})
+			c.emit(chunkLine{b: data[:i], cpu: cpu})
 		} else {
 			*b = append(*b, data[:i]...)
-			c.emit(chunkLine{b: *b})
+			c.emit(chunkLine{b: *b, cpu: cpu})
 			reset(b)
 		}
 		data = data[i+1:]
@@ -244,7 +247,7 @@ func (c *chunkReader) add(cpu int, data []byte) {
 	// A CPU that never ends its line must not grow without bound: past
 	// MaxLine its start goes out, to be reported as an over-long line.
 	if len(*b) > MaxLine {
-		c.emit(chunkLine{b: (*b)[:256], long: true})
+		c.emit(chunkLine{b: (*b)[:256], long: true, cpu: cpu})
 		reset(b)
 	}
 }
@@ -254,7 +257,7 @@ func (c *chunkReader) add(cpu int, data []byte) {
 func (c *chunkReader) flushAll() {
 	for i := range c.bufs {
 		if b := &c.bufs[i]; len(*b) > 0 {
-			c.emit(chunkLine{b: *b, partial: true})
+			c.emit(chunkLine{b: *b, partial: true, cpu: i - 1})
 			reset(b)
 		}
 	}

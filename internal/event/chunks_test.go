@@ -158,3 +158,41 @@ func (r *stallReader) Read(p []byte) (int, error) {
 	r.data = r.data[n:]
 	return n, nil
 }
+
+// TestBPFHeadFromTag: a BPF head may leave its CPU to its pieces' tag
+// ("-") and print the pid and tid as one number, PID<<32|TID ("="); it
+// decodes as the head that spells them out. Outside BPF output, or with
+// no tag, the short forms are malformed records.
+func TestBPFHeadFromTag(t *testing.T) {
+	s := *schema
+	s.Chunked = true
+	packed := "53021371269187" // 12345<<32 | 67
+	for _, tc := range []struct {
+		name    string
+		in      []byte
+		s       *Schema
+		want    string // the plain record it equals, "" for an error
+		wantErr string
+	}{
+		{"tag CPU, pid and tid apart", bytes.Join(chunked("7", "@@sg1 1 200 - 20 21 - 42\n"), nil), &s, "@@sg1 1 200 7 20 21 - 42\n", ""},
+		{"tag CPU, pid and tid packed", bytes.Join(chunked("13", "@@sg1 1 200 - "+packed+" = - 42\n"), nil), &s, "@@sg1 1 200 13 12345 67 - 42\n", ""},
+		{"packed, CPU spelt out", bytes.Join(chunked("3", "@@sg1 1 200 3 "+packed+" = - 42\n"), nil), &s, "@@sg1 1 200 3 12345 67 - 42\n", ""},
+		{"the head joined across pieces", bytes.Join(chunked("2", "@@sg1 0 100 - "+packed+" = -", " 5:68656c6c6f", "\n"), nil), &s, "@@sg1 0 100 2 12345 67 - 5:68656c6c6f\n", ""},
+		{"no tag to take the CPU from", []byte("@@sg1 1 200 - 20 21 - 42\n"), schema, "", "bad record header"},
+		{"a packed number that is negative", bytes.Join(chunked("0", "@@sg1 1 200 - -5 = - 42\n"), nil), &s, "", "bad record header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := decodeAllJSON(t, tc.in, tc.s)
+			if tc.want == "" {
+				if len(got) != 1 || !strings.Contains(got[0], tc.wantErr) {
+					t.Errorf("got %q, want one error %q", got, tc.wantErr)
+				}
+				return
+			}
+			want := decodeAllJSON(t, []byte(tc.want), schema)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) != 1 || strings.Contains(want[0], "error") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}

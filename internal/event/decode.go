@@ -62,6 +62,9 @@ type Decoder struct {
 	// nil when the schema has no restart records.
 	restarts *restarts
 	eof      bool
+	// tagCPU is the CPU tag of the line being decoded (Chunked), -1
+	// for untagged bytes and for unchunked output.
+	tagCPU int
 }
 
 // NewDecoder decodes r with schema s.
@@ -69,9 +72,9 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.RawStrings && !s.Chunked {
 		r = newKernelRawStrings(r)
 	}
-	d := &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s}
+	d := &Decoder{r: bufio.NewReaderSize(r, 64<<10), s: s, tagCPU: -1}
 	if s.Chunked {
-		d = &Decoder{chunks: newChunkReader(newRawStrings(r)), s: s}
+		d = &Decoder{chunks: newChunkReader(newRawStrings(r)), s: s, tagCPU: -1}
 	}
 	d.rec = &arena{}
 	if s.hasRestarts() {
@@ -227,6 +230,7 @@ func (d *Decoder) chunk() error {
 	if n := len(b); n > 0 && b[n-1] == '\r' {
 		b = b[:n-1]
 	}
+	d.tagCPU = l.cpu
 	switch {
 	case l.cut && bytes.HasPrefix(b, magic):
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(b), Err: "partial record (its handler stopped before the end: a read failed)"})
@@ -275,6 +279,18 @@ func (d *Decoder) line(line []byte, partial bool) {
 
 var errTokens = errors.New("wrong number of fields")
 
+func isDash(b []byte) bool { return len(b) == 1 && b[0] == '-' }
+
+// pidTID reads the BPF head's "PID<<32|TID" (each perf event a BPF
+// print sends is what a hit costs: one number where there were two).
+func pidTID(b []byte) (pid, tid int, ok1, ok2 bool) {
+	v, ok := atoi64(b)
+	if !ok || v < 0 {
+		return 0, 0, false, false
+	}
+	return int(v >> 32), int(v & 0xffffffff), true, true
+}
+
 // record decodes the part after the magic.
 func (d *Decoder) record(b []byte) (Event, error) {
 	var head [6][]byte
@@ -298,13 +314,19 @@ func (d *Decoder) record(b []byte) (Event, error) {
 	}
 	t, ok1 := atoi64(head[1])
 	cpu, ok2 := atoi(head[2])
+	if !ok2 && d.tagCPU >= 0 && isDash(head[2]) {
+		cpu, ok2 = d.tagCPU, true
+	}
 	pid, ok3 := atoi(head[3])
 	tid, ok4 := atoi(head[4])
+	if !ok4 && len(head[4]) == 1 && head[4][0] == '=' {
+		pid, tid, ok3, ok4 = pidTID(head[3])
+	}
 	if !(ok1 && ok2 && ok3 && ok4) {
 		return Event{}, errors.New("bad record header")
 	}
 	e.Time, e.CPU, e.PID, e.TID = t, cpu, pid, tid
-	if g := head[5]; !(len(g) == 1 && g[0] == '-') {
+	if g := head[5]; !isDash(g) {
 		gv, ok := atoi64(g)
 		if !ok {
 			return Event{}, errors.New("bad goroutine id")

@@ -15,6 +15,9 @@
 //
 //	  - PROBE: decimal index into Schema.Probes.
 //	  - TIME: nanoseconds (gettimeofday_ns), CPU, PID, TID: decimal.
+//	    Under BPF (Schema.Chunked) CPU may be "-", the CPU of the line's
+//	    tags, and TID "=", with PID then PID<<32|TID in one number: a
+//	    BPF hit costs the perf events of its print's arguments.
 //	  - GOID: decimal goroutine id, or "-" when the probe has none (C, kernel).
 //	  - FIELD: one token per Schema field, in order. Tokens never contain a
 //	    space, so any byte sequence in a value cannot split or merge records.
