@@ -24,6 +24,8 @@ NH=${3:-20000}
 NV=${4:-2000}
 # A run that hangs (stapbpf sometimes does not exit) counts as NA.
 TMO=${BENCH_TIMEOUT:-300}
+# BENCH_LANGS="c" (or "go") runs one workload only.
+LANGS=${BENCH_LANGS:-go c}
 source bench/workload.sh
 
 # Hand-written scripts: the fewest statements that print the same values.
@@ -93,7 +95,7 @@ for rt in "${runtimes[@]}"; do
 	[ -n "${STAPGEN_BASE:-}" ] && ways+=(base)
 	[ "$rt" = bpf ] && command -v bpftrace >/dev/null && ways+=(bpftrace)
 	for ((r = 0; r < ROUNDS; r++)); do
-		for lang in go c; do
+		for lang in $LANGS; do
 			for way in "${ways[@]}"; do
 				read -r ns ev < <(one "$rt" "$lang" "$way" "$n")
 				NS[$rt/$lang/$way]+="$ns "
@@ -124,7 +126,7 @@ cost() {
 }
 printf '%-7s %-4s %-9s %20s %16s  %s\n' runtime lang way "ns/call (min-max)" "ns/hit (complete)" "events per round"
 for rt in "${runtimes[@]}"; do
-	for lang in go c; do
+	for lang in $LANGS; do
 		for way in untraced stapgen base hand bpftrace; do
 			[ -n "${NS[$rt/$lang/$way]:-}" ] || continue
 			c=""
