@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/lab"
@@ -25,25 +26,8 @@ func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 		t.Fatalf("%d take events for %d calls\n%s\n%s", len(takes), len(calls["take"]), out, errs)
 	}
 	for i, c := range calls["take"] {
-		e := takes[i]
-		if c["s"] == "null" {
-			if m, _ := e.field("s")["missing"].(bool); !m {
-				t.Errorf("call %d: NULL s = %v, want missing", i, e.field("s"))
-			}
-			continue
-		}
-		got, trunc := e.text(t, "s")
-		want, wantTrunc := c["s"], false
-		if len(want) >= bound {
-			want, wantTrunc = want[:bound], len(want) > bound
-		}
-		// Exact at the bound too: the read takes one byte more, so a
-		// string exactly the bound long is whole (sfix passes strings
-		// of the bound and one byte either side of it).
-		if got != want || trunc != wantTrunc {
-			t.Errorf("call %d: s = %q (truncated=%v), the program passed %q (%d bytes, bound %d)", i, got, trunc, c["s"], len(c["s"]), bound)
-		}
-		if n := e.num(t, "n"); n != int64(i) {
+		checkCString(t, takes[i], c, "s", bound)
+		if n := takes[i].num(t, "n"); n != int64(i) {
 			t.Errorf("call %d: n = %d", i, n)
 		}
 	}
@@ -56,6 +40,56 @@ func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 	}
 	if got, trunc := peeks[0].text(t, "s"); got != calls["peek"][0]["s"] || !trunc {
 		t.Errorf("edge: s = %q (truncated=%v), want %q truncated (an unmapped page follows)", got, trunc, calls["peek"][0]["s"])
+	}
+}
+
+// checkCString compares e's C string k with what the program printed
+// for that call (c[k]).
+func checkCString(t *testing.T, e jsonEvent, c map[string]string, k string, bound int) {
+	t.Helper()
+	if c[k] == "null" {
+		if m, _ := e.field(k)["missing"].(bool); !m {
+			t.Errorf("call n=%s: NULL %s = %v, want missing", c["n"], k, e.field(k))
+		}
+		return
+	}
+	got, trunc := e.text(t, k)
+	want, wantTrunc := c[k], false
+	if len(want) >= bound {
+		want, wantTrunc = want[:bound], len(want) > bound
+	}
+	// Exact at the bound too: the read takes one byte more, so a string
+	// exactly the bound long is whole (sfix passes strings of the bound
+	// and one byte either side of it).
+	if got != want || trunc != wantTrunc {
+		t.Errorf("call n=%s: %s = %q (truncated=%v), the program passed %q (%d bytes, bound %d)", c["n"], k, got, trunc, c[k], len(c[k]), bound)
+	}
+}
+
+// TestCStringPairsOnHostBPF: two C strings of one call, every length
+// and kind sfix passes, each against the program's bytes. The second
+// prints from a handler of its own, without the record head, where
+// stapbpf 4.8 overwrote bytes 56-63 of a string printed first in its
+// handler (templates/bpf.stp.tmpl "print"; main printed 57 bytes ending
+// 0x07 there).
+func TestCStringPairsOnHostBPF(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	bin := testenv.CProgram(t, "sfix", testenv.CO2)
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", bin, "pair")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	calls := said(t, errs, "CALL")["pair"]
+	evs := parseEvents(t, out)
+	if len(calls) != 16 || len(evs) != len(calls) {
+		t.Fatalf("%d events for %d calls\n%s\n%s", len(evs), len(calls), out, errs)
+	}
+	for i, c := range calls {
+		checkCString(t, evs[i], c, "s", 62)
+		checkCString(t, evs[i], c, "t", 62)
+		if n := evs[i].num(t, "n"); fmt.Sprint(n) != c["n"] {
+			t.Errorf("call %d: n = %d, the program passed %s", i, n, c["n"])
+		}
 	}
 }
 
