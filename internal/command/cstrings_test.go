@@ -71,7 +71,8 @@ func checkCString(t *testing.T, e jsonEvent, c map[string]string, k string, boun
 // prints from a handler of its own, without the record head, where
 // stapbpf 4.8 overwrote bytes 56-63 of a string printed first in its
 // handler (templates/bpf.stp.tmpl "print"; main printed 57 bytes ending
-// 0x07 there).
+// 0x07 there). The calls come from a thread of sfix's own, whose pid and
+// tid the record must carry.
 func TestCStringPairsOnHostBPF(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	bin := testenv.CProgram(t, "sfix", testenv.CO2)
@@ -89,6 +90,12 @@ func TestCStringPairsOnHostBPF(t *testing.T) {
 		checkCString(t, evs[i], c, "t", 62)
 		if n := evs[i].num(t, "n"); fmt.Sprint(n) != c["n"] {
 			t.Errorf("call %d: n = %d, the program passed %s", i, n, c["n"])
+		}
+		// The head prints pid<<32|tid as one number: the thread's own.
+		for _, k := range []string{"pid", "tid"} {
+			if v, _ := evs[i][k].(float64); fmt.Sprint(int64(v)) != c[k] {
+				t.Errorf("call %d: %s = %v, the program's is %s", i, k, evs[i][k], c[k])
+			}
 		}
 	}
 }

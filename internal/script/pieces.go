@@ -38,12 +38,8 @@ type printView struct {
 	Args     []string
 	Slow     []string
 	// Guard: the conditions under which the joined print is exact (set
-	// only where pieces define guard.K); otherwise Pre and Slow print.
-	// Pre are the own prints of the pieces before the first guarded one,
-	// which the template writes above the joined print (stapbpf 4.8 needs
-	// a print above a string's: templates/bpf.stp.tmpl), Slow the rest.
+	// only where pieces define guard.K); otherwise Slow prints.
 	Guard []string
-	Pre   []string
 }
 
 type piece struct {
@@ -176,12 +172,6 @@ func (l *layout) flush() error {
 				return err
 			}
 			v.Slow[i] = own
-		}
-		for i, p := range l.open {
-			if p.guard != "" {
-				v.Pre, v.Slow = v.Slow[:i], v.Slow[i:]
-				break
-			}
 		}
 	}
 	var s string
