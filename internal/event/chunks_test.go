@@ -98,6 +98,9 @@ func FuzzChunks(f *testing.F) {
 	// NUL that never comes.
 	f.Add([]byte("\x1f0|@@sg1 0 1 0 1 1 -\x1e\x1f0|\x1d:63:a\x1eb\x1f1|\n\x00 7\n\x1e\x1f1|\x1d:2:ab\x00\x1e"))
 	f.Add([]byte("\x1f0|\x1d:9999999:\x1f0|\x1d:5:abc"))
+	// The head's CPU left to the tag, pid and tid in one number, the
+	// string joined to it; and the same forms untagged.
+	f.Add([]byte("\x1f3|@@sg1 0 1 - 53021371269187 = -\x1d!:62+:abc\x00 7\n\x1e@@sg1 0 1 - 1 = - 1\n\x1f0|@@sg1 0 1 - -1 = -\x1e"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := *schema
 		s.Chunked = true
