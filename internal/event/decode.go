@@ -339,11 +339,22 @@ func nextToken(b []byte) (tok, rest []byte) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	i := bytes.IndexByte(b, ' ')
+	// Most tokens are short numbers: a plain loop finds their end before
+	// bytes.IndexByte's call and set-up would (it was a tenth of decoding
+	// kernel records to JSON); the long hex strings get IndexByte.
+	for i := 0; i < len(b) && i < 24; i++ {
+		if b[i] == ' ' {
+			return b[:i], b[i+1:]
+		}
+	}
+	if len(b) <= 24 {
+		return b, nil
+	}
+	i := bytes.IndexByte(b[24:], ' ')
 	if i < 0 {
 		return b, nil
 	}
-	return b[:i], b[i+1:]
+	return b[:24+i], b[24+i+1:]
 }
 
 func atoi(b []byte) (int, bool) {

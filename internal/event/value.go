@@ -302,7 +302,7 @@ func (v *Value) AppendText(b []byte) []byte {
 	case EncPtr:
 		return strconv.AppendUint(append(b, "0x"...), v.Uint, 16)
 	case EncStr:
-		b = strconv.AppendQuote(b, string(v.Bytes))
+		b = appendQuoted(b, v.Bytes)
 		if v.Truncated {
 			b = append(b, "…"...)
 		}
@@ -367,4 +367,33 @@ func (e Event) String() string {
 		b.WriteString(" " + f.Name + "=" + f.String())
 	}
 	return b.String()
+}
+
+// quotedAsIs says which bytes strconv.Quote leaves as they are: printable
+// ASCII but the quote and the backslash.
+var quotedAsIs = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendQuoted appends strconv.Quote(string(s)): the bytes it leaves as
+// they are go in as one run, and strconv quotes only what follows the
+// first that it would not (escaping is rune by rune, so the split
+// changes nothing). strconv.AppendQuote was a quarter of writing the
+// table of BPF records, whose strings are mostly plain ASCII.
+func appendQuoted(b, s []byte) []byte {
+	i := 0
+	for i < len(s) && quotedAsIs[s[i]] {
+		i++
+	}
+	b = append(append(b, '"'), s[:i]...)
+	if i == len(s) {
+		return append(b, '"')
+	}
+	n := len(b)
+	b = strconv.AppendQuote(b, string(s[i:]))
+	copy(b[n:], b[n+1:]) // its opening quote
+	return b[:len(b)-1]
 }
