@@ -250,7 +250,10 @@ func (d *Decoder) line(line []byte, partial bool) {
 		}
 		return
 	}
-	i := bytes.Index(line, magic)
+	i := 0 // a record's line starts with its magic, unless a program's output came first
+	if !bytes.HasPrefix(line, magic) {
+		i = bytes.Index(line, magic)
+	}
 	if i < 0 {
 		if len(bytes.TrimSpace(line)) > 0 {
 			d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line)})

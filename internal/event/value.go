@@ -157,16 +157,37 @@ func (v *Value) parse(enc, elem Enc, tok []byte, a *slab) error {
 			v.Frames = a.strSlice(len(v.Stack))
 		}
 		for i := range v.Stack {
-			item := tok
-			if j := bytes.IndexByte(tok, ','); j >= 0 {
-				item, tok = tok[:j], tok[j+1:]
+			// ADDR (parseHex's [0x]DIGITS) up to a ':' or the item's
+			// end, read as it is found: cutting each item and then its
+			// address cost a tenth of decoding kernel records.
+			k := 0
+			if len(tok) >= 2 && tok[0] == '0' && tok[1] == 'x' {
+				k = 2
 			}
-			addr, name, _ := bytes.Cut(item, []byte(":"))
-			n, err := parseHex(addr)
-			if err != nil {
-				return err
+			start := k
+			var n uint64
+			for ; k < len(tok) && tok[k] != ':' && tok[k] != ','; k++ {
+				d := unhex[tok[k]]
+				if d == 0xff || n>>60 != 0 {
+					return errToken
+				}
+				n = n<<4 | uint64(d)
+			}
+			if k == start {
+				return errToken
 			}
 			v.Stack[i] = n
+			var name []byte
+			if k < len(tok) && tok[k] == ':' {
+				name, tok = tok[k+1:], nil
+				if j := bytes.IndexByte(name, ','); j >= 0 {
+					name, tok = name[:j], name[j+1:]
+				}
+			} else if k < len(tok) {
+				tok = tok[k+1:]
+			} else {
+				tok = nil
+			}
 			if named && len(name) > 0 && !bytes.HasPrefix(name, []byte("0x")) {
 				v.Frames[i] = a.name(name)
 			}
