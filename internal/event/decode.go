@@ -3,8 +3,10 @@ package event
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -342,22 +344,36 @@ func nextToken(b []byte) (tok, rest []byte) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	// Most tokens are short numbers: a plain loop finds their end before
-	// bytes.IndexByte's call and set-up would (it was a tenth of decoding
-	// kernel records to JSON); the long hex strings get IndexByte.
-	for i := 0; i < len(b) && i < 24; i++ {
-		if b[i] == ' ' {
-			return b[:i], b[i+1:]
-		}
-	}
-	if len(b) <= 24 {
-		return b, nil
-	}
-	i := bytes.IndexByte(b[24:], ' ')
+	i := indexByte(b, ' ')
 	if i < 0 {
 		return b, nil
 	}
-	return b[:24+i], b[24+i+1:]
+	return b[:i], b[i+1:]
+}
+
+// indexByte is bytes.IndexByte(b, c), the first 8 bytes looked at as one
+// word: most tokens are short numbers and most BPF pieces a few bytes,
+// whose ends the word finds before IndexByte's call and set-up would
+// (it was a tenth of decoding); longer ones still get IndexByte.
+func indexByte(b []byte, c byte) int {
+	if len(b) < 8 {
+		for i := range b {
+			if b[i] == c {
+				return i
+			}
+		}
+		return -1
+	}
+	// The lowest byte equal to c is the lowest zero byte of x, the
+	// lowest top bit set here (a borrow can set one only above it).
+	x := binary.LittleEndian.Uint64(b) ^ ones*uint64(c)
+	if t := (x - ones) &^ x & high; t != 0 {
+		return bits.TrailingZeros64(t) / 8
+	}
+	if i := bytes.IndexByte(b[8:], c); i >= 0 {
+		return 8 + i
+	}
+	return -1
 }
 
 func atoi(b []byte) (int, bool) {

@@ -40,8 +40,9 @@ func TestUnhexAsEncodingHex(t *testing.T) {
 	}
 }
 
-// TestDecimalAsStrconv: the decimal and token scanners agree with strconv
-// and bytes.Fields around the lengths where their fast paths end.
+// TestDecimalAsStrconv: the decimal and token scanners agree with strconv,
+// bytes.IndexByte and bytes.Fields around the lengths where their fast
+// paths end.
 func TestDecimalAsStrconv(t *testing.T) {
 	for _, s := range []string{"", "0", "7", "-", "-1", "12a", "1 2", "+1",
 		"1234567890123456789", "9999999999999999999", "-9999999999999999999",
@@ -52,7 +53,18 @@ func TestDecimalAsStrconv(t *testing.T) {
 			t.Errorf("decUint(%q) = %d, %v; strconv: %d, %v", s, got, ok, u, err)
 		}
 	}
-	for _, n := range []int{1, 5, 23, 24, 25, 26, 40} {
+	for n := 0; n < 40; n++ {
+		for pos := -1; pos < n; pos++ {
+			b := bytes.Repeat([]byte{0xa0}, n)
+			for k := pos; k >= 0 && k < n; k += 5 {
+				b[k] = 0x20 // every fifth byte from pos
+			}
+			if got, want := indexByte(b, 0x20), bytes.IndexByte(b, 0x20); got != want {
+				t.Errorf("indexByte(%x, 0x20) = %d, want %d", b, got, want)
+			}
+		}
+	}
+	for _, n := range []int{1, 5, 7, 8, 9, 23, 24, 25, 26, 40} {
 		tok := bytes.Repeat([]byte("x"), n)
 		for _, line := range [][]byte{tok, append(append([]byte{}, tok...), " y"...), append([]byte("  "), tok...)} {
 			var got [][]byte
