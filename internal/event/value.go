@@ -209,10 +209,11 @@ func parseHex(b []byte) (uint64, error) {
 
 // parseStr reads LEN:HEX, LEN+:HEX, ?:HEX and the word form LEN:wHEX.
 func (v *Value) parseStr(tok []byte, a *slab) error {
-	l, data, found := bytes.Cut(tok, []byte(":"))
-	if !found {
+	colon := indexByte(tok, ':')
+	if colon < 0 {
 		return errToken
 	}
+	l, data := tok[:colon], tok[colon+1:]
 	unknown := len(l) == 1 && l[0] == '?'
 	if !unknown {
 		if n := len(l); n > 0 && l[n-1] == '+' {
@@ -308,7 +309,7 @@ func (v *Value) AppendText(b []byte) []byte {
 		if v.Type == "time.Duration" {
 			return append(b, durationText(v.Int)...)
 		}
-		return strconv.AppendInt(b, v.Int, 10)
+		return appendInt(b, v.Int)
 	case EncTime:
 		return append(b, v.timeString()...)
 	case EncBool:
@@ -317,9 +318,9 @@ func (v *Value) AppendText(b []byte) []byte {
 		if v.Enumerator != "" {
 			return append(b, v.Enumerator...)
 		}
-		return strconv.AppendInt(b, v.Int, 10)
+		return appendInt(b, v.Int)
 	case EncUint:
-		return strconv.AppendUint(b, v.Uint, 10)
+		return appendUint(b, v.Uint)
 	case EncPtr:
 		return strconv.AppendUint(append(b, "0x"...), v.Uint, 16)
 	case EncStr:
@@ -340,7 +341,7 @@ func (v *Value) AppendText(b []byte) []byte {
 			b = append(b, " …"...)
 		}
 		b = append(b, "](len="...)
-		return append(strconv.AppendInt(b, v.Len, 10), ')')
+		return append(appendInt(b, v.Len), ')')
 	case EncIface:
 		if v.TypeWord == 0 {
 			return append(b, "nil"...)
