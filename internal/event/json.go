@@ -2,8 +2,6 @@ package event
 
 import (
 	"encoding/hex"
-	"math/bits"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -52,7 +50,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 	case EncEnum:
 		// The number beside the name, for tools that compare values.
 		b = append(b, `,"int":`...)
-		b = appendInt(b, v.Int)
+		b = strconv.AppendInt(b, v.Int, 10)
 	case EncStack:
 		if v.Frames != nil {
 			// The names beside the addresses; null where the symbols
@@ -80,7 +78,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 			b = append(b, `,"truncated":true`...)
 		}
 		b = append(b, `,"len":`...)
-		b = appendInt(b, int64(v.Len))
+		b = strconv.AppendInt(b, int64(v.Len), 10)
 	case EncDyn:
 		b = v.Go.appendJSONParts(b)
 	case EncInt:
@@ -90,14 +88,14 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		}
 	case EncTime:
 		b = append(b, `,"wall":`...)
-		b = appendUint(b, v.Uint)
+		b = strconv.AppendUint(b, v.Uint, 10)
 		b = append(b, `,"ext":`...)
-		b = appendInt(b, v.Int)
+		b = strconv.AppendInt(b, v.Int, 10)
 		b = append(b, `,"loc":`...)
 		b = appendHexWord(b, v.DataWord)
 	case EncMap:
 		b = append(b, `,"len":`...)
-		b = appendInt(b, v.Len)
+		b = strconv.AppendInt(b, v.Len, 10)
 		b = append(b, `,"entries":[`...)
 		for i := 0; i+1 < len(v.Pairs); i += 2 {
 			if i > 0 {
@@ -115,9 +113,9 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		}
 	case EncSlice:
 		b = append(b, `,"len":`...)
-		b = appendInt(b, int64(v.Len))
+		b = strconv.AppendInt(b, int64(v.Len), 10)
 		b = append(b, `,"cap":`...)
-		b = appendInt(b, int64(v.Cap))
+		b = strconv.AppendInt(b, int64(v.Cap), 10)
 		if v.Truncated {
 			b = append(b, `,"truncated":true`...)
 		}
@@ -126,7 +124,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 }
 
 func appendHexWord(b []byte, x uint64) []byte {
-	// By hand: strconv's AppendUint was a tenth of writing stacks; and
+	// By hand: strconv.AppendUint was a tenth of writing stacks; and
 	// into an array, then one append: a bounds-checked append per digit
 	// was most of what remained.
 	var t [20]byte // "0x, 16 digits, "
@@ -144,68 +142,19 @@ func appendHexWord(b []byte, x uint64) []byte {
 	return append(b, t[i:]...)
 }
 
-// appendInt is strconv.AppendInt(b, x, 10).
-func appendInt(b []byte, x int64) []byte {
-	if x < 0 {
-		return appendUint(append(b, '-'), uint64(-x))
-	}
-	return appendUint(b, uint64(x))
-}
-
-// appendUint is strconv.AppendUint(b, x, 10), written in place: strconv
-// writes each number into an array of its own, then copies it (its
-// formatting and the copy were a tenth of writing kernel records).
-func appendUint(b []byte, x uint64) []byte {
-	if x < 10 {
-		return append(b, byte('0'+x))
-	}
-	n := decimalDigits(x)
-	b = slices.Grow(b, n)
-	b = b[:len(b)+n]
-	i := len(b)
-	for x >= 100 {
-		q := x / 100
-		r := 2 * (x - q*100)
-		i -= 2
-		b[i], b[i+1] = digitPairs[r], digitPairs[r+1]
-		x = q
-	}
-	if x >= 10 {
-		b[i-2], b[i-1] = digitPairs[2*x], digitPairs[2*x+1]
-	} else {
-		b[i-1] = byte('0' + x)
-	}
-	return b
-}
-
-const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
-	"8081828384858687888990919293949596979899"
-
-var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
-
-// decimalDigits is the number of digits of x > 0.
-func decimalDigits(x uint64) int {
-	t := bits.Len64(x) * 1233 >> 12 // log10(2) is about 1233/4096: the digits, or one fewer
-	if x < pow10[t] {
-		return t
-	}
-	return t + 1
-}
-
 func (v *Value) appendValue(b []byte) []byte {
 	switch v.Enc {
 	case EncInt:
-		return appendInt(b, v.Int)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncBool:
 		return strconv.AppendBool(b, v.Int != 0)
 	case EncEnum:
 		if v.Enumerator != "" {
 			return appendJSONString(b, v.Enumerator)
 		}
-		return appendInt(b, v.Int)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncUint:
-		return appendUint(b, v.Uint)
+		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
 		return appendHexWord(b, v.Uint)
 	case EncStr:
@@ -333,16 +282,16 @@ func (e Event) AppendJSON(b []byte) []byte {
 	b = append(b, `,"site":`...)
 	b = appendJSONString(b, string(e.Site))
 	b = append(b, `,"time_ns":`...)
-	b = appendInt(b, e.Time)
+	b = strconv.AppendInt(b, e.Time, 10)
 	b = append(b, `,"cpu":`...)
-	b = appendInt(b, int64(e.CPU))
+	b = strconv.AppendInt(b, int64(e.CPU), 10)
 	b = append(b, `,"pid":`...)
-	b = appendInt(b, int64(e.PID))
+	b = strconv.AppendInt(b, int64(e.PID), 10)
 	b = append(b, `,"tid":`...)
-	b = appendInt(b, int64(e.TID))
+	b = strconv.AppendInt(b, int64(e.TID), 10)
 	if e.Goid >= 0 {
 		b = append(b, `,"goid":`...)
-		b = appendInt(b, e.Goid)
+		b = strconv.AppendInt(b, e.Goid, 10)
 	}
 	b = append(b, `,"fields":{`...)
 	for i := 0; i < len(e.Fields); {

@@ -309,7 +309,7 @@ func (v *Value) AppendText(b []byte) []byte {
 		if v.Type == "time.Duration" {
 			return append(b, durationText(v.Int)...)
 		}
-		return appendInt(b, v.Int)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncTime:
 		return append(b, v.timeString()...)
 	case EncBool:
@@ -318,9 +318,9 @@ func (v *Value) AppendText(b []byte) []byte {
 		if v.Enumerator != "" {
 			return append(b, v.Enumerator...)
 		}
-		return appendInt(b, v.Int)
+		return strconv.AppendInt(b, v.Int, 10)
 	case EncUint:
-		return appendUint(b, v.Uint)
+		return strconv.AppendUint(b, v.Uint, 10)
 	case EncPtr:
 		return strconv.AppendUint(append(b, "0x"...), v.Uint, 16)
 	case EncStr:
@@ -341,7 +341,7 @@ func (v *Value) AppendText(b []byte) []byte {
 			b = append(b, " …"...)
 		}
 		b = append(b, "](len="...)
-		return append(appendInt(b, v.Len), ')')
+		return append(strconv.AppendInt(b, v.Len, 10), ')')
 	case EncIface:
 		if v.TypeWord == 0 {
 			return append(b, "nil"...)
