@@ -130,7 +130,7 @@ func (c *chunkReader) pieces() bool {
 			break
 		}
 		body := rest[2+bar:]
-		end := indexByte(body, 0x1e)
+		end := bytes.IndexByte(body, 0x1e)
 		if end < 0 {
 			break
 		}
@@ -235,7 +235,7 @@ func (c *chunkReader) add(cpu int, data []byte) {
 		reset(b)
 	}
 	for {
-		i := indexByte(data, '\n')
+		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
 			break
 		}
