@@ -3,8 +3,10 @@ package event
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -254,7 +256,10 @@ func (d *Decoder) line(line []byte, partial bool) {
 		}
 		return
 	}
-	i := bytes.Index(line, magic)
+	i := 0 // a record's line starts with its magic, unless a program's output came first
+	if !bytes.HasPrefix(line, magic) {
+		i = bytes.Index(line, magic)
+	}
 	if i < 0 {
 		if len(bytes.TrimSpace(line)) > 0 {
 			d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line)})
@@ -361,11 +366,36 @@ func nextToken(b []byte) (tok, rest []byte) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	i := bytes.IndexByte(b, ' ')
+	i := indexByte(b, ' ')
 	if i < 0 {
 		return b, nil
 	}
 	return b[:i], b[i+1:]
+}
+
+// indexByte is bytes.IndexByte(b, c), the first 8 bytes looked at as one
+// word: most tokens are short numbers and most BPF pieces a few bytes,
+// whose ends the word finds before IndexByte's call and set-up would
+// (it was a tenth of decoding); longer ones still get IndexByte.
+func indexByte(b []byte, c byte) int {
+	if len(b) < 8 {
+		for i := range b {
+			if b[i] == c {
+				return i
+			}
+		}
+		return -1
+	}
+	// The lowest byte equal to c is the lowest zero byte of x, the
+	// lowest top bit set here (a borrow can set one only above it).
+	x := binary.LittleEndian.Uint64(b) ^ ones*uint64(c)
+	if t := (x - ones) &^ x & high; t != 0 {
+		return bits.TrailingZeros64(t) / 8
+	}
+	if i := bytes.IndexByte(b[8:], c); i >= 0 {
+		return 8 + i
+	}
+	return -1
 }
 
 func atoi(b []byte) (int, bool) {

@@ -1,5 +1,7 @@
 package event
 
+import "encoding/binary"
+
 // Token scanning without strconv or allocation per value: a profile of
 // decoding to JSON had strconv.ParseUint (through string conversions),
 // per-value allocations and the GC behind them as its largest items.
@@ -41,6 +43,19 @@ func decUint(b []byte) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
+	if len(b) <= 19 {
+		// 19 digits cannot overflow: no bound to check at each digit
+		// (atoi64 through it was a twentieth of decoding).
+		var n uint64
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				return 0, false
+			}
+			n = n*10 + uint64(d)
+		}
+		return n, true
+	}
 	var n uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
@@ -58,27 +73,70 @@ func decUint(b []byte) (uint64, bool) {
 // unhexWords decodes little-endian 64-bit words, 16 hex digits each, into
 // dst (len(src)/2 bytes): the digits of a word are its bytes last first.
 func unhexWords(dst, src []byte) bool {
-	bad := byte(0)
 	for w := 0; w+16 <= len(src); w += 16 {
-		h, o := src[w:w+16:w+16], dst[w/2:w/2+8:w/2+8]
-		for k := 0; k < 8; k++ {
-			hi, lo := unhex[h[14-2*k]], unhex[h[15-2*k]]
-			bad |= hi | lo
-			o[k] = hi<<4 | lo
+		n, ok := hex16(src[w : w+16])
+		if !ok {
+			return false
 		}
+		binary.LittleEndian.PutUint64(dst[w/2:], n)
 	}
-	return bad&0xf0 == 0
+	return true
 }
 
 // unhexBytes decodes hex pairs into dst (len(src)/2 bytes).
 func unhexBytes(dst, src []byte) bool {
+	i := 0
+	for ; i+16 <= len(src); i += 16 {
+		n, ok := hex16(src[i : i+16])
+		if !ok {
+			return false
+		}
+		binary.BigEndian.PutUint64(dst[i/2:], n)
+	}
 	bad := byte(0)
-	for i := 0; i+1 < len(src); i += 2 {
+	for ; i+1 < len(src); i += 2 {
 		hi, lo := unhex[src[i]], unhex[src[i+1]]
 		bad |= hi | lo
 		dst[i/2] = hi<<4 | lo
 	}
 	return bad&0xf0 == 0
+}
+
+// hex16 is the value of 16 hex digits, the first the most significant.
+// Strings are most of what BPF records hold, and decoding them a digit
+// at a time through the table was a tenth of decoding them.
+func hex16(b []byte) (uint64, bool) {
+	hi, ok1 := hex8(binary.BigEndian.Uint64(b))
+	lo, ok2 := hex8(binary.BigEndian.Uint64(b[8:]))
+	return uint64(hi)<<32 | uint64(lo), ok1 && ok2
+}
+
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// hex8 is the value of the 8 hex digits in x, one a byte, the first in
+// the top byte: all eight are checked and turned into nibbles at once.
+func hex8(x uint64) (uint32, bool) {
+	if x&high != 0 {
+		return 0, false
+	}
+	// between sets the top bit of each byte of x strictly between lo and
+	// hi: no byte's sum or difference carries into the next, since no
+	// byte has its top bit set.
+	between := func(x, lo, hi uint64) uint64 { return (ones*(127+hi) - x) & (x + ones*(127-lo)) & high }
+	digit := between(x, '0'-1, '9'+1)
+	letter := between(x|ones*0x20, 'a'-1, 'f'+1) // either case
+	if digit|letter != high {
+		return 0, false
+	}
+	v := x&(ones*0x0f) + letter>>7*9
+	// Pairs of nibbles into bytes, then bytes into 16-bit halves, then 32.
+	v = (v>>4 | v) & 0x00ff00ff00ff00ff
+	v = (v>>8 | v) & 0x0000ffff0000ffff
+	v = (v>>16 | v) & 0xffffffff
+	return uint32(v), true
 }
 
 // slab hands out the memory decoded values keep, in blocks: one
