@@ -10,8 +10,8 @@
 # stap 5.1 under qemu TCG: only differences mean anything), or all (both
 # tables). Every stap runs with -v, and the table gives each pass's
 # milliseconds as stap reported them (medians), whether pass 3/4 came from
-# stap's cache, and the time outside passes 1-4 (for the VM: booting the
-# guest, loading the module, running the command).
+# stap's cache, the time outside passes 1-4 (for the VM: booting the
+# guest, loading the module, running the command) and pass 4's CPU time.
 #
 # The hand-written script writes to a file (-o) that is followed, as
 # stapgen follows its own: stap-vm passes stdout only when the guest has
@@ -73,12 +73,15 @@ firstfile() {
 	echo "$t"
 }
 
-# passes: stap -v's pass times in $W/ttfe.err, "P1 P2 P3 P4 CACHED" (ms;
-# CACHED is 1 when pass 3 or 4 came from stap's cache, else 0).
+# passes: stap -v's pass times in $W/ttfe.err, "P1 P2 P3 P4 CACHED P4CPU"
+# (ms; CACHED is 1 when pass 3 or 4 came from stap's cache, else 0;
+# P4CPU is pass 4's user+system CPU, gcc's work: under load the wall
+# time mostly measures the other processes).
 passes() {
 	awk '/^Pass [1-4]:/ {n = substr($2, 1, 1); ms = 0; if (match($0, /[0-9]+real ms/)) ms = substr($0, RSTART, RLENGTH - 7) + 0; t[n] = ms}
+		/^Pass 4:/ && match($0, /[0-9]+usr\/[0-9]+sys/) {split(substr($0, RSTART, RLENGTH), u, /usr\/|sys/); cpu = u[1] + u[2]}
 		/^Pass [34]: using cached/ {c = 1}
-		END {printf "%d %d %d %d %d\n", t[1], t[2], t[3], t[4], c}' "$W/ttfe.err"
+		END {printf "%d %d %d %d %d %d\n", t[1], t[2], t[3], t[4], c, cpu}' "$W/ttfe.err"
 }
 
 declare -A T P
@@ -138,7 +141,11 @@ modinfo() { # SCRIPT NAME -> "BYTES functions-line"
 	local c=("$STAP" "${RT[@]}")
 	[ "$STAP" = "$LAB/bin/stap-vm" ] && c=("$LAB/bin/stap51" -r "$(cat "$LAB/kernel/release")")
 	m=$( (cd "$d" && timeout "$TMO" "${c[@]}" -p4 -v -m "$2" "$1" 2>&1 >/dev/null) | sed -n 's/^Pass 2: analyzed script: \(.*\) using .*/\1/p')
-	echo "$(stat -c %s "$d/$2".* 2>/dev/null | head -1 || echo NA) bytes, $m"
+	# The C that gcc compiles in pass 4 (stap -p3), beside the headers
+	# both ways include.
+	local lines=""
+	[ "$STAP" = "$LAB/bin/stap-vm" ] && lines="$(cd "$d" && timeout "$TMO" "${c[@]}" -p3 "$1" 2>/dev/null | wc -l) lines of C, "
+	echo "$(stat -c %s "$d/$2".* 2>/dev/null | head -1 || echo NA) bytes, $lines$m"
 }
 
 median() { tr ' ' '\n' | grep -v '^NA$' | sort -g | awk 'NF {v[++n]=$1} END {if (!n) {print "NA"; exit} printf "%.0f", (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'; }
@@ -146,7 +153,7 @@ range() { tr ' ' '\n' | grep -v '^NA$' | sort -g | awk 'NF {v[++n]=$1} END {if (
 for rt in "${runtimes[@]}"; do
 	stapof "$rt"
 	echo "== $rt runtime ($STAP), $ROUNDS rounds"
-	printf '%-5s %-9s %-32s %s\n' temp way "s to first event (min-max)" "median ms: pass1 pass2 pass3 pass4 rest; pass 3/4 cached"
+	printf '%-5s %-9s %-32s %s\n' temp way "s to first event (min-max)" "median ms: pass1 pass2 pass3 pass4 rest; pass 3/4 cached; pass 4 CPU ms (min-max)"
 	for temp in cold warm; do
 		for way in stapgen base hand bpftrace; do
 			[ -n "${T[$rt/$temp/$way]:-}" ] || continue
@@ -159,7 +166,8 @@ for rt in "${runtimes[@]}"; do
 				[ "${ts[$i]}" = NA ] || rest+="$(echo "${ts[$i]} * 1000 - $a - $b - $c - $d" | bc -l) "
 			done
 			cached=$(echo "${P[$rt/$temp/$way]}" | tr ',' '\n' | awk 'NF && $5 {c++} NF {n++} END {printf "%d/%d", c, n}')
-			if [ "$way" = bpftrace ]; then pass="-"; else pass="$(col 1) $(col 2) $(col 3) $(col 4) $(echo "$rest" | median); $cached"; fi
+			cpu=$(echo "${P[$rt/$temp/$way]}" | tr ',' '\n' | awk 'NF {print $6}' | tr '\n' ' ' | tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NF {v[++n]=$1} END {if (n) printf "%d (%d-%d)", (n%2) ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2, v[1], v[n]}')
+			if [ "$way" = bpftrace ]; then pass="-"; else pass="$(col 1) $(col 2) $(col 3) $(col 4) $(echo "$rest" | median); $cached; $cpu"; fi
 			printf '%-5s %-9s %-32s %s\n' "$temp" "$way" "$(echo "${T[$rt/$temp/$way]}" | range)" "$pass"
 		done
 	done

@@ -11,8 +11,9 @@ import (
 // checkCStrings compares each traced C string with the bytes sfix printed
 // for that call: exact bytes (framing bytes, newlines, quotes, non-UTF-8,
 // a record's magic), a NULL pointer marked missing, a string over bound
-// cut there and marked truncated, and, where edge is set, the bytes
-// before an unmapped page marked truncated.
+// cut there and marked truncated, and, where edge is set (sfix edges),
+// the bytes before an unmapped page (10, 1, the bound and one past it,
+// cut at the bound) marked truncated.
 func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 	t.Helper()
 	calls := said(t, errs, "CALL")
@@ -35,11 +36,14 @@ func checkCStrings(t *testing.T, out, errs string, bound int, edge bool) {
 		return
 	}
 	peeks := byFn["peek"]
-	if len(peeks) != 1 || len(calls["peek"]) != 1 {
-		t.Fatalf("%d peek events\n%s", len(peeks), out)
+	if len(peeks) != 4 || len(calls["peek"]) != len(peeks) {
+		t.Fatalf("%d peek events for %d calls\n%s", len(peeks), len(calls["peek"]), out)
 	}
-	if got, trunc := peeks[0].text(t, "s"); got != calls["peek"][0]["s"] || !trunc {
-		t.Errorf("edge: s = %q (truncated=%v), want %q truncated (an unmapped page follows)", got, trunc, calls["peek"][0]["s"])
+	for i, c := range calls["peek"] {
+		want := c["s"][:min(len(c["s"]), bound)]
+		if got, trunc := peeks[i].text(t, "s"); got != want || !trunc {
+			t.Errorf("edge: s = %q (truncated=%v), want %q truncated (the program passed %d bytes before an unmapped page)", got, trunc, want, len(c["s"]))
+		}
 	}
 }
 
@@ -110,7 +114,7 @@ func TestCStringPairsOnHostBPF(t *testing.T) {
 func TestCStringBytesInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.CProgram(t, "sfix", testenv.CO2)
-	out, errs, code := stapgen(t, "run", "--stap", vm, "-c", bin+" edge", "--format", "json", bin, "take", "peek")
+	out, errs, code := stapgen(t, "run", "--stap", vm, "-c", bin+" edges", "--format", "json", bin, "take", "peek")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}

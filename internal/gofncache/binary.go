@@ -1,8 +1,6 @@
 package gofncache
 
 import (
-	"os"
-
 	"github.com/stapgen/stapgen/internal/atomicfile"
 )
 
@@ -102,8 +100,5 @@ func (c Cache) StoreBinary(b Binary) {
 	if !grew && !newWord && b.GoidOK == old.GoidOK && b.Goid == old.Goid && b.Types == old.Types {
 		return
 	}
-	if os.MkdirAll(c.dir, 0o700) != nil {
-		return
-	}
-	atomicfile.WriteGob(c.path(binaryQuery), 0o600, &binaryEntry{Head: c.newHead(binaryQuery, nil), Binary: b})
+	c.write(binaryQuery, &binaryEntry{Head: c.newHead(binaryQuery, nil), Binary: b})
 }

@@ -27,8 +27,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stapgen/stapgen/internal/atomicfile"
+	"github.com/stapgen/stapgen/internal/cachebound"
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 	"github.com/stapgen/stapgen/internal/target"
 )
@@ -170,10 +172,30 @@ func (c Cache) Store(query string, fns []Func, sources []string) {
 	}
 	e := entry{Head: c.newHead(query, sources)}
 	e.Funcs, e.Types = flatten(fns)
-	if os.MkdirAll(c.dir, 0o700) != nil {
+	c.write(query, &e)
+}
+
+// Bounds on what the cache keeps, pruned as entries are written: a
+// binary's most recently used answers (a glob's entry or a function's is
+// a few KB), and the binaries most recently used (every rebuild of a Go
+// program has a new build-id). Anything used in the last day stays.
+var (
+	entryBound  = cachebound.Bound{Keep: 512, Fresh: 24 * time.Hour}
+	binaryBound = cachebound.Bound{Keep: 64, Fresh: 24 * time.Hour, Match: func(n string) bool { return strings.HasSuffix(n, ".gofn") }}
+)
+
+// write keeps v as the entry of query, then bounds the binary's entries
+// and, when this binary's directory is new, the binaries'.
+func (c Cache) write(query string, v any) {
+	_, err := os.Lstat(c.dir)
+	created := os.IsNotExist(err)
+	if os.MkdirAll(c.dir, 0o700) != nil || atomicfile.WriteGob(c.path(query), 0o600, v) != nil {
 		return
 	}
-	atomicfile.WriteGob(c.path(query), 0o600, &e)
+	entryBound.Prune(c.dir)
+	if created {
+		binaryBound.Prune(filepath.Dir(c.dir))
+	}
 }
 
 // self names the running stapgen by its executable's size and mtime: an

@@ -1,6 +1,7 @@
 package gofncache
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -270,5 +271,80 @@ func TestStampOnce(t *testing.T) {
 	}
 	if _, ok := New(bin, dir).StampOnce().Load("main.other"); ok {
 		t.Error("the next command missed the change")
+	}
+}
+
+// TestStoreBoundsTheCache: a write prunes the binary's entries to the
+// most recently used 512 and, when it makes the binary's directory, the
+// binaries' directories to 64, leaving what was used in the last day and
+// the other caches' files alone; the entry just written loads.
+func TestStoreBoundsTheCache(t *testing.T) {
+	_, bin := fixture(t)
+	root := t.TempDir()
+	c := New(bin, root)
+	old := time.Now().Add(-48 * time.Hour)
+	touch := func(p string, at time.Time) {
+		t.Helper()
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk := func(p string, at time.Time) {
+		t.Helper()
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		touch(p, at)
+	}
+	// 70 other binaries, the newest 5 used an hour ago, and another cache's file.
+	for i := range 70 {
+		d := filepath.Join(root, fmt.Sprintf("%040d.gofn", i))
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		at := old.Add(time.Duration(i) * time.Minute)
+		if i >= 65 {
+			at = time.Now().Add(-time.Hour)
+		}
+		touch(d, at)
+	}
+	mk(filepath.Join(root, "other.idx"), old.Add(-time.Hour))
+	c.Store("main.walk", sample(), nil)
+	gofn, _ := filepath.Glob(filepath.Join(root, "*.gofn"))
+	// The 64 most recently used: this one, the 5 fresh, the 58 newest
+	// old ones (7 to 64).
+	if len(gofn) != 64 {
+		t.Errorf("%d binaries' directories left, want 64", len(gofn))
+	}
+	for i := range 70 {
+		_, err := os.Stat(filepath.Join(root, fmt.Sprintf("%040d.gofn", i)))
+		if gone := err != nil; gone != (i < 7) {
+			t.Errorf("binary %d: removed %v", i, gone)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "other.idx")); err != nil {
+		t.Error("another cache's file removed")
+	}
+
+	// 600 old entries of this binary: the next write leaves 512 in all.
+	dir := filepath.Dir(c.Path("main.walk"))
+	for i := range 600 {
+		mk(filepath.Join(dir, fmt.Sprintf("e%03d", i)), old.Add(time.Duration(i)*time.Second))
+	}
+	c.Store("main.walk2", sample(), nil)
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 512 {
+		t.Errorf("%d entries left, want 512", len(ents))
+	}
+	for _, q := range []string{"main.walk", "main.walk2"} {
+		if _, ok := c.Load(q); !ok {
+			t.Errorf("%s, written in the last day, not loaded after the prune", q)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "e599")); err != nil {
+		t.Error("the most recently used old entry removed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "e000")); err == nil {
+		t.Error("the least recently used entry kept")
 	}
 }

@@ -114,10 +114,26 @@ func TestHelpersOnlyWhenUsed(t *testing.T) {
 	if strings.Contains(src, "function __sg_") {
 		t.Errorf("an integer-only script defines helpers:\n%s", src)
 	}
-	src = render(t, genCase{lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet"}}}})
-	for fn, want := range map[string]bool{"__sg_ucstr": true, "__sg_gstr": false, "__sg_kcstr": false} {
-		if got := strings.Contains(src, "function "+fn); got != want {
-			t.Errorf("function %s defined: %v, want %v", fn, got, want)
+	// A C string's bound picks the helper: under MAXSTRINGLEN (511) the
+	// raw one, else the one that hex-dumps what one read cannot hold.
+	for _, tc := range []struct {
+		strlen int
+		want   map[string]bool
+	}{
+		{0, map[string]bool{"__sg_ucstr": true, "__sg_ucstr_long": false, "__sg_gstr": false, "__sg_kcstr": false}},
+		{510, map[string]bool{"__sg_ucstr": true, "__sg_ucstr_long": false}},
+		{511, map[string]bool{"__sg_ucstr": false, "__sg_ucstr_long": true}},
+	} {
+		req := spec.Request{Probes: []spec.Probe{{Function: "greet"}}}
+		req.Limits.StringLen = tc.strlen
+		src = render(t, genCase{lang: "c", req: req})
+		for fn, want := range tc.want {
+			if got := strings.Contains(src, "function "+fn+"(") || strings.Contains(src, "function "+fn+":"); got != want {
+				t.Errorf("--strlen %d: function %s defined: %v, want %v", tc.strlen, fn, got, want)
+			}
+			if got := strings.Contains(src, fn+"($who, "); got != want {
+				t.Errorf("--strlen %d: %s called: %v, want %v", tc.strlen, fn, got, want)
+			}
 		}
 	}
 }

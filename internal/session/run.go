@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stapgen/stapgen/internal/atomicfile"
+	"github.com/stapgen/stapgen/internal/cachebound"
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/script"
 	"github.com/stapgen/stapgen/internal/stap"
@@ -94,6 +95,7 @@ func newWorkdir(s *Script, scriptDir string) (*workdir, error) {
 		// old file or the new one, which hold the same text.
 		if atomicfile.Write(p, 0o644, func(f *os.File) error { _, err := f.Write(s.Source); return err }) == nil {
 			w.script, kept = p, true
+			scriptBound.Prune(scriptDir)
 		}
 	}
 	if !kept {
@@ -113,6 +115,15 @@ func newWorkdir(s *Script, scriptDir string) (*workdir, error) {
 }
 
 func (w *workdir) remove() { os.RemoveAll(w.dir) }
+
+// scriptBound is what a ScriptDir keeps: the scripts of the 256 runs
+// most recently started (a script is rewritten, so its mtime renewed, by
+// each run of it, and stap's read sets its atime), and any used in the
+// last day, whatever their number: a run in progress reads its own. A
+// temporary file a crashed write left counts and goes too.
+var scriptBound = cachebound.Bound{Keep: 256, Fresh: 24 * time.Hour, Match: func(n string) bool {
+	return strings.HasSuffix(n, ".stp") || strings.HasPrefix(n, ".tmp-")
+}}
 
 // ScriptName is the file name a script is kept under in a ScriptDir: the
 // same text always gets the same name.

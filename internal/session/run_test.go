@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -230,6 +231,59 @@ esac
 		}
 		if !found {
 			t.Errorf("no event %q in %q", w, vals)
+		}
+	}
+}
+
+// TestRunBoundsScriptDir: a run that keeps its script prunes the script
+// directory to the 256 most recently used scripts, never one used in the
+// last day nor its own (which stap then reads), and leaves other files.
+func TestRunBoundsScriptDir(t *testing.T) {
+	s := generated(t)
+	dir := t.TempDir()
+	old := time.Now().Add(-48 * time.Hour)
+	for i := range 300 {
+		p := filepath.Join(dir, fmt.Sprintf("old%03d.stp", i))
+		if err := os.WriteFile(p, []byte("probe begin { exit() }\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at := old.Add(time.Duration(i) * time.Second)
+		if i < 3 {
+			at = time.Now().Add(-time.Hour) // fresh, and beyond the count
+		}
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(other, old, old); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(dir, ScriptName(s.Source))
+	fake := fakeStap(t, `grep -q main.Str '`+kept+`' && echo "SCRIPT READ"`)
+	var cmdOut, log strings.Builder
+	if _, err := Run(context.Background(), s, RunOptions{Stap: fake, Cmd: "true", Sink: &collect{}, CmdOutput: &cmdOut, Log: &log, ScriptDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if cmdOut.String() != "SCRIPT READ\n" || !strings.Contains(log.String(), kept) {
+		t.Errorf("stap did not get the kept script: %q, %s", cmdOut.String(), log.String())
+	}
+	// The 256 most recently used: its own, the 3 fresh, old048 to old299.
+	left, _ := filepath.Glob(filepath.Join(dir, "*.stp"))
+	if len(left) != 256 {
+		t.Errorf("%d scripts left, want 256", len(left))
+	}
+	for _, p := range []string{kept, filepath.Join(dir, "old000.stp"), filepath.Join(dir, "old048.stp"), filepath.Join(dir, "old299.stp"), other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed", filepath.Base(p))
+		}
+	}
+	for _, p := range []string{"old003.stp", "old047.stp"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			t.Errorf("%s, among the least recently used, kept", p)
 		}
 	}
 }
