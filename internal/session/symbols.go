@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/gofacts"
 	"github.com/stapgen/stapgen/internal/gofncache"
 	"github.com/stapgen/stapgen/internal/plan"
@@ -17,7 +18,7 @@ import (
 // with kept naming every point, a debug file that already holds the
 // plan's sites is reused without reading the table.
 func nameBySymbols(t *Target, p *plan.Plan, c gofncache.Cache, kept map[uint64]string) error {
-	req := symfile.Request{Binary: t.Bin.Path, BuildID: t.Bin.BuildID, Sites: p.Sites()}
+	req := symfile.Request{Binary: t.Bin.Path, BuildID: t.Bin.BuildID, Sites: p.Sites(), Subs: subs(p.RegFuncs)}
 	if names, ok := pointNames(p, kept); ok {
 		if res, ok := symfile.Reuse(req); ok {
 			return p.UseSymbols(names, res.Env)
@@ -48,6 +49,33 @@ func nameBySymbols(t *Target, p *plan.Plan, c gofncache.Cache, kept map[uint64]s
 		c.StoreBinary(gofncache.Binary{Names: names})
 	}
 	return p.UseSymbols(res.Names, res.Env)
+}
+
+// subs are the functions whose parameters the debug file describes, in
+// symfile's terms.
+func subs(fs []plan.RegFunc) []symfile.Sub {
+	var out []symfile.Sub
+	for _, f := range fs {
+		s := symfile.Sub{Name: f.Name, Entry: f.Entry, End: f.End}
+		for _, p := range f.Params {
+			kind := symfile.KindUnsigned
+			switch p.Type.Kind {
+			case debuginfo.KindString:
+				kind = symfile.KindString
+			case debuginfo.KindBool:
+				kind = symfile.KindBool
+			case debuginfo.KindInt:
+				kind = symfile.KindSigned
+			}
+			name := p.Type.GoName
+			if name == "" {
+				name = p.Type.Name
+			}
+			s.Params = append(s.Params, symfile.Param{Name: p.Name, Type: symfile.ParamType{Kind: kind, Name: name, Size: int(p.Type.Size)}, Regs: p.Regs})
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // pointNames are the names of the plan's points, false when names lacks
