@@ -16,6 +16,10 @@
 # With STAPGEN_BASE=PATH another stapgen binary (the one before a change)
 # runs as way "base" in the same rounds, and the table adds base/hand:
 # under load a before/after pair compares within a round, not across runs.
+# With BENCH_GO_STRIP=1 stapgen (and base) trace a stripped build of the Go
+# workload (-ldflags=-s -w, types from its source); the hand-written script
+# and bpftrace keep the build with DWARF and symbols, which they need.
+# BENCH_LANGS="go" runs one workload only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHERE=${1:-host}
@@ -64,7 +68,12 @@ one() {
 		local sflag=(--stap "$LAB/bin/stap-vm") sg=$STAPGEN
 		[ "$way" = base ] && sg=$STAPGEN_BASE
 		[ "$rt" = bpf ] && sflag=(--runtime bpf --stap "$LAB/bin/stap-host")
-		timeout "$TMO" "$sg" run "${sflag[@]}" -c "$cmd" --format json "$(bin "$lang")" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
+		local target=("$(bin "$lang")")
+		if [ "$lang" = go ] && [ -n "${BENCH_GO_STRIP:-}" ]; then
+			target=(--source bench/workload/hitgo "$W/hitgo-s")
+			cmd="$W/hitgo-s $n"
+		fi
+		timeout "$TMO" "$sg" run "${sflag[@]}" -c "$cmd" --format json "${target[@]}" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
 		cat "$out.ev" >>"$out" ;;
 	hand)
 		hand "$lang" "$rt" >"$W/hand.$rt.$lang.stp"
@@ -93,7 +102,7 @@ for rt in "${runtimes[@]}"; do
 	[ -n "${STAPGEN_BASE:-}" ] && ways+=(base)
 	[ "$rt" = bpf ] && command -v bpftrace >/dev/null && ways+=(bpftrace)
 	for ((r = 0; r < ROUNDS; r++)); do
-		for lang in go c; do
+		for lang in ${BENCH_LANGS:-go c}; do
 			for way in "${ways[@]}"; do
 				read -r ns ev < <(one "$rt" "$lang" "$way" "$n")
 				NS[$rt/$lang/$way]+="$ns "
@@ -124,7 +133,7 @@ cost() {
 }
 printf '%-7s %-4s %-9s %20s %16s  %s\n' runtime lang way "ns/call (min-max)" "ns/hit (complete)" "events per round"
 for rt in "${runtimes[@]}"; do
-	for lang in go c; do
+	for lang in ${BENCH_LANGS:-go c}; do
 		for way in untraced stapgen base hand bpftrace; do
 			[ -n "${NS[$rt/$lang/$way]:-}" ] || continue
 			c=""
