@@ -69,12 +69,21 @@ func (b *builder) restartProbes() {
 		for _, v := range f.Params {
 			readable = readable || v.Name == goruntime.RestartParam && v.LocList && len(v.Location) >= 3 && v.Location[:3] == "reg"
 		}
+		// A stripped binary's: through the DWARF its debug file gets.
+		rp, described := RegParam{}, false
+		if !readable {
+			rp, described = b.restartParam(f)
+			readable = described
+		}
 		if !readable {
 			continue
 		}
 		pt, err := b.point(f, false)
 		if err != nil {
 			continue
+		}
+		if described {
+			b.regFunc(f, []RegParam{rp})
 		}
 		pc := Var{Name: goruntime.RestartParam, Steps: []VarStep{{Member: "sched"}, {Member: "pc"}}}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteRestart, Points: []Point{pt},

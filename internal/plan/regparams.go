@@ -5,6 +5,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
+	"github.com/stapgen/stapgen/internal/goruntime"
 )
 
 // RegFunc is a function of a Symbols target (no DWARF) whose register
@@ -24,6 +25,9 @@ type RegParam struct {
 	Name string
 	Type *debuginfo.Type
 	Regs []string
+	// Path, for a pointer, names the members read through it (sched, pc):
+	// only those are described.
+	Path []string
 }
 
 // symbolsWord is the 8-byte type the generated debug file always carries
@@ -67,4 +71,43 @@ func (b *builder) regFunc(f *debuginfo.Function, params []RegParam) {
 		return
 	}
 	b.plan.RegFuncs = append(b.plan.RegFuncs, RegFunc{Name: f.Name, Entry: f.Entry, End: f.End, Params: params})
+}
+
+// restartParam is the goroutine parameter of a runtime restart point
+// (goruntime.RestartFuncs) of a Symbols target, described so that its
+// saved PC reads as $gp->sched->pc: a pointer in one register, to a struct
+// whose sched member holds an 8-byte pc (the layout from the runtime's
+// source, which the types came from).
+func (b *builder) restartParam(f *debuginfo.Function) (RegParam, bool) {
+	if !b.in.Target.Symbols || b.in.Go == nil || f.NoTypes {
+		return RegParam{}, false
+	}
+	ph, _, err := b.in.Go.Homes(f)
+	if err != nil {
+		return RegParam{}, false
+	}
+	for i, v := range f.Params {
+		if v.Name != goruntime.RestartParam || i >= len(ph) {
+			continue
+		}
+		h := ph[i]
+		t := v.Type
+		if t == nil || t.Kind != debuginfo.KindPointer || t.Elem == nil || h.Stack || len(h.Pieces) != 1 || !slices.Contains(goabi.IntRegs, h.Pieces[0].Reg) {
+			return RegParam{}, false
+		}
+		path := []string{"sched", "pc"}
+		at := t.Elem
+		for _, m := range path {
+			i := slices.IndexFunc(at.Members(), func(f debuginfo.Field) bool { return f.Name == m })
+			if i < 0 {
+				return RegParam{}, false
+			}
+			at = at.Members()[i].Type
+		}
+		if at == nil || at.Kind != debuginfo.KindUint || at.Size != 8 {
+			return RegParam{}, false
+		}
+		return RegParam{Name: v.Name, Type: t, Regs: []string{h.Pieces[0].Reg}, Path: path}, true
+	}
+	return RegParam{}, false
 }

@@ -58,24 +58,46 @@ func subs(fs []plan.RegFunc) []symfile.Sub {
 	for _, f := range fs {
 		s := symfile.Sub{Name: f.Name, Entry: f.Entry, End: f.End}
 		for _, p := range f.Params {
-			kind := symfile.KindUnsigned
-			switch p.Type.Kind {
-			case debuginfo.KindString:
-				kind = symfile.KindString
-			case debuginfo.KindBool:
-				kind = symfile.KindBool
-			case debuginfo.KindInt:
-				kind = symfile.KindSigned
-			}
-			name := p.Type.GoName
-			if name == "" {
-				name = p.Type.Name
-			}
-			s.Params = append(s.Params, symfile.Param{Name: p.Name, Type: symfile.ParamType{Kind: kind, Name: name, Size: int(p.Type.Size)}, Regs: p.Regs})
+			s.Params = append(s.Params, symfile.Param{Name: p.Name, Type: paramType(p.Type, p.Path), Regs: p.Regs})
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// paramType describes t, and of a pointer or struct only the members on
+// path (plan.RegParam.Path).
+func paramType(t *debuginfo.Type, path []string) symfile.ParamType {
+	name := t.GoName
+	if name == "" {
+		name = t.Name
+	}
+	pt := symfile.ParamType{Kind: symfile.KindUnsigned, Name: name, Size: int(t.Size)}
+	switch t.Kind {
+	case debuginfo.KindString:
+		pt.Kind = symfile.KindString
+	case debuginfo.KindBool:
+		pt.Kind = symfile.KindBool
+	case debuginfo.KindInt:
+		pt.Kind = symfile.KindSigned
+	case debuginfo.KindPointer:
+		pt.Kind, pt.Size = symfile.KindPointer, 8
+		if t.Elem != nil {
+			e := paramType(t.Elem, path)
+			pt.Elem = &e
+		}
+	case debuginfo.KindStruct:
+		pt.Kind = symfile.KindStruct
+		if len(path) > 0 {
+			for _, m := range t.Members() {
+				if m.Name == path[0] && m.Type != nil {
+					pt.Members = []symfile.Member{{Name: m.Name, Off: int(m.Offset), Type: paramType(m.Type, path[1:])}}
+					break
+				}
+			}
+		}
+	}
+	return pt
 }
 
 // pointNames are the names of the plan's points, false when names lacks

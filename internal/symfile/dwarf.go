@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,11 +34,21 @@ type Param struct {
 
 // ParamType is what stap needs of a parameter's type: a string is the
 // struct {str *uint8; len int} Go's own DWARF gives it, so $s->str and
-// $s->len read as in a binary with DWARF.
+// $s->len read as in a binary with DWARF; a pointer's pointee (Elem) and
+// a struct's Members are only those a probe reads ($gp->sched->pc).
 type ParamType struct {
-	Kind TypeKind
-	Name string // Go's spelling: "int", "uint8", "bool", "string", "main.Name"
-	Size int    // bytes
+	Kind    TypeKind
+	Name    string     // Go's spelling: "int", "uint8", "bool", "string", "main.Name"
+	Size    int        // bytes
+	Elem    *ParamType `json:",omitempty"`
+	Members []Member   `json:",omitempty"`
+}
+
+// Member is one member of a described struct.
+type Member struct {
+	Name string
+	Off  int
+	Type ParamType
 }
 
 // TypeKind is the DWARF encoding a ParamType is written with.
@@ -48,7 +59,13 @@ const (
 	KindUnsigned TypeKind = "unsigned"
 	KindBool     TypeKind = "bool"
 	KindString   TypeKind = "string"
+	KindPointer  TypeKind = "pointer"
+	KindStruct   TypeKind = "struct"
 )
+
+// maxTypeDepth bounds nested pointers and structs (a damaged subs section
+// must not recurse without end).
+const maxTypeDepth = 8
 
 // WordType is the 8-byte unsigned base type every file with DWARF carries,
 // for @cast reads of a string's words (plan's BPF word type).
@@ -67,17 +84,16 @@ func (s Sub) check() error {
 	}
 	for _, p := range s.Params {
 		want := 1
-		switch p.Type.Kind {
-		case KindString:
+		if p.Type.Kind == KindString {
 			want = 2
-		case KindSigned, KindUnsigned, KindBool:
-			if p.Type.Size < 1 || p.Type.Size > 8 {
-				return fmt.Errorf("symfile: %s: parameter %s of %d bytes", s.Name, p.Name, p.Type.Size)
-			}
-		default:
-			return fmt.Errorf("symfile: %s: parameter %s has kind %q", s.Name, p.Name, p.Type.Kind)
 		}
-		if len(p.Regs) != want || p.Name == "" || p.Type.Name == "" || strings.ContainsRune(p.Name+p.Type.Name, 0) {
+		if p.Type.Kind == KindStruct {
+			return fmt.Errorf("symfile: %s: parameter %s is a struct (in memory, not registers)", s.Name, p.Name)
+		}
+		if err := p.Type.check(0); err != nil {
+			return fmt.Errorf("symfile: %s: parameter %s: %w", s.Name, p.Name, err)
+		}
+		if len(p.Regs) != want || p.Name == "" || strings.ContainsRune(p.Name, 0) {
 			return fmt.Errorf("symfile: %s: parameter %q cannot be described (%d registers)", s.Name, p.Name, len(p.Regs))
 		}
 		for _, r := range p.Regs {
@@ -87,6 +103,40 @@ func (s Sub) check() error {
 		}
 	}
 	return nil
+}
+
+func (t ParamType) check(depth int) error {
+	if depth > maxTypeDepth || t.Name == "" || strings.ContainsRune(t.Name, 0) {
+		return fmt.Errorf("type %q cannot be described", t.Name)
+	}
+	switch t.Kind {
+	case KindString:
+		return nil
+	case KindSigned, KindUnsigned, KindBool:
+		if t.Size < 1 || t.Size > 8 {
+			return fmt.Errorf("%s of %d bytes", t.Name, t.Size)
+		}
+		return nil
+	case KindPointer:
+		if t.Elem == nil {
+			return fmt.Errorf("pointer %s to nothing", t.Name)
+		}
+		return t.Elem.check(depth + 1)
+	case KindStruct:
+		if t.Size < 0 || t.Size > 1<<30 {
+			return fmt.Errorf("struct %s of %d bytes", t.Name, t.Size)
+		}
+		for _, m := range t.Members {
+			if m.Name == "" || strings.ContainsRune(m.Name, 0) || m.Off < 0 || m.Off > 1<<30 {
+				return fmt.Errorf("struct %s: member %q at %d", t.Name, m.Name, m.Off)
+			}
+			if err := m.Type.check(depth + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s has kind %q", t.Name, t.Kind)
 }
 
 // DWARF 4 codes used below.
@@ -111,6 +161,7 @@ const (
 	atLocation   = 0x02
 	formString   = 0x08
 	formData1    = 0x0b
+	formUdata    = 0x0f
 	formData8    = 0x07
 	formAddr     = 0x01
 	formRef4     = 0x13
@@ -152,8 +203,8 @@ func abbrevs() []byte {
 	one(abCU, tagCompileUnit, true, atName, formString, atLanguage, formData1, atLowPC, formAddr)
 	one(abBase, tagBaseType, false, atName, formString, atEncoding, formData1, atByteSize, formData1)
 	one(abPointer, tagPointerType, false, atName, formString, atType, formRef4, atByteSize, formData1)
-	one(abStruct, tagStructType, true, atName, formString, atByteSize, formData1)
-	one(abMember, tagMember, false, atName, formString, atType, formRef4, atMemberLoc, formData1)
+	one(abStruct, tagStructType, true, atName, formString, atByteSize, formUdata)
+	one(abMember, tagMember, false, atName, formString, atType, formRef4, atMemberLoc, formUdata)
 	one(abSub, tagSubprogram, true, atName, formString, atLowPC, formAddr, atHighPC, formData8, atExternal, formFlagPres)
 	one(abParam, tagFormalParam, false, atName, formString, atType, formRef4, atLocation, formSecOff)
 	b.WriteByte(0)
@@ -172,9 +223,13 @@ func dwarfSections(subs []Sub) (abbrev, info, loc []byte, err error) {
 	d.WriteByte(langGo)
 	d.Write(make([]byte, 8)) // low_pc 0: location lists hold absolute addresses
 
-	types := map[ParamType]uint32{}
+	// Each type is written once, before the DIE that refers to it: a
+	// struct's member types before the struct, whose members are its
+	// children.
+	types := map[string]uint32{}
+	key := func(t ParamType) string { b, _ := json.Marshal(t); return string(b) }
 	base := func(name string, enc byte, size int) uint32 {
-		k := ParamType{Kind: TypeKind("base:" + string(enc)), Name: name, Size: size}
+		k := fmt.Sprintf("base %q %d %d", name, enc, size)
 		if off, ok := types[k]; ok {
 			return off
 		}
@@ -186,44 +241,62 @@ func dwarfSections(subs []Sub) (abbrev, info, loc []byte, err error) {
 		types[k] = off
 		return off
 	}
+	pointer := func(name string, elem uint32) uint32 {
+		off := uint32(d.Len())
+		d.WriteByte(abPointer)
+		cstr(&d, name)
+		binary.Write(&d, le, elem)
+		d.WriteByte(8)
+		return off
+	}
+	type member struct {
+		name string
+		typ  uint32
+		off  int
+	}
+	structure := func(name string, size int, ms []member) uint32 {
+		off := uint32(d.Len())
+		d.WriteByte(abStruct)
+		cstr(&d, name)
+		uleb(&d, uint64(size))
+		for _, m := range ms {
+			d.WriteByte(abMember)
+			cstr(&d, m.name)
+			binary.Write(&d, le, m.typ)
+			uleb(&d, uint64(m.off))
+		}
+		d.WriteByte(0)
+		return off
+	}
 	base(WordType, ateUnsigned, 8)
-	typeOf := func(t ParamType) uint32 {
-		if off, ok := types[t]; ok {
+	var typeOf func(t ParamType) uint32
+	typeOf = func(t ParamType) uint32 {
+		k := key(t)
+		if off, ok := types[k]; ok {
 			return off
 		}
+		var off uint32
 		switch t.Kind {
 		case KindString:
 			u8, n := base("uint8", ateUnsigned, 1), base("int", ateSigned, 8)
-			ptr := uint32(d.Len())
-			d.WriteByte(abPointer)
-			cstr(&d, "*uint8")
-			binary.Write(&d, le, u8)
-			d.WriteByte(8)
-			off := uint32(d.Len())
-			d.WriteByte(abStruct)
-			cstr(&d, t.Name)
-			d.WriteByte(16)
-			for _, m := range []struct {
-				name string
-				typ  uint32
-				off  byte
-			}{{"str", ptr, 0}, {"len", n, 8}} {
-				d.WriteByte(abMember)
-				cstr(&d, m.name)
-				binary.Write(&d, le, m.typ)
-				d.WriteByte(m.off)
+			off = structure(t.Name, 16, []member{{"str", pointer("*uint8", u8), 0}, {"len", n, 8}})
+		case KindPointer:
+			off = pointer(t.Name, typeOf(*t.Elem))
+		case KindStruct:
+			ms := make([]member, len(t.Members))
+			for i, m := range t.Members {
+				ms[i] = member{m.Name, typeOf(m.Type), m.Off}
 			}
-			d.WriteByte(0)
-			types[t] = off
-			return off
+			off = structure(t.Name, t.Size, ms)
 		case KindBool:
-			types[t] = base(t.Name, ateBoolean, t.Size)
+			off = base(t.Name, ateBoolean, t.Size)
 		case KindSigned:
-			types[t] = base(t.Name, ateSigned, t.Size)
+			off = base(t.Name, ateSigned, t.Size)
 		default:
-			types[t] = base(t.Name, ateUnsigned, t.Size)
+			off = base(t.Name, ateUnsigned, t.Size)
 		}
-		return types[t]
+		types[k] = off
+		return off
 	}
 	for _, s := range subs {
 		if err := s.check(); err != nil {
@@ -263,6 +336,20 @@ func dwarfSections(subs []Sub) (abbrev, info, loc []byte, err error) {
 	le.PutUint16(info[4:], 4) // version; abbrev offset 0
 	info[10] = 8              // address size
 	return abbrevs(), info, l.Bytes(), nil
+}
+
+func uleb(b *bytes.Buffer, v uint64) {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			c |= 0x80
+		}
+		b.WriteByte(c)
+		if v == 0 {
+			return
+		}
+	}
 }
 
 func cstr(b *bytes.Buffer, s string) {

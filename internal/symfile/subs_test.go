@@ -22,13 +22,13 @@ func fixtureSubs(t *testing.T, funcs []Func) []Sub {
 		t.Fatal("the fixture has no main.Str or main.Small")
 	}
 	return []Sub{
-		{Name: "main.Str", Entry: str.Entry, End: str.End, Params: []Param{{Name: "s", Type: ParamType{KindString, "string", 16}, Regs: []string{"rax", "rbx"}}}},
+		{Name: "main.Str", Entry: str.Entry, End: str.End, Params: []Param{{Name: "s", Type: ParamType{Kind: KindString, Name: "string", Size: 16}, Regs: []string{"rax", "rbx"}}}},
 		{Name: "main.Small", Entry: small.Entry, End: small.End, Params: []Param{
-			{Name: "b", Type: ParamType{KindBool, "bool", 1}, Regs: []string{"rax"}},
-			{Name: "u8", Type: ParamType{KindUnsigned, "uint8", 1}, Regs: []string{"rbx"}},
-			{Name: "i16", Type: ParamType{KindSigned, "int16", 2}, Regs: []string{"rcx"}},
-			{Name: "u64", Type: ParamType{KindUnsigned, "uint64", 8}, Regs: []string{"rdi"}},
-			{Name: "i8", Type: ParamType{KindSigned, "int8", 1}, Regs: []string{"rsi"}},
+			{Name: "b", Type: ParamType{Kind: KindBool, Name: "bool", Size: 1}, Regs: []string{"rax"}},
+			{Name: "u8", Type: ParamType{Kind: KindUnsigned, Name: "uint8", Size: 1}, Regs: []string{"rbx"}},
+			{Name: "i16", Type: ParamType{Kind: KindSigned, Name: "int16", Size: 2}, Regs: []string{"rcx"}},
+			{Name: "u64", Type: ParamType{Kind: KindUnsigned, Name: "uint64", Size: 8}, Regs: []string{"rdi"}},
+			{Name: "i8", Type: ParamType{Kind: KindSigned, Name: "int8", Size: 1}, Regs: []string{"rsi"}},
 		}},
 	}
 }
@@ -173,7 +173,7 @@ func TestSubsReused(t *testing.T) {
 	}
 	changed := req
 	changed.Subs = []Sub{subs[0]}
-	changed.Subs[0].Params = []Param{{Name: "s", Type: ParamType{KindString, "string", 16}, Regs: []string{"rbx", "rcx"}}}
+	changed.Subs[0].Params = []Param{{Name: "s", Type: ParamType{Kind: KindString, Name: "string", Size: 16}, Regs: []string{"rbx", "rcx"}}}
 	if _, ok := Reuse(changed); ok {
 		t.Error("Reuse served a function described with other registers")
 	}
@@ -193,7 +193,7 @@ func TestSubsReused(t *testing.T) {
 // FuzzDecodeSubs: a damaged subs section is refused or decodes to
 // functions that pass check, never a panic.
 func FuzzDecodeSubs(f *testing.F) {
-	b, _ := json.Marshal([]Sub{{Name: "main.f", Entry: 0x1000, End: 0x1010, Params: []Param{{Name: "s", Type: ParamType{KindString, "string", 16}, Regs: []string{"rax", "rbx"}}}}})
+	b, _ := json.Marshal([]Sub{{Name: "main.f", Entry: 0x1000, End: 0x1010, Params: []Param{{Name: "s", Type: ParamType{Kind: KindString, Name: "string", Size: 16}, Regs: []string{"rax", "rbx"}}}}})
 	f.Add(b)
 	f.Add([]byte(`[{"Name":"x","Entry":1,"End":0}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
