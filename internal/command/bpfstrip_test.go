@@ -12,6 +12,7 @@ import (
 )
 
 // TestBPFStrippedGoArgs: on the host's BPF runtime a stripped Go binary's
+// (fixed-address and PIE)
 // register arguments are read through the DWARF its generated debug file
 // describes them with (types from its source): every string main.Str was
 // passed in the -strs sequence comes back byte for byte with its length,
@@ -21,10 +22,14 @@ import (
 // an entry the runtime restarted showed twice (no readable restart point).
 func TestBPFStrippedGoArgs(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
-	bin := testenv.GoFixture(t, testenv.Strip(testenv.GoDefault))
 	src := filepath.Dir(testenv.GoSource("main.go"))
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the debug file is written, not found from another test
+	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoPIE} {
+		t.Run(string(v), func(t *testing.T) { strippedGoArgsOnBPF(t, host, testenv.GoFixture(t, testenv.Strip(v)), src) })
+	}
+}
 
+func strippedGoArgsOnBPF(t *testing.T, host, bin, src string) {
 	t.Run("strings", func(t *testing.T) {
 		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -strs", "--format", "json", "--source", src, bin, "main.Str")
 		if code != 0 {
