@@ -2,7 +2,6 @@ package symfile
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"encoding/json"
 	"testing"
 
@@ -38,15 +37,7 @@ func fixtureSubs(t *testing.T, funcs []Func) []Sub {
 // members' names and offsets).
 func paramTypes(t *testing.T, path string) map[string][]string {
 	t.Helper()
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	d := testenv.DWARF(t, path)
 	out := map[string][]string{}
 	r := d.Reader()
 	var fn string
@@ -134,11 +125,8 @@ func TestSubsAsGoDescribesThem(t *testing.T) {
 			t.Errorf("%s:\n got  %q\n twin %q", fn, g, w)
 		}
 	}
-	f, _ := elf.Open(res.File)
-	defer f.Close()
-	d, _ := f.DWARF()
 	word := false
-	for r := d.Reader(); ; {
+	for r := testenv.DWARF(t, res.File).Reader(); ; {
 		e, err := r.Next()
 		if err != nil || e == nil {
 			break
