@@ -16,12 +16,16 @@ import (
 // Either way every byte the program passed comes back (NULs anywhere,
 // 0x1c-0x1f, newlines, a record's magic, bytes that are not UTF-8), with
 // its length, up to the bound (64 bytes, or --strlen) and marked truncated
-// past it.
+// past it. In a PIE too, whose entries the runtime restarts are dropped
+// by their saved PC less the load bias (plan.Linked).
 func TestBPFGoStringBytes(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
-	bin := testenv.GoFixture(t, testenv.GoDefault)
-	for _, strlen := range []int{0, 9} {
-		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
+	for _, c := range []struct {
+		v      testenv.GoVariant
+		strlen int
+	}{{testenv.GoDefault, 0}, {testenv.GoDefault, 9}, {testenv.GoPIE, 0}} {
+		bin, strlen := testenv.GoFixture(t, c.v), c.strlen
+		t.Run(fmt.Sprintf("%s/strlen=%d", c.v, strlen), func(t *testing.T) {
 			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -strs", "--format", "json"}
 			bound := 64
 			if strlen > 0 {
