@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,7 +15,8 @@ import (
 // register arguments are read through the DWARF its generated debug file
 // describes them with (types from its source): every string main.Str was
 // passed in the -strs sequence comes back byte for byte with its length,
-// raw or through its words, up to the 64-byte bound; and main.Small's
+// raw or through its words, up to the 64-byte bound; main.Ints' []int and
+// main.Bytes' []byte with their lengths (and capacity); and main.Small's
 // bool and integers of 1, 2 and 8 bytes, signed and unsigned, are what
 // the program printed. Before, both printed "!" (no register access), and
 // an entry the runtime restarted showed twice (no readable restart point).
@@ -41,6 +43,36 @@ func strippedGoArgsOnBPF(t *testing.T, host, bin, src string) {
 		// string) is dropped through the restart points, whose gp the
 		// debug file describes too: one event per call.
 		checkStrCalls(t, out, errs, 64)
+	})
+
+	t.Run("slices", func(t *testing.T) {
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin, "--format", "json", "--source", src, bin, "main.Ints", "main.Bytes")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errs)
+		}
+		var ints, bytes jsonEvent
+		for _, e := range parseEvents(t, out) {
+			switch e.str("probe") {
+			case "main.Ints":
+				ints = e
+			case "main.Bytes":
+				bytes = e
+			}
+		}
+		if ints == nil || bytes == nil {
+			t.Fatalf("no main.Ints or main.Bytes event\n%s\n%s", out, errs)
+		}
+		line := callLine(t, errs, "main.Ints")
+		if got, want := val(ints, "xs"), between(line, "xs=", " len="); got != want {
+			t.Errorf("xs = %s, the program printed %s", got, want)
+		}
+		if f := ints.field("xs"); fmt.Sprintf("len=%v cap=%v", f["len"], f["cap"]) != "len="+between(line, " len=", " cap=")+" cap="+between(line, " cap=", "") {
+			t.Errorf("xs len=%v cap=%v, the program printed %s", f["len"], f["cap"], line)
+		}
+		call := said(t, errs, "CALL")["main.Bytes"]
+		if got, _ := bytes.text(t, "b"); len(call) != 1 || got != call[0]["b"] || fmt.Sprint(bytes.field("b")["len"]) != call[0]["len"] {
+			t.Errorf("b = %q len %v, the program passed %v", got, bytes.field("b")["len"], call)
+		}
 	})
 
 	t.Run("scalars", func(t *testing.T) {

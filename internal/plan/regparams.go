@@ -35,8 +35,9 @@ type RegParam struct {
 const symbolsWord = "uint64"
 
 // regParam is how p, at home h, can be described: integers and bools in
-// one register, a string's two words in two. Anything else (floats,
-// structs, slices, values on the stack) is not, and prints "!" as before.
+// one register, a string's two words in two, a slice's three in three.
+// Anything else (floats, structs, values on the stack) is not, and prints
+// "!" as before.
 func regParam(name string, t *debuginfo.Type, h goabi.Loc) (RegParam, bool) {
 	if t == nil || h.Stack || !isIdent(name) {
 		return RegParam{}, false
@@ -49,6 +50,8 @@ func regParam(name string, t *debuginfo.Type, h goabi.Loc) (RegParam, bool) {
 		}
 	case debuginfo.KindString:
 		pieces = 2
+	case debuginfo.KindSlice:
+		pieces = 3
 	default:
 		return RegParam{}, false
 	}
@@ -57,7 +60,7 @@ func regParam(name string, t *debuginfo.Type, h goabi.Loc) (RegParam, bool) {
 	}
 	var regs []string
 	for i, p := range h.Pieces {
-		if !slices.Contains(goabi.IntRegs, p.Reg) || p.Off != int64(8*i) || pieces == 2 && p.Size != 8 {
+		if !slices.Contains(goabi.IntRegs, p.Reg) || p.Off != int64(8*i) || pieces > 1 && p.Size != 8 {
 			return RegParam{}, false
 		}
 		regs = append(regs, p.Reg)

@@ -12,8 +12,9 @@ import (
 
 // TestRegParamShapes: what a stripped binary's debug file can describe
 // for the BPF runtime, by the Go ABI's placement: integers and bools in
-// one integer register, a string's two words in two, in order; nothing
-// on the stack, in an XMM register, or of another kind.
+// one integer register, a string's two words in two and a slice's three
+// in three, in order; nothing on the stack, in an XMM register, or of
+// another kind (a struct).
 func TestRegParamShapes(t *testing.T) {
 	reg := func(ps ...goabi.Piece) goabi.Loc { return goabi.Loc{Pieces: ps} }
 	tF64 := &debuginfo.Type{Kind: debuginfo.KindFloat, Name: "float64", Size: 8}
@@ -30,7 +31,8 @@ func TestRegParamShapes(t *testing.T) {
 		{"int on the stack", tInt, goabi.Loc{Stack: true, Off: 8}, nil},
 		{"float in x0", tF64, reg(goabi.Piece{Reg: "x0", Size: 8}), nil},
 		{"string in one register", tGoStr, reg(goabi.Piece{Reg: "rax", Size: 8}), nil},
-		{"slice", tSlice, reg(goabi.Piece{Reg: "rax", Size: 8}, goabi.Piece{Reg: "rbx", Off: 8, Size: 8}, goabi.Piece{Reg: "rcx", Off: 16, Size: 8}), nil},
+		{"slice", tSlice, reg(goabi.Piece{Reg: "rax", Size: 8}, goabi.Piece{Reg: "rbx", Off: 8, Size: 8}, goabi.Piece{Reg: "rcx", Off: 16, Size: 8}), []string{"rax", "rbx", "rcx"}},
+		{"struct", &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "main.Rect", Size: 16}, reg(goabi.Piece{Reg: "rax", Size: 8}, goabi.Piece{Reg: "rbx", Off: 8, Size: 8}), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, ok := regParam("v", tc.typ, tc.home)

@@ -86,6 +86,15 @@ func paramType(t *debuginfo.Type, path []string) symfile.ParamType {
 			e := paramType(t.Elem, path)
 			pt.Elem = &e
 		}
+	case debuginfo.KindSlice:
+		// Go's slice header, as its DWARF has it; the elements are read
+		// from memory through array, so its pointee is left a byte.
+		u8 := symfile.ParamType{Kind: symfile.KindUnsigned, Name: "uint8", Size: 1}
+		n := symfile.ParamType{Kind: symfile.KindSigned, Name: "int", Size: 8}
+		pt.Kind, pt.Size = symfile.KindStruct, 24
+		pt.Members = []symfile.Member{
+			{Name: "array", Type: symfile.ParamType{Kind: symfile.KindPointer, Name: "*uint8", Size: 8, Elem: &u8}},
+			{Name: "len", Off: 8, Type: n}, {Name: "cap", Off: 16, Type: n}}
 	case debuginfo.KindStruct:
 		pt.Kind = symfile.KindStruct
 		if len(path) > 0 {

@@ -83,12 +83,17 @@ func (s Sub) check() error {
 		return fmt.Errorf("symfile: function %q [0x%x, 0x%x) cannot be described", s.Name, s.Entry, s.End)
 	}
 	for _, p := range s.Params {
+		// A string's two words, a struct's (a slice header's three),
+		// one register each.
 		want := 1
-		if p.Type.Kind == KindString {
+		switch p.Type.Kind {
+		case KindString:
 			want = 2
-		}
-		if p.Type.Kind == KindStruct {
-			return fmt.Errorf("symfile: %s: parameter %s is a struct (in memory, not registers)", s.Name, p.Name)
+		case KindStruct:
+			want = p.Type.Size / 8
+			if p.Type.Size%8 != 0 || want < 1 || want > len(dwarfRegs) {
+				return fmt.Errorf("symfile: %s: struct parameter %s of %d bytes", s.Name, p.Name, p.Type.Size)
+			}
 		}
 		if err := p.Type.check(0); err != nil {
 			return fmt.Errorf("symfile: %s: parameter %s: %w", s.Name, p.Name, err)

@@ -16,11 +16,16 @@ func fixtureSubs(t *testing.T, funcs []Func) []Sub {
 	for _, f := range funcs {
 		at[f.Name] = f
 	}
-	str, small := at["main.Str"], at["main.Small"]
-	if str.Entry == 0 || small.Entry == 0 {
-		t.Fatal("the fixture has no main.Str or main.Small")
+	str, small, bytes := at["main.Str"], at["main.Small"], at["main.Bytes"]
+	if str.Entry == 0 || small.Entry == 0 || bytes.Entry == 0 {
+		t.Fatal("the fixture has no main.Str, main.Small or main.Bytes")
 	}
+	u8, n := ParamType{Kind: KindUnsigned, Name: "uint8", Size: 1}, ParamType{Kind: KindSigned, Name: "int", Size: 8}
+	slice := ParamType{Kind: KindStruct, Name: "[]uint8", Size: 24, Members: []Member{
+		{Name: "array", Type: ParamType{Kind: KindPointer, Name: "*uint8", Size: 8, Elem: &u8}},
+		{Name: "len", Off: 8, Type: n}, {Name: "cap", Off: 16, Type: n}}}
 	return []Sub{
+		{Name: "main.Bytes", Entry: bytes.Entry, End: bytes.End, Params: []Param{{Name: "b", Type: slice, Regs: []string{"rax", "rbx", "rcx"}}}},
 		{Name: "main.Str", Entry: str.Entry, End: str.End, Params: []Param{{Name: "s", Type: ParamType{Kind: KindString, Name: "string", Size: 16}, Regs: []string{"rax", "rbx"}}}},
 		{Name: "main.Small", Entry: small.Entry, End: small.End, Params: []Param{
 			{Name: "b", Type: ParamType{Kind: KindBool, Name: "bool", Size: 1}, Regs: []string{"rax"}},
@@ -59,12 +64,12 @@ func paramTypes(t *testing.T, path string) map[string][]string {
 			lo, ok := e.Val(dwarf.AttrLowpc).(uint64)
 			if !ok {
 				fn = ""
-			} else if fn == "main.Str" || fn == "main.Small" {
+			} else if described[fn] {
 				out[fn] = append(out[fn], "lowpc "+hex(lo))
 			}
 		case dwarf.TagFormalParameter:
 			// Results are parameters with variable_parameter set.
-			if fn != "main.Str" && fn != "main.Small" || e.Val(dwarf.AttrVarParam) == true {
+			if !described[fn] || e.Val(dwarf.AttrVarParam) == true {
 				continue
 			}
 			if o, ok := e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); ok {
@@ -96,12 +101,15 @@ func paramTypes(t *testing.T, path string) map[string][]string {
 	}
 }
 
+// described are the functions fixtureSubs describes.
+var described = map[string]bool{"main.Str": true, "main.Small": true, "main.Bytes": true}
+
 func hex(v uint64) string { b, _ := json.Marshal(v); return string(b) }
 
-// TestSubsAsGoDescribesThem: the DWARF written for main.Str and
-// main.Small says what the unstripped twin's own DWARF says of them (the
+// TestSubsAsGoDescribesThem: the DWARF written for main.Str, main.Small
+// and main.Bytes says what the unstripped twin's own DWARF says of them (the
 // Go linker's): each function's entry, its parameters' names and types,
-// a string's members and offsets. The word type is there too.
+// a string's and a slice's members and offsets. The word type is there too.
 func TestSubsAsGoDescribesThem(t *testing.T) {
 	bin, twin := stripped(t, testenv.GoDefault)
 	funcs := funcTable(t, bin)
@@ -110,7 +118,7 @@ func TestSubsAsGoDescribesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, want := paramTypes(t, res.File), paramTypes(t, twin)
-	for _, fn := range []string{"main.Str", "main.Small"} {
+	for fn := range described {
 		if len(want[fn]) < 2 {
 			t.Fatalf("the twin's DWARF has no parameters of %s: %v", fn, want[fn])
 		}
