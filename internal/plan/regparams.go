@@ -9,9 +9,9 @@ import (
 )
 
 // RegFunc is a function of a Symbols target (no DWARF) whose register
-// parameters the BPF runtime reads as $name: stapbpf reads registers only
-// through DWARF locations, so the generated debug file must describe
-// them (symfile.Sub). Plan.RegFuncs lists them; the session passes them
+// parameters the BPF runtime reads as $name, as in a binary with DWARF
+// (the BPF runtime has no u_register()), through the generated debug
+// file's description of them (symfile.Sub). Plan.RegFuncs lists them; the session passes them
 // to the debug file's writer.
 type RegFunc struct {
 	Name       string

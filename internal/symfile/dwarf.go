@@ -11,10 +11,10 @@ import (
 )
 
 // Sub is a function whose register parameters the debug file describes in
-// DWARF. stap's BPF runtime reads registers only through DWARF locations
-// (it has no register() function), so without this a stripped Go binary's
-// arguments cannot be read under BPF at all; with it they read as $name,
-// as in a binary with DWARF. stap 4.8 evaluates Go locations in location
+// DWARF, so that under stap's BPF runtime (no u_register(); only $vars and
+// @uregister(N)) a stripped Go binary's arguments read as $name, members
+// and all ($s->str, $gp->sched->pc), as in a binary with DWARF, and the
+// file has a type for @cast word reads. stap 4.8 evaluates Go locations in location
 // list form only, so each parameter gets a list of one range: the whole
 // function, where a probe at the entry reads it.
 type Sub struct {

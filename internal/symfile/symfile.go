@@ -27,9 +27,8 @@
 // cache directory must be one stap can see (the lab's stap51 runs in a
 // chroot that bind-mounts /tmp, /var/tmp and /work, not ~/.cache).
 //
-// For the BPF runtime, which reads registers only through DWARF
-// locations, Request.Subs adds DWARF describing chosen functions'
-// register parameters (dwarf.go); functions it does not describe still
+// For the BPF runtime, which has no u_register(), Request.Subs adds DWARF
+// describing chosen functions' register parameters (dwarf.go); functions it does not describe still
 // resolve through the symbols (stap 4.8 and 5.1 alike).
 //
 // The package writes no stap text: it returns names and the environment, and
