@@ -16,6 +16,10 @@
 # With STAPGEN_BASE=PATH another stapgen binary (the one before a change)
 # runs as way "base" in the same rounds, and the table adds base/hand:
 # under load a before/after pair compares within a round, not across runs.
+# With BENCH_GO_STRIP=1 stapgen (and base) trace a stripped build of the Go
+# workload (-ldflags=-s -w, types from its source); the hand-written script
+# and bpftrace keep the build with DWARF and symbols, which they need.
+# BENCH_LANGS="go" runs one workload only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHERE=${1:-host}
@@ -66,7 +70,12 @@ one() {
 		local sflag=(--stap "$LAB/bin/stap-vm") sg=$STAPGEN
 		[ "$way" = base ] && sg=$STAPGEN_BASE
 		[ "$rt" = bpf ] && sflag=(--runtime bpf --stap "$LAB/bin/stap-host")
-		timeout "$TMO" "$sg" run "${sflag[@]}" -c "$cmd" --format json "$(bin "$lang")" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
+		local target=("$(bin "$lang")")
+		if [ "$lang" = go ] && [ -n "${BENCH_GO_STRIP:-}" ]; then
+			target=(--source bench/workload/hitgo "$W/hitgo-s")
+			cmd="$W/hitgo-s $n"
+		fi
+		timeout "$TMO" "$sg" run "${sflag[@]}" -c "$cmd" --format json "${target[@]}" "$(fn "$lang")" >"$out.ev" 2>"$out" || true
 		cat "$out.ev" >>"$out" ;;
 	hand)
 		hand "$lang" "$rt" >"$W/hand.$rt.$lang.stp"

@@ -8,3 +8,4 @@ mkdir -p "$W"
 [ -x "$STAPGEN" ] || go build -o "$STAPGEN" ./cmd/stapgen
 gcc -g -O2 -o "$W/hitc" bench/workload/hitc.c
 go build -o "$W/hitgo" ./bench/workload/hitgo
+go build -ldflags='-s -w' -o "$W/hitgo-s" ./bench/workload/hitgo

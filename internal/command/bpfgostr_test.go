@@ -16,12 +16,16 @@ import (
 // Either way every byte the program passed comes back (NULs anywhere,
 // 0x1c-0x1f, newlines, a record's magic, bytes that are not UTF-8), with
 // its length, up to the bound (64 bytes, or --strlen) and marked truncated
-// past it.
+// past it. In a PIE too, whose entries the runtime restarts are dropped
+// by their saved PC less the load bias (plan.Linked).
 func TestBPFGoStringBytes(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
-	bin := testenv.GoFixture(t, testenv.GoDefault)
-	for _, strlen := range []int{0, 9} {
-		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
+	for _, c := range []struct {
+		v      testenv.GoVariant
+		strlen int
+	}{{testenv.GoDefault, 0}, {testenv.GoDefault, 9}, {testenv.GoPIE, 0}} {
+		bin, strlen := testenv.GoFixture(t, c.v), c.strlen
+		t.Run(fmt.Sprintf("%s/strlen=%d", c.v, strlen), func(t *testing.T) {
 			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -strs", "--format", "json"}
 			bound := 64
 			if strlen > 0 {
@@ -31,26 +35,34 @@ func TestBPFGoStringBytes(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, errs)
 			}
-			calls := said(t, errs, "CALL")["main.Str"]
-			evs := parseEvents(t, out)
-			if len(calls) < 20 || len(evs) != len(calls) {
-				t.Fatalf("%d events for %d calls\n%s\n%s", len(evs), len(calls), out, errs)
-			}
-			// A goroutine that moves to another CPU has its records read
-			// from another perf buffer: time orders them.
-			sort.SliceStable(evs, func(i, j int) bool { return evs[i]["time_ns"].(float64) < evs[j]["time_ns"].(float64) })
-			for i, c := range calls {
-				full := c["s"]
-				got, trunc := evs[i].text(t, "s")
-				want := full[:min(len(full), bound)]
-				if got != want || trunc != (len(full) > bound) {
-					t.Errorf("call %d: s = %q (truncated=%v), the program passed %q (%d bytes, bound %d)", i, got, trunc, full, len(full), bound)
-				}
-				if n, _ := evs[i].field("s")["len"].(float64); int(n) != len(full) {
-					t.Errorf("call %d: len = %v, the program passed %d bytes", i, evs[i].field("s")["len"], len(full))
-				}
-			}
+			checkStrCalls(t, out, errs, bound)
 		})
+	}
+}
+
+// checkStrCalls: one event per main.Str call the program printed, each
+// with the string it passed (up to bound, marked truncated past it) and
+// its length.
+func checkStrCalls(t *testing.T, out, errs string, bound int) {
+	t.Helper()
+	calls := said(t, errs, "CALL")["main.Str"]
+	evs := parseEvents(t, out)
+	if len(calls) < 20 || len(evs) != len(calls) {
+		t.Fatalf("%d events for %d calls\n%s\n%s", len(evs), len(calls), out, errs)
+	}
+	// A goroutine that moves to another CPU has its records read
+	// from another perf buffer: time orders them.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i]["time_ns"].(float64) < evs[j]["time_ns"].(float64) })
+	for i, c := range calls {
+		full := c["s"]
+		got, trunc := evs[i].text(t, "s")
+		want := full[:min(len(full), bound)]
+		if got != want || trunc != (len(full) > bound) {
+			t.Errorf("call %d: s = %q (truncated=%v), the program passed %q (%d bytes, bound %d)", i, got, trunc, full, len(full), bound)
+		}
+		if n, _ := evs[i].field("s")["len"].(float64); int(n) != len(full) {
+			t.Errorf("call %d: len = %v, the program passed %d bytes", i, evs[i].field("s")["len"], len(full))
+		}
 	}
 }
 

@@ -55,7 +55,9 @@ func strMax(v Value) int {
 
 // restartProbes adds the probes whose records tell the decoder which BPF
 // Go entries the runtime restarted (event/restart.go): each prints the
-// goroutine's saved PC, a $var stap reads through DWARF.
+// goroutine's saved PC, a $var stap reads through DWARF, as a link-time
+// address (Linked: the stub ranges the decoder compares it with are, and
+// in a PIE the saved PC is not).
 func (b *builder) restartProbes() {
 	b.from = "the BPF runtime's Go restart check"
 	found := 0
@@ -69,6 +71,12 @@ func (b *builder) restartProbes() {
 		for _, v := range f.Params {
 			readable = readable || v.Name == goruntime.RestartParam && v.LocList && len(v.Location) >= 3 && v.Location[:3] == "reg"
 		}
+		// A stripped binary's: through the DWARF its debug file gets.
+		rp, described := RegParam{}, false
+		if !readable {
+			rp, described = b.restartParam(f)
+			readable = described
+		}
 		if !readable {
 			continue
 		}
@@ -76,9 +84,12 @@ func (b *builder) restartProbes() {
 		if err != nil {
 			continue
 		}
+		if described {
+			b.regFunc(f, []RegParam{rp})
+		}
 		pc := Var{Name: goruntime.RestartParam, Steps: []VarStep{{Member: "sched"}, {Member: "pc"}}}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteRestart, Points: []Point{pt},
-			Fields: []Field{{Name: "pc", Type: "uintptr", Enc: event.EncPtr, Value: Ptr{X: pc}, From: b.from}}})
+			Fields: []Field{{Name: "pc", Type: "uintptr", Enc: event.EncPtr, Value: Ptr{X: Linked{X: pc, At: f.Entry}}, From: b.from}}})
 		found++
 	}
 	if found < len(goruntime.RestartFuncs) {

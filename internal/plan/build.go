@@ -89,6 +89,8 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	if bpf && in.Types != nil {
 		b.em.word = bpfWord(in.Types)
+	} else if bpf && in.Target.Symbols {
+		b.em.word = func() (string, string) { return symbolsWord, in.Target.Path }
 	}
 	seen := map[string]bool{}
 	for _, pr := range req.Probes {

@@ -50,8 +50,31 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		goid = Mem{Addr: Reg{goruntime.GRegister}, Off: off, Size: 8, Signed: true}
 	}
 	if bpf {
+		// A stripped binary's register parameters read through the DWARF
+		// its generated debug file will carry (RegFunc).
+		described := map[string]bool{}
+		if b.in.Target.Symbols && b.in.Go != nil && !f.NoTypes {
+			// No assignment (a type the ABI code does not place): the
+			// parameters print "!" as before, the probe still runs.
+			ph, _, _ := b.in.Go.Homes(f)
+			var rp []RegParam
+			for i, v := range f.Params {
+				if i < len(ph) {
+					if p, ok := regParam(v.Name, v.Type, ph[i]); ok {
+						rp = append(rp, p)
+						described[v.Name] = true
+					}
+				}
+			}
+			b.regFunc(f, rp)
+		}
 		for _, v := range f.Params {
 			if !isIdent(v.Name) {
+				continue
+			}
+			if described[v.Name] {
+				params[v.Name] = varRef(v.Name, v.Type)
+				porder = append(porder, v.Name)
 				continue
 			}
 			// stap 4.8's libdw evaluates Go locations only in location-list

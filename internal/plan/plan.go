@@ -112,6 +112,9 @@ type Plan struct {
 	RunTotals bool
 	// GoTypes are the runtime type facts Dyn values use, nil when none do.
 	GoTypes *GoTypes
+	// RegFuncs (BPF, Symbols target) are the functions whose parameters
+	// the generated debug file must describe (RegFunc).
+	RegFuncs []RegFunc
 	// Notes are facts the user should know (skipped inline copies, …),
 	// printed in the script header.
 	Notes []string

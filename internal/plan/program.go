@@ -70,6 +70,18 @@ type UReg struct {
 	Entry bool
 }
 
+// Linked is X, an address at run time, as its link-time address: less
+// the load bias, which is the probe's own address (@uregister(16), the PC
+// at a uprobe) less the link-time address At it was placed at or a
+// prologue after, rounded down to the page. A load bias is a whole number
+// of pages, and no prologue is a page long, so this is exact; without a
+// bias (a fixed-address binary) it is X. BPF only.
+type Linked struct {
+	X  Expr
+	At uint64
+}
+
+func (Linked) isExpr() {}
 func (Reg) isExpr()    {}
 func (UReg) isExpr()   {}
 func (Var) isExpr()    {}

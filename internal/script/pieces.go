@@ -269,6 +269,8 @@ func reads(e plan.Expr) int {
 		return reads(e.X)
 	case plan.Cast:
 		return reads(e.X)
+	case plan.Linked:
+		return reads(e.X)
 	case plan.Var:
 		if e.Of != nil {
 			return reads(e.Of)
@@ -291,6 +293,8 @@ func entry(e plan.Expr) bool {
 	case plan.Narrow:
 		return entry(e.X)
 	case plan.Cast:
+		return entry(e.X)
+	case plan.Linked:
 		return entry(e.X)
 	}
 	return false

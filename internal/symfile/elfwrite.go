@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -25,7 +26,7 @@ type symbol struct {
 //
 // Only ELF64 little-endian (amd64) binaries are written; the caller refuses
 // the rest before we get here.
-func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string, sites []uint64) ([]byte, error) {
+func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string, sites []uint64, subs []Sub) ([]byte, error) {
 	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {
 		return nil, fmt.Errorf("%w: %v %v", ErrUnsupported, f.Class, f.Data)
 	}
@@ -146,6 +147,21 @@ func debugFile(f *elf.File, r io.ReaderAt, syms []symbol, stamp string, sites []
 		le.PutUint64(list[8*i:], a)
 	}
 	shdrs = append(shdrs, shdr{name: nameOff(sitesSection), typ: elf.SHT_PROGBITS, align: 8, data: list})
+	if len(subs) > 0 {
+		abbrev, info, loc, err := dwarfSections(subs)
+		if err != nil {
+			return nil, err
+		}
+		js, err := json.Marshal(subs)
+		if err != nil {
+			return nil, fmt.Errorf("symfile: %w", err)
+		}
+		shdrs = append(shdrs,
+			shdr{name: nameOff(subsSection), typ: elf.SHT_PROGBITS, align: 1, data: js},
+			shdr{name: nameOff(".debug_abbrev"), typ: elf.SHT_PROGBITS, align: 1, data: abbrev},
+			shdr{name: nameOff(".debug_info"), typ: elf.SHT_PROGBITS, align: 1, data: info},
+			shdr{name: nameOff(".debug_loc"), typ: elf.SHT_PROGBITS, align: 1, data: loc})
+	}
 	symIdx := len(shdrs)
 	shdrs = append(shdrs,
 		shdr{name: nameOff(".symtab"), typ: elf.SHT_SYMTAB, link: uint32(symIdx + 1), info: 1, align: 8, entsize: 24, data: symtab.Bytes()},

@@ -22,7 +22,7 @@ func FuzzDebugFile(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	seed, err := debugFile(ef, bytes.NewReader(b), []symbol{{"main.x", 0x401000, 16}}, "seed", nil)
+	seed, err := debugFile(ef, bytes.NewReader(b), []symbol{{"main.x", 0x401000, 16}}, "seed", nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func FuzzDebugFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := debugFile(ef, bytes.NewReader(data), []symbol{{"main.(*T).M", 0x1000, 8}, {AliasPrefix + "0x1004", 0x1004, 1}}, "fuzz", []uint64{0x1004})
+		out, err := debugFile(ef, bytes.NewReader(data), []symbol{{"main.(*T).M", 0x1000, 8}, {AliasPrefix + "0x1004", 0x1004, 1}}, "fuzz", []uint64{0x1004}, nil)
 		if err != nil {
 			return
 		}

@@ -51,7 +51,7 @@ func TestNoBuildIDFoundByPath(t *testing.T) {
 	funcs := funcTable(t, bin)
 	picked := sample(funcs, []string{"main.Str", "main.(*Rect).Area", "main.Sum[...]"}, 499)
 	cache := filepath.Join(testenv.FixtureRoot(), "symfile-cache")
-	res, ps := writeProbes(t, bin, cache, funcs, picked)
+	res, ps := writeProbes(t, bin, cache, funcs, picked, false)
 	if want := filepath.Join(cache, bin+".debug"); res.File != want {
 		t.Fatalf("debug file at %s, want %s", res.File, want)
 	}

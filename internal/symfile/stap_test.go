@@ -72,8 +72,10 @@ func sample(funcs []Func, named []string, step int) []Func {
 
 // writeProbes writes the debug file for bin and a script probing each
 // sampled function's entry (.call, as the planner writes it) and each of
-// its RETs by the names Write returned.
-func writeProbes(t *testing.T, bin, cache string, funcs, picked []Func) (*Result, probeSet) {
+// its RETs by the names Write returned. With subs the file's DWARF also
+// describes each sampled function (Sub, no parameters), so that the RET
+// aliases lie inside functions stap finds in DWARF.
+func writeProbes(t *testing.T, bin, cache string, funcs, picked []Func, subs bool) (*Result, probeSet) {
 	t.Helper()
 	var sites []uint64
 	rets := map[uint64][]uint64{}
@@ -81,7 +83,13 @@ func writeProbes(t *testing.T, bin, cache string, funcs, picked []Func) (*Result
 		rets[fn.Entry] = objdumpRets(t, bin, fn.Entry, fn.End)
 		sites = append(sites, rets[fn.Entry]...)
 	}
-	res, err := Write(Request{Binary: bin, BuildID: readelfBuildID(t, bin), Funcs: funcs, Sites: sites, CacheDir: cache})
+	var described []Sub
+	for _, fn := range picked {
+		if subs {
+			described = append(described, Sub{Name: fn.Name, Entry: fn.Entry, End: fn.End})
+		}
+	}
+	res, err := Write(Request{Binary: bin, BuildID: readelfBuildID(t, bin), Funcs: funcs, Sites: sites, Subs: described, CacheDir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +151,9 @@ func checkResolved(t *testing.T, who string, out []byte, ps probeSet) {
 // sampled function's entry and every RET objdump finds in it resolves, at
 // exactly that address, in stap 4.8 (-p2, and -p4 for the BPF runtime) and
 // stap 5.1 (-p2, and -p4 against the lab kernel); and without the debug
-// file stap 4.8 refuses a probe on the same binary.
+// file stap 4.8 refuses a probe on the same binary. gofix+dwarf: the same
+// when the file's DWARF describes the sampled functions (as BPF plans of
+// stripped binaries have it write): the aliases inside them still resolve.
 func TestStapAcceptsGeneratedNames(t *testing.T) {
 	stap := testenv.NeedTool(t, "stap")
 	tree := testenv.HostBuildTree(t)
@@ -155,11 +165,13 @@ func TestStapAcceptsGeneratedNames(t *testing.T) {
 		name, bin string
 		named     []string
 		step      int
+		subs      bool
 	}{
-		{"gofix", fix, []string{"main.Str", "main.(*Rect).Area", "main.Rect.Scale", "main.Sum[go.shape.int]", "main.Adder.func1", "main.Mount"}, 97},
-		{"gofix-pie", pie, []string{"main.Str", "main.(*Rect).Area", "main.Sum[go.shape.float64]"}, 401},
-		{"runc", corpus(t, "runc", "usr/sbin/runc"), []string{"golang.org/x/sys/unix.Mount", "main.main", "github.com/opencontainers/runc/libcontainer.(*linuxContainer).Start"}, 541},
-		{"containerd", corpus(t, "containerd", "usr/bin/containerd"), []string{"golang.org/x/sys/unix.Mount", "github.com/containerd/containerd/services/server.(*Server).ServeGRPC"}, 2003},
+		{"gofix", fix, []string{"main.Str", "main.(*Rect).Area", "main.Rect.Scale", "main.Sum[go.shape.int]", "main.Adder.func1", "main.Mount"}, 97, false},
+		{"gofix+dwarf", fix, []string{"main.Str", "main.(*Rect).Area", "main.Rect.Scale", "main.Sum[go.shape.int]", "main.Adder.func1", "main.Mount"}, 97, true},
+		{"gofix-pie", pie, []string{"main.Str", "main.(*Rect).Area", "main.Sum[go.shape.float64]"}, 401, false},
+		{"runc", corpus(t, "runc", "usr/sbin/runc"), []string{"golang.org/x/sys/unix.Mount", "main.main", "github.com/opencontainers/runc/libcontainer.(*linuxContainer).Start"}, 541, false},
+		{"containerd", corpus(t, "containerd", "usr/bin/containerd"), []string{"golang.org/x/sys/unix.Mount", "github.com/containerd/containerd/services/server.(*Server).ServeGRPC"}, 2003, false},
 	}
 	cache := filepath.Join(testenv.FixtureRoot(), "symfile-cache") // visible in the lab chroot
 	for _, c := range cases {
@@ -175,7 +187,11 @@ func TestStapAcceptsGeneratedNames(t *testing.T) {
 					t.Fatalf("%s is not in the function table", n)
 				}
 			}
-			res, ps := writeProbes(t, c.bin, cache, funcs, picked)
+			dir := cache
+			if c.subs {
+				dir += "-dwarf"
+			}
+			res, ps := writeProbes(t, c.bin, dir, funcs, picked, c.subs)
 			f := filepath.Join(t.TempDir(), "s.stp")
 			if err := os.WriteFile(f, []byte(ps.script), 0o644); err != nil {
 				t.Fatal(err)

@@ -27,6 +27,10 @@
 // cache directory must be one stap can see (the lab's stap51 runs in a
 // chroot that bind-mounts /tmp, /var/tmp and /work, not ~/.cache).
 //
+// For the BPF runtime, which has no u_register(), Request.Subs adds DWARF
+// describing chosen functions' register parameters (dwarf.go); functions it does not describe still
+// resolve through the symbols (stap 4.8 and 5.1 alike).
+//
 // The package writes no stap text: it returns names and the environment, and
 // internal/script writes the probes.
 package symfile
@@ -65,6 +69,9 @@ type Request struct {
 	// instructions, bodies after the stack check). Entries need not be
 	// listed.
 	Sites []uint64
+	// Subs are functions whose register parameters the file describes in
+	// DWARF (Sub), so the BPF runtime reads them; none writes no DWARF.
+	Subs []Sub
 	// CacheDir is where debug files go; "" means DefaultCacheDir().
 	CacheDir string
 }
@@ -130,8 +137,13 @@ func Write(req Request) (*Result, error) {
 	names := probeNames(req.Funcs, req.Sites)
 	p := debugPath(dir, req.Binary, req.BuildID)
 	stamp := fmt.Sprintf("%sfuncs=%d", binaryStamp(st), len(req.Funcs))
-	if err := update(p, stamp, req.Sites, func(sites []uint64) ([]byte, error) {
-		return debugFile(f, raw, names.symbols(req.Funcs, sites), stamp, sites)
+	for _, sub := range req.Subs {
+		if err := sub.check(); err != nil {
+			return nil, err
+		}
+	}
+	if err := update(p, stamp, req.Sites, req.Subs, func(sites []uint64, subs []Sub) ([]byte, error) {
+		return debugFile(f, raw, names.symbols(req.Funcs, sites), stamp, sites, subs)
 	}); err != nil {
 		return nil, err
 	}
@@ -181,13 +193,8 @@ func Reuse(req Request) (*Result, bool) {
 	}
 	p := debugPath(dir, req.Binary, req.BuildID)
 	have, ok := existingSites(p, func(stamp string) bool { return strings.HasPrefix(stamp, binaryStamp(st)) })
-	if !ok {
+	if !ok || !have.holds(req.Sites, req.Subs) {
 		return nil, false
-	}
-	for _, a := range req.Sites {
-		if !have[a] {
-			return nil, false
-		}
 	}
 	return &Result{File: p, Env: "SYSTEMTAP_DEBUGINFO_PATH=" + searchPath(os.Getenv("SYSTEMTAP_DEBUGINFO_PATH"), dir)}, true
 }
