@@ -19,7 +19,6 @@
 # With BENCH_GO_STRIP=1 stapgen (and base) trace a stripped build of the Go
 # workload (-ldflags=-s -w, types from its source); the hand-written script
 # and bpftrace keep the build with DWARF and symbols, which they need.
-# BENCH_LANGS="go" runs one workload only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHERE=${1:-host}
