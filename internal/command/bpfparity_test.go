@@ -2,6 +2,8 @@ package command
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,25 +74,73 @@ func TestBPFSlices(t *testing.T) {
 // second time; on the BPF runtime every call still gives exactly one
 // record (the runtime's restart records drop the repeats). The count is
 // the program's own.
+//
+// Its 2,001 calls are ~18,000 perf events in ~0.2 s. On a loaded machine
+// (3 runs in 20 under load here) stapbpf's reader thread falls behind:
+// the kernel drops whole records once a per-CPU perf buffer (8 pages) is
+// full, and stapbpf says "lost N perf_events"; or the -c command ends and
+// stapbpf exits before reading what its buffers still hold, which the
+// script's own count of its records shows (event.Decoder.Unread). Either
+// way stapgen warns, and such a run cannot show one record per call, so
+// the test runs again; when every run lost some, what is missing must be
+// what stapgen said was lost.
 func TestBPFOneRecordPerCall(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	bin := testenv.GoFixture(t, testenv.GoDefault)
-	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errs)
+	const runs = 3
+	for run := 1; ; run++ {
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
+		lost := reportedLost(errs)
+		if lost > 0 && run < runs {
+			t.Logf("run %d: stapgen reported %d perf events or records lost; running again", run, lost)
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errs)
+		}
+		i := strings.Index(errs, "CALLS main.Recurse ")
+		var want int
+		if _, err := fmt.Sscanf(errs[max(i, 0):], "CALLS main.Recurse %d", &want); i < 0 || err != nil {
+			t.Fatalf("the program printed no count: %v\n%s", err, errs)
+		}
+		evs := exactEvents(t, out)
+		seen := map[string]int{}
+		for _, e := range evs {
+			seen[val(e, "n")]++
+		}
+		if lost == 0 {
+			if len(evs) != want || len(seen) != want {
+				t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
+			}
+			return
+		}
+		// Each call without a record, and each repeat kept because its
+		// restart record was lost, cost at least one lost perf event or
+		// unread record.
+		t.Logf("all %d runs lost some; the last lost %d: %d records of %d distinct n for %d calls", runs, lost, len(evs), len(seen), want)
+		if want-len(seen) > int(lost) || len(evs)-len(seen) > int(lost) {
+			t.Errorf("%d records of %d distinct n for %d calls, more than the %d perf events and records stapgen reported lost", len(evs), len(seen), want, lost)
+		}
+		return
 	}
-	var want int
-	if _, err := fmt.Sscanf(errs[strings.Index(errs, "CALLS main.Recurse "):], "CALLS main.Recurse %d", &want); err != nil {
-		t.Fatalf("the program printed no count: %v\n%s", err, errs)
+}
+
+// reportedLost is the number of perf events and unread records
+// stapgen's warning says stapbpf lost, 0 when it gave none.
+func reportedLost(errs string) int64 {
+	var n int64
+	for _, re := range lostREs {
+		if m := re.FindStringSubmatch(errs); m != nil {
+			k, _ := strconv.ParseInt(m[1], 10, 64)
+			n += k
+		}
 	}
-	evs := exactEvents(t, out)
-	seen := map[string]int{}
-	for _, e := range evs {
-		seen[val(e, "n")]++
-	}
-	if len(evs) != want || len(seen) != want {
-		t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
-	}
+	return n
+}
+
+var lostREs = []*regexp.Regexp{
+	regexp.MustCompile(`(\d+) BPF perf events lost`),
+	regexp.MustCompile(`(\d+) records stapbpf exited before reading`),
 }
 
 // TestBPFStackArgsAndMethods: main.Many's register arguments print on the

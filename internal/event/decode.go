@@ -62,6 +62,9 @@ type Decoder struct {
 	// nil when the schema has no restart records.
 	restarts *restarts
 	eof      bool
+	// sent counts records as the script said and the decoder saw them
+	// (sent.go).
+	sent sentCount
 }
 
 // NewDecoder decodes r with schema s.
@@ -229,6 +232,7 @@ func (d *Decoder) chunk() error {
 	}
 	switch {
 	case l.cut && bytes.HasPrefix(b, magic):
+		d.sent.received++
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(b), Err: "partial record (its handler stopped before the end: a read failed)"})
 	default:
 		d.line(b, l.partial || l.cut)
@@ -257,6 +261,7 @@ func (d *Decoder) line(line []byte, partial bool) {
 		}
 		return
 	}
+	d.sent.received++
 	if i > 0 {
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line[:i])})
 	}

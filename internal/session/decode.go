@@ -10,13 +10,23 @@ import (
 // (raw lines the traced program printed are events too, but not counted)
 // and of entry records dropped as Go runtime restarts (event/restart.go).
 func Decode(r io.Reader, s *event.Schema, sink Sink) (n, restarted int, err error) {
-	return decodeMax(r, s, sink, 0, nil)
+	c, err := decodeMax(r, s, sink, 0, nil)
+	return c.n, c.restarted, err
+}
+
+// decoded is what decodeMax counted: records delivered, entries dropped
+// as restarts, and records the script said it printed that never came
+// (event.Decoder.Unread).
+type decoded struct {
+	n, restarted int
+	unread       int64
 }
 
 // decodeMax is Decode delivering at most max records (0: all); the rest
 // are read and dropped. full, when set, is called once the max-th record
 // is delivered.
-func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (n, restarted int, err error) {
+func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (decoded, error) {
+	var n int
 	d := event.NewDecoder(r, s)
 	if st, ok := sink.(event.Streamer); ok && st.Streams() {
 		d.Reuse()
@@ -24,10 +34,10 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (n
 	for {
 		ev, err := d.Next()
 		if err == io.EOF {
-			return n, d.Restarted(), nil
+			return decoded{n, d.Restarted(), d.Unread()}, nil
 		}
 		if err != nil {
-			return n, d.Restarted(), err
+			return decoded{n, d.Restarted(), 0}, err
 		}
 		if ev.Probe >= 0 {
 			if max > 0 && n >= max {
@@ -39,7 +49,7 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (n
 			}
 		}
 		if err := sink.Event(ev); err != nil {
-			return n, d.Restarted(), err
+			return decoded{n, d.Restarted(), 0}, err
 		}
 	}
 }

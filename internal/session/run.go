@@ -199,9 +199,14 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
 		out = io.TeeReader(out, sf)
 	}
-	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
+	c, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
 	<-done
-	res := &Result{Events: n, Restarted: restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	n := c.n
+	res := &Result{Events: n, Restarted: c.restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	if s.MaxEvents == 0 || n < s.MaxEvents {
+		// Past --max-events the run is stopped and the rest not wanted.
+		res.Losses.Unread = c.unread
+	}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
 	}
