@@ -80,7 +80,7 @@ func TestBPFSlices(t *testing.T) {
 // the kernel drops whole records once a per-CPU perf buffer (8 pages) is
 // full, and stapbpf says "lost N perf_events"; or the -c command ends and
 // stapbpf exits before reading what its buffers still hold, which the
-// script's own count of its records shows (event.Decoder.Unread). Either
+// script's own count of its records shows (event.Decoder.Missing). Either
 // way stapgen warns, and such a run cannot show one record per call, so
 // the test runs again; when every run lost some, what is missing must be
 // what stapgen said was lost.
@@ -116,7 +116,7 @@ func TestBPFOneRecordPerCall(t *testing.T) {
 		}
 		// Each call without a record, and each repeat kept because its
 		// restart record was lost, cost at least one lost perf event or
-		// unread record.
+		// missing record.
 		t.Logf("all %d runs lost some; the last lost %d: %d records of %d distinct n for %d calls", runs, lost, len(evs), len(seen), want)
 		if want-len(seen) > int(lost) || len(evs)-len(seen) > int(lost) {
 			t.Errorf("%d records of %d distinct n for %d calls, more than the %d perf events and records stapgen reported lost", len(evs), len(seen), want, lost)
@@ -125,22 +125,22 @@ func TestBPFOneRecordPerCall(t *testing.T) {
 	}
 }
 
-// reportedLost is the number of perf events and unread records
-// stapgen's warning says stapbpf lost, 0 when it gave none.
+// reportedLost is how much stapgen's warning says was lost: the records
+// the script printed that never arrived when it counted them, else the
+// perf events stapbpf lost (each record is at least one); 0 for none.
 func reportedLost(errs string) int64 {
-	var n int64
 	for _, re := range lostREs {
 		if m := re.FindStringSubmatch(errs); m != nil {
-			k, _ := strconv.ParseInt(m[1], 10, 64)
-			n += k
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			return n
 		}
 	}
-	return n
+	return 0
 }
 
 var lostREs = []*regexp.Regexp{
+	regexp.MustCompile(`(\d+) records the script printed never arrived`),
 	regexp.MustCompile(`(\d+) BPF perf events lost`),
-	regexp.MustCompile(`(\d+) records stapbpf exited before reading`),
 }
 
 // TestBPFStackArgsAndMethods: main.Many's register arguments print on the

@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestUnread: a BPF script's end says how many records it printed; the
-// decoder tells how many of them never came (stapbpf exited before
-// reading them), counting restart records, dropped repeats and cut
+// TestMissing: a BPF script's end says how many records it printed; the
+// decoder tells how many of them never came (a full perf buffer, or
+// stapbpf exiting before it read them), counting restart records, dropped repeats and cut
 // records as come. The pieces are as stapbpf printed them (a run's --save).
-func TestUnread(t *testing.T) {
+func TestMissing(t *testing.T) {
 	s := &Schema{Version: 1, Chunked: true, Probes: []ProbeSchema{
 		{Function: "main.F", Site: SiteEntry, Fields: []FieldSchema{{Name: "n", Enc: EncInt}}, Restart: []uint64{0x1080, 0x10a0}},
 		{Function: "runtime.copystack", Site: SiteRestart, Fields: []FieldSchema{{Name: "pc", Enc: EncPtr}}},
@@ -22,10 +22,10 @@ func TestUnread(t *testing.T) {
 	sent := func(n int) string { return fmt.Sprintf("\x1f5535|@@sga sent %d\n\x1e", n) }
 	all := entry(1, 2) + entry(2, 1) + restart + entry(4, 1) + cut + entry(5, 0)
 	for _, c := range []struct {
-		name   string
-		in     string
-		events int
-		unread int64
+		name    string
+		in      string
+		events  int
+		missing int64
 	}{
 		{"all came", all + sent(6), 4, 0},
 		{"two never came", all + sent(8), 4, 2},
@@ -44,8 +44,8 @@ func TestUnread(t *testing.T) {
 			}
 			events++
 		}
-		if events != c.events || d.Unread() != c.unread {
-			t.Errorf("%s: %d events, %d unread; want %d, %d", c.name, events, d.Unread(), c.events, c.unread)
+		if events != c.events || d.Missing() != c.missing {
+			t.Errorf("%s: %d events, %d missing; want %d, %d", c.name, events, d.Missing(), c.events, c.missing)
 		}
 	}
 }

@@ -16,10 +16,10 @@ func Decode(r io.Reader, s *event.Schema, sink Sink) (n, restarted int, err erro
 
 // decoded is what decodeMax counted: records delivered, entries dropped
 // as restarts, and records the script said it printed that never came
-// (event.Decoder.Unread).
+// (event.Decoder.Missing).
 type decoded struct {
 	n, restarted int
-	unread       int64
+	missing      int64
 }
 
 // decodeMax is Decode delivering at most max records (0: all); the rest
@@ -34,7 +34,7 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (d
 	for {
 		ev, err := d.Next()
 		if err == io.EOF {
-			return decoded{n, d.Restarted(), d.Unread()}, nil
+			return decoded{n, d.Restarted(), d.Missing()}, nil
 		}
 		if err != nil {
 			return decoded{n, d.Restarted(), 0}, err

@@ -205,7 +205,7 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	res := &Result{Events: n, Restarted: c.restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
 	if s.MaxEvents == 0 || n < s.MaxEvents {
 		// Past --max-events the run is stopped and the rest not wanted.
-		res.Losses.Unread = c.unread
+		res.Losses.Missing = c.missing
 	}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
