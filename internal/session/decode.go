@@ -20,6 +20,9 @@ func Decode(r io.Reader, s *event.Schema, sink Sink) (n, restarted int, err erro
 type decoded struct {
 	n, restarted int
 	missing      int64
+	// late are entries kept that repeat a restarted call
+	// (event.Decoder.LateRestarts).
+	late int
 }
 
 // decodeMax is Decode delivering at most max records (0: all); the rest
@@ -34,10 +37,10 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (d
 	for {
 		ev, err := d.Next()
 		if err == io.EOF {
-			return decoded{n, d.Restarted(), d.Missing()}, nil
+			return decoded{n, d.Restarted(), d.Missing(), d.LateRestarts()}, nil
 		}
 		if err != nil {
-			return decoded{n, d.Restarted(), 0}, err
+			return decoded{n, d.Restarted(), 0, 0}, err
 		}
 		if ev.Probe >= 0 {
 			if max > 0 && n >= max {
@@ -49,7 +52,7 @@ func decodeMax(r io.Reader, s *event.Schema, sink Sink, max int, full func()) (d
 			}
 		}
 		if err := sink.Event(ev); err != nil {
-			return decoded{n, d.Restarted(), 0}, err
+			return decoded{n, d.Restarted(), 0, 0}, err
 		}
 	}
 }

@@ -64,7 +64,11 @@ type Result struct {
 	// Restarted is the number of entry records dropped as repeats of a
 	// Go call the runtime restarted (BPF).
 	Restarted int
-	Losses    stap.Losses
+	// LateRestarts are entry records kept although they repeat a call the
+	// runtime restarted: its restart record came too late (BPF, a busy
+	// machine).
+	LateRestarts int
+	Losses       stap.Losses
 	// Stderr is stap's own stderr.
 	Stderr string
 	// StapErr is stap's failure; nil when it ended normally or on request.
@@ -202,7 +206,7 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	c, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
 	<-done
 	n := c.n
-	res := &Result{Events: n, Restarted: c.restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	res := &Result{Events: n, Restarted: c.restarted, LateRestarts: c.late, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
 	if s.MaxEvents == 0 || n < s.MaxEvents {
 		// Past --max-events the run is stopped and the rest not wanted.
 		res.Losses.Missing = c.missing
