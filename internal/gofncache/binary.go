@@ -57,8 +57,8 @@ func (c Cache) BinaryPath() string { return c.Path(binaryQuery) }
 // binaryEntry is the persisted form of Binary. It holds no map: gob
 // sizes a map by the count the file claims before reading one entry
 // (reflect.MakeMapWithSize), so five damaged bytes made LoadBinary
-// allocate gigabytes (FuzzLoad stalled at 0 execs/s on such inputs), where
-// a slice's length is checked against the bytes that follow.
+// allocate gigabytes, where a slice's length is checked against the bytes
+// that follow.
 type binaryEntry struct {
 	Head   head
 	Goid   int64
