@@ -205,11 +205,11 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 	}
 	c, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
 	<-done
-	n := c.n
-	res := &Result{Events: n, Restarted: c.restarted, LateRestarts: c.late, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	n := c.Records
+	res := &Result{Events: n, Restarted: c.Restarted, LateRestarts: c.LateRestarts, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
 	if s.MaxEvents == 0 || n < s.MaxEvents {
 		// Past --max-events the run is stopped and the rest not wanted.
-		res.Losses.Missing = c.missing
+		res.Losses.Missing = c.Missing
 	}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
