@@ -39,21 +39,25 @@ demo: lab build
 bench: lab build
 	bench/run.sh
 
-# fuzz: every fuzzer of untrusted bytes for FUZZTIME each.
+# fuzz: every fuzzer of untrusted bytes for FUZZTIME each. Go minimizes
+# each new input for up to a minute by default (O(n^2) runs of it), with
+# the fuzzer at 0 execs/s meanwhile: FUZZMIN bounds that.
 FUZZTIME ?= 30s
+FUZZMIN ?= 5s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME) ./internal/spec
-	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./internal/target
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/debuginfo
-	$(GO) test -run '^$$' -fuzz FuzzUnitCache -fuzztime $(FUZZTIME) ./internal/debuginfo/raw
-	$(GO) test -run '^$$' -fuzz FuzzLoadCache -fuzztime $(FUZZTIME) ./internal/debuginfo/nameindex
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./internal/gopclntab
-	$(GO) test -run '^$$' -fuzz FuzzRets -fuzztime $(FUZZTIME) ./internal/disasm
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/event
-	$(GO) test -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME) ./internal/event
-	$(GO) test -run '^$$' -fuzz FuzzDyn -fuzztime $(FUZZTIME) ./internal/event
-	$(GO) test -run '^$$' -fuzz FuzzMap -fuzztime $(FUZZTIME) ./internal/event
-	$(GO) test -run '^$$' -fuzz FuzzLosses -fuzztime $(FUZZTIME) ./internal/stap
+	$(GO) test -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/spec
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/target
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/debuginfo
+	$(GO) test -run '^$$' -fuzz FuzzUnitCache -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/debuginfo/raw
+	$(GO) test -run '^$$' -fuzz FuzzLoadCache -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/debuginfo/nameindex
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/gofncache
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/gopclntab
+	$(GO) test -run '^$$' -fuzz FuzzRets -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/disasm
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzDyn -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzMap -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/event
+	$(GO) test -run '^$$' -fuzz FuzzLosses -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/stap
 
 clean:
 	rm -rf bin

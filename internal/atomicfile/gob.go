@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"encoding/gob"
 	"errors"
+	"io"
 	"os"
 )
 
@@ -17,16 +18,22 @@ var errDamaged = errors.New("damaged gob file")
 // ReadGob decodes p into v. A cache file may be damaged or written by
 // another version; gob panics on some such input, which reads as an
 // error here like any other bad file, so callers rebuild the cache.
-func ReadGob(p string, v any) (err error) {
+func ReadGob(p string, v any) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	return DecodeGob(f, v)
+}
+
+// DecodeGob is ReadGob of what r holds (fuzz tests decode bytes without
+// writing a file each time).
+func DecodeGob(r io.Reader, v any) (err error) {
 	defer func() {
 		if recover() != nil {
 			err = errDamaged
 		}
 	}()
-	return gob.NewDecoder(f).Decode(v)
+	return gob.NewDecoder(r).Decode(v)
 }

@@ -2,6 +2,8 @@ package command
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,25 +74,87 @@ func TestBPFSlices(t *testing.T) {
 // second time; on the BPF runtime every call still gives exactly one
 // record (the runtime's restart records drop the repeats). The count is
 // the program's own.
+//
+// Its 2,001 calls are ~18,000 perf events in ~0.2 s. On a loaded machine
+// (3 runs in 20 under load here) stapbpf's reader thread falls behind:
+// the kernel drops whole records once a per-CPU perf buffer (8 pages) is
+// full, and stapbpf says "lost N perf_events"; or the -c command ends and
+// stapbpf exits before reading what its buffers still hold, which the
+// script's own count of its records shows (event.Decoder.Missing); or
+// the thread is descheduled between an entry and its restart record for
+// more than the decoder waits (10 ms; seen: 24 ms), and a repeat is kept
+// (event.Decoder.LateRestarts). Each way stapgen warns, and such a run cannot show one record per call, so
+// the test runs again; when every run lost some, what is missing must be
+// what stapgen said was lost.
 func TestBPFOneRecordPerCall(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	bin := testenv.GoFixture(t, testenv.GoDefault)
-	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errs)
+	const runs = 3
+	for run := 1; ; run++ {
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 0 -deep 1", "--format", "json", bin, "main.Recurse")
+		lost, late := reportedLost(errs), int64(reportedLate(errs))
+		if lost+late > 0 && run < runs {
+			t.Logf("run %d: stapgen reported %d perf events or records lost, %d late restarts; running again", run, lost, late)
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errs)
+		}
+		i := strings.Index(errs, "CALLS main.Recurse ")
+		var want int
+		if _, err := fmt.Sscanf(errs[max(i, 0):], "CALLS main.Recurse %d", &want); i < 0 || err != nil {
+			t.Fatalf("the program printed no count: %v\n%s", err, errs)
+		}
+		evs := exactEvents(t, out)
+		seen := map[string]int{}
+		for _, e := range evs {
+			seen[val(e, "n")]++
+		}
+		if lost+late == 0 {
+			if len(evs) != want || len(seen) != want {
+				t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
+			}
+			return
+		}
+		// Each call without a record cost at least one lost perf event or
+		// missing record, and each repeat kept one too (its restart
+		// record) or was reported late.
+		t.Logf("all %d runs lost some or kept repeats; the last lost %d, %d late: %d records of %d distinct n for %d calls", runs, lost, late, len(evs), len(seen), want)
+		if want-len(seen) > int(lost) || len(evs)-len(seen) > int(lost+late) {
+			t.Errorf("%d records of %d distinct n for %d calls, more than the %d perf events or records lost and %d late restarts stapgen reported", len(evs), len(seen), want, lost, late)
+		}
+		return
 	}
-	var want int
-	if _, err := fmt.Sscanf(errs[strings.Index(errs, "CALLS main.Recurse "):], "CALLS main.Recurse %d", &want); err != nil {
-		t.Fatalf("the program printed no count: %v\n%s", err, errs)
+}
+
+// reportedLost is how much stapgen's warning says was lost: the records
+// the script printed that never arrived when it counted them, else the
+// perf events stapbpf lost (each record is at least one); 0 for none.
+func reportedLost(errs string) int64 {
+	for _, re := range lostREs {
+		if m := re.FindStringSubmatch(errs); m != nil {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			return n
+		}
 	}
-	evs := exactEvents(t, out)
-	seen := map[string]int{}
-	for _, e := range evs {
-		seen[val(e, "n")]++
+	return 0
+}
+
+// reportedLate is the number of kept repeats stapgen's warning reports.
+func reportedLate(errs string) int {
+	m := lateRE.FindStringSubmatch(errs)
+	if m == nil {
+		return 0
 	}
-	if len(evs) != want || len(seen) != want {
-		t.Errorf("%d records of %d distinct n for %d calls", len(evs), len(seen), want)
-	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+var lateRE = regexp.MustCompile(`(\d+) entry records may repeat a call`)
+
+var lostREs = []*regexp.Regexp{
+	regexp.MustCompile(`(\d+) records the script printed never arrived`),
+	regexp.MustCompile(`(\d+) BPF perf events lost`),
 }
 
 // TestBPFStackArgsAndMethods: main.Many's register arguments print on the

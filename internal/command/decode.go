@@ -3,12 +3,14 @@ package command
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/script"
 	"github.com/stapgen/stapgen/internal/session"
+	"github.com/stapgen/stapgen/internal/stap"
 	"github.com/urfave/cli/v2"
 )
 
@@ -68,9 +70,15 @@ Examples:
 			if err != nil {
 				return err
 			}
-			_, _, err = session.Decode(in, schema, sink)
+			d, err := session.Decode(in, schema, sink)
 			if cerr := sink.Close(); err == nil {
 				err = cerr
+			}
+			if d.LateRestarts > 0 {
+				fmt.Fprintln(env.Stderr, lateRestartsWarning(d.LateRestarts))
+			}
+			if l := (stap.Losses{Missing: d.Missing}); l.Any() {
+				fmt.Fprintf(env.Stderr, "stapgen: warning: %s: the %d events decoded are not all the script printed\n", l, d.Records)
 			}
 			return err
 		},

@@ -81,6 +81,7 @@ func TestGoValuesInVM(t *testing.T) {
 			if len(evs) != len(want) {
 				t.Fatalf("%d events for %d calls\n%s", len(evs), len(want), out)
 			}
+			unread := 0
 			for i, w := range want {
 				e := evs[i]
 				f := jsonEvent(e).field(w.param)
@@ -98,9 +99,17 @@ func TestGoValuesInVM(t *testing.T) {
 				if w.typ == "*main.Rect" && fmt.Sprint(f["parts"]) != "[1 2]" {
 					t.Errorf("%s: parts %v, want the first words of &{1 2}", w.typ, f["parts"])
 				}
-				if fmt.Sprint(gt) != w.typ {
+				if f["go_type_unreadable"] == true {
+					// The name's page was not in memory when the probe
+					// fired, and the event says so (seen once in a suite).
+					t.Logf("%s %s = %q: the type's name was unreadable, the program's %%T %s", w.fn, w.param, w.v, w.typ)
+					unread++
+				} else if fmt.Sprint(gt) != w.typ {
 					t.Errorf("%s %s = %q: go_type %v, the program's %%T %s", w.fn, w.param, w.v, gt, w.typ)
 				}
+			}
+			if 2*unread > len(want) {
+				t.Errorf("%d of %d types' names were unreadable", unread, len(want))
 			}
 			checkMaps(t, out, errs)
 			when := callLine(t, errs, "main.When")

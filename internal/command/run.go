@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/session"
 	"github.com/stapgen/stapgen/internal/spec"
 	"github.com/stapgen/stapgen/internal/target"
@@ -206,6 +207,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if res.Restarted > 0 {
 		fmt.Fprintf(env.Stderr, "stapgen: note: %d entry records dropped: Go's runtime restarted those calls from their entry (stack growth, preemption), so each call has one record\n", res.Restarted)
 	}
+	if res.LateRestarts > 0 {
+		fmt.Fprintln(env.Stderr, lateRestartsWarning(res.LateRestarts))
+	}
 	if res.Losses.Any() {
 		fmt.Fprintf(env.Stderr, "stapgen: warning: stap lost records (%s): the %d events decoded are not all that happened\n", res.Losses, res.Events)
 	}
@@ -228,4 +232,9 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 		return context.Canceled
 	}
 	return nil
+}
+
+// lateRestartsWarning says that n kept entry records may repeat a call.
+func lateRestartsWarning(n int) string {
+	return fmt.Sprintf("stapgen: warning: %d entry records may repeat a call: the runtime restarted it, and its restart record came over %d ms after the entry (a busy machine), when the entry was already taken as a call", n, event.RestartWindowMS)
 }

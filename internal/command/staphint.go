@@ -39,6 +39,8 @@ func lossHint(l stap.Losses) string {
 		return "stap's output buffer filled up: raise it with --stap-arg=-s64 (MB per CPU), or trace fewer calls (--where, fewer functions)"
 	case l.Perf > 0:
 		return "stapbpf's perf buffer filled up: trace fewer calls (--where, fewer functions) or use --runtime kernel"
+	case l.Missing > 0:
+		return "stapbpf exits once the -c command ends without reading what its perf buffers still hold, which a busy machine makes more likely; rerun, trace fewer calls (--where, fewer functions) or use --runtime kernel"
 	case l.Skipped > 0:
 		return "stap skipped handlers (rerun with --verbose for its reasons); tracing fewer calls at once usually helps"
 	}

@@ -18,6 +18,8 @@ import (
 //	@@sga k PROBE ...            a keyed or summed statistic (stat.go)
 //	@@sga done FINAL             the snapshot is complete; FINAL is 1 at the
 //	                             script's end, 0 for an interval
+//	@@sga sent N                 the script printed N records (BPF, at its
+//	                             end; sent.go)
 var aggMagic = []byte("@@sga ")
 
 // Agg is one snapshot of a script's statistics.
@@ -87,6 +89,8 @@ func (d *Decoder) aggLine(line []byte) error {
 		nums[i] = n
 	}
 	switch {
+	case string(f[0]) == "sent" && len(nums) == 1 && nums[0] >= 0:
+		d.sent.said, d.sent.ok = nums[0], true
 	case string(f[0]) == "done" && len(nums) == 1:
 		a := d.snapshot()
 		a.Final = nums[0] == 1

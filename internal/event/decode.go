@@ -67,6 +67,9 @@ type Decoder struct {
 	// tagCPU is the CPU tag of the line being decoded (Chunked), -1
 	// for untagged bytes and for unchunked output.
 	tagCPU int
+	// sent counts records as the script said and the decoder saw them
+	// (sent.go).
+	sent sentCount
 }
 
 // NewDecoder decodes r with schema s.
@@ -235,6 +238,7 @@ func (d *Decoder) chunk() error {
 	d.tagCPU = l.cpu
 	switch {
 	case l.cut && bytes.HasPrefix(b, magic):
+		d.sent.received++
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(b), Err: "partial record (its handler stopped before the end: a read failed)"})
 	default:
 		d.line(b, l.partial || l.cut)
@@ -266,6 +270,7 @@ func (d *Decoder) line(line []byte, partial bool) {
 		}
 		return
 	}
+	d.sent.received++
 	if i > 0 {
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(line[:i])})
 	}

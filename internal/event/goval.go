@@ -11,11 +11,12 @@ import (
 
 // A Go interface value decoded by its dynamic type (the "dyn" token):
 //
-//	dyn  := "nil" | "0x"HEX"/0x"HEX "=" LEN":"HEX [ "(" part { "," part } ")" ]
+//	dyn  := "nil" | "0x"HEX"/0x"HEX "=" ( LEN":"HEX | "!" ) [ "(" part { "," part } ")" ]
 //	part := "s"STR | "i"DEC | "u"DEC | "f"HEX | "g"HEX | "d"dyn | "!"
 //
 // The words are the interface's type and data words; LEN:HEX is the
-// dynamic type's name as its runtime descriptor spells it; parts are what
+// dynamic type's name as its runtime descriptor spells it, "!" when that
+// read faulted (a page the program had not touched); parts are what
 // the script read of the value: a string (s), a signed or unsigned integer
 // (i, u), a float64's or float32's bits (f, g), a nested interface (d), or
 // a read that faulted (!). A token cut short (a fault part-way) decodes
@@ -24,9 +25,13 @@ import (
 // GoValue is one decoded interface value.
 type GoValue struct {
 	TypeWord, DataWord uint64
-	// Type is the dynamic type's name, "" for a nil interface.
-	Type  string
-	Parts []GoPart
+	// Type is the dynamic type's name, "" for a nil interface or when
+	// TypeUnread.
+	Type string
+	// TypeUnread: the interface is not nil but its type's name could not
+	// be read.
+	TypeUnread bool
+	Parts      []GoPart
 	// Truncated: the token ended early (a read faulted), so Parts may
 	// miss some.
 	Truncated bool
@@ -99,13 +104,18 @@ func (p *dynParser) dyn() (*GoValue, error) {
 		return g, nil
 	}
 	p.i++
-	name, n, err := p.str()
-	if err != nil {
-		return nil, err
-	}
-	g.Type = string(name)
-	if int64(len(name)) < n {
-		g.Truncated = true
+	if !p.eof() && p.b[p.i] == '!' {
+		p.i++
+		g.TypeUnread = true
+	} else {
+		name, n, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		g.Type = string(name)
+		if int64(len(name)) < n {
+			g.Truncated = true
+		}
 	}
 	if p.eof() || p.b[p.i] != '(' {
 		return g, nil
@@ -335,6 +345,9 @@ func (g *GoValue) appendJSONParts(b []byte) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = appendJSONString(b, g.Type)
+	}
+	if g.TypeUnread {
+		b = append(b, `,"go_type_unreadable":true`...)
 	}
 	b = append(b, `,"type_word":`...)
 	b = appendHexWord(b, g.TypeWord)

@@ -110,12 +110,35 @@ func TestDynCutShort(t *testing.T) {
 	}
 }
 
+// TestDynNameUnread: a name the script could not read ("!": its page was
+// not in memory) is no name, said so in the JSON, and no nil interface;
+// the value read beside it still decodes. It printed as "0:" before, read
+// as an empty name (TestGoValuesInVM/host-pie once: go_type null for the
+// program's *errors.errorString).
+func TestDynNameUnread(t *testing.T) {
+	g, err := parseDyn([]byte("0x10/0x20=!(s" + hs("boom") + ")"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.TypeUnread || g.Type != "" || g.Truncated || g.String() != "boom" {
+		t.Errorf("%+v: %q", g, g.String())
+	}
+	js := string((Value{Enc: EncDyn, Go: g, Type: "error"}).AppendJSON(nil))
+	if !json.Valid([]byte(js)) || !strings.Contains(js, `"go_type":null,"go_type_unreadable":true`) {
+		t.Errorf("JSON %s", js)
+	}
+	if g, err := parseDyn([]byte("0x10/0x20=!")); err != nil || !g.TypeUnread || g.String() == "<nil>" {
+		t.Errorf("no parts: %v %+v %q", err, g, g.String())
+	}
+}
+
 // FuzzDyn: no token makes the dyn parser panic, loop or write invalid JSON.
 func FuzzDyn(f *testing.F) {
 	f.Add([]byte("nil"))
 	f.Add([]byte(errTok("*fs.PathError", "s"+hs("open"), "s"+hs("/x"), "d"+errTok("syscall.Errno", "u2"))))
 	f.Add([]byte(errTok("complex128", "f3ff0000000000000", "fc000000000000000")))
 	f.Add([]byte("0x1/0x2=3:616263(d0x1/0x2=1:61(d0x1/0x2=1:61(!"))
+	f.Add([]byte("0x1/0x2=!(d0x1/0x2=!(s4:626f6f6d))"))
 	f.Fuzz(func(t *testing.T, tok []byte) {
 		g, err := parseDyn(tok)
 		if err != nil {

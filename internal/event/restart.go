@@ -19,12 +19,22 @@ const SiteRestart Site = "restart"
 
 // restartWindow bounds how long an entry waits for its restart record (in
 // the records' own clock): newstack follows the entry within microseconds.
-const restartWindow = 10_000_000 // ns
+const restartWindow = RestartWindowMS * 1_000_000 // ns
+
+// RestartWindowMS is restartWindow in ms, for messages.
+const RestartWindowMS = 10
 
 // restarts holds entries back until they are known to be calls.
 type restarts struct {
 	// dropped counts the entries found to be restarts.
 	dropped int
+	// late counts restart records that came after their entry had been
+	// decided a call by age (its thread was descheduled past the window
+	// between the entry and newstack: seen at 24 ms on a loaded machine),
+	// so a repeat was kept. aged is each thread's entry decided so, until
+	// the thread's next record.
+	late int
+	aged map[int]int
 	// q[head:] are the events not yet returned. Slicing the front off
 	// instead left no capacity, and the queue grew a new array over and
 	// over (a quarter of the restart path's time).
@@ -61,6 +71,16 @@ func (s *Schema) hasRestarts() bool {
 func (r *restarts) push(s *Schema, e Event, mem *arena) {
 	if r.last == nil {
 		r.last = map[int]int{}
+		r.aged = map[int]int{}
+	}
+	if probe, ok := r.aged[e.TID]; ok && e.Probe >= 0 {
+		if e.Site == SiteRestart && len(e.Fields) > 0 {
+			rg := s.Probes[probe].Restart
+			if pc := e.Fields[0].Uint; len(rg) == 2 && pc >= rg[0] && pc < rg[1] {
+				r.late++
+			}
+		}
+		delete(r.aged, e.TID)
 	}
 	// Any record decides the thread's waiting entry, and age decides all.
 	if i, ok := r.last[e.TID]; ok && e.Probe >= 0 {
@@ -85,6 +105,7 @@ func (r *restarts) push(s *Schema, e Event, mem *arena) {
 			if h := &r.q[i-r.base]; e.Time-h.e.Time > restartWindow {
 				h.waiting = false
 				delete(r.last, tid)
+				r.aged[tid] = h.e.Probe
 			} else {
 				r.oldest = min(r.oldest, h.e.Time)
 			}
@@ -140,6 +161,16 @@ func (r *restarts) compact() {
 	n := copy(r.q, r.q[r.head:])
 	clear(r.q[n:])
 	r.q, r.base, r.head = r.q[:n], r.base+r.head, 0
+}
+
+// LateRestarts is how many entry records the decoder kept that repeat a
+// call the Go runtime restarted: their restart record came more than the
+// window after the first entry, which was by then decided a call.
+func (d *Decoder) LateRestarts() int {
+	if d.restarts == nil {
+		return 0
+	}
+	return d.restarts.late
 }
 
 // Restarted is how many entry records the decoder dropped as repeats of a

@@ -29,6 +29,8 @@ func TestRestarts(t *testing.T) {
 		{"another record first", entry(1, 7, 1) + g(2, 7, 5) + restart(3, 7, 0x1090), "F7:1 G7:5"},
 		{"interleaved", entry(1, 7, 1) + entry(2, 8, 2) + restart(3, 7, 0x1080) + entry(4, 7, 1) + g(5, 8, 3), "F8:2 F7:1 G8:3"},
 		{"too late", entry(1, 7, 1) + g(restartWindow+2, 9, 0) + restart(restartWindow+3, 7, 0x1090), "F7:1 G9:0"},
+		{"too late, another stub", entry(1, 7, 1) + g(restartWindow+2, 9, 0) + restart(restartWindow+3, 7, 0x2000), "F7:1 G9:0"},
+		{"too late, a record between", entry(1, 7, 1) + g(restartWindow+2, 9, 0) + g(restartWindow+3, 7, 4) + restart(restartWindow+4, 7, 0x1090), "F7:1 G9:0 G7:4"},
 		{"at the end", entry(1, 7, 1), "F7:1"},
 	} {
 		d := NewDecoder(strings.NewReader(c.in), s)
@@ -45,6 +47,11 @@ func TestRestarts(t *testing.T) {
 		}
 		if strings.Join(got, " ") != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		// Only a restart record of the aged entry's own function and
+		// thread is late.
+		if late := d.LateRestarts(); late != map[bool]int{true: 1}[c.name == "too late"] {
+			t.Errorf("%s: %d late restarts", c.name, late)
 		}
 	}
 }

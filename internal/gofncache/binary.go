@@ -1,6 +1,11 @@
 package gofncache
 
 import (
+	"cmp"
+	"io"
+	"os"
+	"slices"
+
 	"github.com/stapgen/stapgen/internal/atomicfile"
 )
 
@@ -49,9 +54,45 @@ const binaryQuery = "\x00binary"
 // BinaryPath is where the binary's facts are kept, "" when off.
 func (c Cache) BinaryPath() string { return c.Path(binaryQuery) }
 
+// binaryEntry is the persisted form of Binary. It holds no map: gob
+// sizes a map by the count the file claims before reading one entry
+// (reflect.MakeMapWithSize), so five damaged bytes made LoadBinary
+// allocate gigabytes, where a slice's length is checked against the bytes
+// that follow.
 type binaryEntry struct {
 	Head   head
-	Binary Binary
+	Goid   int64
+	GoidOK bool
+	Types  *GoTypes
+	Names  []named
+	Word   *Word
+}
+
+// named is one of Binary.Names.
+type named struct {
+	Addr uint64
+	Name string
+}
+
+func (e *binaryEntry) binary() Binary {
+	b := Binary{Goid: e.Goid, GoidOK: e.GoidOK, Types: e.Types, Word: e.Word}
+	if e.Names != nil {
+		b.Names = make(map[uint64]string, len(e.Names))
+		for _, n := range e.Names {
+			b.Names[n.Addr] = n.Name
+		}
+	}
+	return b
+}
+
+func newBinaryEntry(h head, b Binary) *binaryEntry {
+	e := &binaryEntry{Head: h, Goid: b.Goid, GoidOK: b.GoidOK, Types: b.Types, Word: b.Word}
+	for a, n := range b.Names {
+		e.Names = append(e.Names, named{a, n})
+	}
+	// Sorted, so the same facts make the same file.
+	slices.SortFunc(e.Names, func(x, y named) int { return cmp.Compare(x.Addr, y.Addr) })
+	return e
 }
 
 // LoadBinary returns the binary's facts found so far (none when off,
@@ -60,11 +101,21 @@ func (c Cache) LoadBinary() Binary {
 	if c.dir == "" {
 		return Binary{}
 	}
-	var e binaryEntry
-	if atomicfile.ReadGob(c.path(binaryQuery), &e) != nil || !c.current(e.Head, binaryQuery) {
+	f, err := os.Open(c.path(binaryQuery))
+	if err != nil {
 		return Binary{}
 	}
-	return e.Binary
+	defer f.Close()
+	return c.decodeBinary(f)
+}
+
+// decodeBinary is LoadBinary of the entry r holds.
+func (c Cache) decodeBinary(r io.Reader) Binary {
+	var e binaryEntry
+	if atomicfile.DecodeGob(r, &e) != nil || !c.current(e.Head, binaryQuery) {
+		return Binary{}
+	}
+	return e.binary()
 }
 
 // StoreBinary keeps b's facts, adding them to those kept before, so that
@@ -100,5 +151,5 @@ func (c Cache) StoreBinary(b Binary) {
 	if !grew && !newWord && b.GoidOK == old.GoidOK && b.Goid == old.Goid && b.Types == old.Types {
 		return
 	}
-	c.write(binaryQuery, &binaryEntry{Head: c.newHead(binaryQuery, nil), Binary: b})
+	c.write(binaryQuery, newBinaryEntry(c.newHead(binaryQuery, nil), b))
 }

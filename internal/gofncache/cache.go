@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,8 +37,9 @@ import (
 )
 
 // version changes whenever an entry's meaning changes (2: stack checks,
-// failures of RETs and homes, the binary's facts).
-const version = 2
+// failures of RETs and homes, the binary's facts; 3: the binary's names
+// as a list).
+const version = 3
 
 // Cache is the function cache of one binary; the zero value (caching off,
 // or a binary without build-id) holds nothing.
@@ -149,8 +151,18 @@ func (c Cache) Load(query string) ([]Func, bool) {
 	if c.dir == "" {
 		return nil, false
 	}
+	f, err := os.Open(c.path(query))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	return c.decode(f, query)
+}
+
+// decode is Load of the entry r holds.
+func (c Cache) decode(r io.Reader, query string) ([]Func, bool) {
 	var e entry
-	if atomicfile.ReadGob(c.path(query), &e) != nil {
+	if atomicfile.DecodeGob(r, &e) != nil {
 		return nil, false
 	}
 	if !c.current(e.Head, query) || len(e.Funcs) == 0 {

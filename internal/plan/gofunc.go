@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
@@ -224,4 +225,28 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 	}
 	return nil
+}
+
+// belowFrame re-bases stack-passed parameters for a probe placed after the
+// frame set-up, where RSP is sp bytes lower than at the entry.
+func belowFrame(params map[string]ref, sp int64) map[string]ref {
+	out := make(map[string]ref, len(params))
+	for k, r := range params {
+		if r.home != nil && r.home.Stack {
+			h := *r.home
+			h.Off += sp
+			r.home = &h
+		}
+		out[k] = r
+	}
+	return out
+}
+
+func hasParam(f *debuginfo.Function, name string) bool {
+	return slices.ContainsFunc(f.Params, func(v debuginfo.Variable) bool { return v.Name == name })
+}
+
+func hasStackCheck(g GoFacts, f *debuginfo.Function) bool {
+	_, ok := g.StackCheck(f)
+	return ok
 }

@@ -292,3 +292,38 @@ func unreadableAt(v debuginfo.Variable) string {
 	}
 	return ""
 }
+
+// line plans a probe on a source line. stap resolves the line and the
+// variables in scope there; without their types here, named variables print
+// as integers and the default is every variable in scope ($$vars) as one
+// hex-encoded string, so its bytes round-trip.
+func (b *builder) line(file string, line int, req spec.Probe) error {
+	if b.em.bpf {
+		return refuse("line probes print $$vars, which needs the kernel runtime")
+	}
+	if b.in.Target.Symbols {
+		return refuse("line probes need the binary's DWARF line table, which it does not have; probe a function instead")
+	}
+	if b.in.Target.GoVersion != "" && !b.in.Stap.AtLeast(5, 0) {
+		return refuse("line probes in Go binaries need stap 5.0 or newer (stap %s cannot place them)", b.in.Stap)
+	}
+	if fs := b.filters(fmt.Sprintf("%s:%d", file, line), req.Function); len(fs) > 0 {
+		// Nothing here types the variables, so a filter could not be
+		// checked; it is refused rather than dropped.
+		return refuse("filter %s: a FILE:LINE probe knows no variable types to test; probe FUNCTION@FILE:LINE (stapgen lines lists them), or give the filter to other functions as 'FUNCTION { CONDITION }'", fs[0])
+	}
+	point := Point{Kind: PointStatement, Path: b.userPath(), Module: b.in.Target.Module, Name: fmt.Sprintf("*@%s:%d", file, line)}
+	var fields []Field
+	for _, p := range req.Fields {
+		if len(p.Steps) > 0 || strings.HasPrefix(p.Root, "~") {
+			return refuse("at a line, name plain variables (%s has members or is a result)", p)
+		}
+		fields = append(fields, Field{Name: p.Root, Type: "long", Enc: event.EncInt,
+			Value: Int{X: Var{Name: p.Root}, Signed: true}, From: "--fields " + p.Root})
+	}
+	if len(fields) == 0 {
+		fields = []Field{{Name: "vars", Type: "string", Enc: event.EncStr, Value: Vars{}}}
+	}
+	b.add(Probe{Function: fmt.Sprintf("%s:%d", file, line), Site: event.SiteLine, Points: []Point{point}, Fields: fields})
+	return nil
+}

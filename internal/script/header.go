@@ -153,6 +153,11 @@ func (v *View) NeedsEvents() bool {
 	})
 }
 
+// Records is true when a probe prints records (not aggregates alone).
+func (v *View) Records() bool {
+	return slices.ContainsFunc(v.Plan.Probes, func(p plan.Probe) bool { return !p.NoRecord })
+}
+
 // NeedsOn is true when a record split over BPF handlers is counted
 // against --max-events: the first handler tells the others it printed.
 func (v *View) NeedsOn() bool {

@@ -53,9 +53,10 @@ func RunRemote(ctx context.Context, s *Script, hosts []string, o RunOptions) (re
 		wg.Add(1)
 		go func(r *HostResult, proc *stap.Process) {
 			defer wg.Done()
-			n, _, decErr := Decode(proc.Stdout(), s.Schema, hostSink{r.Host, o.Sink})
+			c, decErr := Decode(proc.Stdout(), s.Schema, hostSink{r.Host, o.Sink})
 			waitErr := proc.Wait()
-			r.Events, r.Losses, r.Stderr = n, proc.Losses(), proc.Stderr()
+			r.Events, r.Losses, r.Stderr = c.Records, proc.Losses(), proc.Stderr()
+			r.Losses.Missing = c.Missing
 			switch {
 			case waitErr != nil && ctx.Err() == nil:
 				r.Err = waitErr

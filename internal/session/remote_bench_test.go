@@ -32,7 +32,8 @@ func BenchmarkRemoteDecode(b *testing.B) {
 	b.ResetTimer()
 	n := 0
 	for n < b.N {
-		k, _, err := Decode(bytes.NewReader(data), s, hostSink{"host1", sink})
+		c, err := Decode(bytes.NewReader(data), s, hostSink{"host1", sink})
+		k := c.Records
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -65,7 +65,11 @@ type Result struct {
 	// Restarted is the number of entry records dropped as repeats of a
 	// Go call the runtime restarted (BPF).
 	Restarted int
-	Losses    stap.Losses
+	// LateRestarts are entry records kept although they repeat a call the
+	// runtime restarted: its restart record came too late (BPF, a busy
+	// machine).
+	LateRestarts int
+	Losses       stap.Losses
 	// Stderr is stap's own stderr.
 	Stderr string
 	// StapErr is stap's failure; nil when it ended normally or on request.
@@ -210,9 +214,14 @@ func Run(ctx context.Context, s *Script, o RunOptions) (*Result, error) {
 		fmt.Fprintf(sf, "%s\n", script.SchemaComment(s.Schema))
 		out = io.TeeReader(out, sf)
 	}
-	n, restarted, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
+	c, decErr := decodeMax(out, s.Schema, o.Sink, s.MaxEvents, full)
 	<-done
-	res := &Result{Events: n, Restarted: restarted, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	n := c.Records
+	res := &Result{Events: n, Restarted: c.Restarted, LateRestarts: c.LateRestarts, Losses: proc.Losses(), Stderr: proc.Stderr(), DecodeErr: decErr, Interrupted: ctx.Err() != nil}
+	if s.MaxEvents == 0 || n < s.MaxEvents {
+		// Past --max-events the run is stopped and the rest not wanted.
+		res.Losses.Missing = c.Missing
+	}
 	if o.Cmd != "" {
 		res.LeftGroup = proc.LeftGroup()
 	}

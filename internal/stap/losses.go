@@ -22,10 +22,15 @@ type Losses struct {
 	Perf int64
 	// Errors is the number of handlers that ended in a run-time error.
 	Errors int64
+	// Missing are the records a BPF script printed (its own count) that
+	// never reached the decoder: those Perf counts in events, and those
+	// stapbpf exited without reading (it does not wait for its perf
+	// reader when the -c command ends), of which it says nothing.
+	Missing int64
 }
 
 // Any reports whether stap lost anything.
-func (l Losses) Any() bool { return l.Skipped+l.Transport+l.Perf+l.Errors > 0 }
+func (l Losses) Any() bool { return l.Skipped+l.Transport+l.Perf+l.Errors+l.Missing > 0 }
 
 func (l Losses) String() string {
 	var parts []string
@@ -38,6 +43,7 @@ func (l Losses) String() string {
 	add(l.Transport, "transport failures")
 	add(l.Perf, "BPF perf events lost")
 	add(l.Errors, "handler errors")
+	add(l.Missing, "records the script printed never arrived")
 	return strings.Join(parts, ", ")
 }
 

@@ -7,8 +7,9 @@ import (
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
 )
 
-// cacheVersion changes whenever Index's meaning changes.
-const cacheVersion = 2
+// cacheVersion changes whenever Index's meaning changes (3: saved as
+// lists, persist.go).
+const cacheVersion = 3
 
 // cacheFile is the persisted name index of one DWARF file (see raw.Cache
 // for how it is keyed and validated).
@@ -18,7 +19,7 @@ type cacheFile struct {
 	Size    int64
 	MTime   int64
 	Units   int
-	Index   *Index
+	Index   *persisted
 }
 
 // ext ends the name of the cache file of a name index.
@@ -39,14 +40,14 @@ func Load(c raw.Cache, units int) (n *Index) {
 	if cf.Version != cacheVersion || cf.Size != c.Size || cf.MTime != c.MTime || cf.Units != units {
 		return nil
 	}
-	for _, refs := range cf.Index.ByName {
-		for _, r := range refs {
+	for _, e := range cf.Index.ByName {
+		for _, r := range e.Refs {
 			if r.Unit < 0 || int(r.Unit) >= units {
 				return nil
 			}
 		}
 	}
-	return cf.Index
+	return cf.Index.index()
 }
 
 // Save persists the index.
@@ -55,7 +56,7 @@ func (n *Index) Save(c raw.Cache, units int) {
 	if !ok {
 		return
 	}
-	cf := cacheFile{Version: cacheVersion, BuildID: filepath.Base(p), Size: c.Size, MTime: c.MTime, Units: units, Index: n}
+	cf := cacheFile{Version: cacheVersion, BuildID: filepath.Base(p), Size: c.Size, MTime: c.MTime, Units: units, Index: n.persisted()}
 	// Failures are ignored: the cache only accelerates.
 	atomicfile.WriteGob(p, 0o600, &cf)
 }

@@ -27,7 +27,7 @@ func FuzzLoadCache(f *testing.F) {
 	const units = 3
 	var good bytes.Buffer
 	gob.NewEncoder(&good).Encode(&cacheFile{Version: cacheVersion, Size: c.Size, MTime: c.MTime, Units: units,
-		Index: &Index{ByName: map[string][]Ref{"main": {{Off: 11, Unit: 2, LowPC: 0x1000, Code: true}}}, Names: []string{"main"}}})
+		Index: (&Index{ByName: map[string][]Ref{"main": {{Off: 11, Unit: 2, LowPC: 0x1000, Code: true}}}, Names: []string{"main"}}).persisted()})
 	// The well-formed file is read back: the checks below are not vacuous.
 	if err := os.WriteFile(p, good.Bytes(), 0o600); err != nil {
 		f.Fatal(err)
