@@ -3,28 +3,9 @@ package dwtype
 import (
 	"debug/dwarf"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/stapgen/stapgen/internal/debuginfo/raw"
-)
-
-// Go's DWARF extension attributes (cmd/internal/dwarf).
-const (
-	attrGoKind      dwarf.Attr = 0x2900
-	attrGoKey       dwarf.Attr = 0x2901
-	attrGoElem      dwarf.Attr = 0x2902
-	attrGoDictIndex dwarf.Attr = 0x2906
-)
-
-// Go reflect.Kind values carried in DW_AT_go_kind.
-const (
-	goKindChan      = 18
-	goKindFunc      = 19
-	goKindInterface = 20
-	goKindMap       = 21
-	goKindSlice     = 23
-	goKindString    = 24
 )
 
 // maxTypeDepth bounds recursion through pointer-free nesting (arrays of
@@ -373,63 +354,7 @@ func (tr *Reader) sharedKey(e *dwarf.Entry, name string, size int64, lang Lang) 
 	return fmt.Sprintf("%d|%s|%d|%d|%d", e.Tag, name, size, line, col), true
 }
 
-func arrayOf(elem *Type, count int64) *Type {
-	a := &Type{Kind: KindArray, Elem: elem, Count: count}
-	if count >= 0 && elem.Size > 0 {
-		a.Size = count * elem.Size
-	}
-	return a
-}
-
-// nameArray spells an array (and its inner dimensions) as stap does:
-// "u8[]", "struct page*[]", and in Go's spelling "[4]uint64". It sets
-// both names outright, so it may run more than once on one array: a Go
-// array of arrays has one DIE, and one pending namer, per dimension, and
-// the outer one used to spell the inner one directly, which then spelled
-// itself again when settle reached its own namer; appending the element
-// to the Go name made that "[4]uint64uint64", as often as map order put
-// the outer namer first.
-func (tr *Reader) nameArray(t *Type, lang Lang) {
-	_, pending := tr.namers[t.Elem]
-	inner := !pending && t.Elem.Kind == KindArray && t.Elem.Name == ""
-	if inner {
-		tr.nameArray(t.Elem, lang) // an inner dimension of a C a[2][3], which has no namer
-	}
-	tr.name(t.Elem)
-	t.Name = t.Elem.Name + "[]"
-	if inner && lang != LangGo {
-		// stap names one array DIE once, whatever its dimensions: a C
-		// char a[5][16] is "char[]" in stap -L, not "char[][]".
-		t.Name = t.Elem.Name
-	}
-	if lang == LangGo {
-		t.GoName = "[" + strconv.FormatInt(max(t.Count, 0), 10) + "]" + t.Elem.GoName
-	}
-}
-
 func (tr *Reader) isSubroutine(off dwarf.Offset) bool {
 	e, _, err := tr.entry(off)
 	return err == nil && e.Tag == dwarf.TagSubroutineType
-}
-
-// applyGoKind marks Go's runtime-represented kinds and links key/elem.
-func (tr *Reader) applyGoKind(t *Type, goKind int64, goRef func(dwarf.Attr) *Type) {
-	switch goKind {
-	case goKindString:
-		t.Kind = KindString
-	case goKindSlice:
-		t.Kind = KindSlice
-		if el := goRef(attrGoElem); el != nil {
-			t.Elem = el
-		}
-	case goKindInterface:
-		t.Kind = KindInterface
-		t.EmptyInterface = len(t.Fields) > 0 && t.Fields[0].Name == "_type"
-	case goKindMap:
-		t.Kind, t.Key, t.Elem, t.Fields = KindMap, goRef(attrGoKey), goRef(attrGoElem), nil
-	case goKindChan:
-		t.Kind, t.Elem, t.Fields = KindChan, goRef(attrGoElem), nil
-	case goKindFunc:
-		t.Kind, t.Fields = KindFunc, nil
-	}
 }
