@@ -17,8 +17,9 @@
 //   - stat-kernel.stp.tmpl, stat-bpf.stp.tmpl: each runtime's keyed and
 //     summed statistics (plan.Stat): their arrays, how a call adds to
 //     them, how they print ("stat.add", "stat.dump", "agg.interval").
-//   - helpers.stp.tmpl: the kernel runtime's stap functions ("helper.gstr",
-//     ...), emitted only when a print needs them.
+//   - helpers.stp.tmpl, helpers-go.stp.tmpl, helpers-gomap.stp.tmpl: the
+//     kernel runtime's stap functions ("helper.ucstr", "helper.gstr",
+//     "helper.gmap_swiss", ...), emitted only when a print needs them.
 package templates
 
 import "embed"
@@ -34,7 +35,8 @@ func Files(runtime string) []string {
 	common := []string{"script.stp.tmpl", "probe.stp.tmpl", "reads.stp.tmpl"}
 	switch runtime {
 	case "kernel":
-		return append(common, "kernel.stp.tmpl", "helpers.stp.tmpl", "stat-kernel.stp.tmpl")
+		return append(common, "kernel.stp.tmpl", "helpers.stp.tmpl", "helpers-go.stp.tmpl",
+			"helpers-gomap.stp.tmpl", "stat-kernel.stp.tmpl")
 	case "bpf":
 		return append(common, "bpf.stp.tmpl", "stat-bpf.stp.tmpl")
 	}
