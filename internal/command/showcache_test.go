@@ -179,15 +179,7 @@ func outsideEntries(t *testing.T, bin string) map[string]map[string]bool {
 	}
 	if f.Section(".debug_info") != nil {
 		d := testenv.DWARF(t, bin)
-		r := d.Reader()
-		for {
-			e, err := r.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e == nil {
-				return out
-			}
+		for e := range testenv.Entries(t, d) {
 			if e.Tag != dwarf.TagSubprogram {
 				continue
 			}
@@ -210,6 +202,7 @@ func outsideEntries(t *testing.T, bin string) map[string]map[string]bool {
 				add(name, pc)
 			}
 		}
+		return out
 	}
 	tab := f.Section(".gopclntab")
 	if tab == nil {

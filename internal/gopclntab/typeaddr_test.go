@@ -38,15 +38,7 @@ func dwarfTypes(t *testing.T, bin string, names []string) map[string]uint64 {
 	}
 	const attrGoRuntimeType = dwarf.Attr(0x2904)
 	out := map[string]uint64{}
-	r := d.Reader()
-	for {
-		e, err := r.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e == nil {
-			return out
-		}
+	for e := range testenv.Entries(t, d) {
 		n, _ := e.Val(dwarf.AttrName).(string)
 		if a, ok := e.Val(attrGoRuntimeType).(uint64); ok && want[n] {
 			if a < types {
@@ -55,6 +47,7 @@ func dwarfTypes(t *testing.T, bin string, names []string) map[string]uint64 {
 			out[n] = a
 		}
 	}
+	return out
 }
 
 // TestTypeAddrs: the descriptors found by name in the runtime metadata

@@ -44,16 +44,8 @@ func paramTypes(t *testing.T, path string) map[string][]string {
 	t.Helper()
 	d := testenv.DWARF(t, path)
 	out := map[string][]string{}
-	r := d.Reader()
 	var fn string
-	for {
-		e, err := r.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e == nil {
-			return out
-		}
+	for e, r := range testenv.Entries(t, d) {
 		switch e.Tag {
 		case dwarf.TagInlinedSubroutine, dwarf.TagLexDwarfBlock:
 			r.SkipChildren() // parameters of what was inlined into it
@@ -77,6 +69,7 @@ func paramTypes(t *testing.T, path string) map[string][]string {
 				// name and type are the abstract DIE's.
 				or := d.Reader()
 				or.Seek(o)
+				var err error
 				if e, err = or.Next(); err != nil || e == nil {
 					t.Fatalf("%s: abstract origin 0x%x: %v", fn, o, err)
 				}
@@ -99,6 +92,7 @@ func paramTypes(t *testing.T, path string) map[string][]string {
 			out[fn] = append(out[fn], desc+" size "+hex(uint64(typ.Size())))
 		}
 	}
+	return out
 }
 
 // described are the functions fixtureSubs describes.

@@ -73,20 +73,13 @@ func TestRelocatableDWARF(t *testing.T) {
 	}
 	lows := func(d *dwarf.Data) map[string]uint64 {
 		out := map[string]uint64{}
-		r := d.Reader()
-		for {
-			e, err := r.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e == nil {
-				return out
-			}
+		for e := range testenv.Entries(t, d) {
 			name, _ := e.Val(dwarf.AttrName).(string)
 			if lo, ok := e.Val(dwarf.AttrLowpc).(uint64); ok && e.Tag == dwarf.TagSubprogram && name != "" {
 				out[name] = lo
 			}
 		}
+		return out
 	}
 	got, want := lows(ours), lows(testenv.DWARF(t, obj))
 	ef, err := elf.Open(obj)
