@@ -18,7 +18,7 @@ func explainStapError(err error, src []byte) error {
 	if !errors.As(err, &se) || se.Class != stap.ClassSemantic || se.Line == 0 {
 		return err
 	}
-	what, ok := script.OriginAt(src, se.Line)
+	what, ok := script.OriginAt(src, se.Line, se.Identifier)
 	if !ok {
 		return err
 	}

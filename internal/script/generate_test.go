@@ -219,7 +219,7 @@ func TestOriginOfStapError(t *testing.T) {
 	if se.Line == 0 {
 		t.Fatalf("no script line in stap's error:\n%s", out)
 	}
-	if got, ok := OriginAt(buf.Bytes(), se.Line); !ok || got != "--fields nosuch" {
+	if got, ok := OriginAt(buf.Bytes(), se.Line, se.Identifier); !ok || got != "--fields nosuch" {
 		t.Errorf("line %d: origin %q, %v; want --fields nosuch\n%s", se.Line, got, ok, out)
 	}
 }
