@@ -35,14 +35,15 @@ func TestBPFStrippedGoArgs(t *testing.T) {
 
 func strippedGoArgsOnBPF(t *testing.T, host, bin, src string) {
 	t.Run("strings", func(t *testing.T) {
-		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -strs", "--format", "json", "--source", src, bin, "main.Str")
+		raw := filepath.Join(t.TempDir(), "raw")
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -strs", "--format", "json", "--save", raw, "--source", src, bin, "main.Str")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, errs)
 		}
 		// An entry the runtime restarted (stack growth, the 200-byte
 		// string) is dropped through the restart points, whose gp the
 		// debug file describes too: one event per call.
-		checkStrCalls(t, out, errs, 64)
+		checkStrCalls(t, out, errs, raw, 64)
 	})
 
 	t.Run("slices", func(t *testing.T) {
