@@ -35,13 +35,14 @@ source bench/workload.sh
 # Go's arguments come in registers (ABIInternal: s in rax/rbx, n in rcx);
 # the goroutine id is g.goid at r14+152, the offset stapgen itself uses
 # for this Go version (the hand script would hard-code it too). The BPF
-# runtime has no register access, so there the DWARF names are used.
+# runtime has no u_register(): there the DWARF names are used, and
+# @uregister(14) for g.
 hand() { # lang runtime
 	case $1/$2 in
 	c/kernel) echo "probe process(\"$W/hitc\").function(\"hit\") { printf(\"%d %d %d %d %d %s\\n\", gettimeofday_ns(), cpu(), pid(), tid(), \$n, user_string_n(\$s, 128)) }" ;;
 	c/bpf) echo "probe process(\"$W/hitc\").function(\"hit\") { printf(\"%d %d %d %d %d %s\\n\", gettimeofday_ns(), cpu(), pid(), tid(), \$n, user_string_n(\$s, 64)) }" ;;
 	go/kernel) echo "probe process(\"$W/hitgo\").function(\"main.Hit\") { printf(\"%d %d %d %d %d %d %s\\n\", gettimeofday_ns(), cpu(), pid(), tid(), user_int64(u_register(\"r14\") + 152), u_register(\"rcx\"), user_string_n(u_register(\"rax\"), u_register(\"rbx\"))) }" ;;
-	go/bpf) echo "probe process(\"$W/hitgo\").function(\"main.Hit\") { printf(\"%d %d %d %d %d %s\\n\", gettimeofday_ns(), cpu(), pid(), tid(), \$n, user_string_n(\$s->str, 64)) }" ;;
+	go/bpf) echo "probe process(\"$W/hitgo\").function(\"main.Hit\") { printf(\"%d %d %d %d %d %d %s\\n\", gettimeofday_ns(), cpu(), pid(), tid(), user_uint64(@uregister(14) + 152), \$n, user_string_n(\$s->str, 64)) }" ;;
 	esac
 }
 bt() { # lang

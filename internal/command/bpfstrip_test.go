@@ -18,10 +18,11 @@ import (
 // raw or through its words, up to the 64-byte bound; main.Ints' []int and
 // main.Bytes' []byte with their lengths (and capacity); and main.Small's
 // bool and integers of 1, 2 and 8 bytes, signed and unsigned, are what
-// the program printed. Before, both printed "!" (no register access), and
-// an entry the runtime restarted showed twice (no readable restart point).
-// The same for the stripped PIE, whose restart records give the saved
-// PC less the load bias (plan.Linked).
+// the program printed; and each goroutine's id (checkGoids). Before,
+// both printed "!" (no register access), and an entry the runtime
+// restarted showed twice (no readable restart point). The same for the
+// stripped PIE, whose restart records give the saved PC less the load
+// bias (plan.Linked).
 func TestBPFStrippedGoArgs(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	src := filepath.Dir(testenv.GoSource("main.go"))
@@ -35,14 +36,19 @@ func TestBPFStrippedGoArgs(t *testing.T) {
 
 func strippedGoArgsOnBPF(t *testing.T, host, bin, src string) {
 	t.Run("strings", func(t *testing.T) {
-		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -strs", "--format", "json", "--source", src, bin, "main.Str")
+		raw := filepath.Join(t.TempDir(), "raw")
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -strs", "--format", "json", "--save", raw, "--source", src, bin, "main.Str")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, errs)
 		}
 		// An entry the runtime restarted (stack growth, the 200-byte
 		// string) is dropped through the restart points, whose gp the
 		// debug file describes too: one event per call.
-		checkStrCalls(t, out, errs, 64)
+		checkStrCalls(t, out, errs, raw, 64)
+	})
+
+	t.Run("goids", func(t *testing.T) {
+		checkGoids(t, host, bin, "--source", src)
 	})
 
 	t.Run("slices", func(t *testing.T) {

@@ -85,6 +85,9 @@ func (v Variable) Register() (int, bool) {
 	return raw.RegNum(name)
 }
 
+// RegNum is the DWARF number of the amd64 register name ("r14").
+func RegNum(name string) (int, bool) { return raw.RegNum(name) }
+
 // Function is one probe-able function of a target.
 type Function struct {
 	// Name is what a user types and what stap's .function("...") matches:

@@ -11,14 +11,14 @@ import (
 )
 
 // goStringPrints is what the BPF script prints for a record holding the Go
-// string s (templates/bpf.stp.tmpl, bytes.scan and bytes.words), bound 55
+// string s (templates/bpf.stp.tmpl, bytes.scan and bytes.words), bound 63
 // raw and 64 in words, on cpu: the words (when s holds a NUL in its first
-// 64 bytes or is longer than 55) and the record's piece. The words past
+// 64 bytes or is longer than 63) and the record's piece. The words past
 // the string's end read as 0xee, as the memory after a string may.
 func goStringPrints(cpu, s string) (words, record []byte) {
 	m := min(len(s), 64)
-	if strings.IndexByte(s[:m], 0) < 0 && m <= 55 {
-		return nil, []byte(fmt.Sprintf("\x1f%s|@@sg1 0 100 0 10 10 - \x1dg:55:%d:%s\n\x1e", cpu, len(s), s[:m]))
+	if strings.IndexByte(s[:m], 0) < 0 && m <= 63 {
+		return nil, []byte(fmt.Sprintf("\x1f%s|@@sg1 0 100 0 10 10 - \x1dg:63:%d:%s\n\x1e", cpu, len(s), s[:m]))
 	}
 	for k := 0; k < m; k += 8 {
 		var w [8]byte
@@ -32,7 +32,7 @@ func goStringPrints(cpu, s string) (words, record []byte) {
 		}
 		words = fmt.Appendf(words, "\x1f%s|\x1c%s%016x\x1e", cpu, mark, binary.LittleEndian.Uint64(w[:]))
 	}
-	return words, []byte(fmt.Sprintf("\x1f%s|@@sg1 0 100 0 10 10 - \x1dg:55:%d:\n\x1e", cpu, -1-len(s)))
+	return words, []byte(fmt.Sprintf("\x1f%s|@@sg1 0 100 0 10 10 - \x1dg:63:%d:\n\x1e", cpu, -1-len(s)))
 }
 
 // TestRawGoStrings: BPF Go strings printed raw or as words (whose pieces
@@ -51,7 +51,7 @@ func TestRawGoStrings(t *testing.T) {
 		}
 		return string(b)
 	}
-	strs := []string{"", "x", "\x00", fill(7), fill(8), fill(9), fill(54), fill(55), fill(56), fill(64), fill(65), fill(78),
+	strs := []string{"", "x", "\x00", fill(7), fill(8), fill(9), fill(54), fill(55), fill(56), fill(63), fill(64), fill(65), fill(78),
 		"ab\x00cd", fill(9, 8), fill(64, 63), fill(78, 70), fill(78, 2), "\x1c\x1d\x1e\x1f|\x1f0|\x1dg:5:3:", "a\nb\n@@sg1 0 1 2 3 4 - 5:\n", "\xff\x00\xfe"}
 	var in []byte
 	for i, str := range strs {

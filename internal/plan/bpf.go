@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 
+	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
 	"github.com/stapgen/stapgen/internal/goruntime"
 )
@@ -39,6 +40,31 @@ func bpfSplit(fields []Field) []int {
 		seen = true
 	}
 	return out
+}
+
+// bpfGoid reads the goroutine id where the kernel runtime does, at the
+// goid offset in the g that R14 holds at a Go function's entry: the
+// register through @uregister (stapbpf has no u_register()), the word
+// through a @cast of the binary's 8-byte word type indexed by the
+// offset's words (@cast reads 0 on a fault, where user_int64's fault
+// ends the whole run). Without it, why not.
+func (b *builder) bpfGoid() (Expr, string) {
+	off, err := b.in.Go.GoidOffset()
+	if err != nil {
+		return nil, err.Error()
+	}
+	var word, module string
+	if b.em.word != nil {
+		word, module = b.em.word()
+	}
+	n, ok := debuginfo.RegNum(goruntime.GRegister)
+	switch {
+	case word == "":
+		return nil, "no 8-byte integer type in the binary's DWARF to read it through"
+	case !ok || off < 0 || off%8 != 0:
+		return nil, fmt.Sprintf("goid at offset %d of %s, not a whole number of words", off, goruntime.GType)
+	}
+	return Var{Of: Cast{X: UReg{Num: n}, Type: word, Module: module}, Steps: []VarStep{{Index: int(off / 8)}}}, ""
 }
 
 // strMax is the --strlen bound of a string value, for the decoder: the

@@ -91,7 +91,15 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 				porder = append(porder, v.Name)
 			}
 		}
-		b.plan.Notes = append(b.plan.Notes, "BPF runtime: no register access, so no goroutine ids")
+		why := "no Go ABI facts for this binary"
+		if b.in.Go != nil {
+			goid, why = b.bpfGoid()
+		}
+		if goid == nil {
+			if note := "BPF runtime: no goroutine ids: " + why; !slices.Contains(b.plan.Notes, note) {
+				b.plan.Notes = append(b.plan.Notes, note)
+			}
+		}
 	}
 	// A filter naming a result is tested at the RET, one naming
 	// parameters at the entry, whose mark the RET checks.

@@ -10,8 +10,9 @@ import (
 
 // A record is laid out as a list of prints: the head, each field and the
 // tail. A kind whose runtime's template set defines a piece (part.K,
-// args.K, cost.K and maybe before.K and after.K: templates/bpf.stp.tmpl
-// and kernel.stp.tmpl say why) shares one "print" with the pieces next to
+// args.K, cost.K and maybe before.K, after.K and above.K:
+// templates/bpf.stp.tmpl and kernel.stp.tmpl say why) shares one "print"
+// with the pieces next to
 // it, within the set's print.budget; other kinds print through their own
 // templates. A before.K's statements go before the shared print. A
 // guard.K is a condition without which K's piece is not exact: a print
@@ -40,6 +41,10 @@ type printView struct {
 	// Guard: the conditions under which the joined print is exact (set
 	// only where pieces define guard.K); otherwise Slow prints.
 	Guard []string
+	// Above: a piece copies a string out (above.K), which the template
+	// needs a print above in the text for (templates/bpf.stp.tmpl,
+	// print.above).
+	Above bool
 }
 
 type piece struct {
@@ -52,6 +57,7 @@ type piece struct {
 	// joined print's fallback: own, or slow.K's where guard.K is.
 	own, slow string
 	guard     string
+	above     bool
 }
 
 // layout collects a handler's prints, holding the pieces that share the
@@ -153,6 +159,7 @@ func (l *layout) flush() error {
 			before = append(before, p.before)
 		}
 		v.Slow = append(v.Slow, p.slow)
+		v.Above = v.Above || p.above
 		after = p.after
 	}
 	for _, p := range l.open {
@@ -223,6 +230,13 @@ func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error
 		if p.after, err = g.exec("after."+k, data); err != nil {
 			return p, false, err
 		}
+	}
+	if g.t.Lookup("above."+k) != nil {
+		above, err := g.exec("above."+k, data)
+		if err != nil {
+			return p, false, err
+		}
+		p.above = above != ""
 	}
 	if g.t.Lookup("guard."+k) != nil {
 		if p.guard, err = g.exec("guard."+k, data); err != nil {

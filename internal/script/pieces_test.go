@@ -43,6 +43,7 @@ func TestRecordPieces(t *testing.T) {
 		{"a C string alone prints through its own template", []plan.Value{cstr}, false, false, 0, []int{1}},
 		{"a Go string's length joins the print before it, its words follow", []plan.Value{n, str, n}, true, true, 0, []int{3, 2}},
 		{"a Go string with a Word type prints raw: the whole record is one print", []plan.Value{n, raw, n}, true, true, 0, []int{5}},
+		{"a raw Go string opening a handler without the head", []plan.Value{raw, n}, false, false, 0, []int{2}},
 		{"user-memory reads count against the stack budget", []plan.Value{word(0), word(8), word(16), n}, true, true, 0, []int{4, 2}}, // the head (4) and three words (2 each) are the budget of 10,
 		{"a later handler of a limited record closes it before the tail", []plan.Value{n}, false, true, 5, []int{1, 1, 1}},
 		{"a handler without head or tail", []plan.Value{n, n}, false, false, 0, []int{2}},
@@ -57,17 +58,17 @@ func TestRecordPieces(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// A C string is never in its handler's first print in
-			// the text (stapbpf 4.8 overwrites its bytes 56-63
-			// there): a guarded one has a print above it.
+			// A C or raw Go string is never in its handler's first
+			// print in the text (stapbpf 4.8 overwrites its bytes
+			// 56-63 there): its print has one above it.
 			if len(prints) > 0 {
 				text := prints[0].Text
 				// The first printf, up to the next or the line's end.
 				_, text, _ = strings.Cut(text, "printf(")
 				text, _, _ = strings.Cut(text, "printf(")
 				text, _, _ = strings.Cut(text, "\n")
-				if strings.Contains(text, `\035:`) || strings.Contains(text, `\035!:`) {
-					t.Errorf("a C string in the handler's first print:\n%s", prints[0].Text)
+				if strings.Contains(text, `\035:`) || strings.Contains(text, `\035!:`) || strings.Contains(text, `\035g:`) {
+					t.Errorf("a string in the handler's first print:\n%s", prints[0].Text)
 				}
 			}
 			var got []int
@@ -78,7 +79,7 @@ func TestRecordPieces(t *testing.T) {
 				first := ""
 				for _, l := range strings.Split(p.Text, "\n") {
 					if strings.HasPrefix(l, "if (pid() < 0) ") {
-						continue // the print above a guarded one, never run
+						continue // the print above a string's, never run
 					}
 					// A guarded print: "if (GUARD) printf(...) else {".
 					if i := strings.Index(l, `) printf("\037%ld|`); strings.HasPrefix(l, "if (") && i >= 0 {
