@@ -35,6 +35,9 @@ type Event struct {
 	Host string
 	// Agg is a snapshot of the script's statistics (Probe == -1).
 	Agg *Agg
+	// head is the start of the event's JSON, made by the decoder once
+	// for its probe; nil for none.
+	head *probeHead
 }
 
 // Decoder reads events from stap's output.
@@ -54,8 +57,10 @@ type Decoder struct {
 	// lent is the arena of the held record Next returned last, free
 	// again once the caller asks for the next one (Reuse with restarts).
 	lent *arena
-	// heads are the JSON heads of each probe's fields.
-	heads [][]*fieldHead
+	// heads are the JSON heads of each probe's fields, probeHeads of
+	// each probe's events.
+	heads      [][]*fieldHead
+	probeHeads []*probeHead
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -82,7 +87,9 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 		d.restarts = &restarts{}
 	}
 	d.heads = make([][]*fieldHead, len(s.Probes))
+	d.probeHeads = make([]*probeHead, len(s.Probes))
 	for i, p := range s.Probes {
+		d.probeHeads[i] = newProbeHead(p.Function, p.Site)
 		for _, f := range p.Fields {
 			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
 		}

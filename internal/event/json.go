@@ -214,6 +214,9 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); {
 		// The bytes that need no escape, appended as one run.
 		j := i
+		for j+8 <= len(s) && plainWord(load64(s, j)) {
+			j += 8
+		}
 		for j < len(s) && plain[s[j]] {
 			j++
 		}
@@ -255,6 +258,40 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	return append(b, '"')
 }
 
+// plainWord says whether all 8 bytes of x are plain: a string's bytes
+// looked up one at a time in plain were most of quoting it, and strings,
+// probe and frame names are mostly plain ASCII. Each test below finds
+// whether some byte is a case (not which one): a top bit (not ASCII), a
+// byte under 0x20, a quote or a backslash (a zero byte of x^c).
+func plainWord(x uint64) bool {
+	q := x ^ ones*'"'
+	bs := x ^ ones*'\\'
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&high == 0
+}
+
+// load64 is the little-endian word at s[i:i+8].
+func load64[T string | []byte](s T, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// probeHead is an event's JSON up to its time: "probe":"F","site":"S",
+// "time_ns": made once for each probe of the schema (Event.head), not
+// quoted for every record.
+type probeHead struct {
+	function string
+	site     Site
+	json     []byte
+}
+
+func newProbeHead(function string, site Site) *probeHead {
+	b := append([]byte(`"probe":`), appendJSONString(nil, function)...)
+	b = append(b, `,"site":`...)
+	b = appendJSONString(b, string(site))
+	return &probeHead{function: function, site: site, json: append(b, `,"time_ns":`...)}
+}
+
 // MarshalJSON writes one event for people and tools:
 // {"probe":"main.Str","site":"entry","time_ns":…,"cpu":…,"pid":…,"tid":…,
 // "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
@@ -277,11 +314,15 @@ func (e Event) AppendJSON(b []byte) []byte {
 		}
 		return append(b, '}')
 	}
-	b = append(b, `"probe":`...)
-	b = appendJSONString(b, e.Function)
-	b = append(b, `,"site":`...)
-	b = appendJSONString(b, string(e.Site))
-	b = append(b, `,"time_ns":`...)
+	if h := e.head; h != nil && h.function == e.Function && h.site == e.Site {
+		b = append(b, h.json...)
+	} else {
+		b = append(b, `"probe":`...)
+		b = appendJSONString(b, e.Function)
+		b = append(b, `,"site":`...)
+		b = appendJSONString(b, string(e.Site))
+		b = append(b, `,"time_ns":`...)
+	}
 	b = strconv.AppendInt(b, e.Time, 10)
 	b = append(b, `,"cpu":`...)
 	b = strconv.AppendInt(b, int64(e.CPU), 10)

@@ -38,7 +38,7 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		return Event{}, errors.New("unknown probe " + strconv.Quote(string(head[0])))
 	}
 	ps := &d.s.Probes[probe]
-	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1}
+	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1, head: d.probeHeads[probe]}
 	if d.reuse && d.restarts != nil {
 		// A held record's values must outlive the next record's.
 		d.rec = d.restarts.pool.get(d.rec)
