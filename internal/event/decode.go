@@ -61,6 +61,9 @@ type Decoder struct {
 	// each probe's events.
 	heads      [][]*fieldHead
 	probeHeads []*probeHead
+	// stacks are the last backtraces of each probe's backtrace fields
+	// (stackcache.go), nil for other fields.
+	stacks [][]*stackCache
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -88,10 +91,15 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	}
 	d.heads = make([][]*fieldHead, len(s.Probes))
 	d.probeHeads = make([]*probeHead, len(s.Probes))
+	d.stacks = make([][]*stackCache, len(s.Probes))
 	for i, p := range s.Probes {
 		d.probeHeads[i] = newProbeHead(p.Function, p.Site)
-		for _, f := range p.Fields {
+		d.stacks[i] = make([]*stackCache, len(p.Fields))
+		for k, f := range p.Fields {
 			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
+			if f.Enc == EncStack {
+				d.stacks[i][k] = &stackCache{}
+			}
 		}
 	}
 	return d
@@ -282,10 +290,9 @@ func (d *Decoder) line(line []byte, partial bool) {
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: "partial record (output ended mid-line)"})
 		return
 	}
-	e, err := d.record(rec[len(magic):])
-	if err != nil {
-		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: err.Error()})
-		return
+	d.pending = append(d.pending, Event{})
+	e := &d.pending[len(d.pending)-1]
+	if err := d.record(e, rec[len(magic):]); err != nil {
+		*e = Event{Probe: -1, Goid: -1, Raw: string(rec), Err: err.Error()}
 	}
-	d.pending = append(d.pending, e)
 }

@@ -297,8 +297,9 @@ func newProbeHead(function string, site Site) *probeHead {
 // "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
 
-// AppendJSON appends the event's JSON object to b.
-func (e Event) AppendJSON(b []byte) []byte {
+// AppendJSON appends the event's JSON object to b; through a pointer, as
+// a sink writes every event (the copy of a value was a share of it).
+func (e *Event) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	if e.Host != "" {
 		b = append(b, `"host":`...)

@@ -22,23 +22,25 @@ func pidTID(b []byte) (pid, tid int, ok1, ok2 bool) {
 	return int(v >> 32), int(v & 0xffffffff), true, true
 }
 
-// record decodes the part after the magic.
-func (d *Decoder) record(b []byte) (Event, error) {
+// record decodes the part after the magic into e, in place: the
+// decoder's queue holds it, and returning the 168-byte Event to be copied
+// there was one more copy of every record.
+func (d *Decoder) record(e *Event, b []byte) error {
 	var head [6][]byte
 	for k := range head {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
-			return Event{}, errTokens
+			return errTokens
 		}
 		head[k] = tok
 	}
 	probe, ok := atoi(head[0])
 	if !ok || probe < 0 || probe >= len(d.s.Probes) {
-		return Event{}, errors.New("unknown probe " + strconv.Quote(string(head[0])))
+		return errors.New("unknown probe " + strconv.Quote(string(head[0])))
 	}
 	ps := &d.s.Probes[probe]
-	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1, head: d.probeHeads[probe]}
+	*e = Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1, head: d.probeHeads[probe]}
 	if d.reuse && d.restarts != nil {
 		// A held record's values must outlive the next record's.
 		d.rec = d.restarts.pool.get(d.rec)
@@ -54,13 +56,13 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		pid, tid, ok3, ok4 = pidTID(head[3])
 	}
 	if !(ok1 && ok2 && ok3 && ok4) {
-		return Event{}, errors.New("bad record header")
+		return errors.New("bad record header")
 	}
 	e.Time, e.CPU, e.PID, e.TID = t, cpu, pid, tid
 	if g := head[5]; !isDash(g) {
 		gv, ok := atoi64(g)
 		if !ok {
-			return Event{}, errors.New("bad goroutine id")
+			return errors.New("bad goroutine id")
 		}
 		if gv >= 0 {
 			e.Goid = gv
@@ -72,17 +74,23 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
-			return Event{}, errTokens
+			return errTokens
 		}
-		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem); err != nil {
-			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
+		var err error
+		if c := d.stacks[probe][k]; c != nil {
+			err = c.stackInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem)
+		} else {
+			err = decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem)
+		}
+		if err != nil {
+			return errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
 		e.Fields[k].head = d.heads[probe][k]
 	}
 	if tok, _ := nextToken(b); tok != nil {
-		return Event{}, errTokens
+		return errTokens
 	}
-	return e, nil
+	return nil
 }
 
 func nextToken(b []byte) (tok, rest []byte) {
