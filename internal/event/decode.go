@@ -57,13 +57,8 @@ type Decoder struct {
 	// lent is the arena of the held record Next returned last, free
 	// again once the caller asks for the next one (Reuse with restarts).
 	lent *arena
-	// heads are the JSON heads of each probe's fields, probeHeads of
-	// each probe's events.
-	heads      [][]*fieldHead
-	probeHeads []*probeHead
-	// stacks are the last backtraces of each probe's backtrace fields
-	// (stackcache.go), nil for other fields.
-	stacks [][]*stackCache
+	// probes is what the decoder made for each probe of the schema.
+	probes []probeDec
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -89,20 +84,31 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.hasRestarts() {
 		d.restarts = &restarts{}
 	}
-	d.heads = make([][]*fieldHead, len(s.Probes))
-	d.probeHeads = make([]*probeHead, len(s.Probes))
-	d.stacks = make([][]*stackCache, len(s.Probes))
+	d.probes = make([]probeDec, len(s.Probes))
 	for i, p := range s.Probes {
-		d.probeHeads[i] = newProbeHead(p.Function, p.Site)
-		d.stacks[i] = make([]*stackCache, len(p.Fields))
+		pd := &d.probes[i]
+		pd.head = newProbeHead(p.Function, p.Site)
+		pd.fields = make([]fieldDec, len(p.Fields))
 		for k, f := range p.Fields {
-			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
+			pd.fields[k].head = newFieldHead(f.Name, f.Type)
 			if f.Enc == EncStack {
-				d.stacks[i][k] = &stackCache{}
+				pd.fields[k].stack = &stackCache{}
 			}
 		}
 	}
 	return d
+}
+
+// probeDec is what a decoder keeps for one probe: the JSON heads of its
+// events and of its fields, and its backtraces' last values.
+type probeDec struct {
+	head   *probeHead
+	fields []fieldDec
+}
+
+type fieldDec struct {
+	head  *fieldHead
+	stack *stackCache // nil but for a backtrace
 }
 
 // Reuse lets the decoder write each record's values over the previous

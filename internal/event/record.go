@@ -22,9 +22,9 @@ func pidTID(b []byte) (pid, tid int, ok1, ok2 bool) {
 	return int(v >> 32), int(v & 0xffffffff), true, true
 }
 
-// record decodes the part after the magic into e, in place: the
-// decoder's queue holds it, and returning the 168-byte Event to be copied
-// there was one more copy of every record.
+// record decodes the part after the magic into e, a zero Event in the
+// decoder's queue: returning the 168-byte Event to be copied there, and
+// building it whole over the zero one, were copies of every record.
 func (d *Decoder) record(e *Event, b []byte) error {
 	var head [6][]byte
 	for k := range head {
@@ -40,7 +40,9 @@ func (d *Decoder) record(e *Event, b []byte) error {
 		return errors.New("unknown probe " + strconv.Quote(string(head[0])))
 	}
 	ps := &d.s.Probes[probe]
-	*e = Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1, head: d.probeHeads[probe]}
+	pd := &d.probes[probe]
+	// e is the queue's zero Event: each field is written once.
+	e.Probe, e.Function, e.Site, e.Goid, e.head = probe, ps.Function, ps.Site, -1, pd.head
 	if d.reuse && d.restarts != nil {
 		// A held record's values must outlive the next record's.
 		d.rec = d.restarts.pool.get(d.rec)
@@ -70,6 +72,7 @@ func (d *Decoder) record(e *Event, b []byte) error {
 	}
 	e.Fields = d.rec.values(len(ps.Fields), d.reuse)
 	d.rec.mem.rewind()
+	fds := pd.fields[:len(ps.Fields)]
 	for k := range ps.Fields {
 		var tok []byte
 		tok, b = nextToken(b)
@@ -77,15 +80,16 @@ func (d *Decoder) record(e *Event, b []byte) error {
 			return errTokens
 		}
 		var err error
-		if c := d.stacks[probe][k]; c != nil {
-			err = c.stackInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem)
+		v := &e.Fields[k]
+		v.head = fds[k].head
+		if c := fds[k].stack; c != nil {
+			err = c.stackInto(v, &ps.Fields[k], tok, &d.rec.mem)
 		} else {
-			err = decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem)
+			err = decodeInto(v, &ps.Fields[k], tok, &d.rec.mem)
 		}
 		if err != nil {
 			return errors.New(ps.Fields[k].Name + ": " + err.Error())
 		}
-		e.Fields[k].head = d.heads[probe][k]
 	}
 	if tok, _ := nextToken(b); tok != nil {
 		return errTokens
