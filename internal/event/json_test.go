@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/rand"
+	"strconv"
 	"testing"
 )
 
@@ -62,6 +63,21 @@ func TestJSONStringAsEncodingJSON(t *testing.T) {
 			if err := json.Unmarshal(appendJSONString(nil, b), &back); err != nil || back != string(b) {
 				t.Fatalf("%q quoted as %s, read back as %q (%v)", b, appendJSONString(nil, b), back, err)
 			}
+		}
+	}
+}
+
+// TestHexWordAsStrconv: addresses are written as strconv writes them, at
+// every digit count, after bytes already in the buffer.
+func TestHexWordAsStrconv(t *testing.T) {
+	xs := []uint64{0, 1, 0xf, 0x10, 0x4a1260, 0xffffffff81234567, 1<<64 - 1}
+	for k := range 64 {
+		xs = append(xs, 1<<k, 1<<k-1, 1<<k+1)
+	}
+	for _, x := range xs {
+		want := `ab"0x` + strconv.FormatUint(x, 16) + `"`
+		if got := string(appendHexWord([]byte("ab"), x)); got != want {
+			t.Errorf("appendHexWord(%#x) = %s, want %s", x, got, want)
 		}
 	}
 }
