@@ -55,3 +55,30 @@ func TestStackCache(t *testing.T) {
 		}
 	}
 }
+
+// fuzzLinesAlone: a reusing decoder's events are those of each line
+// decoded by a decoder of its own, which has no backtrace of an earlier
+// record to reuse. Statistics snapshots span lines, so input holding
+// them is left to the other checks.
+func fuzzLinesAlone(t *testing.T, in []byte, s *Schema) {
+	t.Helper()
+	if bytes.Contains(in, aggMagic) || bytes.IndexByte(in, '\r') >= 0 {
+		return
+	}
+	d := NewDecoder(bytes.NewReader(in), s)
+	d.Reuse()
+	got := appendJSONLines(t, nil, d)
+	var want []byte
+	for len(in) > 0 {
+		line := in
+		if i := bytes.IndexByte(in, '\n'); i >= 0 {
+			line, in = in[:i+1], in[i+1:]
+		} else {
+			in = nil
+		}
+		want = appendJSONLines(t, want, NewDecoder(bytes.NewReader(line), s))
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("events differ from each line's alone at byte %d:\n%s\n%s", firstDiff(got, want), got, want)
+	}
+}
