@@ -93,6 +93,7 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 			pd.fields[k].head = newFieldHead(f.Name, f.Type)
 			if f.Enc == EncStack {
 				pd.fields[k].stack = &stackCache{}
+				pd.fields[k].head.stack = pd.fields[k].stack
 			}
 		}
 	}

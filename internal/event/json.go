@@ -31,6 +31,8 @@ func (v *Value) appendJSON(b []byte) []byte {
 type fieldHead struct {
 	name, typ string
 	json      []byte
+	// stack is the field's backtrace cache, nil but for a backtrace.
+	stack *stackCache
 }
 
 func newFieldHead(name, typ string) *fieldHead {
@@ -45,6 +47,11 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		return append(b, `,"missing":true}`...)
 	}
 	b = append(b, `,"value":`...)
+	if v.Enc == EncStack && v.head != nil && v.head.stack != nil {
+		if j := v.head.stack.json.Load(); j != nil && j.is(v) {
+			return append(append(b, j.json...), '}')
+		}
+	}
 	b = v.appendValue(b)
 	switch v.Enc {
 	case EncEnum:
@@ -52,22 +59,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		b = append(b, `,"int":`...)
 		b = strconv.AppendInt(b, v.Int, 10)
 	case EncStack:
-		if v.Frames != nil {
-			// The names beside the addresses; null where the symbols
-			// do not reach.
-			b = append(b, `,"frames":[`...)
-			for i, n := range v.Frames {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				if n == "" {
-					b = append(b, "null"...)
-				} else {
-					b = appendJSONString(b, n)
-				}
-			}
-			b = append(b, ']')
-		}
+		b = appendFrames(b, v.Frames)
 	case EncStr:
 		if !utf8.Valid(v.Bytes) {
 			b = append(b, `,"hex":"`...)
@@ -121,6 +113,37 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+func appendStack(b []byte, stack []uint64) []byte {
+	b = append(b, '[')
+	for i, a := range stack {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendHexWord(b, a)
+	}
+	return append(b, ']')
+}
+
+// appendFrames writes the names beside a stack's addresses; null where
+// the symbols do not reach.
+func appendFrames(b []byte, frames []string) []byte {
+	if frames == nil {
+		return b
+	}
+	b = append(b, `,"frames":[`...)
+	for i, n := range frames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if n == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, n)
+		}
+	}
+	return append(b, ']')
 }
 
 func appendHexWord(b []byte, x uint64) []byte {
@@ -183,14 +206,7 @@ func (v *Value) appendValue(b []byte) []byte {
 	case EncFloat:
 		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
-		b = append(b, '[')
-		for i, a := range v.Stack {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHexWord(b, a)
-		}
-		return append(b, ']')
+		return appendStack(b, v.Stack)
 	}
 	return append(b, "null"...)
 }

@@ -82,3 +82,37 @@ func fuzzLinesAlone(t *testing.T, in []byte, s *Schema) {
 		t.Fatalf("events differ from each line's alone at byte %d:\n%s\n%s", firstDiff(got, want), got, want)
 	}
 }
+
+// TestStackJSONAfterChange: a repeated backtrace's cached JSON is not
+// written for a value changed after decoding (frames named by the
+// target's symbols, an address rewritten).
+func TestStackJSONAfterChange(t *testing.T) {
+	s := &Schema{Version: 1, Probes: []ProbeSchema{{Function: "f", Site: SiteEntry, Fields: []FieldSchema{{Name: "user_stack", Enc: EncStack, Type: "stack"}}}}}
+	in := strings.Repeat("@@sg1 0 1 1 1 1 - 0x4a1260,0x4a15c5\n", 5)
+	d := NewDecoder(strings.NewReader(in), s)
+	d.Reuse()
+	changes := []func(v *Value){
+		func(v *Value) {},
+		func(v *Value) {},
+		func(v *Value) { v.Frames = []string{"main.f", ""} },
+		func(v *Value) { v.Stack[1] = 0x10 },
+		func(v *Value) {},
+	}
+	wants := []string{
+		`"value":["0x4a1260","0x4a15c5"]}`,
+		`"value":["0x4a1260","0x4a15c5"]}`,
+		`"value":["0x4a1260","0x4a15c5"],"frames":["main.f",null]}`,
+		`"value":["0x4a1260","0x10"]}`,
+		`"value":["0x4a1260","0x4a15c5"]}`,
+	}
+	for i, change := range changes {
+		e, err := d.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&e.Fields[0])
+		if got := string(e.AppendJSON(nil)); !strings.HasSuffix(got, wants[i]+"}}") {
+			t.Errorf("record %d: %s, want it to end %s}}", i, got, wants[i])
+		}
+	}
+}
