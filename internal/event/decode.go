@@ -35,6 +35,9 @@ type Event struct {
 	Host string
 	// Agg is a snapshot of the script's statistics (Probe == -1).
 	Agg *Agg
+	// head is the start of the event's JSON, made by the decoder once
+	// for its probe; nil for none.
+	head *probeHead
 }
 
 // Decoder reads events from stap's output.
@@ -54,8 +57,8 @@ type Decoder struct {
 	// lent is the arena of the held record Next returned last, free
 	// again once the caller asks for the next one (Reuse with restarts).
 	lent *arena
-	// heads are the JSON heads of each probe's fields.
-	heads [][]*fieldHead
+	// probes is what the decoder made for each probe of the schema.
+	probes []probeDec
 	// restarts drops the entries Go's stack-check restart repeats (BPF),
 	// nil when the schema has no restart records.
 	restarts *restarts
@@ -81,13 +84,32 @@ func NewDecoder(r io.Reader, s *Schema) *Decoder {
 	if s.hasRestarts() {
 		d.restarts = &restarts{}
 	}
-	d.heads = make([][]*fieldHead, len(s.Probes))
+	d.probes = make([]probeDec, len(s.Probes))
 	for i, p := range s.Probes {
-		for _, f := range p.Fields {
-			d.heads[i] = append(d.heads[i], newFieldHead(f.Name, f.Type))
+		pd := &d.probes[i]
+		pd.head = newProbeHead(p.Function, p.Site)
+		pd.fields = make([]fieldDec, len(p.Fields))
+		for k, f := range p.Fields {
+			pd.fields[k].head = newFieldHead(f.Name, f.Type)
+			if f.Enc == EncStack {
+				pd.fields[k].stack = &stackCache{}
+				pd.fields[k].head.stack = pd.fields[k].stack
+			}
 		}
 	}
 	return d
+}
+
+// probeDec is what a decoder keeps for one probe: the JSON heads of its
+// events and of its fields, and its backtraces' last values.
+type probeDec struct {
+	head   *probeHead
+	fields []fieldDec
+}
+
+type fieldDec struct {
+	head  *fieldHead
+	stack *stackCache // nil but for a backtrace
 }
 
 // Reuse lets the decoder write each record's values over the previous
@@ -275,10 +297,9 @@ func (d *Decoder) line(line []byte, partial bool) {
 		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: "partial record (output ended mid-line)"})
 		return
 	}
-	e, err := d.record(rec[len(magic):])
-	if err != nil {
-		d.pending = append(d.pending, Event{Probe: -1, Goid: -1, Raw: string(rec), Err: err.Error()})
-		return
+	d.pending = append(d.pending, Event{})
+	e := &d.pending[len(d.pending)-1]
+	if err := d.record(e, rec[len(magic):]); err != nil {
+		*e = Event{Probe: -1, Goid: -1, Raw: string(rec), Err: err.Error()}
 	}
-	d.pending = append(d.pending, e)
 }

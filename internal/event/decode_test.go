@@ -162,10 +162,14 @@ func FuzzDecode(f *testing.F) {
 	raw.RawStrings = true
 	// Restart records: an entry held back, then dropped.
 	f.Add([]byte("@@sg1 0 1 1 1 7 1 1:61 1 0x1\n@@sg1 1 2 1 1 7 1 0x4a1010\n@@sg1 0 3 1 1 7 1 1:61 1 -\n@@sg1 2 4 1 1 8 1 5\n"))
+	// Backtraces repeated, and changed, from record to record.
+	f.Add([]byte("@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1:a,0x2:b\n@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1:a,0x2:b\n" +
+		"@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 0x1,0x2\n@@sg1 2 5 0 1 1 - 1 0x1 1 3/4:1,2 1/1:1:61 0x1/0x2 -\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		fuzzDecode(t, in, schema)
 		fuzzDecode(t, in, &raw)
 		fuzzDecode(t, in, restartSchema)
+		fuzzLinesAlone(t, in, schema)
 		for _, s := range []*Schema{schema, restartSchema} {
 			fuzzKeptStreamed(t, in, s)
 		}

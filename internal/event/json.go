@@ -31,6 +31,8 @@ func (v *Value) appendJSON(b []byte) []byte {
 type fieldHead struct {
 	name, typ string
 	json      []byte
+	// stack is the field's backtrace cache, nil but for a backtrace.
+	stack *stackCache
 }
 
 func newFieldHead(name, typ string) *fieldHead {
@@ -45,6 +47,11 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		return append(b, `,"missing":true}`...)
 	}
 	b = append(b, `,"value":`...)
+	if v.Enc == EncStack && v.head != nil && v.head.stack != nil {
+		if j := v.head.stack.json.Load(); j != nil && j.is(v) {
+			return append(append(b, j.json...), '}')
+		}
+	}
 	b = v.appendValue(b)
 	switch v.Enc {
 	case EncEnum:
@@ -52,22 +59,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		b = append(b, `,"int":`...)
 		b = strconv.AppendInt(b, v.Int, 10)
 	case EncStack:
-		if v.Frames != nil {
-			// The names beside the addresses; null where the symbols
-			// do not reach.
-			b = append(b, `,"frames":[`...)
-			for i, n := range v.Frames {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				if n == "" {
-					b = append(b, "null"...)
-				} else {
-					b = appendJSONString(b, n)
-				}
-			}
-			b = append(b, ']')
-		}
+		b = appendFrames(b, v.Frames)
 	case EncStr:
 		if !utf8.Valid(v.Bytes) {
 			b = append(b, `,"hex":"`...)
@@ -121,6 +113,37 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+func appendStack(b []byte, stack []uint64) []byte {
+	b = append(b, '[')
+	for i, a := range stack {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendHexWord(b, a)
+	}
+	return append(b, ']')
+}
+
+// appendFrames writes the names beside a stack's addresses; null where
+// the symbols do not reach.
+func appendFrames(b []byte, frames []string) []byte {
+	if frames == nil {
+		return b
+	}
+	b = append(b, `,"frames":[`...)
+	for i, n := range frames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if n == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, n)
+		}
+	}
+	return append(b, ']')
 }
 
 func appendHexWord(b []byte, x uint64) []byte {
@@ -183,14 +206,7 @@ func (v *Value) appendValue(b []byte) []byte {
 	case EncFloat:
 		return appendJSONFloat(b, v.Float, int(v.Int))
 	case EncStack:
-		b = append(b, '[')
-		for i, a := range v.Stack {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHexWord(b, a)
-		}
-		return append(b, ']')
+		return appendStack(b, v.Stack)
 	}
 	return append(b, "null"...)
 }
@@ -214,6 +230,9 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); {
 		// The bytes that need no escape, appended as one run.
 		j := i
+		for j+8 <= len(s) && plainWord(load64(s, j)) {
+			j += 8
+		}
 		for j < len(s) && plain[s[j]] {
 			j++
 		}
@@ -255,13 +274,48 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	return append(b, '"')
 }
 
+// plainWord says whether all 8 bytes of x are plain: a string's bytes
+// looked up one at a time in plain were most of quoting it, and strings,
+// probe and frame names are mostly plain ASCII. Each test below finds
+// whether some byte is a case (not which one): a top bit (not ASCII), a
+// byte under 0x20, a quote or a backslash (a zero byte of x^c).
+func plainWord(x uint64) bool {
+	q := x ^ ones*'"'
+	bs := x ^ ones*'\\'
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&high == 0
+}
+
+// load64 is the little-endian word at s[i:i+8].
+func load64[T string | []byte](s T, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// probeHead is an event's JSON up to its time: "probe":"F","site":"S",
+// "time_ns": made once for each probe of the schema (Event.head), not
+// quoted for every record.
+type probeHead struct {
+	function string
+	site     Site
+	json     []byte
+}
+
+func newProbeHead(function string, site Site) *probeHead {
+	b := append([]byte(`"probe":`), appendJSONString(nil, function)...)
+	b = append(b, `,"site":`...)
+	b = appendJSONString(b, string(site))
+	return &probeHead{function: function, site: site, json: append(b, `,"time_ns":`...)}
+}
+
 // MarshalJSON writes one event for people and tools:
 // {"probe":"main.Str","site":"entry","time_ns":…,"cpu":…,"pid":…,"tid":…,
 // "goid":…,"fields":{"s":{"type":"string","value":"hello","len":5}}}.
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
 
-// AppendJSON appends the event's JSON object to b.
-func (e Event) AppendJSON(b []byte) []byte {
+// AppendJSON appends the event's JSON object to b; through a pointer, as
+// a sink writes every event (the copy of a value was a share of it).
+func (e *Event) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	if e.Host != "" {
 		b = append(b, `"host":`...)
@@ -277,11 +331,15 @@ func (e Event) AppendJSON(b []byte) []byte {
 		}
 		return append(b, '}')
 	}
-	b = append(b, `"probe":`...)
-	b = appendJSONString(b, e.Function)
-	b = append(b, `,"site":`...)
-	b = appendJSONString(b, string(e.Site))
-	b = append(b, `,"time_ns":`...)
+	if h := e.head; h != nil && h.function == e.Function && h.site == e.Site {
+		b = append(b, h.json...)
+	} else {
+		b = append(b, `"probe":`...)
+		b = appendJSONString(b, e.Function)
+		b = append(b, `,"site":`...)
+		b = appendJSONString(b, string(e.Site))
+		b = append(b, `,"time_ns":`...)
+	}
 	b = strconv.AppendInt(b, e.Time, 10)
 	b = append(b, `,"cpu":`...)
 	b = strconv.AppendInt(b, int64(e.CPU), 10)

@@ -22,23 +22,27 @@ func pidTID(b []byte) (pid, tid int, ok1, ok2 bool) {
 	return int(v >> 32), int(v & 0xffffffff), true, true
 }
 
-// record decodes the part after the magic.
-func (d *Decoder) record(b []byte) (Event, error) {
+// record decodes the part after the magic into e, a zero Event in the
+// decoder's queue: returning the 168-byte Event to be copied there, and
+// building it whole over the zero one, were copies of every record.
+func (d *Decoder) record(e *Event, b []byte) error {
 	var head [6][]byte
 	for k := range head {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
-			return Event{}, errTokens
+			return errTokens
 		}
 		head[k] = tok
 	}
 	probe, ok := atoi(head[0])
 	if !ok || probe < 0 || probe >= len(d.s.Probes) {
-		return Event{}, errors.New("unknown probe " + strconv.Quote(string(head[0])))
+		return errors.New("unknown probe " + strconv.Quote(string(head[0])))
 	}
 	ps := &d.s.Probes[probe]
-	e := Event{Probe: probe, Function: ps.Function, Site: ps.Site, Goid: -1}
+	pd := &d.probes[probe]
+	// e is the queue's zero Event: each field is written once.
+	e.Probe, e.Function, e.Site, e.Goid, e.head = probe, ps.Function, ps.Site, -1, pd.head
 	if d.reuse && d.restarts != nil {
 		// A held record's values must outlive the next record's.
 		d.rec = d.restarts.pool.get(d.rec)
@@ -54,13 +58,13 @@ func (d *Decoder) record(b []byte) (Event, error) {
 		pid, tid, ok3, ok4 = pidTID(head[3])
 	}
 	if !(ok1 && ok2 && ok3 && ok4) {
-		return Event{}, errors.New("bad record header")
+		return errors.New("bad record header")
 	}
 	e.Time, e.CPU, e.PID, e.TID = t, cpu, pid, tid
 	if g := head[5]; !isDash(g) {
 		gv, ok := atoi64(g)
 		if !ok {
-			return Event{}, errors.New("bad goroutine id")
+			return errors.New("bad goroutine id")
 		}
 		if gv >= 0 {
 			e.Goid = gv
@@ -68,21 +72,29 @@ func (d *Decoder) record(b []byte) (Event, error) {
 	}
 	e.Fields = d.rec.values(len(ps.Fields), d.reuse)
 	d.rec.mem.rewind()
+	fds := pd.fields[:len(ps.Fields)]
 	for k := range ps.Fields {
 		var tok []byte
 		tok, b = nextToken(b)
 		if tok == nil {
-			return Event{}, errTokens
+			return errTokens
 		}
-		if err := decodeInto(&e.Fields[k], &ps.Fields[k], tok, &d.rec.mem); err != nil {
-			return Event{}, errors.New(ps.Fields[k].Name + ": " + err.Error())
+		var err error
+		v := &e.Fields[k]
+		v.head = fds[k].head
+		if c := fds[k].stack; c != nil {
+			err = c.stackInto(v, &ps.Fields[k], tok, &d.rec.mem)
+		} else {
+			err = decodeInto(v, &ps.Fields[k], tok, &d.rec.mem)
 		}
-		e.Fields[k].head = d.heads[probe][k]
+		if err != nil {
+			return errors.New(ps.Fields[k].Name + ": " + err.Error())
+		}
 	}
 	if tok, _ := nextToken(b); tok != nil {
-		return Event{}, errTokens
+		return errTokens
 	}
-	return e, nil
+	return nil
 }
 
 func nextToken(b []byte) (tok, rest []byte) {
