@@ -2,7 +2,6 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"debug/elf"
 	"strings"
 	"testing"
 
@@ -123,21 +122,7 @@ func TestGoModel(t *testing.T) {
 // goidFromStdlib walks the DWARF with the standard library only, as an
 // independent check of GoidOffset and of TypeByName.
 func goidFromStdlib(t *testing.T, path string) int64 {
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := d.Reader()
-	for {
-		e, err := r.Next()
-		if err != nil || e == nil {
-			t.Fatal("runtime.g not found")
-		}
+	for e, r := range testenv.Entries(t, testenv.DWARF(t, path)) {
 		if e.Tag == dwarf.TagStructType && e.Val(dwarf.AttrName) == "runtime.g" {
 			for {
 				c, _ := r.Next()
@@ -150,6 +135,8 @@ func goidFromStdlib(t *testing.T, path string) int64 {
 			}
 		}
 	}
+	t.Fatal("runtime.g not found")
+	return 0
 }
 
 func TestGoidOffset(t *testing.T) {
