@@ -84,7 +84,7 @@ func TestStrippedScriptsPassStap(t *testing.T) {
 			stapAccepts(t, stap51, src, "-r", lab.Release(), "-p4")
 			stapAccepts(t, host, src, "-p2")
 			// The BPF runtime places the same entry points (its Go returns
-			// are refused: it cannot read registers at a RET).
+			// are refused: stapgen places no BPF probe at a RET).
 			bpf, errs, code := stapgen(t, append([]string{"gen", "--runtime", "bpf", bin}, fns...)...)
 			if code != 0 {
 				t.Fatalf("gen --runtime bpf: exit %d\n%s", code, errs)

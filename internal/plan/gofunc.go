@@ -196,7 +196,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 	if req.Return {
 		switch {
 		case bpf:
-			return refuse("Go returns need register reads at RET instructions, which the BPF runtime lacks; use --runtime=kernel or drop --return")
+			return refuse("Go returns need probes at the function's RET instructions, which stapgen places on the kernel runtime only, not on the BPF runtime; use --runtime=kernel or drop --return")
 		case !b.addressProbes():
 			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
 		case b.in.Target.Kernel:

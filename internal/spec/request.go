@@ -13,7 +13,7 @@ type Runtime string
 const (
 	// RuntimeKernel is stap's default kernel-module runtime: full features.
 	RuntimeKernel Runtime = "kernel"
-	// RuntimeBPF is --runtime=bpf: no loops, no register access, small stack.
+	// RuntimeBPF is --runtime=bpf: no loops, registers only as @uregister, small stack.
 	RuntimeBPF Runtime = "bpf"
 )
 
