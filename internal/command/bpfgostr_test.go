@@ -42,7 +42,7 @@ func TestBPFGoStringBytes(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, errs)
 			}
-			checkStrCalls(t, out, errs, raw, bound)
+			checkStrCalls(t, out, errs, raw, bound, rawOnBPF)
 		})
 	}
 }
@@ -51,9 +51,8 @@ func TestBPFGoStringBytes(t *testing.T) {
 // with the string it passed (up to bound, marked truncated past it) and
 // its length; and in stap's raw output saved in file raw, the strings
 // printed raw (0x1d "g:" BOUND ":" LEN ":", LEN not negative) are those
-// without a NUL in their first min(LEN, bound, 64) bytes and with at most
-// 63 of them to print, by their lengths.
-func checkStrCalls(t *testing.T, out, errs, raw string, bound int) {
+// rawOn says the runtime prints raw, by their lengths.
+func checkStrCalls(t *testing.T, out, errs, raw string, bound int, rawOn func(full string, bound int) bool) {
 	t.Helper()
 	calls := said(t, errs, "CALL")["main.Str"]
 	evs := parseEvents(t, out)
@@ -80,8 +79,7 @@ func checkStrCalls(t *testing.T, out, errs, raw string, bound int) {
 	}
 	want := map[int]int{} // length -> calls whose string should print raw
 	for _, c := range calls {
-		full := c["s"]
-		if m := min(len(full), bound, 64); m <= 63 && !strings.Contains(full[:m], "\x00") {
+		if full := c["s"]; rawOn(full, bound) {
 			want[len(full)]++
 		}
 	}
@@ -105,7 +103,15 @@ func checkStrCalls(t *testing.T, out, errs, raw string, bound int) {
 	}
 }
 
-// rawGoRE is a BPF Go string printed raw (event/rawgo.go): its length.
+// rawOnBPF: stapbpf's one read of a string stops at a NUL, and holds 63
+// bytes: a string without a NUL in the bytes it shows (at most 64) and with
+// at most 63 of them prints raw, the others as words.
+func rawOnBPF(full string, bound int) bool {
+	m := min(len(full), bound, 64)
+	return m <= 63 && !strings.Contains(full[:m], "\x00")
+}
+
+// rawGoRE is a Go string printed raw (event/rawgo.go): its length.
 var rawGoRE = regexp.MustCompile("\x1dg:[0-9]+:([0-9]+):")
 
 // TestBPFGoStringUntouchedPage: a Go string in a page the program has not

@@ -44,7 +44,7 @@ func strippedGoArgsOnBPF(t *testing.T, host, bin, src string) {
 		// An entry the runtime restarted (stack growth, the 200-byte
 		// string) is dropped through the restart points, whose gp the
 		// debug file describes too: one event per call.
-		checkStrCalls(t, out, errs, raw, 64)
+		checkStrCalls(t, out, errs, raw, 64, rawOnBPF)
 	})
 
 	t.Run("goids", func(t *testing.T) {

@@ -43,7 +43,9 @@
 //	       0x1d ":" BOUND ":" BYTES NUL, which the decoder reads as
 //	       "?:HEX" before it splits lines (rawstr.go); "BOUND+" says the
 //	       read took one byte more, so BOUND bytes are whole and more are
-//	       cut to BOUND and truncated.
+//	       cut to BOUND and truncated. A Go string may come raw too:
+//	       0x1d "g:" BOUND ":" LEN ":" and exactly min(LEN, BOUND) bytes,
+//	       read as "LEN:HEX" (rawgo.go).
 //	slice  LEN/CAP:ELEM,ELEM,...      3/4:1,2,3   (elements in ElemEnc;
 //	       fewer elements than LEN means truncated; "3/4:" with no elements
 //	       when none were read)

@@ -21,10 +21,12 @@ import (
 // LEN:wHEX. A 0x1c left there is a string whose words did not come: no
 // bytes (Value.parseStr), so it is marked truncated.
 
-// goHere tells whether the 0x1d just read starts a Go string: inside a
-// piece, followed by "g:".
+// goHere tells whether the 0x1d just read starts a Go string: where a raw
+// C string may (inside a piece; untagged, inside a record), followed by
+// "g:". The kernel runtime prints them too (templates/kernel.stp.tmpl,
+// part.Bytes), never with a negative LEN.
 func (r *rawStrings) goHere() bool {
-	if r.untagged || !r.inPiece {
+	if !r.rawHere() {
 		return false
 	}
 	p, _ := r.src.Peek(2)

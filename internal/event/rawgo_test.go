@@ -91,6 +91,54 @@ func TestRawGoStrings(t *testing.T) {
 	}
 }
 
+// kernelGoString is the kernel runtime's record of the Go string s printed
+// raw (templates/kernel.stp.tmpl, part.Bytes), bound 16, the int 7 after it.
+func kernelGoString(s string) []byte {
+	return fmt.Appendf(nil, "@@sg1 0 100 0 10 10 - \x1dg:16:%d:%s 7\n", len(s), s[:min(len(s), 16)])
+}
+
+// TestKernelRawGoStrings: the kernel runtime's raw Go strings (no piece
+// tag, exactly min(LEN, BOUND) bytes) decode to the same events as their
+// hex tokens, whatever bytes they hold and however the input is split,
+// truncated past the bound; 0x1d "g:" outside a record is data.
+func TestKernelRawGoStrings(t *testing.T) {
+	s := Schema{Version: 1, RawStrings: true, Probes: []ProbeSchema{{Function: "f", Site: "entry",
+		Fields: []FieldSchema{{Name: "s", Enc: "str", Max: 16}, {Name: "n", Enc: "int"}}}}}
+	strs := []string{"x", "\x00", "ab\x00cd", strings.Repeat("q", 16), strings.Repeat("r", 17), "\x1c\x1d\x1e\x1f|\x1f0|\x1dg:5:3:\x1d:3:",
+		"a\nb\n@@sg1 0 1 2 3 4 - 5:\n", "\xff\x00\xfe", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}
+	var in, plain []byte
+	for _, str := range strs {
+		in = append(in, kernelGoString(str)...)
+		plain = fmt.Appendf(plain, "@@sg1 0 100 0 10 10 - %d:%x 7\n", len(str), str[:min(len(str), 16)])
+	}
+	want := decodeAllJSON(t, plain, &s)
+	for name, r := range map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(in) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+	} {
+		got := decodeReaderJSON(t, r(), &s)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		for i, e := range decodeFrom(t, r(), &s) {
+			if len(e.Fields) != 2 {
+				t.Errorf("%s: %q: %+v", name, strs[i], e)
+				continue
+			}
+			v, str := e.Fields[0], strs[i]
+			if e.Err != "" || string(v.Bytes) != str[:min(len(str), 16)] || v.Len != int64(len(str)) || v.Truncated != (len(str) > 16) || e.Fields[1].Int != 7 {
+				t.Errorf("%s: %q: %q len %d truncated=%v n=%d %s", name, str, v.Bytes, v.Len, v.Truncated, e.Fields[1].Int, e.Err)
+			}
+		}
+	}
+	for _, data := range []string{"x\x1dg:3:2:ab\n", "@@sg2 \x1dg:3:2:ab\n"} {
+		got := decodeAllJSON(t, []byte(data), &s)
+		if len(got) != 1 || !strings.Contains(got[0], `\u001dg:`) {
+			t.Errorf("%q: %q", data, got)
+		}
+	}
+}
+
 // decodeFrom decodes all of r's events.
 func decodeFrom(t *testing.T, r io.Reader, s *Schema) []Event {
 	t.Helper()
@@ -116,8 +164,14 @@ func FuzzRawGoStrings(f *testing.F) {
 	f.Add([]byte("\x1e\x1f"), []byte("\x1f0|\x1c+6162636465666768\x1e\x1f0|@@sg1 0 1 0 1 1 - \x1dg:9:99999999999:\x1e"))
 	s := *schema
 	s.Chunked = true
+	k := Schema{Version: 1, RawStrings: true, Probes: []ProbeSchema{{Function: "f", Site: "entry",
+		Fields: []FieldSchema{{Name: "s", Enc: "str", Max: 16}, {Name: "n", Enc: "int"}}}}}
 	f.Fuzz(func(t *testing.T, str, in []byte) {
 		fuzzDecode(t, in, &s)
+		fuzzDecode(t, in, &k)
+		if e, err := NewDecoder(bytes.NewReader(kernelGoString(string(str))), &k).Next(); err != nil || e.Err != "" || !bytes.Equal(e.Fields[0].Bytes, str[:min(len(str), 16)]) || e.Fields[0].Len != int64(len(str)) {
+			t.Fatalf("kernel %q: %v %v", str, e, err)
+		}
 		words, rec := goStringPrints("2", string(str))
 		d := NewDecoder(bytes.NewReader(append(words, rec...)), &s)
 		e, err := d.Next()

@@ -49,9 +49,10 @@ type Schema struct {
 	// the decoder joins each CPU's pieces into its lines.
 	Chunked bool `json:"chunked,omitempty"`
 	// RawStrings: the records (the kernel runtime's, not Chunked) may
-	// hold C strings printed raw, 0x1d ":" BOUND ["+"] ":" BYTES NUL, which the
-	// decoder turns into their "?:HEX" tokens before it splits lines
-	// (rawstr.go). Chunked output always may.
+	// hold C strings printed raw, 0x1d ":" BOUND ["+"] ":" BYTES NUL, and
+	// Go strings, 0x1d "g:" BOUND ":" LEN ":" BYTES, which the decoder
+	// turns into their hex tokens before it splits lines (rawstr.go,
+	// rawgo.go). Chunked output always may.
 	RawStrings bool `json:"raw_strings,omitempty"`
 }
 

@@ -150,7 +150,7 @@ func Build(in Inputs) (*Plan, error) {
 		ps := event.ProbeSchema{Function: pr.Function, Site: pr.Site, Restart: pr.Restart, Stat: statSchema(p, pr)}
 		for _, f := range pr.Fields {
 			ps.Fields = append(ps.Fields, event.FieldSchema{Name: f.Name, Enc: f.Enc, ElemEnc: f.ElemEnc, Type: f.Type, Part: f.Part, Enums: f.Enums, Max: strMax(f.Value)})
-			if _, ok := f.Value.(CString); ok && p.Runtime != spec.RuntimeBPF && pr.Stat == nil {
+			if rawOnKernel(f.Value) && p.Runtime != spec.RuntimeBPF && pr.Stat == nil {
 				// The kernel runtime's records print them raw.
 				p.Schema.RawStrings = true
 			}

@@ -64,9 +64,13 @@ func (g *generator) cond(c plan.Cond) (string, error) { return g.exec("cond."+ki
 
 // valueView is what a value template receives: the value, and the stap
 // expression of the CPU number (the BPF runtime tags every print with it).
+// A record's piece also gets I, its field's index, which names the locals
+// a piece keeps between its guard and its print (kernel.stp.tmpl,
+// guard.Bytes).
 type valueView struct {
 	V   plan.Value
 	CPU string
+	I   int
 }
 
 func (g *generator) value(v plan.Value, cpu string) (string, error) {

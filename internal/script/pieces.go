@@ -81,13 +81,13 @@ func (g *generator) record(pv ProbeView) ([]Print, error) {
 			return nil, err
 		}
 	}
-	for _, f := range pv.Fields {
+	for i, f := range pv.Fields {
 		var from []string
 		if f.From != "" {
 			from = []string{f.From}
 		}
 		k := kind(f.Value)
-		if err := l.add(from, k, "value."+k, valueView{V: f.Value, CPU: pv.CPU}); err != nil {
+		if err := l.add(from, k, "value."+k, valueView{V: f.Value, CPU: pv.CPU, I: i}); err != nil {
 			return nil, err
 		}
 	}

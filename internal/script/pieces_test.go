@@ -127,6 +127,7 @@ func TestRecordPieces(t *testing.T) {
 func TestKernelRecordPieces(t *testing.T) {
 	n := plan.Int{X: plan.Var{Name: "n"}}
 	str := plan.Bytes{Ptr: plan.Var{Name: "s"}, Len: plan.Var{Name: "l"}, Max: 16}
+	long := plan.Bytes{Ptr: plan.Var{Name: "s"}, Len: plan.Var{Name: "l"}, Max: 511}
 	cstr := func(max int) plan.Value { return plan.CString{Addr: plan.Var{Name: "c"}, Max: max} }
 	for _, tc := range []struct {
 		name       string
@@ -139,8 +140,10 @@ func TestKernelRecordPieces(t *testing.T) {
 		{"head, values and tail in one printf", []plan.Value{n, cstr(128), n}, true, true, []int{5}},
 		{"a C string bound MAXSTRINGLEN could cut prints alone", []plan.Value{n, cstr(511), n}, true, true, []int{2, 0, 2}},
 		{"the longest bound read whole joins", []plan.Value{cstr(510)}, true, true, []int{3}},
-		{"a Go string prints through its helper", []plan.Value{str, n}, true, true, []int{0, 0, 2}},
-		{"a piece alone prints its own", []plan.Value{str, n, str}, false, false, []int{0, 0, 0}},
+		{"a Go string joins, guarded", []plan.Value{str, n}, true, true, []int{4}},
+		{"Go strings join, each guarded", []plan.Value{str, n, str}, false, false, []int{3}},
+		{"a Go string bound stap's strings cannot hold prints through its helper", []plan.Value{long, n}, true, true, []int{0, 0, 2}},
+		{"a piece alone prints its own", []plan.Value{long, n, long}, false, false, []int{0, 0, 0}},
 		{"the budget splits a long record", []plan.Value{cstr(8), cstr(8), cstr(8), cstr(8), n}, true, true, []int{4, 3}},
 		{"a value saved at the entry prints alone", []plan.Value{n, plan.Int{X: plan.Var{Name: "a", Entry: true}}, n}, true, true, []int{2, 0, 2}},
 	} {
@@ -160,12 +163,18 @@ func TestKernelRecordPieces(t *testing.T) {
 			var got []int
 			for _, p := range prints {
 				lines := strings.Split(p.Text, "\n")
-				if !strings.HasSuffix(lines[0], "} catch {") {
+				var fast string
+				var slow []string
+				switch {
+				case strings.HasSuffix(lines[0], "} catch {"):
+					fast, slow = lines[0], lines[1:len(lines)-1]
+				case len(lines) > 4 && strings.HasPrefix(lines[2], "if (__sg_j) try {") && lines[3] == "if (!__sg_j) {":
+					// Guarded: the guards' try, the print, then the slow way.
+					fast, slow = strings.TrimPrefix(lines[2], "if (__sg_j) "), lines[4:len(lines)-1]
+				default:
 					got = append(got, 0)
 					continue
 				}
-				fast := lines[0]
-				slow := lines[1 : len(lines)-1]
 				got = append(got, len(slow))
 				// The fast printf has the format of every fallback print
 				// (without their own try), in order.
@@ -176,9 +185,11 @@ func TestKernelRecordPieces(t *testing.T) {
 						want += strings.SplitN(l[len(`printf("`):], `"`, 2)[0]
 					} else if strings.Contains(l, "__sg_ucstr(") {
 						want += `\035:` // the helper's raw form, in its fast case
+					} else if strings.Contains(l, "__sg_gstr(") {
+						want += ` \035g:` // a Go string's raw form, as the guard lets it
 					}
 				}
-				if f := strings.SplitN(fast[len(`try { printf("`):], `"`, 2)[0]; rawCString.ReplaceAllString(f, `\035:`) != want {
+				if f := strings.SplitN(fast[len(`try { printf("`):], `"`, 2)[0]; rawGoString.ReplaceAllString(rawCString.ReplaceAllString(f, `\035:`), `\035g:`) != want {
 					t.Errorf("fast format %q, fallback formats %q", f, want)
 				}
 			}
@@ -196,3 +207,6 @@ func TestKernelRecordPieces(t *testing.T) {
 // rawCString is a raw C string's piece in a format; its helper prints it
 // itself, so a fallback's formats show only its mark.
 var rawCString = regexp.MustCompile(`\\035:[0-9]+\+:%s%c`)
+
+// rawGoString is a raw Go string's piece in a format.
+var rawGoString = regexp.MustCompile(`\\035g:[0-9]+:%d:%s`)
