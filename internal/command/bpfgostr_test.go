@@ -32,19 +32,27 @@ func TestBPFGoStringBytes(t *testing.T) {
 	}{{testenv.GoDefault, 0}, {testenv.GoDefault, 9}, {testenv.GoPIE, 0}} {
 		bin, strlen := testenv.GoFixture(t, c.v), c.strlen
 		t.Run(fmt.Sprintf("%s/strlen=%d", c.v, strlen), func(t *testing.T) {
-			raw := filepath.Join(t.TempDir(), "raw")
-			args := []string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -strs", "--format", "json", "--save", raw}
-			bound := 64
-			if strlen > 0 {
-				args, bound = append(args, "--strlen", fmt.Sprint(strlen)), strlen
-			}
-			out, errs, code := stapgen(t, append(args, bin, "main.Str")...)
-			if code != 0 {
-				t.Fatalf("exit %d\n%s", code, errs)
-			}
-			checkStrCalls(t, out, errs, raw, bound, rawOnBPF)
+			runStrCalls(t, []string{"--stap", host, "--runtime", "bpf"}, bin, strlen, 64, rawOnBPF)
 		})
 	}
+}
+
+// runStrCalls runs gofix -strs (bin) under stapgen run with the flags given
+// (the stap, the runtime) at --strlen strlen, or the runtime's bound when
+// 0, and checks what main.Str was passed against its events
+// (checkStrCalls).
+func runStrCalls(t *testing.T, flags []string, bin string, strlen, bound int, rawOn func(full string, bound int) bool) {
+	t.Helper()
+	raw := filepath.Join(t.TempDir(), "raw")
+	args := append(append([]string{"run"}, flags...), "-c", bin+" -strs", "--format", "json", "--save", raw)
+	if strlen > 0 {
+		args, bound = append(args, "--strlen", fmt.Sprint(strlen)), strlen
+	}
+	out, errs, code := stapgen(t, append(args, bin, "main.Str")...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	checkStrCalls(t, out, errs, raw, bound, rawOn)
 }
 
 // checkStrCalls: one event per main.Str call the program printed, each

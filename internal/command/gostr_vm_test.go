@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,17 +21,7 @@ func TestGoStringBytesInVM(t *testing.T) {
 	bin := testenv.GoFixture(t, testenv.GoDefault)
 	for _, strlen := range []int{0, 2000} {
 		t.Run(fmt.Sprintf("strlen=%d", strlen), func(t *testing.T) {
-			raw := filepath.Join(t.TempDir(), "raw")
-			args := []string{"run", "--stap", vm, "-c", bin + " -strs", "--format", "json", "--save", raw}
-			bound := 128
-			if strlen > 0 {
-				args, bound = append(args, "--strlen", fmt.Sprint(strlen)), strlen
-			}
-			out, errs, code := stapgen(t, append(args, bin, "main.Str")...)
-			if code != 0 {
-				t.Fatalf("exit %d\n%s", code, errs)
-			}
-			checkStrCalls(t, out, errs, raw, bound, rawOnKernel)
+			runStrCalls(t, []string{"--stap", vm}, bin, strlen, 128, rawOnKernel)
 		})
 	}
 }
