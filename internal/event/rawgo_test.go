@@ -92,18 +92,21 @@ func TestRawGoStrings(t *testing.T) {
 }
 
 // kernelGoString is the kernel runtime's record of the Go string s printed
-// raw (templates/kernel.stp.tmpl, part.Bytes), bound 16, the int 7 after it.
+// raw (templates/kernel.stp.tmpl, part.Bytes), bound 16, the int 7 after it
+// (kernelGoSchema).
 func kernelGoString(s string) []byte {
 	return fmt.Appendf(nil, "@@sg1 0 100 0 10 10 - \x1dg:16:%d:%s 7\n", len(s), s[:min(len(s), 16)])
 }
+
+var kernelGoSchema = Schema{Version: 1, RawStrings: true, Probes: []ProbeSchema{{Function: "f", Site: "entry",
+	Fields: []FieldSchema{{Name: "s", Enc: "str", Max: 16}, {Name: "n", Enc: "int"}}}}}
 
 // TestKernelRawGoStrings: the kernel runtime's raw Go strings (no piece
 // tag, exactly min(LEN, BOUND) bytes) decode to the same events as their
 // hex tokens, whatever bytes they hold and however the input is split,
 // truncated past the bound; 0x1d "g:" outside a record is data.
 func TestKernelRawGoStrings(t *testing.T) {
-	s := Schema{Version: 1, RawStrings: true, Probes: []ProbeSchema{{Function: "f", Site: "entry",
-		Fields: []FieldSchema{{Name: "s", Enc: "str", Max: 16}, {Name: "n", Enc: "int"}}}}}
+	s := kernelGoSchema
 	strs := []string{"x", "\x00", "ab\x00cd", strings.Repeat("q", 16), strings.Repeat("r", 17), "\x1c\x1d\x1e\x1f|\x1f0|\x1dg:5:3:\x1d:3:",
 		"a\nb\n@@sg1 0 1 2 3 4 - 5:\n", "\xff\x00\xfe", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}
 	var in, plain []byte
@@ -164,12 +167,11 @@ func FuzzRawGoStrings(f *testing.F) {
 	f.Add([]byte("\x1e\x1f"), []byte("\x1f0|\x1c+6162636465666768\x1e\x1f0|@@sg1 0 1 0 1 1 - \x1dg:9:99999999999:\x1e"))
 	s := *schema
 	s.Chunked = true
-	k := Schema{Version: 1, RawStrings: true, Probes: []ProbeSchema{{Function: "f", Site: "entry",
-		Fields: []FieldSchema{{Name: "s", Enc: "str", Max: 16}, {Name: "n", Enc: "int"}}}}}
+	k := kernelGoSchema
 	f.Fuzz(func(t *testing.T, str, in []byte) {
 		fuzzDecode(t, in, &s)
 		fuzzDecode(t, in, &k)
-		if e, err := NewDecoder(bytes.NewReader(kernelGoString(string(str))), &k).Next(); err != nil || e.Err != "" || !bytes.Equal(e.Fields[0].Bytes, str[:min(len(str), 16)]) || e.Fields[0].Len != int64(len(str)) {
+		if e, err := NewDecoder(bytes.NewReader(kernelGoString(string(str))), &k).Next(); err != nil || e.Err != "" || len(e.Fields) != 2 || !bytes.Equal(e.Fields[0].Bytes, str[:min(len(str), 16)]) || e.Fields[0].Len != int64(len(str)) {
 			t.Fatalf("kernel %q: %v %v", str, e, err)
 		}
 		words, rec := goStringPrints("2", string(str))
