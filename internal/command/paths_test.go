@@ -234,11 +234,11 @@ func TestCastOnHostBPF(t *testing.T) {
 	}
 }
 
-// TestWholeCStruct: a C struct printed whole ($$) in the VM: every member
+// TestWholeCStructInVM: a C struct printed whole ($$) in the VM: every member
 // printed, nested struct, named and anonymous unions, the string, the
 // arrays and the followed pointer's pointee (NULL in the second call, so
 // "!"), equals what the program printed for it.
-func TestWholeCStruct(t *testing.T) {
+func TestWholeCStructInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.CProgram(t, "wfix", testenv.CO0)
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--format", "json", "-c", bin, bin, "show_rec", "--fields", "r$$")

@@ -20,6 +20,9 @@ import (
 func labStap(t *testing.T, rt lab.Runtime) string {
 	t.Helper()
 	testenv.Long(t, "runs stap on the lab")
+	if rt == lab.VMModule {
+		testenv.InVM(t)
+	}
 	p, err := lab.Stap(rt)
 	testenv.Need(t, err == nil, "%v", err)
 	return p

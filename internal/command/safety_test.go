@@ -10,13 +10,13 @@ import (
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
-// TestGoReturnsDoNotCrashTheTarget is the reason stapgen never emits
+// TestGoReturnsDoNotCrashTheTargetInVM is the reason stapgen never emits
 // .return for Go: 50 goroutines each call main.Deep, whose deep recursion
 // grows and moves their stacks. A uretprobe on main.Deep (what a hand-written
 // stap script does) rewrites return addresses on the stack and the Go
 // runtime dies on them; stapgen's probes on the RET instructions see every
 // return and the program finishes.
-func TestGoReturnsDoNotCrashTheTarget(t *testing.T) {
+func TestGoReturnsDoNotCrashTheTargetInVM(t *testing.T) {
 	vm := labStap(t, lab.VMModule)
 	bin := testenv.GoFixture(t, testenv.GoDefault)
 	const n = 50

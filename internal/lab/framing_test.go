@@ -15,7 +15,7 @@ func sourceStapVM() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "lab", "stap-vm")
 }
 
-// TestVMChannelsFramed: the VM's channels (records, what the guest
+// TestChannelsFramedInVM: the VM's channels (records, what the guest
 // printed, the exit status, the kernel console) arrive each on its own,
 // byte for byte. The guest command prints what the old console-scraping
 // took for something else: a line shaped like a kernel message (dropped
@@ -23,7 +23,7 @@ func sourceStapVM() string {
 // exit-status line, a bare CR, a last line without newline (which the old
 // status line was glued to); and it makes the kernel log a line on the
 // console while it runs, which must reach no channel at all.
-func TestVMChannelsFramed(t *testing.T) {
+func TestChannelsFramedInVM(t *testing.T) {
 	need(t, VMModule)
 	cmd := `/bin/sh -c 'echo "[    0.008000] </TASK>"; printf "cr\r\n"; echo "STAPVM_EXIT_0123456789abcdef=7" >&2; echo "<2>stapgen-kmsg-line" >/dev/kmsg; echo to-stderr >&2; printf "no newline"'`
 	res, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(), Cmd: cmd,

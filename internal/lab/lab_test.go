@@ -18,6 +18,9 @@ import (
 func need(t *testing.T, rt Runtime) {
 	t.Helper()
 	testenv.Long(t, "runs stap on the lab")
+	if rt == VMModule {
+		testenv.InVM(t)
+	}
 	_, err := Stap(rt)
 	testenv.Need(t, err == nil, "%v", err)
 }
@@ -228,8 +231,8 @@ func TestGoOnHostBPF(t *testing.T) {
 	}
 }
 
-// TestVMCompileErrorPassesThrough: stap's own error reaches the caller.
-func TestVMCompileErrorPassesThrough(t *testing.T) {
+// TestCompileErrorPassesThroughInVM: stap's own error reaches the caller.
+func TestCompileErrorPassesThroughInVM(t *testing.T) {
 	need(t, VMModule)
 	_, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(), Script: `probe kernel.function("no_such_function_stapgen") { }`})
 	if err == nil || !strings.Contains(err.Error(), "no_such_function_stapgen") {

@@ -13,11 +13,11 @@ import (
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
-// TestVMModules: the guest loads the modules STAPVM_MODULES names, after
+// TestModulesLoadInVM: the guest loads the modules STAPVM_MODULES names, after
 // what they depend on, and a module("overlay") probe sees the names the
 // guest looks up in an overlay it mounts. macvtap needs macvlan and tap
 // (modules.dep): /proc/modules in the guest must list all three.
-func TestVMModules(t *testing.T) {
+func TestModulesLoadInVM(t *testing.T) {
 	need(t, VMModule)
 	names := []string{"alpha", "beta", "gamma"}
 	// Lower and upper on a tmpfs: overlay's upper layer needs xattrs.
@@ -44,9 +44,9 @@ cut -d" " -f1 /proc/modules'`
 	}
 }
 
-// TestVMModuleUnknown: a module the lab kernel does not have is refused
+// TestUnknownModuleInVM: a module the lab kernel does not have is refused
 // before the VM boots, naming it.
-func TestVMModuleUnknown(t *testing.T) {
+func TestUnknownModuleInVM(t *testing.T) {
 	need(t, VMModule)
 	_, err := Run(context.Background(), Job{Runtime: VMModule, Stap: sourceStapVM(),
 		Env:    []string{"STAPVM_MODULES=no_such_module_stapgen"},
@@ -56,11 +56,11 @@ func TestVMModuleUnknown(t *testing.T) {
 	}
 }
 
-// TestVMProgramUnderTmp: a program kept under /tmp runs in the guest and
+// TestProgramUnderTmpInVM: a program kept under /tmp runs in the guest and
 // is probed there (the guest once mounted a tmpfs over /tmp, which hid it:
 // "Couldn't resolve target program file path '/tmp/...': -2"). The calls
 // traced are the ones the program says it made.
-func TestVMProgramUnderTmp(t *testing.T) {
+func TestProgramUnderTmpInVM(t *testing.T) {
 	need(t, VMModule)
 	dir, err := os.MkdirTemp("/tmp", "stapgen-lab-tmp-")
 	if err != nil {

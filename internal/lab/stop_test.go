@@ -13,13 +13,13 @@ import (
 	"time"
 )
 
-// TestVMStopSignal: a signal to stap-vm stops the guest's staprun as a
+// TestStopSignalInVM: a signal to stap-vm stops the guest's staprun as a
 // terminal's Ctrl-C would, whether it comes while the script runs or while
 // the guest still boots: the -c command (which would sleep for ten
 // minutes) gets SIGINT, as staprun reports, the end probe runs, every
 // record reaches -o (as the module prints them: "first record" watches
 // the file), and stap-vm exits well before its own timeout.
-func TestVMStopSignal(t *testing.T) {
+func TestStopSignalInVM(t *testing.T) {
 	need(t, VMModule)
 	for _, tc := range []struct {
 		name  string

@@ -3,6 +3,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,20 @@ func NeedStap(t testing.TB) string {
 	t.Helper()
 	Long(t, "runs stap")
 	return NeedTool(t, "stap")
+}
+
+// VMMark is in the name of every top-level test that boots the lab VM: make
+// test runs those tests (go test -run VMMark) in a lane of their own beside
+// the others (lab/lanes.sh). A VM test spends its time in one qemu under TCG
+// or one module compile, so two lanes keep both cores of a CI machine busy.
+const VMMark = "InVM"
+
+// InVM marks a test that boots the lab VM. One named without VMMark would
+// run in the lane meant for the others and lengthen it, so it fails.
+func InVM(t testing.TB) {
+	t.Helper()
+	top, _, _ := strings.Cut(t.Name(), "/")
+	if !strings.Contains(top, VMMark) {
+		t.Fatalf("%s boots the lab VM, so its name must hold %q (make test runs those tests in a lane of their own)", top, VMMark)
+	}
 }
