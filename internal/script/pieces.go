@@ -287,7 +287,9 @@ func reads(e plan.Expr) int {
 		return reads(e.X)
 	case plan.Var:
 		if e.Of != nil {
-			return reads(e.Of)
+			// A @cast chain reads the memory its steps reach (a BPF stack
+			// argument's word: plan.castWords).
+			return 1 + reads(e.Of)
 		}
 	}
 	return 0
