@@ -32,7 +32,8 @@ var (
 // beside its register arguments. Before, all of them printed "!". In the
 // DWARF build, whose DWARF says where Go put them (stackParams, read with
 // readelf: not stapgen's ABI code), and in its stripped twin, whose debug
-// file stapgen writes.
+// file stapgen writes; main.Leaf, whose one argument is on the stack and
+// which has no stack check, too.
 func TestBPFGoStackArgs(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	src := filepath.Dir(testenv.GoSource("main.go"))
@@ -52,17 +53,23 @@ func TestBPFGoStackArgs(t *testing.T) {
 	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.Strip(testenv.GoDefault)} {
 		t.Run(string(v), func(t *testing.T) {
 			bin := testenv.GoFixture(t, v)
-			out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -stack", "--format", "json", "--source", src, bin, "main.Stacked")
+			// First and alone in its run: nothing else has the stripped
+			// binary's debug file (kept for the runs after it) describe a
+			// function (TestBPFStackOnlyDescribed).
+			out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -stack", "--format", "json", "--source", src, bin, "main.Leaf")
+			if code != 0 {
+				t.Fatalf("main.Leaf: exit %d\n%s", code, errs)
+			}
+			leaf := stackEvents(t, out)
+			if l := said(t, errs, "CALL")["main.Leaf"]; len(leaf) != 1 || len(l) != 1 || val(leaf[0], "a") != l[0]["a"] {
+				t.Errorf("main.Leaf: events %v, the program passed %v", leaf, l)
+			}
+			out, errs, code = stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -stack", "--format", "json", "--source", src, bin, "main.Stacked")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, errs)
 			}
 			calls := said(t, errs, "CALL")["main.Stacked"]
-			var evs []jsonEvent
-			for _, e := range exactEvents(t, out) {
-				if e := jsonEvent(e); e.str("site") == "entry" {
-					evs = append(evs, e)
-				}
-			}
+			evs := stackEvents(t, out)
 			if len(calls) != 3 || len(evs) != len(calls) {
 				t.Fatalf("%d events for %d calls\n%s\n%s", len(evs), len(calls), out, errs)
 			}
@@ -88,6 +95,17 @@ func TestBPFGoStackArgs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stackEvents are the entry events of out, numbers exact.
+func stackEvents(t *testing.T, out string) []jsonEvent {
+	var evs []jsonEvent
+	for _, e := range exactEvents(t, out) {
+		if e := jsonEvent(e); e.str("site") == "entry" {
+			evs = append(evs, e)
+		}
+	}
+	return evs
 }
 
 // stackParams are the parameters of fn in bin whose DWARF location at the

@@ -56,8 +56,11 @@ func TestCastWordsRead(t *testing.T) {
 // stack from CFA+0, packed by their alignment.
 type stackFacts struct{ facts }
 
-func (stackFacts) Homes(*debuginfo.Function) ([]goabi.Loc, []goabi.Loc, error) {
+func (stackFacts) Homes(f *debuginfo.Function) ([]goabi.Loc, []goabi.Loc, error) {
 	st := func(off int64) goabi.Loc { return goabi.Loc{Stack: true, Off: off} }
+	if f.Name == "main.Pair" {
+		return []goabi.Loc{st(0)}, nil, nil
+	}
 	return []goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}, st(0), st(1), st(2), st(4), st(8), st(16)},
 		[]goabi.Loc{{Pieces: []goabi.Piece{{Reg: "rax", Size: 8}}}}, nil
 }
@@ -144,5 +147,27 @@ func TestBPFStackParams(t *testing.T) {
 	}
 	if _, err := build(false, "p.n"); err == nil || !strings.Contains(err.Error(), "p.n: p cannot be read here: passed on the stack") {
 		t.Errorf("p.n without a word type: %v", err)
+	}
+}
+
+// TestBPFStackOnlyDescribed: a stripped binary's function whose only
+// parameter is on the stack is still described in the generated debug
+// file (a RegFunc without parameters), so that the file carries the
+// uint64 its stack words and goroutine id are read through.
+func TestBPFStackOnlyDescribed(t *testing.T) {
+	tPair := &debuginfo.Type{Kind: debuginfo.KindArray, Name: "[2]int", Size: 16, Count: 2, Elem: tInt}
+	f := &debuginfo.Function{Name: "main.Pair", Lang: debuginfo.LangGo, Entry: 0x3000, End: 0x3010, Params: []debuginfo.Variable{{Name: "a", Type: tPair}}}
+	req := spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: f.Name}}}
+	p, err := Build(Inputs{Request: &req, Target: Target{Path: "/bin/x", Symbols: true}, Funcs: resolver{f.Name: f}, Go: stackFacts{}, Stap: stap.Version{Major: 4, Minor: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RegFunc{Name: f.Name, Entry: 0x3000, End: 0x3010}
+	if len(p.RegFuncs) == 0 || !reflect.DeepEqual(p.RegFuncs[0], want) {
+		t.Errorf("RegFuncs = %+v, want %+v first", p.RegFuncs, want)
+	}
+	a := IntArray{Count: 2, Signed: true, Elems: []Expr{word(UReg{Num: 7}, 1), word(UReg{Num: 7}, 2)}}
+	if got := p.Probes[0].Fields[0].Value; !reflect.DeepEqual(got, a) {
+		t.Errorf("a = %#v, want %#v", got, a)
 	}
 }

@@ -63,9 +63,11 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			}
 		}
 		// A stripped binary's register parameters read through the DWARF
-		// its generated debug file will carry (RegFunc).
+		// its generated debug file will carry (RegFunc); a function with
+		// none is described too, so the file has the uint64 its goroutine
+		// id and stack words are read through.
 		described := map[string]bool{}
-		if b.in.Target.Symbols && len(ph) > 0 {
+		if b.in.Target.Symbols {
 			var rp []RegParam
 			for i, v := range f.Params {
 				if i < len(ph) {
