@@ -30,6 +30,9 @@ type ref struct {
 	// why, when set, says the value cannot be read here: it prints "!"
 	// with the reason in the notes.
 	why string
+	// words, on the BPF runtime, reads the stack and memory of a home or
+	// addr form through @cast (bpfstack.go); nil reads them with user_*.
+	words *castWords
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -72,7 +75,15 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 		}
 		return nil, unreadable("no register holds byte %d of the value", off)
 	case r.home != nil:
-		return Mem{Addr: Reg{"rsp"}, Off: 8 + r.home.Off + off, Size: memSize(size), Signed: signed}, nil
+		// The home is CFA-relative, the CFA 8 bytes above RSP at the
+		// entry, past the CALL's return address.
+		at := 8 + r.home.Off + off
+		if r.words != nil {
+			return r.words.read(UReg{Num: rspNum}, at, size, signed)
+		}
+		return Mem{Addr: Reg{"rsp"}, Off: at, Size: memSize(size), Signed: signed}, nil
+	case r.words != nil:
+		return r.words.read(r.addr, off, size, signed)
 	default:
 		return Mem{Addr: r.addr, Off: off, Size: memSize(size), Signed: signed}, nil
 	}
@@ -112,7 +123,7 @@ func (r ref) deref() (ref, error) {
 	if err != nil {
 		return ref{}, err
 	}
-	return ref{typ: elem, addr: p}, nil
+	return ref{typ: elem, addr: p, words: r.words}, nil
 }
 
 // index steps into element i of an array, a pointer, or a Go slice.
@@ -141,7 +152,7 @@ func (r ref) index(i int) (ref, error) {
 		if err != nil {
 			return ref{}, err
 		}
-		return ref{typ: t.Elem, addr: p, off: int64(i) * sizeOf(t.Elem)}, nil
+		return ref{typ: t.Elem, addr: p, off: int64(i) * sizeOf(t.Elem), words: r.words}, nil
 	}
 	return ref{}, unreadable("%s cannot be indexed", t.Name)
 }
@@ -276,5 +287,5 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 	if err != nil {
 		return ref{}, err
 	}
-	return ref{typ: t, addr: p}, nil
+	return ref{typ: t, addr: p, words: r.words}, nil
 }

@@ -64,7 +64,11 @@ func (b *builder) bpfGoid() (Expr, string) {
 	case !ok || off < 0 || off%8 != 0:
 		return nil, fmt.Sprintf("goid at offset %d of %s, not a whole number of words", off, goruntime.GType)
 	}
-	return Var{Of: Cast{X: UReg{Num: n}, Type: word, Module: module}, Steps: []VarStep{{Index: int(off / 8)}}}, ""
+	x, err := castWords{Type: word, Module: module}.read(UReg{Num: n}, off, 8, true)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return x, ""
 }
 
 // strMax is the --strlen bound of a string value, for the decoder: the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/event"
+	"github.com/stapgen/stapgen/internal/goabi"
 	"github.com/stapgen/stapgen/internal/goruntime"
 	"github.com/stapgen/stapgen/internal/spec"
 )
@@ -51,13 +52,22 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		goid = Mem{Addr: Reg{goruntime.GRegister}, Off: off, Size: 8, Signed: true}
 	}
 	if bpf {
+		// No assignment (no Go facts, a type the ABI code does not place):
+		// such parameters print "!", the probe still runs.
+		var ph []goabi.Loc
+		noHome := "no Go ABI facts for this binary"
+		if b.in.Go != nil && !f.NoTypes {
+			var err error
+			if ph, _, err = b.in.Go.Homes(f); err != nil {
+				noHome = fmt.Sprintf("no register assignment: %v", err)
+			}
+		}
 		// A stripped binary's register parameters read through the DWARF
-		// its generated debug file will carry (RegFunc).
+		// its generated debug file will carry (RegFunc); a function with
+		// none is described too, so the file has the uint64 its goroutine
+		// id and stack words are read through.
 		described := map[string]bool{}
-		if b.in.Target.Symbols && b.in.Go != nil && !f.NoTypes {
-			// No assignment (a type the ABI code does not place): the
-			// parameters print "!" as before, the probe still runs.
-			ph, _, _ := b.in.Go.Homes(f)
+		if b.in.Target.Symbols {
 			var rp []RegParam
 			for i, v := range f.Params {
 				if i < len(ph) {
@@ -69,27 +79,23 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			}
 			b.regFunc(f, rp)
 		}
-		for _, v := range f.Params {
-			if !isIdent(v.Name) {
-				continue
-			}
-			if described[v.Name] {
-				params[v.Name] = varRef(v.Name, v.Type)
-				porder = append(porder, v.Name)
-				continue
-			}
+		for i, v := range f.Params {
 			// stap 4.8's libdw evaluates Go locations only in location-list
 			// form (Go's single expressions are DW_FORM_block1, which it
-			// rejects), so only those parameters can be read as $vars.
-			if v.LocList && strings.HasPrefix(v.Location, "reg") && !strings.HasPrefix(v.Name, "~") {
+			// rejects), so only those parameters can be read as $vars; the
+			// others from their ABI homes (bpfParam).
+			named := isIdent(v.Name) && !strings.HasPrefix(v.Name, "~")
+			switch {
+			case described[v.Name] || named && v.LocList && strings.HasPrefix(v.Location, "reg"):
 				params[v.Name] = varRef(v.Name, v.Type)
-				porder = append(porder, v.Name)
-			} else if !strings.HasPrefix(v.Name, "~") {
-				// Printed as "!": stap 4.8 evaluates no single-expression
-				// location, and BPF reads no stack pointer to compute one.
-				params[v.Name] = ref{typ: v.Type, why: "passed on the stack, which the BPF runtime cannot read (no register access); use --runtime kernel"}
-				porder = append(porder, v.Name)
+			case !named:
+				continue
+			case i < len(ph):
+				params[v.Name] = b.bpfParam(v, &ph[i], "")
+			default:
+				params[v.Name] = b.bpfParam(v, nil, noHome)
 			}
+			porder = append(porder, v.Name)
 		}
 		why := "no Go ABI facts for this binary"
 		if b.in.Go != nil {
@@ -133,7 +139,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		case isResult:
 			rf = append(rf, p)
 		case bpf && hasParam(f, p.Root):
-			return refuse("%s: the BPF runtime cannot read %s (passed on the stack); use --runtime kernel", p, p.Root)
+			return refuse("%s: the BPF runtime cannot read %s, a parameter without a name of its own; use --runtime kernel", p, p.Root)
 		default:
 			return refuse("no parameter or result %q (have: %v, results %v)", p.Root, porder, rorder)
 		}

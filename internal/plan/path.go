@@ -41,6 +41,10 @@ func (b *builder) resolvePath(vals map[string]ref, order []string, p spec.Path) 
 	if !ok {
 		return ref{}, refuse("no parameter %q here (have: %v)", p.Root, order)
 	}
+	if r.why != "" {
+		// Nothing under a value that cannot be read is readable either.
+		return ref{}, refuse("%s: %s cannot be read here: %s", p, p.Root, r.why)
+	}
 	for _, s := range p.Steps {
 		var err error
 		switch {

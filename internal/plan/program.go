@@ -55,11 +55,14 @@ type Mem struct {
 	Signed bool
 }
 
-// Narrow keeps the low Size bytes of a register, sign-extended if Signed.
+// Narrow keeps Size bytes of a register or word from byte Byte up (the
+// low ones when 0), sign-extended if Signed: a small value sharing a word
+// with others (Go's stack arguments are packed by their alignment).
 type Narrow struct {
 	X      Expr
 	Size   int64
 	Signed bool
+	Byte   int64
 }
 
 // UReg is a user register by its DWARF number, as stap's BPF back end

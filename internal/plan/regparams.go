@@ -68,9 +68,10 @@ func regParam(name string, t *debuginfo.Type, h goabi.Loc) (RegParam, bool) {
 	return RegParam{Name: name, Type: t, Regs: regs}, true
 }
 
-// regFunc adds f's described parameters to the plan, once per function.
+// regFunc adds f's described parameters (maybe none) to the plan, once
+// per function.
 func (b *builder) regFunc(f *debuginfo.Function, params []RegParam) {
-	if len(params) == 0 || slices.ContainsFunc(b.plan.RegFuncs, func(r RegFunc) bool { return r.Entry == f.Entry }) {
+	if slices.ContainsFunc(b.plan.RegFuncs, func(r RegFunc) bool { return r.Entry == f.Entry }) {
 		return
 	}
 	b.plan.RegFuncs = append(b.plan.RegFuncs, RegFunc{Name: f.Name, Entry: f.Entry, End: f.End, Params: params})

@@ -95,6 +95,10 @@ func TestReads(t *testing.T) {
 		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 1, Signed: true}, `((u_register("R") << 56) >> 56)`},
 		{plan.Narrow{X: plan.Reg{Name: "R"}, Size: 4}, `((u_register("R") << 32) >>> 32)`},
 		{plan.Narrow{X: plan.UReg{Num: 1}, Size: 4}, `((@uregister(1) << 32) >>> 32)`},
+		// A small value inside a word: the bytes above it, then those below.
+		{plan.Narrow{X: plan.UReg{Num: 1}, Size: 2, Signed: true, Byte: 2}, `((@uregister(1) << 32) >> 48)`},
+		{plan.Narrow{X: plan.UReg{Num: 1}, Size: 4, Byte: 4}, `((@uregister(1) << 0) >>> 32)`},
+		{plan.Var{Of: plan.Cast{X: plan.UReg{Num: 7}, Type: "uint64", Module: "/bin/x"}, Steps: []plan.VarStep{{Index: 3}}}, `@cast(@uregister(7), "uint64", "/bin/x")[3]`},
 		{plan.Mem{Addr: plan.Reg{Name: "rsp"}, Off: 16, Size: 8}, `user_uint64(u_register("rsp") + 16)`},
 		{plan.Mem{Addr: plan.Mem{Addr: plan.Reg{Name: "rax"}, Size: 8}, Size: 2, Signed: true}, `user_int16(user_uint64(u_register("rax")))`},
 		{plan.Var{Name: "n", Steps: []plan.VarStep{{Member: "pt"}, {Member: "xs"}, {Index: 2}}}, `$n->pt->xs[2]`},

@@ -58,6 +58,12 @@ type piece struct {
 	own, slow string
 	guard     string
 	above     bool
+	// beside (where bounded) is how many other field values at most
+	// share a print with this one (beside.K).
+	beside  int
+	bounded bool
+	// value: the piece prints a field (not the head or tail).
+	value bool
 }
 
 // layout collects a handler's prints, holding the pieces that share the
@@ -130,7 +136,7 @@ func (l *layout) add(from []string, k, name string, data any) error {
 			return err
 		}
 	}
-	if len(l.open) > 0 && l.cost+p.cost > l.budget {
+	if len(l.open) > 0 && (l.cost+p.cost > l.budget || !l.fits(p)) {
 		if err := l.flush(); err != nil {
 			return err
 		}
@@ -142,6 +148,24 @@ func (l *layout) add(from []string, k, name string, data any) error {
 		return l.flush() // statements follow: nothing joins the print past them
 	}
 	return nil
+}
+
+// fits tells whether p may join the open pieces by their beside.K
+// bounds: each bounded piece's print holds at most that many other
+// field values.
+func (l *layout) fits(p piece) bool {
+	values := 0
+	for _, o := range append(l.open, p) {
+		if o.value {
+			values++
+		}
+	}
+	for _, o := range append(l.open, p) {
+		if o.bounded && values-1 > o.beside {
+			return false
+		}
+	}
+	return true
 }
 
 // flush writes the open pieces as one print.
@@ -238,6 +262,19 @@ func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error
 		}
 		p.above = above != ""
 	}
+	if g.t.Lookup("beside."+k) != nil {
+		b, err := g.exec("beside."+k, data)
+		if err != nil {
+			return p, false, err
+		}
+		if strings.TrimSpace(b) != "" {
+			if p.beside, err = g.number("beside."+k, data); err != nil {
+				return p, false, err
+			}
+			p.bounded = true
+		}
+	}
+	_, p.value = data.(valueView)
 	if g.t.Lookup("guard."+k) != nil {
 		if p.guard, err = g.exec("guard."+k, data); err != nil {
 			return p, false, err
@@ -287,7 +324,9 @@ func reads(e plan.Expr) int {
 		return reads(e.X)
 	case plan.Var:
 		if e.Of != nil {
-			return reads(e.Of)
+			// A @cast chain reads the memory its steps reach (a BPF stack
+			// argument's word: plan.castWords).
+			return 1 + reads(e.Of)
 		}
 	}
 	return 0

@@ -44,6 +44,8 @@ func TestRecordPieces(t *testing.T) {
 		{"a Go string's length joins the print before it, its words follow", []plan.Value{n, str, n}, true, true, 0, []int{3, 2}},
 		{"a Go string with a Word type prints raw: the whole record is one print", []plan.Value{n, raw, n}, true, true, 0, []int{5}},
 		{"a raw Go string opening a handler without the head", []plan.Value{raw, n}, false, false, 0, []int{2}},
+		{"a raw Go string shares its print with two values at most (beside.Bytes)", []plan.Value{n, n, n, raw, n, n, n}, true, true, 0, []int{4, 3, 2}},
+		{"the values after a raw Go string count too", []plan.Value{raw, n, n, n}, false, true, 0, []int{3, 2}},
 		{"user-memory reads count against the stack budget", []plan.Value{word(0), word(8), word(16), n}, true, true, 0, []int{4, 2}}, // the head (4) and three words (2 each) are the budget of 10,
 		{"a later handler of a limited record closes it before the tail", []plan.Value{n}, false, true, 5, []int{1, 1, 1}},
 		{"a handler without head or tail", []plan.Value{n, n}, false, false, 0, []int{2}},
