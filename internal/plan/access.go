@@ -30,6 +30,10 @@ type ref struct {
 	// why, when set, says the value cannot be read here: it prints "!"
 	// with the reason in the notes.
 	why string
+	// ureg: home's registers are read with @uregister (the BPF runtime,
+	// which has no u_register()), and nothing else of the value is
+	// readable (bpfret.go).
+	ureg bool
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -64,6 +68,9 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 				if strings.HasPrefix(p.Reg, "x") {
 					return nil, unreadable("floating-point registers are not readable through stap's register API")
 				}
+				if r.ureg {
+					return uregWord(p.Reg, size, signed)
+				}
 				if size >= 8 {
 					return Reg{p.Reg}, nil
 				}
@@ -71,6 +78,8 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 			}
 		}
 		return nil, unreadable("no register holds byte %d of the value", off)
+	case r.home != nil && r.ureg:
+		return nil, unreadable(errBPFStackResult)
 	case r.home != nil:
 		return Mem{Addr: Reg{"rsp"}, Off: 8 + r.home.Off + off, Size: memSize(size), Signed: signed}, nil
 	default:
@@ -108,6 +117,9 @@ func (r ref) deref() (ref, error) {
 		// stap follows pointers with -> itself; the caller adds the member.
 		return ref{typ: elem, v: r.v}, nil
 	}
+	if r.ureg {
+		return ref{}, unreadable(errBPFResultMemory)
+	}
 	p, err := r.word(0, 8, false)
 	if err != nil {
 		return ref{}, err
@@ -136,6 +148,9 @@ func (r ref) index(i int) (ref, error) {
 				r = r.step(nil, VarStep{Member: "array"})
 			}
 			return r.step(t.Elem, VarStep{Index: i}), nil
+		}
+		if r.ureg {
+			return ref{}, unreadable(errBPFResultMemory)
 		}
 		p, err := r.word(0, 8, false)
 		if err != nil {
@@ -271,6 +286,9 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		x := *r.v
 		x.Entry = false
 		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
+	}
+	if r.ureg {
+		return ref{}, unreadable(errBPFResultMemory)
 	}
 	p, err := r.word(0, 8, false)
 	if err != nil {

@@ -181,7 +181,7 @@ func (b *builder) add(pr Probe) {
 		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
-		if pr.Cond != nil && pr.Lang != debuginfo.LangGo {
+		if pr.Cond != nil && pr.Lang != debuginfo.LangGo || pr.Check {
 			pr.Split = bpfFilteredSplit(pr.Fields)
 		}
 	}

@@ -108,7 +108,7 @@ func (e *emitter) fields(r ref, name string, depth int) []Field {
 		}
 		return e.follow(r, name, t, depth)
 	case debuginfo.KindFunc, debuginfo.KindChan, debuginfo.KindMap:
-		if t.Kind == debuginfo.KindFunc || r.v != nil {
+		if t.Kind == debuginfo.KindFunc || r.v != nil || e.bpf {
 			if t.Kind != debuginfo.KindFunc {
 				*e.notes = append(*e.notes, name+": BPF runtime: a map or channel prints as its header's address (its length and entries are read through registers and loops); use --runtime kernel")
 			}

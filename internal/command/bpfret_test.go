@@ -1,0 +1,207 @@
+package command
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stapgen/stapgen/internal/lab"
+	"github.com/stapgen/stapgen/internal/testenv"
+)
+
+// retFuncs are the -rets sequence's functions (fixtures/gofix/rets.go).
+var retFuncs = []string{"main.RInt", "main.RBool", "main.RSmall", "main.RPtr", "main.RStr", "main.RErr", "main.RMulti", "main.RRect", "main.RFloat"}
+
+// TestBPFGoReturns: on the host's BPF runtime (stap 4.8) a stripped Go
+// binary's returns are probed at its RET instructions, through the
+// generated debug file's symbols, and every result is read from its
+// register as the program printed it just before returning: integers
+// of 1-8 bytes signed and unsigned, bools, pointers (nil too), strings
+// up to the 64-byte bound, an error as nil or not, a struct's members,
+// several results at once; a float prints "!". Each record carries the
+// goroutine id the program printed. With the entry too, a filter on a
+// parameter decides both records of a call (the RET checks the entry's
+// mark), and the program finishes. In the stripped PIE too.
+func TestBPFGoReturns(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	src := filepath.Dir(testenv.GoSource("main.go"))
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the debug file is written, not found from another test
+	for _, v := range []testenv.GoVariant{testenv.GoDefault, testenv.GoPIE} {
+		t.Run(string(v), func(t *testing.T) {
+			bin := testenv.GoFixture(t, testenv.Strip(v))
+			t.Run("returns", func(t *testing.T) { bpfReturns(t, host, bin, src) })
+			t.Run("entry-filter", func(t *testing.T) { bpfEntryReturns(t, host, bin, src) })
+		})
+	}
+}
+
+// byTime are the events of one probe and site in out in the order they
+// happened (stapbpf delivers each CPU's records in turn), their numbers
+// exact.
+func byTime(t *testing.T, out, probe, site string) []jsonEvent {
+	t.Helper()
+	var evs []jsonEvent
+	for _, e := range exactEvents(t, out) {
+		if e["probe"] == probe && e["site"] == site {
+			evs = append(evs, e)
+		}
+	}
+	ns := func(e jsonEvent) int64 {
+		n, err := strconv.ParseInt(fmt.Sprint(e["time_ns"]), 10, 64)
+		if err != nil {
+			t.Fatalf("time_ns %v: %v", e["time_ns"], err)
+		}
+		return n
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return ns(evs[i]) < ns(evs[j]) })
+	return evs
+}
+
+func bpfReturns(t *testing.T, host, bin, src string) {
+	out, errs, code := stapgen(t, append([]string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -rets 2", "--format", "json",
+		"--return", "--entry=false", "--source", src, bin}, retFuncs...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the traced program did not finish:\n%s", errs)
+	}
+	rets := said(t, errs, "RET")
+	for _, fn := range retFuncs {
+		got, want := byTime(t, out, fn, "return"), rets[fn]
+		if len(got) != len(want) || len(want) < 10 {
+			t.Errorf("%s: %d return events for %d returns", fn, len(got), len(want))
+			continue
+		}
+		for i, w := range want {
+			checkReturn(t, fn, got[i], w)
+		}
+	}
+}
+
+// checkReturn compares one return event with what the program printed
+// for that return (rets.go's spelling of each kind).
+func checkReturn(t *testing.T, fn string, e jsonEvent, w map[string]string) {
+	t.Helper()
+	at := fmt.Sprintf("%s k=%s", fn, w["k"])
+	if got := fmt.Sprint(e["goid"]); got != w["goid"] {
+		t.Errorf("%s: goid %s, the program printed %s", at, got, w["goid"])
+	}
+	for name, want := range w {
+		if name == "k" || name == "goid" {
+			continue
+		}
+		f := e.field(name)
+		if f == nil {
+			t.Errorf("%s: no field %s in %v", at, name, e)
+			continue
+		}
+		var got string
+		switch {
+		case fn == "main.RFloat":
+			if m, _ := f["missing"].(bool); !m {
+				t.Errorf("%s: %s = %v, want it marked missing (no XMM reads on BPF)", at, name, f)
+			}
+			continue
+		case fn == "main.RPtr":
+			p, err := strconv.ParseUint(strings.TrimPrefix(fmt.Sprint(f["value"]), "0x"), 16, 64)
+			if err != nil {
+				t.Errorf("%s: pointer %v", at, f["value"])
+			}
+			got, want = fmt.Sprintf("0x%x", p), strings.TrimSpace(want)
+		case f["type"] == "error":
+			// Its two words: a nil error is a nil type word.
+			tw := fmt.Sprint(f["value"].(map[string]any)["type_word"])
+			got = "non-nil"
+			if tw == "0x0" {
+				got = "<nil>"
+			}
+			if want != "<nil>" {
+				want = "non-nil"
+			}
+		case f["type"] == "string":
+			s, _ := e.text(t, name)
+			got = s
+			if len(want) > 64 {
+				want = want[:64] // the BPF runtime's bound
+			}
+			if n := fmt.Sprint(f["len"]); n != strconv.Itoa(len(w[name])) {
+				t.Errorf("%s: %s len %s, the program returned %d bytes", at, name, n, len(w[name]))
+			}
+		default:
+			got = fmt.Sprint(f["value"])
+		}
+		if got != want {
+			t.Errorf("%s: %s = %q, the program returned %q", at, name, got, want)
+		}
+	}
+}
+
+// bpfEntryReturns: entries and returns of calls with k > 4 only, each
+// pair on the program's goroutine, the return's values as printed.
+func bpfEntryReturns(t *testing.T, host, bin, src string) {
+	fns := []string{"main.RInt", "main.RStr", "main.RMulti", "main.RErr"}
+	out, errs, code := stapgen(t, append([]string{"run", "--stap", host, "--runtime", "bpf", "-c", bin + " -rets 2", "--format", "json",
+		"--return", "--where", "k > 4", "--source", src, bin}, fns...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the traced program did not finish:\n%s", errs)
+	}
+	rets := said(t, errs, "RET")
+	for _, fn := range fns {
+		var want []map[string]string
+		for _, w := range rets[fn] {
+			if k, _ := strconv.Atoi(w["k"]); k > 4 {
+				want = append(want, w)
+			}
+		}
+		ents, rs := byTime(t, out, fn, "entry"), byTime(t, out, fn, "return")
+		if len(ents) != len(want) || len(rs) != len(want) || len(want) == 0 {
+			t.Errorf("%s: %d entries and %d returns for %d calls with k > 4\n%s", fn, len(ents), len(rs), len(want), out)
+			continue
+		}
+		for i, w := range want {
+			if got := val(ents[i], "k"); got != w["k"] {
+				t.Errorf("%s entry %d: k = %s, want %s", fn, i, got, w["k"])
+			}
+			if fmt.Sprint(ents[i]["goid"]) != w["goid"] {
+				t.Errorf("%s k=%s: entry on goroutine %v, the program printed %s", fn, w["k"], ents[i]["goid"], w["goid"])
+			}
+			checkReturn(t, fn, rs[i], w)
+		}
+	}
+}
+
+// TestBPFGoReturnsDoNotCrashTheTarget: TestGoReturnsDoNotCrashTheTarget
+// on the host's BPF runtime: 50 goroutines each call main.Deep, whose deep
+// recursion moves their stacks; the RET probes of the stripped build see
+// every return and the program finishes.
+func TestBPFGoReturnsDoNotCrashTheTarget(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	bin := testenv.GoFixture(t, testenv.Strip(testenv.GoDefault))
+	const n = 50
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", fmt.Sprintf("%s -loops 0 -deep %d", bin, n), "--format", "json",
+		"--return", "--entry=false", "--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Deep")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "gofix: done") {
+		t.Fatalf("the traced program did not finish:\n%s", errs)
+	}
+	want := said(t, errs, "RET")["main.Deep"]
+	got := byTime(t, out, "main.Deep", "return")
+	if len(got) != n || len(want) != n {
+		t.Fatalf("%d returns seen, the program printed %d of %d calls", len(got), len(want), n)
+	}
+	for i, e := range got {
+		if v := val(e, "~r0"); v != want[i]["~r0"] {
+			t.Errorf("return %d: ~r0 = %s, the program returned %s", i, v, want[i]["~r0"])
+		}
+	}
+}
