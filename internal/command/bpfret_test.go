@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -203,5 +204,51 @@ func TestBPFGoReturnsDoNotCrashTheTarget(t *testing.T) {
 		if v := val(e, "~r0"); v != want[i]["~r0"] {
 			t.Errorf("return %d: ~r0 = %s, the program returned %s", i, v, want[i]["~r0"])
 		}
+	}
+}
+
+// TestBPFGoReturnsInDebianRunc: Debian's runc (Go 1.19, PIE, externally
+// linked, stripped, no .symtab) traced at strings.TrimSpace and
+// os.Getenv while it prints its help: every return is the entry's value
+// as Go's own strings.TrimSpace, or the environment's value, computes it,
+// on the entry's goroutine.
+func TestBPFGoReturnsInDebianRunc(t *testing.T) {
+	host := labStap(t, lab.HostBPF)
+	runc := testenv.Corpus(t, "runc", "usr/sbin/runc")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", runc+" --help", "--format", "json", "--return",
+		runc, "strings.TrimSpace", "os.Getenv")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	checked := 0
+	for _, fn := range []string{"strings.TrimSpace", "os.Getenv"} {
+		ents, rets := byTime(t, out, fn, "entry"), byTime(t, out, fn, "return")
+		if len(ents) != len(rets) || len(ents) == 0 {
+			t.Fatalf("%s: %d entries, %d returns\n%s", fn, len(ents), len(rets), out)
+		}
+		for i, e := range ents {
+			name := map[string]string{"strings.TrimSpace": "s", "os.Getenv": "key"}[fn]
+			in, cut := e.text(t, name)
+			if cut || fmt.Sprint(e.field(name)["len"]) != strconv.Itoa(len(in)) {
+				continue // longer than the BPF runtime's 64 bytes
+			}
+			want := strings.TrimSpace(in)
+			if fn == "os.Getenv" {
+				want = os.Getenv(in)
+			}
+			got, _ := rets[i].text(t, "~r0")
+			if got != want || fmt.Sprint(rets[i].field("~r0")["len"]) != strconv.Itoa(len(want)) {
+				t.Errorf("%s(%q) returned %q (len %v), want %q", fn, in, got, rets[i].field("~r0")["len"], want)
+			}
+			if e["goid"] != rets[i]["goid"] {
+				t.Errorf("%s(%q): entry on goroutine %v, return on %v", fn, in, e["goid"], rets[i]["goid"])
+			}
+			checked++
+		}
+	}
+	t.Logf("%d calls checked", checked)
+	if checked < 10 {
+		t.Errorf("only %d calls checked\n%s", checked, out)
 	}
 }

@@ -72,9 +72,9 @@ func (b *builder) bpfReturnRefusal(f *debuginfo.Function, paired bool, goid Expr
 	case b.in.Go == nil:
 		return refuse("Go returns are probed at the function's RET instructions, which need the binary's Go facts (none here); drop --return")
 	case !b.addressProbes():
-		// stap 4.8 finds no address in a Go binary with DWARF; one without
-		// gets a debug file whose symbols name each RET (symfile).
-		return refuse("Go returns on the BPF runtime need probes at the function's RET instructions, which stap %s cannot place in a Go binary with DWARF (no .debug_aranges); use stap 5.0 or newer (stapgen adds -g), or drop --return", b.in.Stap)
+		// A binary without DWARF gets a debug file whose symbols name
+		// each RET (symfile), which every stap places.
+		return b.noRetProbes()
 	case paired && goid == nil:
 		return refuse("a filter on %s's parameters decides its return record by a mark kept per goroutine, and this binary's goroutine id cannot be read on the BPF runtime (see the notes); drop --return, put the filter in a --where on a result, or use --runtime kernel", f.Name)
 	}

@@ -203,7 +203,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			}
 			b.bpfReturnWords(f)
 		case !b.addressProbes():
-			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
+			return b.noRetProbes()
 		case b.in.Target.Kernel:
 			return refuse("Go function in a kernel target")
 		}
