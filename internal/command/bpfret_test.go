@@ -35,6 +35,7 @@ func TestBPFGoReturns(t *testing.T) {
 			bin := testenv.GoFixture(t, testenv.Strip(v))
 			t.Run("returns", func(t *testing.T) { bpfReturns(t, host, bin, src) })
 			t.Run("entry-filter", func(t *testing.T) { bpfEntryReturns(t, host, bin, src) })
+			t.Run("latency-by-param", func(t *testing.T) { bpfLatencyByParam(t, host, bin, src) })
 		})
 	}
 }
@@ -176,6 +177,23 @@ func bpfEntryReturns(t *testing.T, host, bin, src string) {
 			checkReturn(t, fn, rs[i], w)
 		}
 	}
+}
+
+// bpfLatencyByParam: --aggregate latency --by k times each call from
+// its entry to its RET under the key the entry kept for its goroutine:
+// one call per k, every k the program returned with.
+func bpfLatencyByParam(t *testing.T, host, bin, src string) {
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 3", "--format", "json",
+		"--aggregate", "latency", "--by", "k", "--keys", "50", "--source", src, bin, "main.RInt")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want := map[string]int64{}
+	for _, w := range said(t, errs, "RET")["main.RInt"] {
+		want[w["k"]]++
+	}
+	got, _, _ := keyCounts(t, statSnapshots(t, out)[0])
+	equalCounts(t, "timed calls per k", got, want)
 }
 
 // TestBPFGoReturnsDoNotCrashTheTarget: TestGoReturnsDoNotCrashTheTarget

@@ -288,6 +288,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-bpf-latency-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Interval: 1e9, InTarget: true})},
 		{name: "c-bpf-top", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggTop, AggOf: path(t, "n"), Top: 5, Events: true})},
 		{name: "c-bpf-latency-by-return", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), InTarget: true})},
+		// Under BPF a Go entry keeps the key per goroutine for its RET.
+		{name: "go-bpf-latency-by-param", lang: "go", stap: stap.Version{Major: 5, Minor: 1}, req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Multi"}}, Aggregate: spec.AggLatency, By: path(t, "n")})},
 		{name: "go-latency-by-param", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggLatency, By: path(t, "s")})},
 		{name: "go-top-string", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggTop, AggOf: path(t, "s")})},
 		{name: "kernel-sum-by", lang: "kernel", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl"}}, Aggregate: spec.AggSum, AggOf: path(t, "name->len"), By: path(t, "flags")})},
