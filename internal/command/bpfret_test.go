@@ -36,6 +36,7 @@ func TestBPFGoReturns(t *testing.T) {
 			t.Run("returns", func(t *testing.T) { bpfReturns(t, host, bin, src) })
 			t.Run("entry-filter", func(t *testing.T) { bpfEntryReturns(t, host, bin, src) })
 			t.Run("latency-by-param", func(t *testing.T) { bpfLatencyByParam(t, host, bin, src) })
+			t.Run("result-filter", func(t *testing.T) { bpfResultFilter(t, host, bin, src) })
 		})
 	}
 }
@@ -176,6 +177,29 @@ func bpfEntryReturns(t *testing.T, host, bin, src string) {
 			}
 			checkReturn(t, fn, rs[i], w)
 		}
+	}
+}
+
+// bpfResultFilter: a filter on a result, tested at the RET, keeps the
+// returns whose n the program returned below -5, their values as printed.
+func bpfResultFilter(t *testing.T, host, bin, src string) {
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 2", "--format", "json",
+		"--return", "--entry=false", "--where", "n < -5", "--source", src, bin, "main.RMulti")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var want []map[string]string
+	for _, w := range said(t, errs, "RET")["main.RMulti"] {
+		if n, _ := strconv.Atoi(w["n"]); n < -5 {
+			want = append(want, w)
+		}
+	}
+	got := byTime(t, out, "main.RMulti", "return")
+	if len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("%d returns kept, the program returned %d with n < -5\n%s", len(got), len(want), out)
+	}
+	for i, w := range want {
+		checkReturn(t, "main.RMulti", got[i], w)
 	}
 }
 

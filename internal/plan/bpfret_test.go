@@ -193,6 +193,24 @@ func TestBPFGoEntryReturn(t *testing.T) {
 	}
 }
 
+// TestBPFGoResultFilter: a filter on a result is tested at the RET, and
+// its values are spread over handlers as a checked record's.
+func TestBPFGoResultFilter(t *testing.T) {
+	p, err := bpfRet(spec.Request{Probes: []spec.Probe{{Function: "main.Mixed", Return: true}},
+		Where: []spec.Filter{{Expr: spec.Predicate{Path: spec.Path{Root: "small"}, Op: spec.OpLt, Int: 0}}}}, stap48, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := goReturn(p)
+	want := Cond(And{Compare{X: Narrow{X: ureg(0), Size: 1, Signed: true}, Op: spec.OpLt, N: 0}})
+	if r == nil || !reflect.DeepEqual(r.Cond, want) || r.Check {
+		t.Fatalf("return %+v, want the condition %#v", r, want)
+	}
+	if split := bpfFilteredSplit(r.Fields); !reflect.DeepEqual(r.Split, split) || len(split) == 0 {
+		t.Errorf("split %v, want %v", r.Split, split)
+	}
+}
+
 // TestBPFGoReturnRefusals: what stays out of reach on the BPF runtime is
 // refused with what is missing and what to do instead.
 func TestBPFGoReturnRefusals(t *testing.T) {

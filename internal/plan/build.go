@@ -181,7 +181,9 @@ func (b *builder) add(pr Probe) {
 		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
-		if pr.Cond != nil && pr.Lang != debuginfo.LangGo || pr.Check {
+		// A Go RET's mark check or result filter beside a string's reads
+		// overflowed stapbpf's stack as a C filter did (seen).
+		if pr.Cond != nil && (pr.Lang != debuginfo.LangGo || pr.Site == event.SiteReturn) || pr.Check {
 			pr.Split = bpfFilteredSplit(pr.Fields)
 		}
 	}
