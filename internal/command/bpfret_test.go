@@ -37,6 +37,7 @@ func TestBPFGoReturns(t *testing.T) {
 			t.Run("entry-filter", func(t *testing.T) { bpfEntryReturns(t, host, bin, src) })
 			t.Run("latency-by-param", func(t *testing.T) { bpfLatencyByParam(t, host, bin, src) })
 			t.Run("result-filter", func(t *testing.T) { bpfResultFilter(t, host, bin, src) })
+			t.Run("fields", func(t *testing.T) { bpfReturnFields(t, host, bin, src) })
 		})
 	}
 }
@@ -200,6 +201,27 @@ func bpfResultFilter(t *testing.T, host, bin, src string) {
 	}
 	for i, w := range want {
 		checkReturn(t, "main.RMulti", got[i], w)
+	}
+}
+
+// bpfReturnFields: results named by --fields in either order around a
+// string print as the program returned them (an error and a string in
+// one handler did not compile).
+func bpfReturnFields(t *testing.T, host, bin, src string) {
+	for _, fields := range []string{"err,s", "s,err"} {
+		out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 0", "--format", "json",
+			"--return", "--entry=false", "--fields", fields, "--source", src, bin, "main.RMulti")
+		if code != 0 {
+			t.Fatalf("--fields %s: exit %d\n%s", fields, code, errs)
+		}
+		want, got := said(t, errs, "RET")["main.RMulti"], byTime(t, out, "main.RMulti", "return")
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("--fields %s: %d returns for %d", fields, len(got), len(want))
+		}
+		for i, w := range want {
+			delete(w, "n")
+			checkReturn(t, "main.RMulti", got[i], w)
+		}
 	}
 }
 

@@ -178,7 +178,7 @@ func (b *builder) add(pr Probe) {
 	pr.From = b.from
 	if b.em.bpf {
 		pr.Split = bpfSplit(pr.Fields)
-		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
+		if pr.Site == event.SiteReturn {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
 		// A Go RET's mark check or result filter beside a string's reads
