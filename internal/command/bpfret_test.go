@@ -242,7 +242,7 @@ func bpfLatencyByParam(t *testing.T, host, bin, src string) {
 	equalCounts(t, "timed calls per k", got, want)
 }
 
-// TestBPFGoReturnsDoNotCrashTheTarget: TestGoReturnsDoNotCrashTheTarget
+// TestBPFGoReturnsDoNotCrashTheTarget: TestGoReturnsDoNotCrashTheTargetInVM
 // on the host's BPF runtime: 50 goroutines each call main.Deep, whose deep
 // recursion moves their stacks; the RET probes of the stripped build see
 // every return and the program finishes.
