@@ -42,6 +42,16 @@ func TestBPFGoReturns(t *testing.T) {
 	}
 }
 
+// TestBPFGoReturnsWithDWARF: stap 5 places address probes in a Go binary
+// with DWARF (with -g), on the BPF runtime too: the lab's stap 5.1 run on
+// the host's BPF reads every result kind and goroutine id of the fixture's
+// -rets sequence as the program printed them.
+func TestBPFGoReturnsWithDWARF(t *testing.T) {
+	labStap(t, lab.HostBPF)
+	stap51 := testenv.Stap51OnHostBPF(t)
+	bpfReturns(t, stap51, testenv.GoFixture(t, testenv.GoDefault), filepath.Dir(testenv.GoSource("main.go")))
+}
+
 // byTime are the events of one probe and site in out in the order they
 // happened (stapbpf delivers each CPU's records in turn), their numbers
 // exact.
