@@ -42,6 +42,8 @@ func TestGenCacheAgainstNoCache(t *testing.T) {
 	variants := [][]string{
 		{"--stap-version", "5.1", "--return"},
 		{"--stap-version", "4.8", "--runtime", "bpf"},
+		// RETs with DWARF are refused; a stripped binary's are planned.
+		{"--stap-version", "4.8", "--runtime", "bpf", "--return"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,10 @@ type ref struct {
 	// words, on the BPF runtime, reads the stack and memory of a home or
 	// addr form through @cast (bpfstack.go); nil reads them with user_*.
 	words *castWords
+	// ureg: home's registers are read with @uregister (the BPF runtime,
+	// which has no u_register()), and nothing else of the value is
+	// readable (bpfret.go).
+	ureg bool
 }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
@@ -67,6 +71,9 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 				if strings.HasPrefix(p.Reg, "x") {
 					return nil, unreadable("floating-point registers are not readable through stap's register API")
 				}
+				if r.ureg {
+					return uregWord(p.Reg, size, signed)
+				}
 				if size >= 8 {
 					return Reg{p.Reg}, nil
 				}
@@ -74,6 +81,8 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 			}
 		}
 		return nil, unreadable("no register holds byte %d of the value", off)
+	case r.home != nil && r.ureg:
+		return nil, unreadable(errBPFStackResult)
 	case r.home != nil:
 		// The home is CFA-relative, the CFA 8 bytes above RSP at the
 		// entry, past the CALL's return address.
@@ -119,6 +128,9 @@ func (r ref) deref() (ref, error) {
 		// stap follows pointers with -> itself; the caller adds the member.
 		return ref{typ: elem, v: r.v}, nil
 	}
+	if r.ureg {
+		return ref{}, unreadable(errBPFResultMemory)
+	}
 	p, err := r.word(0, 8, false)
 	if err != nil {
 		return ref{}, err
@@ -147,6 +159,9 @@ func (r ref) index(i int) (ref, error) {
 				r = r.step(nil, VarStep{Member: "array"})
 			}
 			return r.step(t.Elem, VarStep{Index: i}), nil
+		}
+		if r.ureg {
+			return ref{}, unreadable(errBPFResultMemory)
 		}
 		p, err := r.word(0, 8, false)
 		if err != nil {
@@ -282,6 +297,9 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		x := *r.v
 		x.Entry = false
 		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
+	}
+	if r.ureg {
+		return ref{}, unreadable(errBPFResultMemory)
 	}
 	p, err := r.word(0, 8, false)
 	if err != nil {

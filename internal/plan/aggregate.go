@@ -27,6 +27,10 @@ func (p *Plan) aggregates(req *spec.Request) error {
 	for i := range p.Probes {
 		pr := &p.Probes[i]
 		pr.NoRecord = !req.Events
+		if pr.NoRecord {
+			// Its statistics are the head handler's; no values to spread.
+			pr.Split = nil
+		}
 		if pr.Site == event.SiteReturn {
 			continue
 		}

@@ -130,7 +130,9 @@ func (b *builder) restartProbes() {
 // bpfReturnSplit is bpfSplit for a C .return handler, where each @entry
 // value is one more map read: a string there leaves room for nothing else
 // (stap 4.8: a returned string and one entry value fit, a third print did
-// not), so the values after a heavy one start a handler of their own.
+// not), so the values after a heavy one start a handler of their own. A Go
+// RET's too: an error before or after a returned string in one handler
+// did not compile (stap 4.8, --fields err,s and s,err).
 func bpfReturnSplit(fields []Field) []int {
 	var out []int
 	for i, f := range fields {

@@ -178,10 +178,12 @@ func (b *builder) add(pr Probe) {
 	pr.From = b.from
 	if b.em.bpf {
 		pr.Split = bpfSplit(pr.Fields)
-		if pr.Site == event.SiteReturn && pr.Lang != debuginfo.LangGo {
+		if pr.Site == event.SiteReturn {
 			pr.Split = bpfReturnSplit(pr.Fields)
 		}
-		if pr.Cond != nil && pr.Lang != debuginfo.LangGo {
+		// A Go RET's mark check or result filter beside a string's reads
+		// overflowed stapbpf's stack as a C filter did (seen).
+		if pr.Cond != nil && (pr.Lang != debuginfo.LangGo || pr.Site == event.SiteReturn) || pr.Check {
 			pr.Split = bpfFilteredSplit(pr.Fields)
 		}
 	}

@@ -97,6 +97,8 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			}
 			porder = append(porder, v.Name)
 		}
+		// Results are read at RETs, from their registers (bpfret.go).
+		results, rorder = b.bpfResults(f)
 		why := "no Go ABI facts for this binary"
 		if b.in.Go != nil {
 			goid, why = b.bpfGoid()
@@ -202,9 +204,17 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 	if req.Return {
 		switch {
 		case bpf:
-			return refuse("Go returns need probes at the function's RET instructions, which stapgen places on the kernel runtime only, not on the BPF runtime; use --runtime=kernel or drop --return")
+			if err := b.bpfReturnRefusal(f, filtered && req.Entry, goid); err != nil {
+				return err
+			}
+			// The debug file of a Symbols target carries DWARF for f,
+			// parameters described or not: the word type that a RET's
+			// goroutine id and string scans are read through (@cast).
+			if b.in.Target.Symbols {
+				b.regFunc(f, nil)
+			}
 		case !b.addressProbes():
-			return refuse("Go returns need address probes on RET instructions, which stap %s cannot place in Go binaries (no .debug_aranges); use stap 5.0 or newer, or drop --return", b.in.Stap)
+			return b.noRetProbes()
 		case b.in.Target.Kernel:
 			return refuse("Go function in a kernel target")
 		}
@@ -233,7 +243,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.plan.Guru = true
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteReturn, Points: points, Goid: goid,
-			Check: filtered && req.Entry, Cond: cond, CondFrom: condFrom(retFilters), Fields: fields, ClearDedup: req.Entry})
+			Check: filtered && req.Entry, Cond: cond, CondFrom: condFrom(retFilters), Fields: fields, ClearDedup: req.Entry && !bpf})
 		if err := b.statLast(results, rorder); err != nil {
 			return err
 		}

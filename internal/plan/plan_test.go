@@ -65,7 +65,6 @@ func TestRefusals(t *testing.T) {
 		want string
 	}{
 		{"go return on stap 4.8", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, stap.Version{Major: 4, Minor: 8}, "stap 4.8 cannot place"},
-		{"go return under bpf", spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str", Return: true}}}, stap.Version{}, "not on the BPF runtime"},
 		{"backtrace under bpf", spec.Request{Runtime: spec.RuntimeBPF, UserStack: true, Probes: []spec.Probe{{Function: "greet"}}}, stap.Version{}, "backtraces need the kernel runtime"},
 		{"unknown param", spec.Request{Probes: []spec.Probe{{Function: "greet", Fields: []spec.Path{{Root: "nope"}}}}}, stap.Version{}, `no parameter "nope"`},
 		{"unknown member", spec.Request{Probes: []spec.Probe{{Function: "main.Str", Fields: []spec.Path{{Root: "s", Steps: []spec.Step{{Field: "x"}}}}}}}, stap.Version{}, `no member "x"`},

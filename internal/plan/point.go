@@ -78,6 +78,12 @@ func (b *builder) addressProbes() bool {
 	return !b.in.Target.Kernel && (b.in.Stap.AtLeast(5, 0) || b.in.Target.Symbols)
 }
 
+// noRetProbes refuses a Go return where !addressProbes, on either
+// runtime: what stap lacks and the way out.
+func (b *builder) noRetProbes() error {
+	return refuse("Go returns need probes at the function's RET instructions, which stap %s cannot place in a Go binary with DWARF (no .debug_aranges); use stap 5.0 or newer (stapgen adds -g), or drop --return", b.in.Stap)
+}
+
 func (b *builder) address(a uint64) Point {
 	return Point{Kind: PointAddress, Path: b.in.Target.Path, Addr: a}
 }

@@ -216,6 +216,12 @@ func (p *Plan) checkStats(req *spec.Request) error {
 	}
 	has := map[string]bool{}
 	for _, pr := range p.Probes {
+		if pr.Site == event.SiteRestart {
+			// The runtime's restart points (BPF Go entries) are no
+			// probed function: they count nothing.
+			has[pr.Function] = true
+			continue
+		}
 		if _, ok := has[pr.Function]; !ok {
 			has[pr.Function] = false
 		}

@@ -37,6 +37,8 @@ var (
 	tOpts = &debuginfo.Type{Kind: debuginfo.KindStruct, Name: "main.Opts", GoName: "main.Opts", Size: 56,
 		Fields: []debuginfo.Field{{Name: "Name", Type: tGoStr}, {Name: "Flags", Type: tStrs, Offset: 16}, {Name: "Mode", Type: tUint32, Offset: 40}}}
 	tPOpts = &debuginfo.Type{Kind: debuginfo.KindPointer, Name: "main.Opts*", GoName: "*main.Opts", Size: 8, Elem: tOpts}
+	tErr   = &debuginfo.Type{Kind: debuginfo.KindInterface, Name: "error", GoName: "error", Size: 16,
+		Fields: []debuginfo.Field{{Name: "tab", Type: tPU8}, {Name: "data", Type: tPU8, Offset: 8}}}
 
 	tCInt   = &debuginfo.Type{Kind: debuginfo.KindInt, Name: "int", Size: 4}
 	tChar   = &debuginfo.Type{Kind: debuginfo.KindInt, Name: "char", Size: 1, Char: true}
@@ -101,6 +103,8 @@ func (goFacts) Homes(f *debuginfo.Function) ([]goabi.Loc, []goabi.Loc, error) {
 		return ps, []goabi.Loc{regs("rax")}, nil
 	case "main.Strs":
 		return []goabi.Loc{regs("rax", "rbx", "rcx")}, []goabi.Loc{regs("rax")}, nil
+	case "main.Multi":
+		return []goabi.Loc{regs("rax"), regs("rbx", "rcx")}, []goabi.Loc{regs("rax"), regs("rbx", "rcx"), regs("rdi", "rsi")}, nil
 	}
 	return nil, nil, nil
 }
@@ -126,6 +130,8 @@ func goFuncs() fakeFuncs {
 		"main.Ptr":  {Name: "main.Ptr", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "o", Type: tPOpts, Location: "reg rax", LocList: true}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
 		"main.Strs": {Name: "main.Strs", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "xs", Type: tStrs}}, Results: []debuginfo.Variable{{Name: "~r0", Type: tInt, Result: true}}},
 		"main.Many": many,
+		"main.Multi": {Name: "main.Multi", Lang: debuginfo.LangGo, Params: []debuginfo.Variable{{Name: "n", Type: tInt, Location: "reg rax", LocList: true}, {Name: "s", Type: tGoStr, Location: "reg rbx", LocList: true}},
+			Results: []debuginfo.Variable{{Name: "count", Type: tInt, Result: true}, {Name: "msg", Type: tGoStr, Result: true}, {Name: "err", Type: tErr, Result: true}}},
 	}
 }
 
@@ -234,6 +240,11 @@ func genCases(t *testing.T) []genCase {
 		// A raw Go string beside a filter and the target check.
 		{name: "go-bpf-filter", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, Where: preds(t, `s.len > 2 || s.len == 0`), InTarget: true}},
 		{name: "go-bpf-stack", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Many", Fields: paths(t, "j", "s")}}}},
+		// Go RETs under BPF (stap 5: address probes, -g): results read
+		// with @uregister, an entry filter's mark checked at the RET by
+		// each handler of the record, cleared by its last.
+		{name: "go-bpf-return", lang: "go", stap: stap.Version{Major: 5, Minor: 1}, req: spec.Request{Runtime: spec.RuntimeBPF,
+			Probes: []spec.Probe{{Function: "main.Str", Entry: true, Return: true}, {Function: "main.Multi", Entry: true, Return: true}}, Where: preds(t, `s.len > 2`)}},
 		{name: "go-bpf-words", lang: "go-notypes", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}}},
 		{name: "c-entry-return", lang: "c", req: spec.Request{Probes: []spec.Probe{{Function: "greet", Entry: true, Return: true}, {Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next")}, {Function: "by_value"}}, UserStack: true, Duration: 5e9}},
 		{name: "c-bpf", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}}},
@@ -278,6 +289,8 @@ func genCases(t *testing.T) []genCase {
 		{name: "c-bpf-latency-interval", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, Interval: 1e9, InTarget: true})},
 		{name: "c-bpf-top", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggTop, AggOf: path(t, "n"), Top: 5, Events: true})},
 		{name: "c-bpf-latency-by-return", lang: "c", req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "greet"}}, Aggregate: spec.AggLatency, By: path(t, "return"), InTarget: true})},
+		// Under BPF a Go entry keeps the key per goroutine for its RET.
+		{name: "go-bpf-latency-by-param", lang: "go", stap: stap.Version{Major: 5, Minor: 1}, req: norm(t, spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Multi"}}, Aggregate: spec.AggLatency, By: path(t, "n")})},
 		{name: "go-latency-by-param", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggLatency, By: path(t, "s")})},
 		{name: "go-top-string", lang: "go", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "main.Str"}}, Aggregate: spec.AggTop, AggOf: path(t, "s")})},
 		{name: "kernel-sum-by", lang: "kernel", req: norm(t, spec.Request{Probes: []spec.Probe{{Function: "lookup_one_qstr_excl"}}, Aggregate: spec.AggSum, AggOf: path(t, "name->len"), By: path(t, "flags")})},
@@ -392,7 +405,12 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 			// against the lab kernel, or a BPF program with the host stap.
 			p4 := []string{"-r", lab.Release(), "-p4"}
 			bin = stap51
-			if p.Runtime == spec.RuntimeBPF {
+			switch {
+			case p.Runtime == spec.RuntimeBPF && p.Guru:
+				// Go RET addresses: stap 5.1 compiles the BPF program,
+				// with the build tree where its chroot sees it.
+				p4 = []string{"-r", chrootBuildTree(t, build_), "-p4", "--runtime=bpf"}
+			case p.Runtime == spec.RuntimeBPF:
 				bin, p4 = stap, []string{"-r", build_, "-p4", "--runtime=bpf"}
 			}
 			cmd = exec.Command(bin, append(append(p4, p.StapArgs...), f)...)
@@ -402,6 +420,18 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chrootBuildTree is a copy of the host build tree under the test's
+// temporary directory, which the lab's stap 5.1 chroot mounts (the lab
+// directory itself it does not).
+func chrootBuildTree(t *testing.T, build string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "build")
+	if out, err := exec.Command("cp", "-a", build, dir).CombinedOutput(); err != nil {
+		t.Fatalf("copying the build tree: %v\n%s", err, out)
+	}
+	return dir
 }
 
 // TestMaxEventsCounterOnlyWhenKept: a script declares the --max-events

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,5 +47,35 @@ func HostBuildTree(t testing.TB) string {
 	p := filepath.Join(LabDir(), "host", "build")
 	_, err := os.Stat(filepath.Join(p, ".config"))
 	Need(t, err == nil, "host build tree missing at %s (run `make lab`)", p)
+	return p
+}
+
+// Stap51OnHostBPF returns a stap executable that runs the lab's stap 5.1
+// (bin/stap51, its trixie chroot) on the host's BPF runtime, as
+// bin/stap-host runs the host's 4.8: with the host build tree and the
+// memlock interposer. The chroot sees /tmp, not the lab directory, so
+// both are copied into the test's temporary directory.
+func Stap51OnHostBPF(t testing.TB) string {
+	t.Helper()
+	build := HostBuildTree(t)
+	stap51 := filepath.Join(LabDir(), "bin", "stap51")
+	memlock := filepath.Join(LabDir(), "host", "memlock.so")
+	_, err1 := os.Stat(stap51)
+	_, err2 := os.Stat(memlock)
+	Need(t, err1 == nil && err2 == nil, "lab stap51 or memlock.so missing (run `make lab`)")
+	dir := t.TempDir()
+	Need(t, strings.HasPrefix(dir, "/tmp/") || strings.HasPrefix(dir, "/var/tmp/"), "the stap 5.1 chroot sees /tmp and /var/tmp only, not TMPDIR %s", dir)
+	if out, err := exec.Command("cp", "-a", build, filepath.Join(dir, "build")).CombinedOutput(); err != nil {
+		t.Fatalf("copying the build tree: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("cp", memlock, filepath.Join(dir, "memlock.so")).CombinedOutput(); err != nil {
+		t.Fatalf("copying memlock.so: %v\n%s", err, out)
+	}
+	script := "#!/bin/sh\nmountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug\n" +
+		"LD_PRELOAD=" + filepath.Join(dir, "memlock.so") + " exec " + stap51 + " -r " + filepath.Join(dir, "build") + " \"$@\"\n"
+	p := filepath.Join(dir, "stap")
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
