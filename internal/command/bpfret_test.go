@@ -13,7 +13,8 @@ import (
 	"github.com/stapgen/stapgen/internal/testenv"
 )
 
-// retFuncs are the -rets sequence's functions (fixtures/gofix/rets.go).
+// retFuncs are the -rets sequence's functions (fixtures/gofix/rets.go) but
+// main.ROpts, whose members bpfReturnThrough reads behind its result.
 var retFuncs = []string{"main.RInt", "main.RBool", "main.RSmall", "main.RPtr", "main.RStr", "main.RErr", "main.RMulti", "main.RRect", "main.RFloat"}
 
 // TestBPFGoReturns: on the host's BPF runtime (stap 4.8) a stripped Go
@@ -38,6 +39,7 @@ func TestBPFGoReturns(t *testing.T) {
 			t.Run("latency-by-param", func(t *testing.T) { bpfLatencyByParam(t, host, bin, src) })
 			t.Run("result-filter", func(t *testing.T) { bpfResultFilter(t, host, bin, src) })
 			t.Run("fields", func(t *testing.T) { bpfReturnFields(t, host, bin, src) })
+			t.Run("through-pointer", func(t *testing.T) { bpfReturnThrough(t, host, bin, src) })
 		})
 	}
 }
@@ -232,6 +234,23 @@ func bpfReturnFields(t *testing.T, host, bin, src string) {
 			delete(w, "n")
 			checkReturn(t, "main.RMulti", got[i], w)
 		}
+	}
+}
+
+// bpfReturnThrough: members behind a returned pointer, a string among
+// them, read through @cast words print as the program returned them.
+func bpfReturnThrough(t *testing.T, host, bin, src string) {
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 1", "--format", "json",
+		"--return", "--entry=false", "--fields", "return.Name,return.Mode", "--source", src, bin, "main.ROpts")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want, got := said(t, errs, "RET")["main.ROpts"], byTime(t, out, "main.ROpts", "return")
+	if len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("%d returns for %d\n%s", len(got), len(want), out)
+	}
+	for i, w := range want {
+		checkReturn(t, "main.ROpts", got[i], w)
 	}
 }
 

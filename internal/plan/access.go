@@ -34,8 +34,8 @@ type ref struct {
 	// addr form through @cast (bpfstack.go); nil reads them with user_*.
 	words *castWords
 	// ureg: home's registers are read with @uregister (the BPF runtime,
-	// which has no u_register()), and nothing else of the value is
-	// readable (bpfret.go).
+	// which has no u_register(), bpfret.go); the memory they point to
+	// only through words.
 	ureg bool
 }
 
@@ -128,7 +128,7 @@ func (r ref) deref() (ref, error) {
 		// stap follows pointers with -> itself; the caller adds the member.
 		return ref{typ: elem, v: r.v}, nil
 	}
-	if r.ureg {
+	if r.ureg && r.words == nil {
 		return ref{}, unreadable(errBPFResultMemory)
 	}
 	p, err := r.word(0, 8, false)
@@ -160,7 +160,7 @@ func (r ref) index(i int) (ref, error) {
 			}
 			return r.step(t.Elem, VarStep{Index: i}), nil
 		}
-		if r.ureg {
+		if r.ureg && r.words == nil {
 			return ref{}, unreadable(errBPFResultMemory)
 		}
 		p, err := r.word(0, 8, false)
@@ -298,7 +298,7 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		x.Entry = false
 		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
 	}
-	if r.ureg {
+	if r.ureg && r.words == nil {
 		return ref{}, unreadable(errBPFResultMemory)
 	}
 	p, err := r.word(0, 8, false)

@@ -10,12 +10,14 @@ import (
 // at each RET instruction (a uretprobe crashes Go programs whose stacks
 // move), where the results sit in the ABI's result registers. stapbpf has
 // no u_register(), so a result's registers are read with @uregister(N),
-// as stap reads its own register $vars there; nothing behind them is
-// read (a fault in a user-memory read ends a whole stapbpf run).
+// as stap reads its own register $vars there. The memory behind them is
+// read as the stack parameters' is, through @cast words (castWords),
+// which read 0 on a fault where user_int64's ends the whole stapbpf run;
+// without the word type, not at all.
 
 const (
 	errBPFStackResult  = "a result passed on the stack, which the BPF runtime cannot read at a RET (it reads the result registers only); use --runtime kernel"
-	errBPFResultMemory = "the BPF runtime reads a Go result's registers at a RET, not the memory they point to; print the pointer itself, or use --runtime kernel"
+	errBPFResultMemory = "the BPF runtime reads the memory a Go result points to through an 8-byte integer type of the binary's DWARF, and it has none; print the pointer itself, or use --runtime kernel"
 )
 
 // uregWord is size bytes of register reg, read through @uregister.
@@ -52,7 +54,7 @@ func (b *builder) bpfResults(f *debuginfo.Function) (map[string]ref, []string) {
 		case why != "":
 			results[v.Name] = ref{typ: v.Type, why: why}
 		case i < len(rh):
-			results[v.Name] = ref{typ: v.Type, home: &rh[i], ureg: true}
+			results[v.Name] = ref{typ: v.Type, home: &rh[i], ureg: true, words: b.em.bpfWords()}
 		default:
 			results[v.Name] = ref{typ: v.Type, why: "no register assignment for this result"}
 		}
