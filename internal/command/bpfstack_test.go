@@ -3,7 +3,6 @@ package command
 import (
 	"bytes"
 	"debug/dwarf"
-	"debug/elf"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -115,15 +114,7 @@ func stackEvents(t *testing.T, out string) []jsonEvent {
 func stackParams(t *testing.T, bin, fn string) map[string]bool {
 	t.Helper()
 	readelf := testenv.NeedTool(t, "readelf")
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testenv.DWARF(t, bin)
 	dump, err := exec.Command(readelf, "--debug-dump=loc", bin).Output()
 	if err != nil {
 		t.Fatalf("readelf: %v", err)
