@@ -52,9 +52,9 @@ func NeedStap(t testing.TB) string {
 }
 
 // VMMark is in the name of every top-level test that boots the lab VM: make
-// test runs those tests (go test -run VMMark) in a lane of their own beside
+// test runs those tests (go test -run VMMark) in lanes of their own beside
 // the others (lab/lanes.sh). A VM test spends its time in one qemu under TCG
-// or one module compile, so two lanes keep both cores of a CI machine busy.
+// or one module compile, so the lanes keep both cores of a CI machine busy.
 const VMMark = "InVM"
 
 // InVM marks a test that boots the lab VM. One named without VMMark would
@@ -63,6 +63,6 @@ func InVM(t testing.TB) {
 	t.Helper()
 	top, _, _ := strings.Cut(t.Name(), "/")
 	if !strings.Contains(top, VMMark) {
-		t.Fatalf("%s boots the lab VM, so its name must hold %q (make test runs those tests in a lane of their own)", top, VMMark)
+		t.Fatalf("%s boots the lab VM, so its name must hold %q (make test runs those tests in lanes of their own)", top, VMMark)
 	}
 }
