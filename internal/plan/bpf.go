@@ -201,14 +201,3 @@ func bpfWord(types TypeFinder) func() (string, string) {
 		return name, module
 	}
 }
-
-// rawOnKernel tells whether a field's value may print raw in a kernel
-// runtime's record (templates/kernel.stp.tmpl, part.CString and
-// part.Bytes), which the decoder converts first (Schema.RawStrings).
-func rawOnKernel(v Value) bool {
-	switch v.(type) {
-	case CString, Bytes:
-		return true
-	}
-	return false
-}
