@@ -118,6 +118,16 @@ func (r ref) field(f debuginfo.Field) ref {
 	return out
 }
 
+// pointer is the address pointer value r holds, for a read of what it
+// points to: a BPF result's registers give one only where memory reads
+// through words.
+func (r ref) pointer() (Expr, error) {
+	if r.ureg && r.words == nil {
+		return nil, unreadable(errBPFResultMemory)
+	}
+	return r.word(0, 8, false)
+}
+
 // deref follows a pointer value: the pointee is in memory at the pointer.
 func (r ref) deref() (ref, error) {
 	elem := r.typ.Elem
@@ -128,10 +138,7 @@ func (r ref) deref() (ref, error) {
 		// stap follows pointers with -> itself; the caller adds the member.
 		return ref{typ: elem, v: r.v}, nil
 	}
-	if r.ureg && r.words == nil {
-		return ref{}, unreadable(errBPFResultMemory)
-	}
-	p, err := r.word(0, 8, false)
+	p, err := r.pointer()
 	if err != nil {
 		return ref{}, err
 	}
@@ -160,10 +167,7 @@ func (r ref) index(i int) (ref, error) {
 			}
 			return r.step(t.Elem, VarStep{Index: i}), nil
 		}
-		if r.ureg && r.words == nil {
-			return ref{}, unreadable(errBPFResultMemory)
-		}
-		p, err := r.word(0, 8, false)
+		p, err := r.pointer()
 		if err != nil {
 			return ref{}, err
 		}
@@ -298,10 +302,7 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		x.Entry = false
 		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
 	}
-	if r.ureg && r.words == nil {
-		return ref{}, unreadable(errBPFResultMemory)
-	}
-	p, err := r.word(0, 8, false)
+	p, err := r.pointer()
 	if err != nil {
 		return ref{}, err
 	}
