@@ -147,7 +147,9 @@ type Probe struct {
 	// Dedup (Go entries with RET probes) drops a second firing at the same
 	// stack pointer before a return: the kernel re-runs a uprobe handler
 	// when a signal interrupts the single-step of the probed instruction.
-	// ClearDedup marks the RET side.
+	// ClearDedup marks the RET side. The mark is the goroutine's, not the
+	// thread's: a call can return on another thread, and a thread's stale
+	// mark dropped the next call entering there at that stack pointer.
 	Dedup, ClearDedup bool
 	Fields            []Field
 	// Restart (BPF Go entries) is the [start, end) of the function's
