@@ -73,11 +73,11 @@ func valueNamer(o session.OpenOptions, name string) (report.Namer, error) {
 	return frameNamer(o, name, "", func([]uint64) []string { return nil })
 }
 
-// hasStacks says whether any probe of s records a backtrace.
-func hasStacks(s *event.Schema) bool {
+// hasEnc says whether any probe of s prints a field encoded as enc.
+func hasEnc(s *event.Schema, enc event.Enc) bool {
 	for _, p := range s.Probes {
 		for _, f := range p.Fields {
-			if f.Enc == event.EncStack {
+			if f.Enc == enc {
 				return true
 			}
 		}

@@ -12,7 +12,7 @@ import (
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "`FORMAT` of events: table (aligned, live), json (one event per line), summary (counts and latency histograms at the end) or folded (backtraces counted as folded stacks for flame graphs; needs --backtrace)"},
-		&cli.StringFlag{Name: "symbols", Usage: "name backtrace frames from this `BINARY` or vmlinux (run defaults to its TARGET; without one, frames stay addresses)"},
+		&cli.StringFlag{Name: "symbols", Usage: "name backtrace frames, and the dynamic types of Go interfaces the BPF runtime printed, from this `BINARY` or vmlinux (run defaults to its TARGET; without one, frames stay addresses and those types unnamed)"},
 		&cli.BoolFlag{Name: "summary", Usage: "print the end-of-run summary after the events"},
 		&cli.StringFlag{Name: "top", Usage: "in the summary, list the most frequent values of `FIELD`"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print stap's full stderr and the stap command line"},
@@ -48,7 +48,7 @@ func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
 		sinks = append(sinks, report.NewJSON(env.Stdout))
 	case "summary":
 	case "folded":
-		if !hasStacks(s) {
+		if !hasEnc(s, event.EncStack) {
 			return nil, usagef("--format folded counts backtraces, and these records have none: add --backtrace user (or kernel)")
 		}
 		name, err := foldedNamer(o.open, o.symbols)
@@ -64,12 +64,19 @@ func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
 		sinks = append(sinks, report.NewSummary(env.Stdout, s, report.SummaryOptions{Top: o.top, JSON: o.format == "json", ShowAggs: o.format == "summary"}))
 	}
 	sink := report.Live(report.Multi(sinks...), 100*time.Millisecond)
-	if (o.format == "table" || o.format == "json") && o.symbols != "" && hasStacks(s) {
+	if (o.format == "table" || o.format == "json") && o.symbols != "" && hasEnc(s, event.EncStack) {
 		name, err := valueNamer(o.open, o.symbols)
 		if err != nil {
 			return nil, err
 		}
 		sink = report.NameFrames(sink, s, name)
+	}
+	if o.symbols != "" && hasEnc(s, event.EncDynWords) {
+		name, done, err := typeNamer(o.open, o.symbols)
+		if err != nil {
+			return nil, err
+		}
+		sink = report.NameTypes(sink, s, name, done)
 	}
 	return sink, nil
 }

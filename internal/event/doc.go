@@ -53,6 +53,9 @@
 //	       innermost first; "-" when empty)
 //	iface  TYPE/DATA                  0x4a3b20/0xc000010000 (eface _type or
 //	       iface itab pointer, then the data word)
+//	dynw   TYPE/DATA/WORD[/BIAS]      0x4d2c38/0x5a1b20/0x2 (the BPF runtime's
+//	       interface: the dynamic type's descriptor, the data word, the word
+//	       it points at, a PIE's load bias; dynwords.go)
 //
 // Any token may instead be "!" when the value could not be read (a fault,
 // or a value the runtime cannot reach); the event then carries no value

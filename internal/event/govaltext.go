@@ -1,6 +1,7 @@
 package event
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,7 +20,9 @@ func (g *GoValue) String() string {
 		for _, p := range g.Parts {
 			parts = append(parts, p.String())
 		}
-		s = fmt.Sprintf("<%s 0x%x%s>", g.Type, g.DataWord, strings.Join(append([]string{""}, parts...), " "))
+		// "?": the type is unnamed (unreadable, or a dynw value no
+		// binary named).
+		s = fmt.Sprintf("<%s 0x%x%s>", cmp.Or(g.Type, "?"), g.DataWord, strings.Join(append([]string{""}, parts...), " "))
 	}
 	if g.Truncated {
 		s += "…"

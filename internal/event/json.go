@@ -71,7 +71,7 @@ func (v *Value) appendJSONRest(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(v.Len), 10)
-	case EncDyn:
+	case EncDyn, EncDynWords:
 		b = v.Go.appendJSONParts(b)
 	case EncInt:
 		if v.Type == "time.Duration" {
@@ -197,7 +197,7 @@ func (v *Value) appendValue(b []byte) []byte {
 		b = append(b, `,"data_word":`...)
 		b = appendHexWord(b, v.DataWord)
 		return append(b, '}')
-	case EncDyn:
+	case EncDyn, EncDynWords:
 		return appendJSONString(b, v.Go.String())
 	case EncMap:
 		return appendJSONString(b, v.mapString())

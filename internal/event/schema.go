@@ -13,6 +13,11 @@ const (
 	EncIface Enc = "iface"
 	EncStack Enc = "stack"
 	EncDyn   Enc = "dyn" // a Go interface by its dynamic type (goval.go)
+	// EncDynWords is a Go interface as the BPF runtime reads it, which
+	// cannot follow a type's name: its dynamic type's descriptor, its data
+	// word and the word the data word points at, the type named after
+	// decoding from the binary (DynType).
+	EncDynWords Enc = "dynw"
 	// EncFloat is a floating-point value: "f" and a float64's bits in hex, or
 	// "g" and a float32's. stap reads a C float or double ($var, $return)
 	// as a double's bits (a float widened), so those print with "f".

@@ -61,7 +61,7 @@ func (v *Value) AppendText(b []byte) []byte {
 		b = strconv.AppendUint(append(b, "(0x"...), v.TypeWord, 16)
 		b = strconv.AppendUint(append(b, ", 0x"...), v.DataWord, 16)
 		return append(b, ')')
-	case EncDyn:
+	case EncDyn, EncDynWords:
 		return append(b, v.Go.String()...)
 	case EncMap:
 		return append(b, v.mapString()...)

@@ -122,6 +122,12 @@ func (v *Value) parse(enc, elem Enc, tok []byte, a *slab) error {
 		return v.parseMap(tok)
 	case EncTime:
 		return v.parseTime(tok)
+	case EncDynWords:
+		g, word, err := parseDynWords(tok)
+		if err != nil {
+			return err
+		}
+		v.Go, v.TypeWord, v.DataWord, v.Uint = g, g.TypeWord, g.DataWord, word
 	case EncDyn:
 		g, err := parseDyn(tok)
 		if err != nil {

@@ -45,6 +45,19 @@ func (x *Facts) GoTypes() (ts *plan.GoTypes, err error) {
 	return ts, nil
 }
 
+// TypeAt reads the runtime type descriptor at link-time address addr.
+func (x *Facts) TypeAt(addr uint64) (d gopclntab.TypeDesc, err error) {
+	if uerr := x.bin.Use(func() {
+		var tab *gopclntab.Table
+		if tab, err = x.table(); err == nil {
+			d, err = tab.TypeAt(addr)
+		}
+	}); uerr != nil {
+		return d, uerr
+	}
+	return d, err
+}
+
 // table reads the function table once; call it inside bin.Use (the table
 // slices the mapping).
 func (x *Facts) table() (*gopclntab.Table, error) {

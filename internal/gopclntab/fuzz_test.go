@@ -37,6 +37,14 @@ func FuzzRead(f *testing.F) {
 				if off, err := tab.GoidOffset(); err == nil && (off <= 0 || off > 1<<16) {
 					t.Fatalf("goid offset %d", off)
 				}
+				if base, end, err := tab.Types(); err == nil {
+					// Any word of the range is a type word a record may
+					// carry: each reads as a type or an error, in bounded
+					// time and memory.
+					for a := base; a < end && a < base+1<<12; a += 8 {
+						tab.TypeAt(a)
+					}
+				}
 			}
 		}
 	})

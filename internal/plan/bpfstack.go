@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"fmt"
-
 	"github.com/stapgen/stapgen/internal/debuginfo"
 	"github.com/stapgen/stapgen/internal/goabi"
 )
@@ -52,16 +50,18 @@ func (e *emitter) bpfWords() *castWords {
 
 // bpfParam is how the BPF runtime reads Go parameter v, whose ABI home is
 // h (nil: none, noHome says why), at the function's entry when stap
-// cannot read it as $v: a value on
-// the stack through word reads from @uregister(rsp), where the uprobe
-// finds it, the CALL's return address at rsp (ref.word); anything else
-// prints "!" with why not.
+// cannot read it as $v: registers with @uregister, a value on the stack
+// through word reads from @uregister(rsp), where the uprobe finds it, the
+// CALL's return address at rsp (ref.word); anything else prints "!" with
+// why not.
 func (b *builder) bpfParam(v debuginfo.Variable, h *goabi.Loc, noHome string) ref {
 	switch w := b.em.bpfWords(); {
 	case h == nil:
 		return ref{typ: v.Type, why: "the BPF runtime reads a Go parameter that stap cannot evaluate from its ABI home, and there is none: " + noHome + "; use --runtime kernel"}
 	case !h.Stack:
-		return ref{typ: v.Type, why: fmt.Sprintf("in registers (%s), whose DWARF location stap 4.8's BPF back end cannot evaluate (not a location list); use --runtime kernel", h)}
+		// The probe is at the entry, where the ABI's registers hold the
+		// parameters: read them as a RET's results are (bpfret.go).
+		return ref{typ: v.Type, home: h, ureg: true, words: w}
 	case w == nil:
 		return ref{typ: v.Type, why: "passed on the stack, which the BPF runtime reads through an 8-byte integer type of the binary's DWARF, and it has none; use --runtime kernel"}
 	default:

@@ -84,9 +84,13 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 			// form (Go's single expressions are DW_FORM_block1, which it
 			// rejects), so only those parameters can be read as $vars; the
 			// others from their ABI homes (bpfParam).
+			// An interface is read from its ABI home too: Go 1.26 describes
+			// an `any` parameter as three pieces (rax, rax, rbx), which
+			// makes its data word the type word.
 			named := isIdent(v.Name) && !strings.HasPrefix(v.Name, "~")
+			iface := v.Type != nil && v.Type.Kind == debuginfo.KindInterface && i < len(ph)
 			switch {
-			case described[v.Name] || named && v.LocList && strings.HasPrefix(v.Location, "reg"):
+			case !iface && (described[v.Name] || named && v.LocList && strings.HasPrefix(v.Location, "reg")):
 				params[v.Name] = varRef(v.Name, v.Type)
 			case !named:
 				continue

@@ -52,6 +52,18 @@ type Dyn struct {
 	Bias bool
 }
 
+// DynWords prints a Go interface as the BPF runtime can read it, which
+// cannot follow a descriptor to its name: the dynamic type's descriptor
+// (an itab's second word for a non-empty interface), the data word, and
+// the word the data word points at (a small value's, as syscall.Errno's).
+// The decoder names the type from the binary (event.EncDynWords).
+type DynWords struct {
+	Type, Data, Word Expr
+	// Bias: a PIE's load bias goes in the record too, computed by the
+	// handler as for Dyn.
+	Bias bool
+}
+
 // Float prints a floating-point value of Size bytes (4 or 8) from its bits.
 type Float struct {
 	X Expr
@@ -63,9 +75,10 @@ type Float struct {
 // Time prints a time.Time from its three words (wall, ext, loc).
 type Time struct{ Wall, Ext, Loc Expr }
 
-func (Dyn) isValue()   {}
-func (Float) isValue() {}
-func (Time) isValue()  {}
+func (Dyn) isValue()      {}
+func (DynWords) isValue() {}
+func (Float) isValue()    {}
+func (Time) isValue()     {}
 
 // timeValue prints a time.Time value (its words' layout is the decoder's
 // rule, event/gotext.go).
@@ -96,15 +109,38 @@ func (e *emitter) goTypes() *GoTypes {
 // dyn prints interface r by its dynamic type where the runtime's type
 // facts allow, else its two words.
 func (e *emitter) dyn(r ref, name string, t *debuginfo.Type, tw, dw Expr) (Field, bool) {
-	if e.bpf {
-		*e.notes = append(*e.notes, name+": BPF runtime: an interface prints as its type and data words (naming and reading the dynamic value needs loops); use --runtime kernel")
-		return Field{}, false
-	}
 	if e.goTypes() == nil {
 		return Field{}, false
 	}
+	if e.bpf {
+		return e.dynWords(name, t, tw, dw)
+	}
 	return Field{Name: name, Type: typeName(t), Enc: event.EncDyn,
 		Value: Dyn{Type: tw, Data: dw, ITab: !t.EmptyInterface, Depth: DynDepth, StrMax: e.limits.StringLen, Bias: e.goTypes().PIE}}, true
+}
+
+// dynWords is dyn on the BPF runtime: the words the decoder names the
+// dynamic type and reads a small value from, read through the binary's
+// 8-byte type (a fault, as a nil interface's, reads 0).
+func (e *emitter) dynWords(name string, t *debuginfo.Type, tw, dw Expr) (Field, bool) {
+	w := e.bpfWords()
+	if w == nil {
+		*e.notes = append(*e.notes, name+": BPF runtime: an interface prints as its type and data words (its dynamic type is read through an 8-byte integer type of the binary's DWARF, and it has none); use --runtime kernel")
+		return Field{}, false
+	}
+	typ := tw
+	if !t.EmptyInterface {
+		var err error
+		if typ, err = w.read(tw, goruntime.ITabTypeOff, 8, false); err != nil {
+			return Field{}, false
+		}
+	}
+	word, err := w.read(dw, 0, 8, false)
+	if err != nil {
+		return Field{}, false
+	}
+	return Field{Name: name, Type: typeName(t), Enc: event.EncDynWords,
+		Value: DynWords{Type: typ, Data: dw, Word: word, Bias: e.goTypes().PIE}}, true
 }
 
 // float prints a float or complex number read from memory or the stack;

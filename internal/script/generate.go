@@ -137,7 +137,7 @@ type ProbeView struct {
 // PIE's interface values need the load bias, which a handler learns from
 // its point's address: such a probe gets one handler per point.
 func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
-	if pl.GoTypes == nil || !pl.GoTypes.PIE || !slices.ContainsFunc(p.Fields, func(f plan.Field) bool { _, ok := f.Value.(plan.Dyn); return ok }) {
+	if pl.GoTypes == nil || !pl.GoTypes.PIE || !slices.ContainsFunc(p.Fields, biased) {
 		return g.handlers(pl, p, "")
 	}
 	var out []string
@@ -151,6 +151,17 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 		out = append(out, s)
 	}
 	return strings.Join(out, "\n\n"), nil
+}
+
+// biased says whether f's value needs the load bias of a PIE.
+func biased(f plan.Field) bool {
+	switch v := f.Value.(type) {
+	case plan.Dyn:
+		return v.Bias
+	case plan.DynWords:
+		return v.Bias
+	}
+	return false
 }
 
 // handlers renders p's handler (several under BPF with Split); bias is
