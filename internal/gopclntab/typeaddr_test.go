@@ -1,8 +1,7 @@
 package gopclntab
 
 import (
-	"debug/dwarf"
-	"debug/elf"
+	"slices"
 	"testing"
 
 	"github.com/stapgen/stapgen/internal/goruntime"
@@ -14,37 +13,10 @@ import (
 // to it.
 func dwarfTypes(t *testing.T, bin string, names []string) map[string]uint64 {
 	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	// Newer linkers write the address as an offset from runtime.types
-	// (its symbol), older ones whole.
-	var types uint64
-	syms, _ := f.Symbols()
-	for _, s := range syms {
-		if s.Name == "runtime.types" {
-			types = s.Value
-		}
-	}
-	const attrGoRuntimeType = dwarf.Attr(0x2904)
 	out := map[string]uint64{}
-	for e := range testenv.Entries(t, d) {
-		n, _ := e.Val(dwarf.AttrName).(string)
-		if a, ok := e.Val(attrGoRuntimeType).(uint64); ok && want[n] {
-			if a < types {
-				a += types
-			}
-			out[n] = a
+	for a, d := range dwarfDescs(t, bin) {
+		if slices.Contains(names, d.name) {
+			out[d.name] = a
 		}
 	}
 	return out
@@ -74,16 +46,7 @@ func TestTypeAddrs(t *testing.T) {
 				t.Fatalf("only %d types in the DWARF of in %s: %v", len(exp), bin, exp)
 			}
 			for _, b := range []string{bin, testenv.GoFixtureWith(t, tc.goCmd, testenv.Strip(testenv.GoDefault))} {
-				f, err := elf.Open(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				tab, err := Read(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := tab.TypeAddrs(want)
-				f.Close()
+				got, err := openTable(t, b).TypeAddrs(want)
 				if err != nil {
 					t.Fatal(err)
 				}
