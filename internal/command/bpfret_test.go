@@ -301,14 +301,16 @@ func TestBPFGoReturnsDoNotCrashTheTarget(t *testing.T) {
 
 // TestBPFGoErrnoReturns: the error a failing mount(2) gives a stripped
 // Go program, returned on the BPF runtime as a syscall.Errno, prints as
-// the program's own %v of it, in the PIE too; JSON names the errno.
+// the program's own %v of it, in the PIE too; JSON names the errno. Its
+// saved records decode the same with --symbols.
 func TestBPFGoErrnoReturns(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	for _, v := range []testenv.GoVariant{testenv.Strip(testenv.GoDefault), testenv.Strip(testenv.GoPIE)} {
 		t.Run(string(v), func(t *testing.T) {
 			bin := testenv.GoFixture(t, v)
-			out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 3", "--format", "json",
+			saved := filepath.Join(t.TempDir(), "saved")
+			out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 3", "--format", "json", "--save", saved,
 				"--return", "--entry=false", "--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Mount")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, errs)
@@ -326,6 +328,13 @@ func TestBPFGoErrnoReturns(t *testing.T) {
 				if fmt.Sprint(f["value"]) != want[i] || f["go_type"] != "syscall.Errno" || f["errno"] == nil {
 					t.Errorf("return %d: %v, the program's error was %q", i, f, want[i])
 				}
+			}
+			// Decoded later, the types are named from --symbols, and
+			// without it the output says how to name them.
+			named, _, code := stapgen(t, "decode", "--symbols", bin, saved)
+			unnamed, note, code2 := stapgen(t, "decode", saved)
+			if code != 0 || code2 != 0 || strings.Count(named, "~r0="+want[0]) != 3 || !strings.Contains(unnamed, "~r0=<? 0x") || !strings.Contains(note, "--symbols BINARY") {
+				t.Errorf("decode (%d, %d):\n%s\nwithout --symbols:\n%s%s", code, code2, named, unnamed, note)
 			}
 		})
 	}

@@ -25,7 +25,8 @@ when it was saved by stapgen run --save. OUTPUT "-" or none reads standard input
 
 Examples:
    stap -o out.txt mount.stp -c ./mountd && stapgen decode --script mount.stp out.txt
-   stapgen decode --format json saved.out`,
+   stapgen decode --format json saved.out
+   stapgen decode --symbols ./daemon saved.out   # frames, and a BPF run's Go interface types, named from ./daemon`,
 		Flags: append(outputFlags(), &cli.StringFlag{Name: "script", Usage: "the generated script `FILE` whose records these are"}),
 		Action: func(c *cli.Context) error {
 			var in io.Reader = env.Stdin

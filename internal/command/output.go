@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/stapgen/stapgen/internal/event"
@@ -71,12 +72,15 @@ func newSink(env *Env, o outputOptions, s *event.Schema) (report.Sink, error) {
 		}
 		sink = report.NameFrames(sink, s, name)
 	}
-	if o.symbols != "" && hasEnc(s, event.EncDynWords) {
+	switch {
+	case o.symbols != "" && hasEnc(s, event.EncDynWords):
 		name, done, err := typeNamer(o.open, o.symbols)
 		if err != nil {
 			return nil, err
 		}
 		sink = report.NameTypes(sink, s, name, done)
+	case hasEnc(s, event.EncDynWords):
+		fmt.Fprintln(env.Stderr, "stapgen: note: the BPF runtime's Go interfaces print with their types unnamed (<? 0xDATA>); --symbols BINARY names them from the traced binary")
 	}
 	return sink, nil
 }
