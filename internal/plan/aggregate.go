@@ -31,7 +31,8 @@ func (p *Plan) aggregates(req *spec.Request) error {
 			// Its statistics are the head handler's; no values to spread.
 			pr.Split = nil
 		}
-		if pr.Site == event.SiteReturn {
+		if pr.Site == event.SiteReturn || pr.Site == event.SiteRestart {
+			// A restart record is no call of a probed function.
 			continue
 		}
 		pr.Count = true

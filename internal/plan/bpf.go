@@ -53,6 +53,13 @@ func (b *builder) bpfGoid() (Expr, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
+	return b.bpfGWord(off, "goid")
+}
+
+// bpfGWord reads the word at offset off of the runtime.g that R14 holds
+// at a Go function's entry (what names the field, for the reason none
+// can be read).
+func (b *builder) bpfGWord(off int64, what string) (Expr, string) {
 	var word, module string
 	if b.em.word != nil {
 		word, module = b.em.word()
@@ -62,7 +69,7 @@ func (b *builder) bpfGoid() (Expr, string) {
 	case word == "":
 		return nil, "no 8-byte integer type in the binary's DWARF to read it through"
 	case !ok || off < 0 || off%8 != 0:
-		return nil, fmt.Sprintf("goid at offset %d of %s, not a whole number of words", off, goruntime.GType)
+		return nil, fmt.Sprintf("%s at offset %d of %s, not a whole number of words", what, off, goruntime.GType)
 	}
 	x, err := castWords{Type: word, Module: module}.read(UReg{Num: n}, off, 8, true)
 	if err != nil {

@@ -138,12 +138,19 @@ func Build(in Inputs) (*Plan, error) {
 	if err := b.unusedFilters(); err != nil {
 		return nil, err
 	}
-	if b.restarts {
+	if b.restarts && (req.Aggregate == spec.AggNone || req.Events) {
+		// Only records repeat: without them the statistics' guard
+		// (StatGuard) is all a restart needs.
 		b.restartProbes()
 	}
 	p.UserStack, p.KernelStack = req.UserStack, req.KernelStack
 	if err := p.aggregates(req); err != nil {
 		return nil, err
+	}
+	for i := range p.Probes {
+		if pr := &p.Probes[i]; !pr.Count && pr.Stat == nil && !pr.LatStart {
+			pr.StatGuard = nil
+		}
 	}
 	p.setStapArgs()
 	for _, pr := range p.Probes {

@@ -160,10 +160,14 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		var point *Point
 		at := params
 		var restart []uint64
+		var statGuard *StackGuard
 		if bpf && b.in.Go != nil {
 			if sc, ok := b.in.Go.StackCheck(f); ok && sc.Stub > f.Entry && sc.Stub < sc.End {
 				restart = []uint64{sc.Stub, sc.End}
 				b.restarts = true
+				if g, _ := b.bpfGWord(sc.Guard, "stackguard0"); g != nil {
+					statGuard = &StackGuard{Guard: g, Frame: sc.Frame}
+				}
 			}
 		}
 		if bpf && restart == nil && (b.in.Go == nil || hasStackCheck(b.in.Go, f)) {
@@ -200,7 +204,7 @@ func (b *builder) goFunction(f *debuginfo.Function, req spec.Probe) error {
 		}
 		b.add(Probe{Function: f.Name, Lang: f.Lang, Site: event.SiteEntry, Points: []Point{*point},
 			Goid: goid, Cond: cond, CondFrom: condFrom(entryFilters), Guard: guard, Fields: append(fields, b.stacks()...), Mark: filtered && req.Return,
-			Dedup: req.Return && !bpf, Restart: restart})
+			Dedup: req.Return && !bpf, Restart: restart, StatGuard: statGuard})
 		if err := b.statLast(at, porder); err != nil {
 			return err
 		}

@@ -135,6 +135,11 @@ type Probe struct {
 	// is about to call morestack, which runs the function again from its
 	// entry.
 	Guard *StackGuard
+	// StatGuard (BPF Go entries) keeps such a firing out of the statistics
+	// (Count, Stat, LatStart) alone: its record still prints, for the
+	// decoder's restart check (Restart), which needs every entry. Nil
+	// where the probe adds to none.
+	StatGuard *StackGuard
 	// Cond must hold for a record, nil for always.
 	Cond Cond
 	// From is the request text that named this function; CondFrom that of
