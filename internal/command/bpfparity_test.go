@@ -102,11 +102,7 @@ func TestBPFOneRecordPerCall(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, errs)
 		}
-		i := strings.Index(errs, "CALLS main.Recurse ")
-		var want int
-		if _, err := fmt.Sscanf(errs[max(i, 0):], "CALLS main.Recurse %d", &want); i < 0 || err != nil {
-			t.Fatalf("the program printed no count: %v\n%s", err, errs)
-		}
+		want := recurseCalls(t, errs)
 		evs := exactEvents(t, out)
 		seen := map[string]int{}
 		for _, e := range evs {
@@ -250,11 +246,7 @@ func TestBPFCountsOneCallEach(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	i := strings.Index(errs, "CALLS main.Recurse ")
-	var want int
-	if _, err := fmt.Sscanf(errs[max(i, 0):], "CALLS main.Recurse %d", &want); i < 0 || err != nil {
-		t.Fatalf("the program printed no count: %v\n%s", err, errs)
-	}
+	want := recurseCalls(t, errs)
 	var got struct {
 		Aggregate struct {
 			Counts []struct {
@@ -273,4 +265,15 @@ func TestBPFCountsOneCallEach(t *testing.T) {
 	if c := got.Aggregate.Counts; len(c) != 1 || c[0].Probe != "main.Recurse" || c[0].Count < want || c[0].Count > want+2 {
 		t.Errorf("counts %+v, the program made %d calls (the runtime's restart points must count nothing)\n%s", c, want, out)
 	}
+}
+
+// recurseCalls is the count of main.Recurse's calls the fixture printed.
+func recurseCalls(t *testing.T, errs string) int {
+	t.Helper()
+	i := strings.Index(errs, "CALLS main.Recurse ")
+	var n int
+	if _, err := fmt.Sscanf(errs[max(i, 0):], "CALLS main.Recurse %d", &n); i < 0 || err != nil {
+		t.Fatalf("the program printed no count: %v\n%s", err, errs)
+	}
+	return n
 }
