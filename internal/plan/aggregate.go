@@ -26,7 +26,7 @@ func (p *Plan) aggregates(req *spec.Request) error {
 	entry := map[string]int{}
 	for i := range p.Probes {
 		pr := &p.Probes[i]
-		pr.NoRecord = !req.Events
+		pr.NoRecord = !req.Records()
 		if pr.NoRecord {
 			// Its statistics are the head handler's; no values to spread.
 			pr.Split = nil

@@ -138,7 +138,7 @@ func Build(in Inputs) (*Plan, error) {
 	if err := b.unusedFilters(); err != nil {
 		return nil, err
 	}
-	if b.restarts && (req.Aggregate == spec.AggNone || req.Events) {
+	if b.restarts && req.Records() {
 		// Only records repeat: without them the statistics' guard
 		// (StatGuard) is all a restart needs.
 		b.restartProbes()

@@ -97,6 +97,10 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
+// Records tells whether the script prints per-event records: without
+// aggregates, or with them and Events.
+func (r *Request) Records() bool { return r.Aggregate == AggNone || r.Events }
+
 // Normalize fills defaults and validates the request.
 func (r *Request) Normalize() error {
 	if len(r.Probes) == 0 {
