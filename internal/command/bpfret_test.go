@@ -41,6 +41,7 @@ func TestBPFGoReturns(t *testing.T) {
 			t.Run("result-filter", func(t *testing.T) { bpfResultFilter(t, host, bin, src) })
 			t.Run("fields", func(t *testing.T) { bpfReturnFields(t, host, bin, src) })
 			t.Run("through-pointer", func(t *testing.T) { bpfReturnThrough(t, host, bin, src) })
+			t.Run("through-nil", func(t *testing.T) { bpfReturnThroughNil(t, host, bin, src) })
 		})
 	}
 }
@@ -250,6 +251,39 @@ func bpfReturnThrough(t *testing.T, host, bin, src string) {
 	}
 	for i, w := range want {
 		checkReturn(t, "main.ROpts", got[i], w)
+	}
+}
+
+// bpfReturnThroughNil: the members behind a returned nil pointer are
+// marked missing, where their @cast words read 0 (a "" and a 0 before);
+// behind the others they are what the program returned.
+func bpfReturnThroughNil(t *testing.T, host, bin, src string) {
+	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 1", "--format", "json",
+		"--return", "--entry=false", "--fields", "return.Name,return.Mode", "--source", src, bin, "main.RPtr")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	want, got := said(t, errs, "RET")["main.RPtr"], byTime(t, out, "main.RPtr", "return")
+	if len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("%d returns for %d\n%s", len(got), len(want), out)
+	}
+	nils := 0
+	for i, w := range want {
+		isNil := w["~r0"] == "0x0" // fmt's %p of a nil pointer
+		if isNil {
+			nils++
+		}
+		for _, name := range []string{"return.Name", "return.Mode"} {
+			if m := missing(got[i], name); m != isNil {
+				t.Errorf("k=%s ~r0=%s: %s missing=%v, want %v\n%v", w["k"], w["~r0"], name, m, isNil, got[i])
+			}
+		}
+		if !isNil && (val(got[i], "return.Name") != "opt"+w["k"] || val(got[i], "return.Mode") != "0") {
+			t.Errorf("k=%s: return.Name=%s return.Mode=%s, want opt%s and 0 (fixtures/gofix/rets.go)", w["k"], val(got[i], "return.Name"), val(got[i], "return.Mode"), w["k"])
+		}
+	}
+	if nils == 0 || nils == len(want) {
+		t.Fatalf("%d nil results of %d: the run tells nothing", nils, len(want))
 	}
 }
 

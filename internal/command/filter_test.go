@@ -99,6 +99,14 @@ func TestFiltersOnHostBPF(t *testing.T) {
 			"f_open return": func(c ffixCall) bool { return c.n("ret") < 0 },
 			"f_find return": func(c ffixCall) bool { return c.n("id") != 0 },
 		}, []string{"--entry=false", "--return", "--where", "f_open { return < 0 }", "--where", "f_find { return->id != 0 }", "f_open", "f_find"}},
+		// A NULL result's member is no 0 (its read would be): the filter
+		// is false there, as on the kernel runtime, whose read faults.
+		{"behind a NULL pointer", []string{"f_find return"}, ffixWant{
+			"f_find return": func(c ffixCall) bool { return c["ret"] != "null" && c.n("id") == 0 },
+		}, []string{"--entry=false", "--return", "--where", "f_find { return->id == 0 }", "f_find"}},
+		{"not behind a NULL pointer", []string{"f_find return"}, ffixWant{
+			"f_find return": func(c ffixCall) bool { return c["ret"] != "null" && c.n("id") != 7 },
+		}, []string{"--entry=false", "--return", "--where", "f_find { !(return->id == 7) }", "f_find"}},
 		{"entry and return", []string{"f_open entry", "f_open return"}, ffixWant{
 			"f_open entry":  func(c ffixCall) bool { return c.n("flags")&1 != 0 },
 			"f_open return": func(c ffixCall) bool { return c.n("flags")&1 != 0 && (c.n("ret") < 0 || c.n("mode") == 0) },

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stapgen/stapgen/internal/debuginfo"
@@ -37,7 +38,15 @@ type ref struct {
 	// which has no u_register(), bpfret.go); the memory they point to
 	// only through words.
 	ureg bool
+	// through are the pointers followed to reach the value, outermost
+	// first: the BPF runtime's reads give 0 behind a NULL one where the
+	// kernel runtime's fault, so there its fields print only when none is
+	// NULL (emitter.fields, NonNil).
+	through []Expr
 }
+
+// behind is what a value reached through pointer p from r is through.
+func (r ref) behind(p Expr) []Expr { return append(slices.Clip(r.through), p) }
 
 // errUnreadable explains why a value cannot be printed; the plan turns it
 // into a refusal or a "!" token.
@@ -56,7 +65,7 @@ func varRef(name string, t *debuginfo.Type) ref { return ref{typ: t, v: &Var{Nam
 func (r ref) step(t *debuginfo.Type, s VarStep) ref {
 	v := *r.v
 	v.Steps = append(append([]VarStep{}, r.v.Steps...), s)
-	return ref{typ: t, v: &v}
+	return ref{typ: t, v: &v, through: r.through}
 }
 
 // word reads an integer of the given size at byte offset extra within r.
@@ -136,13 +145,13 @@ func (r ref) deref() (ref, error) {
 	}
 	if r.v != nil {
 		// stap follows pointers with -> itself; the caller adds the member.
-		return ref{typ: elem, v: r.v}, nil
+		return ref{typ: elem, v: r.v, through: r.behind(*r.v)}, nil
 	}
 	p, err := r.pointer()
 	if err != nil {
 		return ref{}, err
 	}
-	return ref{typ: elem, addr: p, words: r.words}, nil
+	return ref{typ: elem, addr: p, words: r.words, through: r.behind(p)}, nil
 }
 
 // index steps into element i of an array, a pointer, or a Go slice.
@@ -165,13 +174,14 @@ func (r ref) index(i int) (ref, error) {
 			if t.Kind == debuginfo.KindSlice {
 				r = r.step(nil, VarStep{Member: "array"})
 			}
+			r.through = r.behind(*r.v)
 			return r.step(t.Elem, VarStep{Index: i}), nil
 		}
 		p, err := r.pointer()
 		if err != nil {
 			return ref{}, err
 		}
-		return ref{typ: t.Elem, addr: p, off: int64(i) * sizeOf(t.Elem), words: r.words}, nil
+		return ref{typ: t.Elem, addr: p, off: int64(i) * sizeOf(t.Elem), words: r.words, through: r.behind(p)}, nil
 	}
 	return ref{}, unreadable("%s cannot be indexed", t.Name)
 }
@@ -300,11 +310,11 @@ func (r ref) cast(t *debuginfo.Type, spelling, module string) (ref, error) {
 		// without a cast.
 		x := *r.v
 		x.Entry = false
-		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}}, nil
+		return ref{typ: t, v: &Var{Of: Cast{X: x, Type: spelling, Module: module}, Entry: r.v.Entry}, through: r.behind(*r.v)}, nil
 	}
 	p, err := r.pointer()
 	if err != nil {
 		return ref{}, err
 	}
-	return ref{typ: t, addr: p, words: r.words}, nil
+	return ref{typ: t, addr: p, words: r.words, through: r.behind(p)}, nil
 }

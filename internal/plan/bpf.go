@@ -18,7 +18,7 @@ import (
 
 // heavy tells a value that needs a handler of its own under BPF.
 func heavy(v Value) bool {
-	switch v.(type) {
+	switch Bare(v).(type) {
 	case Bytes, CString, Slice:
 		return true
 	}
@@ -81,7 +81,7 @@ func (b *builder) bpfGWord(off int64, what string) (Expr, string) {
 // strMax is the --strlen bound of a string value, for the decoder: the
 // BPF runtime's word reads may print more.
 func strMax(v Value) int {
-	switch v := v.(type) {
+	switch v := Bare(v).(type) {
 	case Bytes:
 		return v.Max
 	case CString:

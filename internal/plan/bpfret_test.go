@@ -213,8 +213,9 @@ func TestBPFGoResultFilter(t *testing.T) {
 
 // TestBPFGoResultThroughPointer: members behind a returned pointer are
 // read as stack parameters are, through @cast words of the register
-// (a fault reads 0, where user_int64's ends the run); without the word
-// type they are refused.
+// (a fault reads 0, where user_int64's ends the run), and print only when
+// the pointer is not nil (NonNil: a nil one's members would read 0);
+// without the word type they are refused.
 func TestBPFGoResultThroughPointer(t *testing.T) {
 	path, err := spec.ParsePath("p.B")
 	if err != nil {
@@ -225,7 +226,7 @@ func TestBPFGoResultThroughPointer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Int{X: Var{Of: Cast{X: ureg(9), Type: "uint64", Module: "/bin/x"}, Steps: []VarStep{{Index: 1}}}, Signed: true}
+	want := NonNil{Ptr: ureg(9), X: Int{X: Var{Of: Cast{X: ureg(9), Type: "uint64", Module: "/bin/x"}, Steps: []VarStep{{Index: 1}}}, Signed: true}}
 	if got := fieldNamed(goReturn(p), "p.B").Value; !reflect.DeepEqual(got, want) {
 		t.Errorf("p.B = %#v, want %#v", got, want)
 	}

@@ -122,14 +122,16 @@ func TestBPFStackParams(t *testing.T) {
 		}
 	}
 
-	// Through the pointer, with the same word reads (0 on a fault).
+	// Through the pointer, with the same word reads (0 on a fault), each
+	// printed only when the pointer is not nil.
 	p, err = build(true, "p.name", "p.n", "s.len")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = values(p)
-	name := Bytes{Ptr: word(word(sp, 2), 1), Len: word(word(sp, 2), 2), Max: 64, Word: "uint64", WordModule: "/bin/x"}
-	if !reflect.DeepEqual(got["p.name"], name) || !reflect.DeepEqual(got["p.n"], Int{X: word(word(sp, 2), 0), Signed: true}) || !reflect.DeepEqual(got["s.len"], Int{X: word(sp, 4), Signed: true}) {
+	name := NonNil{Ptr: word(sp, 2), X: Bytes{Ptr: word(word(sp, 2), 1), Len: word(word(sp, 2), 2), Max: 64, Word: "uint64", WordModule: "/bin/x"}}
+	n := NonNil{Ptr: word(sp, 2), X: Int{X: word(word(sp, 2), 0), Signed: true}}
+	if !reflect.DeepEqual(got["p.name"], name) || !reflect.DeepEqual(got["p.n"], n) || !reflect.DeepEqual(got["s.len"], Int{X: word(sp, 4), Signed: true}) {
 		t.Errorf("paths read as %#v", got)
 	}
 

@@ -71,6 +71,26 @@ func intEnc(signed bool) event.Enc {
 // fields returns the printed fields for value r named name, expanding
 // structs up to depth levels.
 func (e *emitter) fields(r ref, name string, depth int) []Field {
+	out := e.fieldsOf(r, name, depth)
+	if !e.bpf || len(r.through) == 0 {
+		return out
+	}
+	for i, f := range out {
+		switch f.Value.(type) {
+		case Missing, NonNil:
+			// Missing prints "!" anyway; a NonNil is a member of a struct
+			// whose fields were guarded with every pointer above them.
+			continue
+		}
+		for j := len(r.through) - 1; j >= 0; j-- {
+			f.Value = NonNil{Ptr: r.through[j], X: f.Value}
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func (e *emitter) fieldsOf(r ref, name string, depth int) []Field {
 	t := r.typ
 	if r.why != "" {
 		return []Field{e.missing(name, t, r.why)}

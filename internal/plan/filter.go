@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -79,6 +80,14 @@ func (b *builder) condition(fn string, fs []spec.Filter, vals map[string]ref, or
 		if err != nil {
 			return nil, fmt.Errorf("filter %s: %w", f, err)
 		}
+		if b.em.bpf {
+			// As on the kernel runtime, whose read faults there, a value
+			// behind a NULL pointer makes the whole filter false: the BPF
+			// runtime's reads give 0 behind it.
+			if tests := b.nullTests(vals, order, f.Expr, nil); len(tests) > 0 {
+				c = append(tests, c)
+			}
+		}
 		parts = append(parts, c)
 	}
 	if len(parts) == 0 {
@@ -127,6 +136,35 @@ func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (
 		return b.predicate(r, e)
 	}
 	return nil, fmt.Errorf("filter node %T", e)
+}
+
+// nullTests adds to tests that each pointer e's paths go through is not
+// NULL, once each.
+func (b *builder) nullTests(vals map[string]ref, order []string, e spec.FilterExpr, tests And) And {
+	switch e := e.(type) {
+	case spec.All:
+		for _, x := range e {
+			tests = b.nullTests(vals, order, x, tests)
+		}
+	case spec.Any:
+		for _, x := range e {
+			tests = b.nullTests(vals, order, x, tests)
+		}
+	case spec.Not:
+		tests = b.nullTests(vals, order, e.X, tests)
+	case spec.Predicate:
+		r, err := b.resolvePath(vals, order, e.Path)
+		if err != nil {
+			return tests // b.cond has refused it
+		}
+		for _, p := range r.through {
+			c := Compare{X: p, Op: spec.OpNe, N: 0}
+			if !slices.ContainsFunc(tests, func(t Cond) bool { return reflect.DeepEqual(t, c) }) {
+				tests = append(tests, c)
+			}
+		}
+	}
+	return tests
 }
 
 func (b *builder) conds(vals map[string]ref, order []string, es []spec.FilterExpr) ([]Cond, error) {

@@ -194,6 +194,18 @@ type NonNil struct {
 
 func (NonNil) isValue() {}
 
+// Bare is the value v prints where its pointers are not NULL: v without
+// its NonNil guards.
+func Bare(v Value) Value {
+	for {
+		n, ok := v.(NonNil)
+		if !ok {
+			return v
+		}
+		v = n.X
+	}
+}
+
 // ReturnValue prints a C function's return value where it exists.
 type ReturnValue struct{}
 

@@ -155,7 +155,7 @@ func (g *generator) probe(pl *plan.Plan, p plan.Probe) (string, error) {
 
 // biased says whether f's value needs the load bias of a PIE.
 func biased(f plan.Field) bool {
-	switch v := f.Value.(type) {
+	switch v := plan.Bare(f.Value).(type) {
 	case plan.Dyn:
 		return v.Bias
 	case plan.DynWords:
@@ -222,7 +222,7 @@ func (g *generator) bytesWords(pv ProbeView) (string, error) {
 		return "", nil
 	}
 	for _, f := range pv.Fields {
-		b, ok := f.Value.(plan.Bytes)
+		b, ok := plan.Bare(f.Value).(plan.Bytes)
 		if !ok || b.Word == "" {
 			continue
 		}
@@ -258,7 +258,7 @@ func scriptMax(pl *plan.Plan) int {
 func bpfHasLocals(condOrGoid bool, fields []plan.Field) bool {
 	local := condOrGoid
 	for _, f := range fields {
-		switch f.Value.(type) {
+		switch plan.Bare(f.Value).(type) {
 		case plan.Bytes, plan.Slice:
 			return true
 		case plan.CString:

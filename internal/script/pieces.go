@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,8 +57,10 @@ type piece struct {
 	// own is the step's own template's text, slow what prints in a
 	// joined print's fallback: own, or slow.K's where guard.K is.
 	own, slow string
-	guard     string
-	above     bool
+	// guard: the conditions of guard.K (a NonNil's first, then its
+	// value's).
+	guard []string
+	above bool
 	// beside (where bounded) is how many other field values at most
 	// share a print with this one (beside.K).
 	beside  int
@@ -187,8 +190,11 @@ func (l *layout) flush() error {
 		after = p.after
 	}
 	for _, p := range l.open {
-		if p.guard != "" {
-			v.Guard = append(v.Guard, p.guard)
+		for _, g := range p.guard {
+			// Members of one struct share its pointer's test.
+			if !slices.Contains(v.Guard, g) {
+				v.Guard = append(v.Guard, g)
+			}
 		}
 	}
 	if len(v.Guard) > 0 {
@@ -229,6 +235,11 @@ func (l *layout) flush() error {
 // cannot print exactly). name is the step's own template, the fallback
 // under print.slow.
 func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error) {
+	if v, isValue := data.(valueView); isValue {
+		if n, guarded := v.V.(plan.NonNil); guarded && g.t.Lookup("guard.NonNil") != nil {
+			return g.nonNilPiece(v, n)
+		}
+	}
 	if k == "" || g.t.Lookup("part."+k) == nil {
 		return p, false, nil
 	}
@@ -276,17 +287,21 @@ func (g *generator) piece(k, name string, data any) (p piece, ok bool, err error
 	}
 	_, p.value = data.(valueView)
 	if g.t.Lookup("guard."+k) != nil {
-		if p.guard, err = g.exec("guard."+k, data); err != nil {
+		guard, err := g.exec("guard."+k, data)
+		if err != nil {
 			return p, false, err
 		}
+		if guard != "" {
+			p.guard = []string{guard}
+		}
 	}
-	if p.guard != "" || g.t.Lookup("print.slow") != nil {
+	if len(p.guard) > 0 || g.t.Lookup("print.slow") != nil {
 		if p.own, err = g.exec(name, data); err != nil {
 			return p, false, err
 		}
 		p.slow = p.own
 	}
-	if p.guard != "" {
+	if len(p.guard) > 0 {
 		// What prints where the guard fails, without the guarded
 		// case's reads: stapbpf's stack holds the joined print's and
 		// not a second copy of them.

@@ -240,6 +240,9 @@ func genCases(t *testing.T) []genCase {
 		// A raw Go string beside a filter and the target check.
 		{name: "go-bpf-filter", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Str"}}, Where: preds(t, `s.len > 2 || s.len == 0`), InTarget: true}},
 		{name: "go-bpf-stack", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Many", Fields: paths(t, "j", "s")}}}},
+		// Members behind pointers print only where the pointers are not NULL.
+		{name: "go-bpf-paths", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Ptr", Fields: paths(t, "o.Name", "o.Mode")}}}},
+		{name: "c-bpf-paths", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next->pt.y", "n->next->name")}}}},
 		// Go RETs under BPF (stap 5: address probes, -g): results read
 		// with @uregister, an entry filter's mark checked at the RET by
 		// each handler of the record, cleared by its last.
