@@ -336,14 +336,23 @@ func TestBPFGoReturnsDoNotCrashTheTarget(t *testing.T) {
 // TestBPFGoErrnoReturns: the error a failing mount(2) gives a stripped
 // Go program, returned on the BPF runtime as a syscall.Errno, prints as
 // the program's own %v of it, in the PIE too; JSON names the errno. Its
-// saved records decode the same with --symbols.
+// saved records decode the same later, the types named from the binary
+// the records name (a copy, traced where the test can remove it) or from
+// --symbols; with the copy gone, the output says why they are unnamed.
 func TestBPFGoErrnoReturns(t *testing.T) {
 	host := labStap(t, lab.HostBPF)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	for _, v := range []testenv.GoVariant{testenv.Strip(testenv.GoDefault), testenv.Strip(testenv.GoPIE)} {
 		t.Run(string(v), func(t *testing.T) {
-			bin := testenv.GoFixture(t, v)
-			saved := filepath.Join(t.TempDir(), "saved")
+			b, err := os.ReadFile(testenv.GoFixture(t, v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			bin, saved := filepath.Join(dir, "gofix"), filepath.Join(dir, "saved")
+			if err := os.WriteFile(bin, b, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -loops 3", "--format", "json", "--save", saved,
 				"--return", "--entry=false", "--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Mount")
 			if code != 0 {
@@ -363,12 +372,16 @@ func TestBPFGoErrnoReturns(t *testing.T) {
 					t.Errorf("return %d: %v, the program's error was %q", i, f, want[i])
 				}
 			}
-			// Decoded later, the types are named from --symbols, and
-			// without it the output says how to name them.
-			named, _, code := stapgen(t, "decode", "--symbols", bin, saved)
-			unnamed, note, code2 := stapgen(t, "decode", saved)
-			if code != 0 || code2 != 0 || strings.Count(named, "~r0="+want[0]) != 3 || !strings.Contains(unnamed, "~r0=<? 0x") || !strings.Contains(note, "--symbols BINARY") {
-				t.Errorf("decode (%d, %d):\n%s\nwithout --symbols:\n%s%s", code, code2, named, unnamed, note)
+			recorded, _, code := stapgen(t, "decode", saved)
+			orig := testenv.GoFixture(t, v)
+			if err := os.Remove(bin); err != nil {
+				t.Fatal(err)
+			}
+			named, _, code2 := stapgen(t, "decode", "--symbols", orig, saved)
+			unnamed, note, code3 := stapgen(t, "decode", saved)
+			if code != 0 || code2 != 0 || code3 != 0 || strings.Count(recorded, "~r0="+want[0]) != 3 || strings.Count(named, "~r0="+want[0]) != 3 ||
+				!strings.Contains(unnamed, "~r0=<? 0x") || !strings.Contains(note, bin+", which cannot be read here") || !strings.Contains(note, "--symbols") {
+				t.Errorf("decode (%d, %d, %d):\n%s\nwith --symbols:\n%s\nthe binary gone:\n%s%s", code, code2, code3, recorded, named, unnamed, note)
 			}
 		})
 	}

@@ -14,6 +14,34 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// recordedBinary is the binary schema's records are of, for naming what
+// they print from when no --symbols is given: "" where nothing needs
+// names, or where the file at its path cannot be opened or is another
+// build (a note says which, and what to pass).
+func recordedBinary(env *Env, s *event.Schema, o session.OpenOptions) string {
+	if s.Binary == "" || !hasEnc(s, event.EncStack) && !hasEnc(s, event.EncDynWords) {
+		return ""
+	}
+	bin, err := openBinary(s.Binary, o)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "stapgen: note: the records are of %s, which cannot be read here (%v): pass --symbols with a copy of it\n", s.Binary, err)
+		return ""
+	}
+	defer bin.Close()
+	if s.BuildID != "" && bin.BuildID != s.BuildID {
+		fmt.Fprintf(env.Stderr, "stapgen: note: the records are of %s with build-id %s, and the file there now has %s: pass --symbols with the binary they came from\n", s.Binary, s.BuildID, orNone(bin.BuildID))
+		return ""
+	}
+	return s.Binary
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 func decodeCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "decode",
@@ -22,11 +50,13 @@ func decodeCommand(env *Env) *cli.Command {
 		Description: `Decodes what a generated script printed (stap -o FILE, or stapgen run --save FILE)
 into events. The record schema comes from --script, or from the output itself
 when it was saved by stapgen run --save. OUTPUT "-" or none reads standard input.
+Backtrace frames and a BPF run's Go interface types are named from --symbols, or
+else from the binary the records name, when the file at its path has their build-id.
 
 Examples:
    stap -o out.txt mount.stp -c ./mountd && stapgen decode --script mount.stp out.txt
    stapgen decode --format json saved.out
-   stapgen decode --symbols ./daemon saved.out   # frames, and a BPF run's Go interface types, named from ./daemon`,
+   stapgen decode --symbols ./daemon saved.out   # names from ./daemon (a copy of the traced binary)`,
 		Flags: append(outputFlags(), &cli.StringFlag{Name: "script", Usage: "the generated script `FILE` whose records these are"}),
 		Action: func(c *cli.Context) error {
 			var in io.Reader = env.Stdin
@@ -67,7 +97,11 @@ Examples:
 				head = head[i+1:]
 			}
 			in = io.MultiReader(bytes.NewReader(head), in)
-			sink, err := newSink(env, outputFlagsOf(c), schema)
+			out := outputFlagsOf(c)
+			if out.symbols == "" {
+				out.symbols = recordedBinary(env, schema, out.open)
+			}
+			sink, err := newSink(env, out, schema)
 			if err != nil {
 				return err
 			}

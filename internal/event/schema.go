@@ -59,6 +59,11 @@ type Schema struct {
 	// turns into their hex tokens before it splits lines (rawstr.go,
 	// rawgo.go). Chunked output always may.
 	RawStrings bool `json:"raw_strings,omitempty"`
+	// Binary is the user-space binary the records are of, and BuildID its
+	// build-id: what stapgen decode names frames and Go types from when
+	// no --symbols is given, once the file there is shown to be it.
+	Binary  string `json:"binary,omitempty"`
+	BuildID string `json:"build_id,omitempty"`
 }
 
 // ProbeSchema describes the records one probe handler prints.

@@ -66,6 +66,9 @@ func Build(in Inputs) (*Plan, error) {
 		Aggregate:    req.Aggregate,
 		Schema:       event.Schema{Version: 1},
 	}
+	if !in.Target.Kernel {
+		p.Schema.Binary, p.Schema.BuildID = in.Target.Path, in.Target.BuildID
+	}
 	p.DurationMS = req.Duration.Milliseconds()
 	bpf := req.Runtime == spec.RuntimeBPF
 	if err := p.scope(req, in.Target, bpf); err != nil {
