@@ -237,18 +237,27 @@ func bpfReturnFields(t *testing.T, host, bin, src string) {
 	}
 }
 
-// bpfReturnThrough: members behind a returned pointer, a string among
-// them, read through @cast words print as the program returned them.
-func bpfReturnThrough(t *testing.T, host, bin, src string) {
+// returnsThrough runs -rets 1 with fn's return.Name and return.Mode (an
+// *Opts result's members): what the program said of each return, and the
+// return events in the same order.
+func returnsThrough(t *testing.T, host, bin, src, fn string) ([]map[string]string, []jsonEvent) {
+	t.Helper()
 	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 1", "--format", "json",
-		"--return", "--entry=false", "--fields", "return.Name,return.Mode", "--source", src, bin, "main.ROpts")
+		"--return", "--entry=false", "--fields", "return.Name,return.Mode", "--source", src, bin, fn)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	want, got := said(t, errs, "RET")["main.ROpts"], byTime(t, out, "main.ROpts", "return")
+	want, got := said(t, errs, "RET")[fn], byTime(t, out, fn, "return")
 	if len(got) != len(want) || len(want) == 0 {
 		t.Fatalf("%d returns for %d\n%s", len(got), len(want), out)
 	}
+	return want, got
+}
+
+// bpfReturnThrough: members behind a returned pointer, a string among
+// them, read through @cast words print as the program returned them.
+func bpfReturnThrough(t *testing.T, host, bin, src string) {
+	want, got := returnsThrough(t, host, bin, src, "main.ROpts")
 	for i, w := range want {
 		checkReturn(t, "main.ROpts", got[i], w)
 	}
@@ -258,15 +267,7 @@ func bpfReturnThrough(t *testing.T, host, bin, src string) {
 // marked missing, where their @cast words read 0 (a "" and a 0 before);
 // behind the others they are what the program returned.
 func bpfReturnThroughNil(t *testing.T, host, bin, src string) {
-	out, errs, code := stapgen(t, "run", "--stap", host, "--runtime", "bpf", "-c", bin+" -rets 1", "--format", "json",
-		"--return", "--entry=false", "--fields", "return.Name,return.Mode", "--source", src, bin, "main.RPtr")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errs)
-	}
-	want, got := said(t, errs, "RET")["main.RPtr"], byTime(t, out, "main.RPtr", "return")
-	if len(got) != len(want) || len(want) == 0 {
-		t.Fatalf("%d returns for %d\n%s", len(got), len(want), out)
-	}
+	want, got := returnsThrough(t, host, bin, src, "main.RPtr")
 	nils := 0
 	for i, w := range want {
 		isNil := w["~r0"] == "0x0" // fmt's %p of a nil pointer
