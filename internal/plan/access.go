@@ -90,11 +90,12 @@ func (r ref) word(extra, size int64, signed bool) (Expr, error) {
 			}
 		}
 		return nil, unreadable("no register holds byte %d of the value", off)
-	case r.home != nil && r.ureg:
+	case r.home != nil && r.ureg && r.words == nil:
 		return nil, unreadable(errBPFStackResult)
 	case r.home != nil:
 		// The home is CFA-relative, the CFA 8 bytes above RSP at the
-		// entry, past the CALL's return address.
+		// entry and at a RET, past the CALL's return address: a result
+		// on the stack is read where a parameter there is.
 		at := 8 + r.home.Off + off
 		if r.words != nil {
 			return r.words.read(UReg{Num: rspNum}, at, size, signed)

@@ -16,7 +16,7 @@ import (
 // without the word type, not at all.
 
 const (
-	errBPFStackResult  = "a result passed on the stack, which the BPF runtime cannot read at a RET (it reads the result registers only); use --runtime kernel"
+	errBPFStackResult  = "a result passed on the stack, which the BPF runtime reads at a RET through an 8-byte integer type of the binary's DWARF, and it has none; use --runtime kernel"
 	errBPFResultMemory = "the BPF runtime reads the memory a Go result points to through an 8-byte integer type of the binary's DWARF, and it has none; print the pointer itself, or use --runtime kernel"
 )
 
