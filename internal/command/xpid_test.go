@@ -79,7 +79,7 @@ func TestAttachByPIDInMountNamespace(t *testing.T) {
 	prog := inside + "/daemon"
 	// The decoy runs the same file all along, the daemon waits for the
 	// probes, then makes its calls.
-	script := fmt.Sprintf(`mount -t tmpfs ns %[1]s && cp %[2]s %[3]s && { %[3]s -loops 1000000 -every 100ms >/dev/null 2>&1 & exec %[3]s -sleep 6s -loops %[4]d -every 200ms; }`,
+	script := fmt.Sprintf(`mount -t tmpfs ns %[1]s && cp %[2]s %[3]s && { %[3]s -loops 1000000 -every 100ms >/dev/null 2>&1 & exec %[3]s -await-probe 120s -loops %[4]d -every 200ms; }`,
 		inside, bin, prog, loops)
 	cmd := exec.Command(unshare, "-m", "--propagation", "private", "sh", "-c", script)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -160,10 +160,10 @@ func TestAttachByPIDInVM(t *testing.T) {
 	vm := labVMScript(t) // this tree's stap-vm: STAPVM_DAEMON is new
 	bin := testenv.GoFixture(t, testenv.GoDefault)
 	const loops = 3
-	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`unshare -m sh -c 'mkdir -p /ns-only && mount -t tmpfs ns /ns-only && echo DAEMON $$ && echo "NS $(readlink /proc/self/ns/mnt) $(readlink /proc/1/ns/mnt)" && exec %s -sleep 20s -loops %d -every 200ms'`,
+	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`unshare -m sh -c 'mkdir -p /ns-only && mount -t tmpfs ns /ns-only && echo DAEMON $$ && echo "NS $(readlink /proc/self/ns/mnt) $(readlink /proc/1/ns/mnt)" && exec %s -await-probe 120s -loops %d -every 200ms'`,
 		bin, loops))
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "-x", "1",
-		"--duration", "50s", bin, "main.Str")
+		"--duration", "20s", bin, "main.Str")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, tail(errs))
 	}
@@ -223,10 +223,10 @@ func TestAttachByPIDInMountNamespaceInVM(t *testing.T) {
 	// file: seen, the guest's kernel hit a BUG in generic_shutdown_super
 	// when the namespace's last process exited before the run ended).
 	t.Setenv("STAPVM_DAEMON_PID", strconv.Itoa(pid))
-	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`sh -c "%[2]s -loops 1000000 -every 100ms >/dev/null 2>&1 & mkdir -p %[1]s && exec unshare -m sh -c 'mount -t tmpfs ns %[1]s && cp %[2]s %[3]s && { [ -e /proc/1/root%[3]s ] || echo ONLY INSIDE; } && echo DAEMON \$\$ && { sleep 600 & %[3]s -loops 1000000 -every 100ms >/dev/null 2>&1 & exec %[3]s -sleep 20s -loops %[4]d -every 200ms; }'"`,
+	t.Setenv("STAPVM_DAEMON", fmt.Sprintf(`sh -c "%[2]s -loops 1000000 -every 100ms >/dev/null 2>&1 & mkdir -p %[1]s && exec unshare -m sh -c 'mount -t tmpfs ns %[1]s && cp %[2]s %[3]s && { [ -e /proc/1/root%[3]s ] || echo ONLY INSIDE; } && echo DAEMON \$\$ && { sleep 600 & %[3]s -loops 1000000 -every 100ms >/dev/null 2>&1 & exec %[3]s -await-probe 120s -loops %[4]d -every 200ms; }'"`,
 		inside, bin, prog, loops))
 	out, errs, code := stapgen(t, "run", "--stap", vm, "--stap-version", "5.1", "--format", "json", "-x", strconv.Itoa(pid),
-		"--duration", "50s", "main.Str")
+		"--duration", "20s", "main.Str")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, tail(errs))
 	}
