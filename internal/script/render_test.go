@@ -109,6 +109,9 @@ func (goFacts) Homes(f *debuginfo.Function) ([]goabi.Loc, []goabi.Loc, error) {
 	return nil, nil, nil
 }
 func (goFacts) Rets(f *debuginfo.Function) ([]uint64, error) {
+	if goRets != nil {
+		return goRets[f.Name], nil
+	}
 	return []uint64{0x4a0010, 0x4a0020}, nil
 }
 func (goFacts) GoidOffset() (int64, error) { return 152, nil }
@@ -372,7 +375,8 @@ func TestRenderedScriptsPassStap(t *testing.T) {
 	cBin := testenv.CFixture(t, testenv.CO0)
 	golden := ufixBin
 	ufixBin = testenv.CProgram(t, "ufix", testenv.CO2)
-	defer func() { ufixBin = golden }()
+	goRets = objdumpRets(t, goBin)
+	defer func() { ufixBin, goRets = golden, nil }()
 	for _, tc := range genCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := build(t, tc, goBin, cBin)
