@@ -25,13 +25,15 @@ const (
 	// ClassBPFLimit: a handler is beyond a limit of the BPF runtime (its
 	// stack, the verifier's instruction budget).
 	ClassBPFLimit
+	// ClassMapFull: a map of the script reached its size at run time.
+	ClassMapFull
 )
 
 var classNames = map[Class]string{
 	ClassUnknown: "stap failed", ClassNotInstalled: "stap not installed", ClassNoKernelBuildTree: "no kernel build tree",
 	ClassNoDebugInfo: "no debuginfo", ClassPermission: "no permission", ClassNoUprobes: "no uprobes", ClassNoKprobes: "no kprobes",
 	ClassBPFMemlock: "BPF memlock limit", ClassSemantic: "semantic error", ClassParse: "parse error", ClassCompile: "compile error",
-	ClassModuleLoad: "module load failed", ClassBPFLimit: "BPF runtime limit",
+	ClassModuleLoad: "module load failed", ClassBPFLimit: "BPF runtime limit", ClassMapFull: "map full",
 }
 
 func (c Class) String() string { return classNames[c] }
@@ -118,6 +120,12 @@ func Classify(stderr string, exit int) *Error {
 		e.Class, e.Summary, e.Hint = ClassNoUprobes, "this kernel has no uprobes", "user-space probes need a kernel with CONFIG_UPROBES"
 	case has("kprobes") && has("not available", "not supported", "CONFIG_KPROBES"):
 		e.Class, e.Summary, e.Hint = ClassNoKprobes, "this kernel has no kprobes", "kernel function probes need CONFIG_KPROBES"
+	case has("Array overflow, check MAXMAPENTRIES"):
+		// The maps kept per call in flight wrap (templates: percall);
+		// a statistic's keys do not, as forgetting one would print
+		// wrong totals.
+		e.Class, e.Summary = ClassMapFull, "a map of the script filled up at run time (stap gives a map 2,048 entries unless told otherwise)"
+		e.Hint = "with --by, key on a value with fewer distinct values, or pass --stap-arg -DMAXMAPENTRIES=65536"
 	case semanticRE.MatchString(stderr):
 		e.Class = ClassSemantic
 		e.Summary = "semantic error: " + strings.TrimSpace(semanticRE.FindStringSubmatch(stderr)[1])
