@@ -377,6 +377,14 @@ func TestBPFGoErrnoReturns(t *testing.T) {
 					t.Errorf("return %d: %v, the program's error was %q", i, f, want[i])
 				}
 			}
+			// A script written by gen, run later, names them too.
+			script := filepath.Join(dir, "mount.stp")
+			if _, errs, code := stapgen(t, "gen", "-o", script, "--runtime", "bpf", "--return", "--entry=false", "--source", filepath.Dir(testenv.GoSource("main.go")), bin, "main.Mount"); code != 0 {
+				t.Fatalf("gen: exit %d\n%s", code, errs)
+			}
+			if out, errs, code := stapgen(t, "run", "--stap", host, "--script", script, "-c", bin+" -loops 1"); code != 0 || !strings.Contains(out, "~r0="+want[0]) {
+				t.Errorf("run --script (exit %d):\n%s%s", code, out, errs)
+			}
 			recorded, _, code := stapgen(t, "decode", saved)
 			orig := testenv.GoFixture(t, v)
 			if err := os.Remove(bin); err != nil {

@@ -163,6 +163,10 @@ func run(ctx context.Context, env *Env, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.gen == nil && f.out.symbols == "" {
+		// A script written by gen names the binary it was written for.
+		f.out.symbols = recordedBinary(env, s.Schema, f.out.open)
+	}
 	if s.Plan != nil && s.Plan.AllProcesses {
 		fmt.Fprintf(env.Stderr, "stapgen: note: %s is a shared library: tracing every process that maps it (-c CMD or -x PID traces one)\n", s.Plan.Target.Path)
 	}
