@@ -26,20 +26,31 @@ func heavy(v Value) bool {
 }
 
 // bpfSplit is where a BPF probe's fields start new handlers: before every
-// heavy value but the first.
+// heavy value but the first, and between a heavy value and a value
+// behind a pointer next to it: the pointer's test and its fallback
+// beside a string's copy do not fit (stap 4.8: "register allocation
+// failed" for ls's f->name, f->stat.st_size and f->stat.st_ino).
 func bpfSplit(fields []Field) []int {
 	var out []int
 	seen := false
 	for i, f := range fields {
-		if !heavy(f.Value) {
-			continue
-		}
-		if seen {
+		h := heavy(f.Value)
+		switch {
+		case h && seen:
 			out = append(out, i)
+		case i > 0 && (h && guarded(fields[i-1].Value) || guarded(f.Value) && heavy(fields[i-1].Value)):
+			out = append(out, i)
+			seen = false
 		}
-		seen = true
+		seen = seen || h
 	}
 	return out
+}
+
+// guarded tells a value printed only when its pointers are not NULL.
+func guarded(v Value) bool {
+	_, ok := v.(NonNil)
+	return ok
 }
 
 // bpfGoid reads the goroutine id where the kernel runtime does, at the

@@ -157,7 +157,7 @@ func (b *builder) nullTests(vals map[string]ref, order []string, e spec.FilterEx
 		if err != nil {
 			return tests // b.cond has refused it
 		}
-		for _, p := range r.through {
+		for _, p := range b.em.testedPointers(r) {
 			c := Compare{X: p, Op: spec.OpNe, N: 0}
 			if !slices.ContainsFunc(tests, func(t Cond) bool { return reflect.DeepEqual(t, c) }) {
 				tests = append(tests, c)

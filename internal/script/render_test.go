@@ -246,6 +246,8 @@ func genCases(t *testing.T) []genCase {
 		// Members behind pointers print only where the pointers are not NULL.
 		{name: "go-bpf-paths", lang: "go", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "main.Ptr", Fields: paths(t, "o.Name", "o.Mode")}}}},
 		{name: "c-bpf-paths", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->next->pt.y", "n->next->name")}}}},
+		// A string, then values behind its pointer: handlers of their own.
+		{name: "c-bpf-string-beside-paths", lang: "c", req: spec.Request{Runtime: spec.RuntimeBPF, Probes: []spec.Probe{{Function: "walk", Fields: paths(t, "n->name", "n->pt.x", "n->pt.y")}}}},
 		// Go RETs under BPF (stap 5: address probes, -g): results read
 		// with @uregister, an entry filter's mark checked at the RET by
 		// each handler of the record, cleared by its last.
