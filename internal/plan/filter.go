@@ -76,17 +76,16 @@ func (b *builder) condition(fn string, fs []spec.Filter, vals map[string]ref, or
 				return nil, b.missingRoot(fn, f, root, order)
 			}
 		}
-		c, err := b.cond(vals, order, f.Expr)
+		// As on the kernel runtime, whose read faults there, a value
+		// behind a NULL pointer makes the whole filter false: the BPF
+		// runtime's reads give 0 behind it, so it tests the pointers first.
+		var tests And
+		c, err := b.cond(vals, order, f.Expr, &tests)
 		if err != nil {
 			return nil, fmt.Errorf("filter %s: %w", f, err)
 		}
-		if b.em.bpf {
-			// As on the kernel runtime, whose read faults there, a value
-			// behind a NULL pointer makes the whole filter false: the BPF
-			// runtime's reads give 0 behind it.
-			if tests := b.nullTests(vals, order, f.Expr, nil); len(tests) > 0 {
-				c = append(tests, c)
-			}
+		if len(tests) > 0 {
+			c = append(tests, c)
 		}
 		parts = append(parts, c)
 	}
@@ -113,17 +112,19 @@ func (b *builder) missingRoot(fn string, f spec.Filter, root string, order []str
 	return refuse("%s", msg)
 }
 
-// cond types one condition of a filter.
-func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (Cond, error) {
+// cond types one condition of a filter, adding to tests that each
+// pointer its paths go through, where the runtime tests them, is not NULL
+// (once each).
+func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr, tests *And) (Cond, error) {
 	switch e := e.(type) {
 	case spec.All:
-		cs, err := b.conds(vals, order, e)
+		cs, err := b.conds(vals, order, e, tests)
 		return And(cs), err
 	case spec.Any:
-		cs, err := b.conds(vals, order, e)
+		cs, err := b.conds(vals, order, e, tests)
 		return Or(cs), err
 	case spec.Not:
-		c, err := b.cond(vals, order, e.X)
+		c, err := b.cond(vals, order, e.X, tests)
 		if err != nil {
 			return nil, err
 		}
@@ -133,44 +134,21 @@ func (b *builder) cond(vals map[string]ref, order []string, e spec.FilterExpr) (
 		if err != nil {
 			return nil, err
 		}
+		for _, p := range b.em.testedPointers(r) {
+			c := Compare{X: p, Op: spec.OpNe, N: 0}
+			if !slices.ContainsFunc(*tests, func(t Cond) bool { return reflect.DeepEqual(t, c) }) {
+				*tests = append(*tests, c)
+			}
+		}
 		return b.predicate(r, e)
 	}
 	return nil, fmt.Errorf("filter node %T", e)
 }
 
-// nullTests adds to tests that each pointer e's paths go through is not
-// NULL, once each.
-func (b *builder) nullTests(vals map[string]ref, order []string, e spec.FilterExpr, tests And) And {
-	switch e := e.(type) {
-	case spec.All:
-		for _, x := range e {
-			tests = b.nullTests(vals, order, x, tests)
-		}
-	case spec.Any:
-		for _, x := range e {
-			tests = b.nullTests(vals, order, x, tests)
-		}
-	case spec.Not:
-		tests = b.nullTests(vals, order, e.X, tests)
-	case spec.Predicate:
-		r, err := b.resolvePath(vals, order, e.Path)
-		if err != nil {
-			return tests // b.cond has refused it
-		}
-		for _, p := range b.em.testedPointers(r) {
-			c := Compare{X: p, Op: spec.OpNe, N: 0}
-			if !slices.ContainsFunc(tests, func(t Cond) bool { return reflect.DeepEqual(t, c) }) {
-				tests = append(tests, c)
-			}
-		}
-	}
-	return tests
-}
-
-func (b *builder) conds(vals map[string]ref, order []string, es []spec.FilterExpr) ([]Cond, error) {
+func (b *builder) conds(vals map[string]ref, order []string, es []spec.FilterExpr, tests *And) ([]Cond, error) {
 	var out []Cond
 	for _, x := range es {
-		c, err := b.cond(vals, order, x)
+		c, err := b.cond(vals, order, x, tests)
 		if err != nil {
 			return nil, err
 		}
